@@ -1,0 +1,173 @@
+#pragma once
+// The configuration contract (see ../shared/spec/config.md and config/offpeak.example.yaml):
+// YAML main file and tariff files -> validated structs. Errors carry FILE:LINE:COL.
+
+#include <offpeak/domain/planner.hpp>
+#include <offpeak/domain/price_curve.hpp>
+#include <offpeak/domain/schedule.hpp>
+#include <offpeak/domain/time.hpp>
+#include <offpeak/domain/tou_tariff.hpp>
+#include <offpeak/domain/vehicle.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace offpeak::config {
+
+// A secret value (password, token). It cannot be streamed or formatted by accident: read it
+// with reveal() at the one place it is sent.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  const std::string& reveal() const { return value_; }
+  bool empty() const { return value_.empty(); }
+  friend bool operator==(const Secret&, const Secret&) = default;
+
+ private:
+  std::string value_;
+};
+
+struct ConnectSource {
+  std::string base_url = "https://www.connect.orangepower.co.uk";
+  std::string email;
+  Secret password;
+  std::optional<std::string> device_id;
+  std::optional<std::filesystem::path> ca_file;  // absolute
+  Seconds timeout{30};                           // whole-request deadline
+};
+
+struct SimulatorSource {
+  double initial_soc = 50.0;
+  bool plugged_in = true;                 // used when no daily pattern
+  std::optional<TimeOfDay> plug_in_at;    // daily pattern, local time
+  std::optional<TimeOfDay> unplug_at;
+  std::string device_id = "SIM00000000000001";
+};
+
+struct PollIntervals {
+  Seconds charging{5 * 60};
+  Seconds plugged{15 * 60};
+  Seconds away{60 * 60};
+};
+
+struct VehicleConfig {
+  std::string name = "car";
+  VehicleSpec spec;
+  std::variant<ConnectSource, SimulatorSource> source;
+  PollIntervals poll;
+};
+
+struct OctopusAgileTariff {
+  std::string product;
+  char region = 'C';
+  std::string base_url = "https://api.octopus.energy";
+  std::optional<TouRules> fallback;          // from `fallback:` (a static tariff file)
+  std::optional<std::filesystem::path> fallback_file;
+  std::string tariff_code() const { return "E-1R-" + product + "-" + std::string(1, region); }
+};
+
+struct CsvTariff {
+  std::filesystem::path file;  // absolute
+  PriceCurve prices;           // loaded and validated at configuration time
+};
+
+struct TariffConfig {
+  std::optional<std::filesystem::path> file;  // where it came from, when not inline
+  std::string name;
+  std::variant<TouRules, OctopusAgileTariff, CsvTariff> kind;
+};
+
+struct HttpRequestTemplate {
+  std::string method = "POST";
+  std::string url;  // may contain {device_id} and {action}
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+struct LogSwitch {};
+struct HttpSwitch {
+  HttpRequestTemplate start;
+  HttpRequestTemplate stop;
+  Seconds timeout{10};
+};
+struct ExecSwitch {
+  std::vector<std::string> start;  // argv, no shell; {device_id} and {action} substituted
+  std::vector<std::string> stop;
+  Seconds timeout{30};
+};
+using SwitchConfig = std::variant<LogSwitch, HttpSwitch, ExecSwitch>;
+
+struct StorageConfig {
+  std::filesystem::path database;  // absolute
+  Seconds sample_retention{Seconds{2 * 365 * 86400}};
+};
+
+struct ApiConfig {
+  std::string listen_host = "127.0.0.1";
+  unsigned short listen_port = 8080;
+  std::optional<std::filesystem::path> token_file;
+  Secret token;               // content of token_file (trimmed), empty when none
+  bool allow_remote = false;  // permit a non-loopback listen address without a token
+};
+
+enum class LogLevel { trace, debug, info, warn, error };
+std::optional<LogLevel> parse_log_level(std::string_view text);
+std::string_view to_string(LogLevel level);
+
+struct Config {
+  std::filesystem::path file;  // absolute path of the main file
+  Zone zone = Zone::utc();
+  VehicleConfig vehicle;
+  ChargingPolicy charging;
+  TariffConfig tariff;
+  SwitchConfig switch_config = LogSwitch{};
+  StorageConfig storage;
+  ApiConfig api;
+  LogLevel log_level = LogLevel::info;
+};
+
+struct ConfigError {
+  std::string file;
+  int line = 0;    // 1-based; 0 when the error is about the file as a whole
+  int column = 0;  // 1-based
+  std::string message;
+  // "FILE:LINE:COL: message" (or "FILE: message").
+  std::string to_string() const;
+};
+
+// Where the loader looks for things outside the file. Injected so tests can set them.
+struct Environment {
+  std::optional<std::filesystem::path> credentials_directory;  // $CREDENTIALS_DIRECTORY
+  std::optional<std::filesystem::path> state_directory;        // $STATE_DIRECTORY
+  std::filesystem::path working_directory;                     // for the ./offpeak.db default
+  static Environment from_process();
+};
+
+struct LoadResult {
+  std::optional<Config> config;     // set when there are no errors
+  std::vector<ConfigError> errors;  // every problem found, in file order
+};
+
+// Loads and validates the main file and everything it names (tariff file, CSV prices, secret
+// files). Never throws for bad input; every problem becomes a ConfigError.
+LoadResult load_config(const std::filesystem::path& file, const Environment& env);
+
+// Loads a standalone tariff file (static, octopus-agile or csv).
+struct TariffLoadResult {
+  std::optional<TariffConfig> tariff;
+  std::vector<ConfigError> errors;
+};
+TariffLoadResult load_tariff_file(const std::filesystem::path& file);
+
+// The tariff as prices: static rules and CSV directly; octopus-agile yields its fallback
+// only (the dynamic part needs the network and lives in the tariffs module). nullptr for
+// octopus-agile without a fallback.
+std::unique_ptr<Tariff> make_static_tariff(const TariffConfig& tariff, const Zone& zone);
+
+}  // namespace offpeak::config

@@ -1,0 +1,84 @@
+#pragma once
+// The planner: a pure function that chooses when to charge. Same code in the daemon, the CLI
+// dry run, the demo and the backtest.
+//
+// Rules, in order:
+//  1. min_soc: below it, charge at once at full power (any price, even unknown) up to it.
+//  2. Energy goal: grid-side energy to reach target_soc by ready_by; with charge_below, also
+//     every known slot priced at or below it, up to 100 %.
+//  3. cheapest: fill the cheapest known time first (ties: earlier first); the last piece is
+//     partial, placed next to an adjacent chosen piece when there is one, else at the start of
+//     its slot. continuous: the cheapest single block of the needed length (ties: earliest);
+//     when no stretch of known prices is long enough, falls back to cheapest.
+//  4. Only known prices are planned on (a missing price is never 0). Pieces shorter than a
+//     minute are not used; a remainder shorter than a minute is rounded up to one minute.
+//  5. Infeasible (not enough known time before ready_by): every usable slot is used and the
+//     explanation says by how much the target is missed.
+
+#include <offpeak/domain/price_curve.hpp>
+#include <offpeak/domain/schedule.hpp>
+#include <offpeak/domain/time.hpp>
+#include <offpeak/domain/vehicle.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace offpeak {
+
+struct PlanRequest {
+  Instant now;
+  double soc = 0.0;         // percent, current
+  double target_soc = 0.0;  // percent
+  Instant ready_by;
+  VehicleSpec vehicle;
+  Strategy strategy = Strategy::cheapest;
+  std::optional<double> min_soc;
+  std::optional<double> charge_below_p_per_kwh;
+};
+
+// A stretch of charging at one price.
+struct PlannedSlot {
+  Instant start;
+  Instant end;
+  double power_kw = 0.0;
+  double energy_kwh = 0.0;                // grid-side energy drawn in this slot
+  std::optional<double> price_p_per_kwh;  // nullopt only for min_soc charging at unknown price
+  double cost_p = 0.0;                    // energy_kwh x price (0 when the price is unknown)
+  bool immediate = false;                 // part of the min_soc "charge at once" phase
+};
+
+// Adjacent slots merged: one start and one stop command each.
+struct ChargeRun {
+  Instant start;
+  Instant end;
+  double energy_kwh = 0.0;
+  double cost_p = 0.0;
+};
+
+struct Plan {
+  Instant now;
+  Instant ready_by;
+  double soc = 0.0;
+  double target_soc = 0.0;
+  double energy_needed_kwh = 0.0;  // grid-side, to reach target_soc
+  bool feasible = true;
+  std::vector<PlannedSlot> slots;  // sorted, non-overlapping, within [now, ready_by]
+  std::vector<ChargeRun> runs;     // slots merged where they touch
+  double total_energy_kwh = 0.0;
+  double total_cost_p = 0.0;
+  double shortfall_kwh = 0.0;       // > 0 when infeasible
+  double expected_soc = 0.0;        // SoC at the end of the last run (capped at 100)
+  double unknown_price_kwh = 0.0;   // energy planned at unknown price (min_soc only)
+  std::optional<double> charge_now_cost_p;  // the same energy charged at once from now
+  std::string explanation;          // plain words for installers, local times
+};
+
+// Chooses the charging slots. `prices` should cover [now, ready_by); gaps are unknown.
+// `zone` only affects the wording of the explanation.
+Plan make_plan(const PlanRequest& request, const PriceCurve& prices, const Zone& zone);
+
+// The run containing t (start <= t < end), if any.
+const ChargeRun* run_at(const Plan& plan, Instant t);
+
+}  // namespace offpeak

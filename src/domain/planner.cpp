@@ -1,0 +1,368 @@
+#include <offpeak/domain/planner.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+namespace offpeak {
+namespace {
+
+using namespace std::chrono;
+
+constexpr double k_eps_kwh = 1e-9;
+constexpr Seconds k_min_run{60};
+
+// A candidate or chosen piece of time.
+struct Piece {
+  Instant start;
+  Instant end;
+  std::optional<double> price;
+  double energy_kwh = 0.0;
+  bool immediate = false;
+};
+
+double hours_of(Seconds s) { return static_cast<double>(s.count()) / 3600.0; }
+
+// Whole seconds needed to draw `kwh` at `kw` (rounded up).
+Seconds seconds_for(double kwh, double kw) {
+  double s = kwh / kw * 3600.0;
+  return Seconds{static_cast<long long>(std::ceil(s - 1e-7))};
+}
+
+// The timeline [from, to) as pieces, known prices and unknown gaps alike.
+std::vector<Piece> timeline(const PriceCurve& prices, Instant from, Instant to) {
+  std::vector<Piece> out;
+  Instant cur = from;
+  const PriceCurve known = prices.slice(from, to);
+  for (const auto& s : known.slots()) {
+    if (cur < s.start) out.push_back({cur, s.start, std::nullopt});
+    out.push_back({s.start, s.end, s.price_p_per_kwh});
+    cur = s.end;
+  }
+  if (cur < to) out.push_back({cur, to, std::nullopt});
+  return out;
+}
+
+// Charges at full power from `from` until `kwh` is drawn (or `to`), whatever the price.
+// Returns the pieces used; the run is at least a minute long when it has room.
+std::vector<Piece> charge_at_once(const PriceCurve& prices, Instant from, Instant to, double kwh,
+                                  double kw) {
+  std::vector<Piece> out;
+  if (kwh <= k_eps_kwh || !(from < to)) return out;
+  Seconds need = std::max(seconds_for(kwh, kw), k_min_run);
+  Instant end = std::min(to, from + need);
+  double total = need == seconds_for(kwh, kw) ? kwh : kw * hours_of(need);
+  total = std::min(total, kw * hours_of(end - from));
+  double used = 0.0;
+  for (Piece p : timeline(prices, from, end)) {
+    p.energy_kwh = kw * hours_of(p.end - p.start);
+    used += p.energy_kwh;
+    out.push_back(p);
+  }
+  if (!out.empty()) out.back().energy_kwh -= used - total;  // exact remainder in the last piece
+  return out;
+}
+
+bool touches_end(const std::vector<Piece>& chosen, Instant t) {
+  return std::any_of(chosen.begin(), chosen.end(), [&](const Piece& p) { return p.end == t; });
+}
+bool touches_start(const std::vector<Piece>& chosen, Instant t) {
+  return std::any_of(chosen.begin(), chosen.end(), [&](const Piece& p) { return p.start == t; });
+}
+bool overlaps(const std::vector<Piece>& chosen, const Piece& c) {
+  return std::any_of(chosen.begin(), chosen.end(),
+                     [&](const Piece& p) { return p.start < c.end && c.start < p.end; });
+}
+
+// Fills `goal` kWh from the cheapest candidates (ties: earlier first), appending to `chosen`.
+// Returns the energy placed.
+double fill_cheapest(const std::vector<Piece>& candidates, double goal, double kw,
+                     std::vector<Piece>& chosen) {
+  std::vector<std::size_t> order(candidates.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (*candidates[a].price != *candidates[b].price) {
+      return *candidates[a].price < *candidates[b].price;
+    }
+    return candidates[a].start < candidates[b].start;
+  });
+  double remaining = goal;
+  for (std::size_t idx : order) {
+    if (remaining <= k_eps_kwh) break;
+    Piece c = candidates[idx];
+    if (overlaps(chosen, c)) continue;
+    double cap = kw * hours_of(c.end - c.start);
+    if (cap <= remaining + k_eps_kwh) {
+      c.energy_kwh = cap;
+      remaining -= cap;
+      chosen.push_back(c);
+      continue;
+    }
+    // Partial: the last piece. Place it next to a chosen neighbour so the runs merge.
+    bool prev = touches_end(chosen, c.start);
+    bool next = touches_start(chosen, c.end);
+    Seconds sec = seconds_for(remaining, kw);
+    double energy = remaining;
+    if (!prev && !next && sec < k_min_run) {
+      sec = k_min_run;
+      energy = kw * hours_of(sec);
+    }
+    if (next && !prev) {
+      c.start = c.end - sec;
+    } else {
+      c.end = c.start + sec;
+    }
+    c.energy_kwh = energy;
+    chosen.push_back(c);
+    remaining = 0.0;
+  }
+  return goal - remaining;
+}
+
+// Cheapest single block of `kwh` at `kw` inside stretches of known prices. Ties: earliest.
+// Returns false when no stretch is long enough.
+bool place_block(const std::vector<Piece>& candidates, double kwh, double kw,
+                 std::vector<Piece>& chosen) {
+  Seconds dur = std::max(seconds_for(kwh, kw), k_min_run);
+  // Contiguous stretches of candidates.
+  std::size_t i = 0;
+  bool found = false;
+  double best_cost = 0.0;
+  Instant best_start{};
+  while (i < candidates.size()) {
+    std::size_t j = i;
+    while (j + 1 < candidates.size() && candidates[j + 1].start == candidates[j].end) ++j;
+    Instant a = candidates[i].start, b = candidates[j].end;
+    if (b - a >= dur) {
+      // Cumulative cost (price x hours) at each boundary of the stretch.
+      std::vector<Instant> xs;
+      std::vector<double> cum;
+      xs.push_back(a);
+      cum.push_back(0.0);
+      for (std::size_t k = i; k <= j; ++k) {
+        xs.push_back(candidates[k].end);
+        cum.push_back(cum.back() + *candidates[k].price * hours_of(candidates[k].end - candidates[k].start));
+      }
+      auto integral = [&](Instant t) {
+        auto it = std::upper_bound(xs.begin(), xs.end(), t);
+        std::size_t k = static_cast<std::size_t>(it - xs.begin()) - 1;
+        if (k >= xs.size() - 1) return cum.back();
+        return cum[k] + *candidates[i + k].price * hours_of(t - xs[k]);
+      };
+      std::vector<Instant> starts;
+      for (Instant x : xs) {
+        if (x + dur <= b) starts.push_back(x);
+        if (x - dur >= a) starts.push_back(x - dur);
+      }
+      std::sort(starts.begin(), starts.end());
+      for (Instant s : starts) {
+        double cost = integral(s + dur) - integral(s);
+        if (!found || cost < best_cost - 1e-9) {
+          found = true;
+          best_cost = cost;
+          best_start = s;
+        }
+      }
+    }
+    i = j + 1;
+  }
+  if (!found) return false;
+  Instant end = best_start + dur;
+  double total = dur == seconds_for(kwh, kw) ? kwh : kw * hours_of(dur);
+  double used = 0.0;
+  std::vector<Piece> block;
+  for (const Piece& c : candidates) {
+    if (c.end <= best_start || c.start >= end) continue;
+    Piece p = c;
+    p.start = std::max(c.start, best_start);
+    p.end = std::min(c.end, end);
+    p.energy_kwh = kw * hours_of(p.end - p.start);
+    used += p.energy_kwh;
+    block.push_back(p);
+  }
+  if (!block.empty()) block.back().energy_kwh -= used - total;
+  chosen.insert(chosen.end(), block.begin(), block.end());
+  return true;
+}
+
+std::string money(double pence) {
+  char buf[32];
+  double v = std::abs(pence) / 100.0;
+  std::snprintf(buf, sizeof buf, "%s£%.2f", pence < -0.005 ? "-" : "", v);
+  return buf;
+}
+
+std::string num(double v, int decimals) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bool fell_back) {
+  std::string s;
+  std::string by = zone.format(plan.ready_by);
+  if (!(r.now < r.ready_by)) {
+    return "ready-by " + by + " is not after now (" + zone.format(r.now) + "): nothing to plan";
+  }
+  if (plan.energy_needed_kwh <= k_eps_kwh) {
+    s = "already at " + num(r.soc, 0) + "% (target " + num(r.target_soc, 0) +
+        "% by " + by + "): nothing needed";
+  } else {
+    s = "need " + num(plan.energy_needed_kwh, 2) + " kWh from the grid (" + num(r.soc, 0) +
+        "% -> " + num(r.target_soc, 0) + "% of " + num(r.vehicle.battery_kwh, 1) + " kWh at " +
+        num(r.vehicle.efficiency * 100, 0) + "% efficiency) by " + by;
+  }
+  s += "; window " + zone.format(r.now) + " - " + by;
+  if (plan.runs.empty()) {
+    s += "; no charging planned";
+  } else {
+    s += "; charging";
+    bool first = true;
+    for (const auto& slot : plan.slots) {
+      s += first ? " " : ", ";
+      first = false;
+      s += zone.format_hhmm(slot.start) + "-" + zone.format_hhmm(slot.end) + " at ";
+      s += slot.price_p_per_kwh ? num(*slot.price_p_per_kwh, 2) + "p" : "unknown price";
+      if (slot.immediate) s += " (at once, below min_soc)";
+    }
+    s += " (" + num(plan.total_energy_kwh, 2) + " kWh)";
+    s += "; est. cost " + money(plan.total_cost_p);
+    if (plan.unknown_price_kwh > k_eps_kwh) {
+      s += " plus " + num(plan.unknown_price_kwh, 2) + " kWh at unknown price";
+    }
+    if (plan.charge_now_cost_p) s += " vs " + money(*plan.charge_now_cost_p) + " charging now";
+  }
+  if (fell_back) s += "; no uninterrupted block was long enough, so the cheapest slots are used";
+  if (!plan.feasible) {
+    s += "; cannot reach " + num(r.target_soc, 0) + "% by " + zone.format_hhmm(plan.ready_by) +
+         ": " + num(plan.shortfall_kwh, 2) + " kWh short (reaches about " +
+         num(plan.expected_soc, 0) + "%)";
+  }
+  return s;
+}
+
+}  // namespace
+
+Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone) {
+  Plan plan;
+  plan.now = r.now;
+  plan.ready_by = r.ready_by;
+  plan.soc = r.soc;
+  plan.target_soc = r.target_soc;
+  const VehicleSpec& v = r.vehicle;
+  const double kw = v.max_charge_kw;
+  plan.energy_needed_kwh = grid_energy_kwh(v, r.soc, r.target_soc);
+  const double full_kwh = grid_energy_kwh(v, r.soc, 100.0);
+
+  std::vector<Piece> chosen;
+  bool fell_back = false;
+  if (r.now < r.ready_by && kw > 0) {
+    // 1. Below min_soc: at once, whatever the price.
+    Instant cursor = r.now;
+    double delivered = 0.0;
+    if (r.min_soc && r.soc < *r.min_soc) {
+      auto now_pieces = charge_at_once(prices, r.now, r.ready_by,
+                                       grid_energy_kwh(v, r.soc, *r.min_soc), kw);
+      for (auto& p : now_pieces) {
+        p.immediate = true;
+        delivered += p.energy_kwh;
+        cursor = p.end;
+        chosen.push_back(p);
+      }
+    }
+    // 2. Known-price candidates after that, at least a minute long.
+    std::vector<Piece> candidates;
+    const PriceCurve known = prices.slice(cursor, r.ready_by);
+    for (const auto& s : known.slots()) {
+      if (s.end - s.start >= k_min_run) candidates.push_back({s.start, s.end, s.price_p_per_kwh});
+    }
+    double target_rem = std::max(0.0, plan.energy_needed_kwh - delivered);
+    double full_rem = std::max(0.0, full_kwh - delivered);
+    double cheap_cap = 0.0;
+    if (r.charge_below_p_per_kwh) {
+      for (const auto& c : candidates) {
+        if (*c.price <= *r.charge_below_p_per_kwh) cheap_cap += kw * hours_of(c.end - c.start);
+      }
+    }
+    double cheap_goal = std::min(full_rem, cheap_cap);
+    // 3. Place the energy.
+    if (r.strategy == Strategy::continuous && target_rem > k_eps_kwh) {
+      if (place_block(candidates, target_rem, kw, chosen)) {
+        double extra = cheap_goal - std::accumulate(chosen.begin(), chosen.end(), 0.0,
+                                                    [](double acc, const Piece& p) {
+                                                      return p.immediate ? acc : acc + p.energy_kwh;
+                                                    });
+        if (extra > k_eps_kwh) {
+          std::vector<Piece> cheap;
+          for (const auto& c : candidates) {
+            if (*c.price <= *r.charge_below_p_per_kwh) cheap.push_back(c);
+          }
+          fill_cheapest(cheap, extra, kw, chosen);
+        }
+      } else {
+        fell_back = true;
+        fill_cheapest(candidates, std::max(target_rem, cheap_goal), kw, chosen);
+      }
+    } else {
+      fill_cheapest(candidates, std::max(target_rem, cheap_goal), kw, chosen);
+    }
+  }
+
+  // 4. Slots (one price each) and runs (touching slots merged).
+  std::sort(chosen.begin(), chosen.end(),
+            [](const Piece& a, const Piece& b) { return a.start < b.start; });
+  for (const Piece& p : chosen) {
+    if (!(p.start < p.end)) continue;
+    if (!plan.slots.empty()) {
+      PlannedSlot& last = plan.slots.back();
+      if (last.end == p.start && last.price_p_per_kwh == p.price && last.immediate == p.immediate) {
+        last.end = p.end;
+        last.energy_kwh += p.energy_kwh;
+        continue;
+      }
+    }
+    plan.slots.push_back({p.start, p.end, kw, p.energy_kwh, p.price, 0.0, p.immediate});
+  }
+  for (auto& slot : plan.slots) {
+    slot.cost_p = slot.price_p_per_kwh ? slot.energy_kwh * *slot.price_p_per_kwh : 0.0;
+    plan.total_energy_kwh += slot.energy_kwh;
+    plan.total_cost_p += slot.cost_p;
+    if (!slot.price_p_per_kwh) plan.unknown_price_kwh += slot.energy_kwh;
+    if (!plan.runs.empty() && plan.runs.back().end == slot.start) {
+      plan.runs.back().end = slot.end;
+      plan.runs.back().energy_kwh += slot.energy_kwh;
+      plan.runs.back().cost_p += slot.cost_p;
+    } else {
+      plan.runs.push_back({slot.start, slot.end, slot.energy_kwh, slot.cost_p});
+    }
+  }
+
+  plan.shortfall_kwh = std::max(0.0, plan.energy_needed_kwh - plan.total_energy_kwh);
+  plan.feasible = plan.shortfall_kwh <= 1e-6;
+  if (plan.feasible) plan.shortfall_kwh = 0.0;
+  plan.expected_soc = soc_after(v, r.soc, plan.total_energy_kwh);
+
+  // 5. What the same energy would cost charging at once from now.
+  if (plan.total_energy_kwh > k_eps_kwh && kw > 0) {
+    auto pieces = charge_at_once(prices, r.now, r.ready_by, plan.total_energy_kwh, kw);
+    double cost = 0.0;
+    bool known = true;
+    for (const auto& p : pieces) {
+      if (!p.price) known = false;
+      else cost += p.energy_kwh * *p.price;
+    }
+    if (known) plan.charge_now_cost_p = cost;
+  }
+  plan.explanation = explain(plan, r, zone, fell_back);
+  return plan;
+}
+
+const ChargeRun* run_at(const Plan& plan, Instant t) {
+  for (const auto& run : plan.runs) {
+    if (run.start <= t && t < run.end) return &run;
+  }
+  return nullptr;
+}
+
+}  // namespace offpeak
