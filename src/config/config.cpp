@@ -1,0 +1,516 @@
+// The main configuration file: YAML -> Config, every problem reported as FILE:LINE:COL.
+
+#include "yaml_reader.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <tuple>
+#include <fstream>
+#include <sstream>
+
+namespace offpeak::config {
+
+std::optional<LogLevel> parse_log_level(std::string_view text) {
+  if (text == "trace") return LogLevel::trace;
+  if (text == "debug") return LogLevel::debug;
+  if (text == "info") return LogLevel::info;
+  if (text == "warn" || text == "warning") return LogLevel::warn;
+  if (text == "error") return LogLevel::error;
+  return std::nullopt;
+}
+
+std::string_view to_string(LogLevel level) {
+  switch (level) {
+    case LogLevel::trace: return "trace";
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warn: return "warn";
+    case LogLevel::error: return "error";
+  }
+  return "info";
+}
+
+Environment Environment::from_process() {
+  Environment env;
+  if (const char* c = std::getenv("CREDENTIALS_DIRECTORY"); c && *c) env.credentials_directory = c;
+  if (const char* s = std::getenv("STATE_DIRECTORY"); s && *s) {
+    std::string v(s);
+    env.state_directory = v.substr(0, v.find(':'));  // systemd may list several
+  }
+  std::error_code ec;
+  env.working_directory = std::filesystem::current_path(ec);
+  return env;
+}
+
+namespace {
+
+using detail::quoted;
+using detail::Reader;
+
+// Reads a secret from a file: content with trailing newlines removed. Never echoes content.
+std::optional<Secret> read_secret_file(const std::filesystem::path& p, const YAML::Node* at,
+                                       Reader& r, std::string_view what) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    std::string msg = "cannot read the " + std::string(what) + " file " + p.string() + ": " +
+                      std::strerror(errno);
+    if (at) r.error_at(*at, msg);
+    else r.file_error(msg);
+    return std::nullopt;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string v = buf.str();
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+  if (v.empty()) {
+    std::string msg = "the " + std::string(what) + " file " + p.string() + " is empty";
+    if (at) r.error_at(*at, msg);
+    else r.file_error(msg);
+    return std::nullopt;
+  }
+  return Secret(std::move(v));
+}
+
+bool valid_url(const std::string& s) {
+  auto scheme_end = s.find("://");
+  if (scheme_end == std::string::npos) return false;
+  auto scheme = s.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return false;
+  auto host = s.substr(scheme_end + 3);
+  return !host.empty() && host[0] != '/' && host.find(' ') == std::string::npos;
+}
+
+std::optional<std::string> url(const YAML::Node& n, Reader& r) {
+  auto s = r.string(n, "a URL");
+  if (!s) return std::nullopt;
+  if (!valid_url(*s)) {
+    r.error_at(n, "expected an http:// or https:// URL, got " + quoted(n));
+    return std::nullopt;
+  }
+  return s;
+}
+
+void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
+                  const Environment& env, VehicleConfig& vc) {
+  if (!node.IsMap()) {
+    r.error_at(node, "expected a mapping for 'vehicle.source', got " + quoted(node));
+    return;
+  }
+  auto type_node = r.required(node, "type", "vehicle.source");
+  if (!type_node) return;
+  auto type = r.string(*type_node, "a source type");
+  if (!type) return;
+  if (*type == "connect") {
+    r.check_map(node, "vehicle.source (type: connect)",
+                {"type", "base_url", "email", "password", "password_file", "device_id", "ca_file",
+                 "timeout"});
+    ConnectSource src;
+    if (auto n = Reader::child(node, "base_url")) {
+      if (auto u = url(*n, r)) {
+        src.base_url = *u;
+        while (!src.base_url.empty() && src.base_url.back() == '/') src.base_url.pop_back();
+      }
+    }
+    if (auto n = r.required(node, "email", "vehicle.source")) {
+      auto s = r.string(*n, "an e-mail address");
+      if (s && s->find('@') == std::string::npos) {
+        r.error_at(*n, "expected an e-mail address, got " + quoted(*n));
+      } else if (s) {
+        src.email = *s;
+      }
+    }
+    auto pw = Reader::child(node, "password");
+    auto pw_file = Reader::child(node, "password_file");
+    if (pw && pw_file) {
+      r.error_at(*pw_file, "give either 'password' or 'password_file', not both");
+    } else if (pw) {
+      if (!pw->IsScalar() || pw->Scalar().empty()) {
+        r.error_at(*pw, "expected the account password as a string");  // never echo it
+      } else {
+        src.password = Secret(pw->Scalar());
+      }
+    } else if (pw_file) {
+      if (auto p = r.path(*pw_file, dir)) {
+        if (auto s = read_secret_file(*p, &*pw_file, r, "password")) src.password = std::move(*s);
+      }
+    } else if (env.credentials_directory &&
+               std::filesystem::exists(*env.credentials_directory / "connect-password")) {
+      if (auto s = read_secret_file(*env.credentials_directory / "connect-password", nullptr, r,
+                                    "credential connect-password")) {
+        src.password = std::move(*s);
+      }
+    } else {
+      r.error_at(node,
+                 "no password for the Connect account: set 'password_file' (or 'password'), or "
+                 "provide the systemd credential 'connect-password'");
+    }
+    if (auto n = Reader::child(node, "device_id")) {
+      if (auto s = r.string(*n, "a device id (VIN)")) src.device_id = *s;
+    }
+    if (auto n = Reader::child(node, "ca_file")) {
+      if (auto p = r.path(*n, dir)) {
+        if (!std::filesystem::is_regular_file(*p)) {
+          r.error_at(*n, "the CA file " + p->string() + " does not exist");
+        } else {
+          src.ca_file = *p;
+        }
+      }
+    }
+    if (auto n = Reader::child(node, "timeout")) {
+      if (auto d = r.duration(*n)) src.timeout = *d;
+    }
+    vc.source = std::move(src);
+  } else if (*type == "simulator") {
+    r.check_map(node, "vehicle.source (type: simulator)",
+                {"type", "initial_soc", "plugged_in", "plug_in_at", "unplug_at", "device_id"});
+    SimulatorSource src;
+    if (auto n = Reader::child(node, "initial_soc")) {
+      if (auto v = r.number_in(*n, "a SoC percentage", 0, 100)) src.initial_soc = *v;
+    }
+    if (auto n = Reader::child(node, "plugged_in")) {
+      if (auto v = r.boolean(*n, "plugged_in")) src.plugged_in = *v;
+    }
+    auto in = Reader::child(node, "plug_in_at");
+    auto out = Reader::child(node, "unplug_at");
+    if (in) src.plug_in_at = r.time_of_day(*in, false);
+    if (out) src.unplug_at = r.time_of_day(*out, false);
+    if (static_cast<bool>(in) != static_cast<bool>(out)) {
+      r.error_at(in ? *in : *out, "a daily pattern needs both 'plug_in_at' and 'unplug_at'");
+    }
+    if (auto n = Reader::child(node, "device_id")) {
+      if (auto s = r.string(*n, "a device id")) src.device_id = *s;
+    }
+    vc.source = std::move(src);
+  } else {
+    r.error_at(*type_node, "unknown source type '" + *type + "'; expected one of: connect, simulator");
+  }
+}
+
+void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
+                   const Environment& env, VehicleConfig& vc) {
+  if (!r.check_map(node, "vehicle",
+                   {"name", "battery_kwh", "max_charge_kw", "efficiency", "source", "poll"})) {
+    return;
+  }
+  if (auto n = Reader::child(node, "name")) {
+    if (auto s = r.string(*n, "a name")) vc.name = *s;
+  }
+  if (auto n = r.required(node, "battery_kwh", "vehicle")) {
+    if (auto v = r.number_in(*n, "a usable battery capacity in kWh", 0, 1000, true)) {
+      vc.spec.battery_kwh = *v;
+    }
+  }
+  if (auto n = r.required(node, "max_charge_kw", "vehicle")) {
+    if (auto v = r.number_in(*n, "a charging power in kW", 0, 400, true)) vc.spec.max_charge_kw = *v;
+  }
+  if (auto n = Reader::child(node, "efficiency")) {
+    if (auto v = r.number_in(*n, "an efficiency", 0, 1, true)) vc.spec.efficiency = *v;
+  }
+  if (auto n = r.required(node, "source", "vehicle")) parse_source(*n, r, dir, env, vc);
+  if (auto n = Reader::child(node, "poll")) {
+    if (r.check_map(*n, "vehicle.poll", {"charging", "plugged", "away"})) {
+      if (auto d = Reader::child(*n, "charging")) {
+        if (auto v = r.duration(*d)) vc.poll.charging = *v;
+      }
+      if (auto d = Reader::child(*n, "plugged")) {
+        if (auto v = r.duration(*d)) vc.poll.plugged = *v;
+      }
+      if (auto d = Reader::child(*n, "away")) {
+        if (auto v = r.duration(*d)) vc.poll.away = *v;
+      }
+    }
+  }
+}
+
+void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
+  if (!r.check_map(node, "charging",
+                   {"target_soc", "ready_by", "min_soc", "charge_below", "strategy", "days"})) {
+    return;
+  }
+  if (auto n = Reader::child(node, "target_soc")) {
+    if (auto v = r.number_in(*n, "a target SoC percentage", 0, 100, true)) cp.target_soc = *v;
+  }
+  if (auto n = Reader::child(node, "ready_by")) {
+    if (auto t = r.time_of_day(*n, false)) cp.ready_by = *t;
+  }
+  if (auto n = Reader::child(node, "min_soc")) {
+    if (auto v = r.number_in(*n, "a minimum SoC percentage", 0, 100)) cp.min_soc = *v;
+  }
+  if (auto n = Reader::child(node, "charge_below")) {
+    if (auto v = r.number_in(*n, "a price in p/kWh", -10000, 10000)) cp.charge_below_p_per_kwh = *v;
+  }
+  if (auto n = Reader::child(node, "strategy")) {
+    auto s = n->IsScalar() ? parse_strategy(n->Scalar()) : std::nullopt;
+    if (s) cp.strategy = *s;
+    else r.error_at(*n, "expected a strategy (cheapest or continuous), got " + quoted(*n));
+  }
+  if (auto n = Reader::child(node, "days")) {
+    if (n->IsMap()) {
+      for (auto it = n->begin(); it != n->end(); ++it) {
+        auto day = it->first.IsScalar() ? parse_weekday(it->first.Scalar()) : std::nullopt;
+        if (!day) {
+          r.error_at(it->first, "expected a weekday (mon, tue, wed, thu, fri, sat, sun), got " +
+                                    quoted(it->first));
+          continue;
+        }
+        const YAML::Node o = it->second;
+        if (!r.check_map(o, "charging.days." + it->first.Scalar(), {"ready_by", "target_soc"})) {
+          continue;
+        }
+        DayOverride& d = cp.days[static_cast<std::size_t>(*day)];
+        if (auto t = Reader::child(o, "ready_by")) d.ready_by = r.time_of_day(*t, false);
+        if (auto t = Reader::child(o, "target_soc")) {
+          d.target_soc = r.number_in(*t, "a target SoC percentage", 0, 100, true);
+        }
+      }
+    } else {
+      r.error_at(*n, "expected a mapping of weekdays such as 'sat: { ready_by: \"10:00\" }', got " +
+                         quoted(*n));
+    }
+  }
+  if (cp.min_soc && *cp.min_soc > cp.target_soc) {
+    r.error_at(*Reader::child(node, "min_soc"), "min_soc must not be above target_soc");
+  }
+}
+
+std::optional<HttpRequestTemplate> parse_http_action(const YAML::Node& node, Reader& r,
+                                                     std::string_view what) {
+  if (!r.check_map(node, what, {"method", "url", "headers", "body"})) return std::nullopt;
+  HttpRequestTemplate t;
+  if (auto n = Reader::child(node, "method")) {
+    auto s = r.string(*n, "an HTTP method");
+    static constexpr std::string_view k_methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    if (s && std::find(std::begin(k_methods), std::end(k_methods), *s) != std::end(k_methods)) {
+      t.method = *s;
+    } else if (s) {
+      r.error_at(*n, "expected an HTTP method (GET, POST, PUT, PATCH, DELETE), got " + quoted(*n));
+    }
+  }
+  if (auto n = r.required(node, "url", what)) {
+    if (auto u = url(*n, r)) t.url = *u;
+  }
+  if (auto n = Reader::child(node, "headers")) {
+    if (n->IsMap()) {
+      for (auto it = n->begin(); it != n->end(); ++it) {
+        if (!it->first.IsScalar() || !it->second.IsScalar()) {
+          r.error_at(it->first, "expected header name: value strings");
+          continue;
+        }
+        t.headers[it->first.Scalar()] = it->second.Scalar();
+      }
+    } else {
+      r.error_at(*n, "expected a mapping of header names to values, got " + quoted(*n));
+    }
+  }
+  if (auto n = Reader::child(node, "body")) {
+    if (auto s = r.string(*n, "a request body string")) t.body = *s;
+  }
+  return t;
+}
+
+std::optional<std::vector<std::string>> parse_argv(const YAML::Node& node, Reader& r) {
+  if (!node.IsSequence() || node.size() == 0) {
+    r.error_at(node, "expected a command as a list, e.g. [\"/usr/local/bin/charger\", \"start\"], got " +
+                         quoted(node));
+    return std::nullopt;
+  }
+  std::vector<std::string> argv;
+  for (const auto& item : node) {
+    auto s = r.string(item, "a command-line argument");
+    if (!s) return std::nullopt;
+    argv.push_back(*s);
+  }
+  if (argv[0].empty() || argv[0][0] != '/') {
+    r.error_at(node[0], "the program must be an absolute path (no shell, no PATH search), got " +
+                            quoted(node[0]));
+    return std::nullopt;
+  }
+  return argv;
+}
+
+void parse_switch(const YAML::Node& node, Reader& r, SwitchConfig& sc) {
+  if (!node.IsMap()) {
+    r.error_at(node, "expected a mapping for 'switch', got " + quoted(node));
+    return;
+  }
+  std::string type = "log";
+  if (auto n = Reader::child(node, "type")) {
+    auto s = r.string(*n, "a switch type");
+    if (!s) return;
+    type = *s;
+  }
+  if (type == "log") {
+    r.check_map(node, "switch (type: log)", {"type"});
+    sc = LogSwitch{};
+  } else if (type == "http") {
+    r.check_map(node, "switch (type: http)", {"type", "start", "stop", "timeout"});
+    HttpSwitch h;
+    auto start = r.required(node, "start", "switch");
+    auto stop = r.required(node, "stop", "switch");
+    auto a = start ? parse_http_action(*start, r, "switch.start") : std::nullopt;
+    auto b = stop ? parse_http_action(*stop, r, "switch.stop") : std::nullopt;
+    if (a) h.start = *a;
+    if (b) h.stop = *b;
+    if (auto n = Reader::child(node, "timeout")) {
+      if (auto d = r.duration(*n)) h.timeout = *d;
+    }
+    sc = h;
+  } else if (type == "exec") {
+    r.check_map(node, "switch (type: exec)", {"type", "start", "stop", "timeout"});
+    ExecSwitch e;
+    auto start = r.required(node, "start", "switch");
+    auto stop = r.required(node, "stop", "switch");
+    if (start) {
+      if (auto v = parse_argv(*start, r)) e.start = *v;
+    }
+    if (stop) {
+      if (auto v = parse_argv(*stop, r)) e.stop = *v;
+    }
+    if (auto n = Reader::child(node, "timeout")) {
+      if (auto d = r.duration(*n)) e.timeout = *d;
+    }
+    sc = e;
+  } else {
+    r.error_at(*Reader::child(node, "type"),
+               "unknown switch type '" + type + "'; expected one of: log, http, exec");
+  }
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+void parse_api(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
+               const Environment& env, ApiConfig& api) {
+  if (!r.check_map(node, "api", {"listen", "token_file", "allow_remote"})) return;
+  if (auto n = Reader::child(node, "listen")) {
+    auto s = r.string(*n, "HOST:PORT");
+    if (s) {
+      auto colon = s->rfind(':');
+      std::string host = colon == std::string::npos ? "" : s->substr(0, colon);
+      std::string port = colon == std::string::npos ? "" : s->substr(colon + 1);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      int p = -1;
+      if (!port.empty() && port.size() <= 5 &&
+          std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        p = std::stoi(port);
+      }
+      if (host.empty() || p < 0 || p > 65535) {
+        r.error_at(*n, "expected HOST:PORT such as 127.0.0.1:8080, got " + quoted(*n));
+      } else {
+        api.listen_host = host;
+        api.listen_port = static_cast<unsigned short>(p);
+      }
+    }
+  }
+  if (auto n = Reader::child(node, "allow_remote")) {
+    if (auto v = r.boolean(*n, "allow_remote")) api.allow_remote = *v;
+  }
+  if (auto n = Reader::child(node, "token_file")) {
+    if (auto p = r.path(*n, dir)) {
+      api.token_file = *p;
+      if (auto s = read_secret_file(*p, &*n, r, "API token")) api.token = std::move(*s);
+    }
+  } else if (env.credentials_directory &&
+             std::filesystem::exists(*env.credentials_directory / "api-token")) {
+    api.token_file = *env.credentials_directory / "api-token";
+    if (auto s = read_secret_file(*api.token_file, nullptr, r, "credential api-token")) {
+      api.token = std::move(*s);
+    }
+  }
+  if (!is_loopback(api.listen_host) && api.token.empty() && !api.allow_remote) {
+    r.error_at(*Reader::child(node, "listen"),
+               "listening on " + api.listen_host +
+                   " (not loopback) without 'token_file' would let anyone on the network control "
+                   "charging; set 'token_file', or 'allow_remote: true' to accept that");
+  }
+}
+
+}  // namespace
+
+LoadResult load_config(const std::filesystem::path& file, const Environment& env) {
+  LoadResult result;
+  std::string label = file.string();
+  auto root = detail::load_yaml_file(file, label, result.errors);
+  if (!root) return result;
+  Reader r(label, result.errors);
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(file, ec).lexically_normal();
+  std::filesystem::path dir = abs.parent_path();
+  Config cfg;
+  cfg.file = abs;
+  if (!r.check_map(*root, "top level",
+                   {"timezone", "vehicle", "charging", "tariff", "switch", "storage", "api", "log"})) {
+    return result;
+  }
+  // Time zone first: other sections do not depend on it, but errors read better in order.
+  std::string tz_name = "Europe/London";
+  if (auto n = Reader::child(*root, "timezone")) {
+    if (auto s = r.string(*n, "an IANA time zone such as Europe/London")) {
+      tz_name = *s;
+      if (!Zone::locate(tz_name)) {
+        r.error_at(*n, "unknown time zone " + quoted(*n) +
+                           "; expected an IANA name such as Europe/London (see timedatectl list-timezones)");
+      }
+    }
+  }
+  if (auto z = Zone::locate(tz_name)) cfg.zone = *z;
+
+  if (auto n = r.required(*root, "vehicle", "top level")) parse_vehicle(*n, r, dir, env, cfg.vehicle);
+  if (auto n = Reader::child(*root, "charging")) parse_charging(*n, r, cfg.charging);
+  if (auto n = r.required(*root, "tariff", "top level")) {
+    if (n->IsScalar()) {
+      if (auto p = r.path(*n, dir)) {
+        auto t = load_tariff_file(*p);
+        for (auto& e : t.errors) result.errors.push_back(e);
+        if (t.tariff) cfg.tariff = std::move(*t.tariff);
+      }
+    } else if (n->IsMap()) {
+      if (auto t = detail::parse_tariff(*n, r, dir, 0)) cfg.tariff = std::move(*t);
+    } else {
+      r.error_at(*n, "expected a tariff file path or a tariff mapping, got " + quoted(*n));
+    }
+  }
+  if (auto n = Reader::child(*root, "switch")) parse_switch(*n, r, cfg.switch_config);
+  // storage
+  bool have_db = false;
+  if (auto n = Reader::child(*root, "storage")) {
+    if (r.check_map(*n, "storage", {"database", "sample_retention_days"})) {
+      if (auto d = Reader::child(*n, "database")) {
+        if (auto p = r.path(*d, dir)) {
+          cfg.storage.database = *p;
+          have_db = true;
+        }
+      }
+      if (auto d = Reader::child(*n, "sample_retention_days")) {
+        if (auto v = r.number_in(*d, "a number of days", 1, 36500)) {
+          cfg.storage.sample_retention = Seconds{static_cast<long long>(*v * 86400)};
+        }
+      }
+    }
+  }
+  if (!have_db) {
+    cfg.storage.database = (env.state_directory ? *env.state_directory : env.working_directory) /
+                           "offpeak.db";
+  }
+  if (auto n = Reader::child(*root, "api")) parse_api(*n, r, dir, env, cfg.api);
+  if (auto n = Reader::child(*root, "log")) {
+    if (r.check_map(*n, "log", {"level"})) {
+      if (auto l = Reader::child(*n, "level")) {
+        auto level = l->IsScalar() ? parse_log_level(l->Scalar()) : std::nullopt;
+        if (level) cfg.log_level = *level;
+        else r.error_at(*l, "expected a log level (trace, debug, info, warn, error), got " + quoted(*l));
+      }
+    }
+  }
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [&](const ConfigError& a, const ConfigError& b) {
+                     if (a.file != b.file) return a.file == label;  // main file first
+                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                   });
+  if (result.errors.empty()) result.config = std::move(cfg);
+  return result;
+}
+
+}  // namespace offpeak::config

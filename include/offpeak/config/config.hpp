@@ -165,6 +165,11 @@ struct TariffLoadResult {
 };
 TariffLoadResult load_tariff_file(const std::filesystem::path& file);
 
+// Reads a CSV of prices (header valid_from_utc,valid_to_utc,p_per_kwh_inc_vat; rows in any
+// order; no overlaps). Errors are appended with `label` as the file name; nullopt on any error.
+std::optional<PriceCurve> load_price_csv(const std::filesystem::path& file, const std::string& label,
+                                         std::vector<ConfigError>& errors);
+
 // The tariff as prices: static rules and CSV directly; octopus-agile yields its fallback
 // only (the dynamic part needs the network and lives in the tariffs module). nullptr for
 // octopus-agile without a fallback.

@@ -1,0 +1,274 @@
+// `offpeak`: check, plan, tariff show (and the commands of later modules).
+
+#include <offpeak/cli/cli.hpp>
+#include <offpeak/config/config.hpp>
+#include <offpeak/domain/planner.hpp>
+#include <offpeak/report/report.hpp>
+#include <offpeak/version.hpp>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+namespace offpeak::cli {
+namespace {
+
+using namespace std::chrono;
+
+struct Common {
+  std::string config;
+  std::string log_level = "warn";
+  bool json = false;
+};
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("offpeak");
+  logger->set_pattern("%^%l%$: %v");
+  spdlog::set_default_logger(logger);
+  auto l = config::parse_log_level(level).value_or(config::LogLevel::warn);
+  switch (l) {
+    case config::LogLevel::trace: spdlog::set_level(spdlog::level::trace); break;
+    case config::LogLevel::debug: spdlog::set_level(spdlog::level::debug); break;
+    case config::LogLevel::info: spdlog::set_level(spdlog::level::info); break;
+    case config::LogLevel::warn: spdlog::set_level(spdlog::level::warn); break;
+    case config::LogLevel::error: spdlog::set_level(spdlog::level::err); break;
+  }
+}
+
+// Loads the configuration or prints every error; nullopt means "exit 78".
+std::optional<config::Config> load_or_report(const std::string& file) {
+  auto result = config::load_config(file, config::Environment::from_process());
+  if (result.config) return std::move(result.config);
+  for (const auto& e : result.errors) std::cerr << e.to_string() << "\n";
+  std::cerr << "offpeak: " << result.errors.size() << " error"
+            << (result.errors.size() == 1 ? "" : "s") << " in the configuration\n";
+  return std::nullopt;
+}
+
+std::string describe_source(const config::Config& c) {
+  if (const auto* s = std::get_if<config::ConnectSource>(&c.vehicle.source)) {
+    return "connect (" + s->base_url + ", " + s->email +
+           (s->device_id ? ", device " + *s->device_id : std::string()) + ")";
+  }
+  return "simulator";
+}
+
+std::string describe_switch(const config::Config& c) {
+  if (std::holds_alternative<config::LogSwitch>(c.switch_config)) return "log";
+  if (std::holds_alternative<config::HttpSwitch>(c.switch_config)) return "http";
+  return "exec";
+}
+
+int cmd_check(const Common& common) {
+  auto cfg = load_or_report(common.config);
+  if (!cfg) return k_exit_config;
+  char power[128];
+  std::snprintf(power, sizeof power, "%.1f kWh, %.1f kW, %.0f%% efficiency",
+                cfg->vehicle.spec.battery_kwh, cfg->vehicle.spec.max_charge_kw,
+                cfg->vehicle.spec.efficiency * 100);
+  std::cout << common.config << ": ok\n"
+            << "  time zone  " << cfg->zone.name() << "\n"
+            << "  vehicle    " << cfg->vehicle.name << " (" << power << ")\n"
+            << "  source     " << describe_source(*cfg) << "\n"
+            << "  charging   " << cfg->charging.target_soc << "% by "
+            << format_time_of_day(cfg->charging.ready_by) << ", "
+            << to_string(cfg->charging.strategy) << "\n"
+            << "  tariff     " << cfg->tariff.name
+            << (cfg->tariff.file ? " (" + cfg->tariff.file->string() + ")" : std::string()) << "\n"
+            << "  switch     " << describe_switch(*cfg) << "\n"
+            << "  database   " << cfg->storage.database.string() << "\n"
+            << "  api        " << cfg->api.listen_host << ":" << cfg->api.listen_port
+            << (cfg->api.token.empty() ? "" : " (token required for writes)") << "\n";
+  return k_exit_ok;
+}
+
+std::optional<Instant> parse_instant_arg(const std::string& s, const char* flag) {
+  auto t = parse_rfc3339(s);
+  if (!t) std::cerr << "offpeak: " << flag << " expects an RFC 3339 instant such as 2026-03-28T18:00:00Z, got '" << s << "'\n";
+  return t;
+}
+
+struct PlanArgs {
+  double soc = -1;
+  std::string now;
+  std::optional<double> target;
+  std::string ready_by;
+  std::string strategy;
+};
+
+int cmd_plan(const Common& common, const PlanArgs& a) {
+  auto cfg = load_or_report(common.config);
+  if (!cfg) return k_exit_config;
+  Instant now = SystemClock{}.now();
+  if (!a.now.empty()) {
+    auto t = parse_instant_arg(a.now, "--now");
+    if (!t) return k_exit_usage;
+    now = *t;
+  }
+  ChargingPolicy policy = cfg->charging;
+  if (a.target) {
+    policy.target_soc = *a.target;
+    for (auto& d : policy.days) d.target_soc.reset();
+  }
+  if (!a.strategy.empty()) policy.strategy = *parse_strategy(a.strategy);
+  std::optional<Instant> ready_at;
+  if (!a.ready_by.empty()) {
+    if (auto t = parse_time_of_day(a.ready_by, false)) {
+      policy.ready_by = *t;
+      for (auto& d : policy.days) d.ready_by.reset();
+    } else if (auto i = parse_rfc3339(a.ready_by)) {
+      if (!(*i > now)) {
+        std::cerr << "offpeak: --ready-by " << a.ready_by << " is not after now ("
+                  << format_rfc3339(now) << ")\n";
+        return k_exit_usage;
+      }
+      ready_at = *i;
+    } else {
+      std::cerr << "offpeak: --ready-by expects HH:MM (local time) or an RFC 3339 instant, got '"
+                << a.ready_by << "'\n";
+      return k_exit_usage;
+    }
+  }
+  Deadline deadline = next_deadline(now, policy, cfg->zone);
+  if (ready_at) deadline.ready_by = *ready_at;
+  auto tariff = config::make_static_tariff(cfg->tariff, cfg->zone);
+  if (!tariff) {
+    std::cerr << "offpeak: the tariff '" << cfg->tariff.name
+              << "' is dynamic and has no 'fallback:'; `offpeak plan` works offline, so it has no "
+                 "prices to plan on (use the daemon, or add a fallback tariff)\n";
+    return k_exit_failure;
+  }
+  PlanRequest req;
+  req.now = now;
+  req.soc = a.soc;
+  req.target_soc = deadline.target_soc;
+  req.ready_by = deadline.ready_by;
+  req.vehicle = cfg->vehicle.spec;
+  req.strategy = policy.strategy;
+  req.min_soc = policy.min_soc;
+  req.charge_below_p_per_kwh = policy.charge_below_p_per_kwh;
+  Plan plan = make_plan(req, tariff->prices(now, deadline.ready_by), cfg->zone);
+  if (common.json) {
+    std::cout << report::to_text(report::plan_json(plan));
+  } else {
+    std::cout << "Plan for " << cfg->vehicle.name << " on " << cfg->tariff.name << " ("
+              << to_string(policy.strategy) << ")\n\n"
+              << report::plan_table(plan, cfg->zone);
+  }
+  return k_exit_ok;
+}
+
+struct TariffArgs {
+  std::string from;
+  std::optional<double> hours;
+};
+
+int cmd_tariff_show(const Common& common, const TariffArgs& a) {
+  auto cfg = load_or_report(common.config);
+  if (!cfg) return k_exit_config;
+  Instant from = SystemClock{}.now();
+  double hours = a.hours.value_or(48);
+  if (!common.json && a.from.empty() && !a.hours) {
+    // The human default is "the week": from local midnight today, 7 days.
+    from = cfg->zone.start_of_day(cfg->zone.local_date(from));
+    hours = 168;
+  }
+  if (!a.from.empty()) {
+    auto t = parse_instant_arg(a.from, "--from");
+    if (!t) return k_exit_usage;
+    from = *t;
+  }
+  Instant to = from + Seconds{static_cast<long long>(hours * 3600)};
+  auto tariff = config::make_static_tariff(cfg->tariff, cfg->zone);
+  if (!tariff) {
+    std::cerr << "offpeak: the tariff '" << cfg->tariff.name
+              << "' is dynamic and has no 'fallback:'; fetching it needs the daemon's tariff "
+                 "module\n";
+    return k_exit_failure;
+  }
+  PriceCurve prices = tariff->prices(from, to);
+  if (common.json) {
+    std::cout << report::to_text(report::prices_json(prices));
+  } else {
+    std::cout << cfg->tariff.name << ", " << cfg->zone.name() << " time\n\n"
+              << report::prices_table(prices, from, to, cfg->zone);
+  }
+  return k_exit_ok;
+}
+
+void add_common(CLI::App* cmd, Common& c, bool with_json) {
+  cmd->add_option("--config,-c", c.config, "Configuration file (YAML)")->required();
+  cmd->add_option("--log-level", c.log_level, "Log level on stderr: trace|debug|info|warn|error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  if (with_json) cmd->add_flag("--json", c.json, "Print one JSON document on stdout");
+}
+
+}  // namespace
+
+int run_offpeak(int argc, char** argv) {
+  CLI::App app{"offpeak: plan and inspect smart EV charging (configuration, plans, tariffs)",
+               "offpeak"};
+  app.set_version_flag("--version", std::string("offpeak ") + k_version);
+  app.require_subcommand(1);
+  Common common;
+
+  auto* check = app.add_subcommand("check", "Validate the configuration and everything it names; exit 0 or 78");
+  add_common(check, common, false);
+
+  PlanArgs plan_args;
+  auto* plan = app.add_subcommand(
+      "plan", "Dry run of the daemon's planner on the configured tariff (no network, no database)");
+  add_common(plan, common, true);
+  plan->add_option("--soc", plan_args.soc, "Current state of charge, percent")
+      ->required()
+      ->check(CLI::Range(0.0, 100.0));
+  plan->add_option("--now", plan_args.now, "Plan as if it were this instant (RFC 3339). Default: now");
+  plan->add_option("--target", plan_args.target, "Target SoC percent. Default: from the configuration")
+      ->check(CLI::Range(0.0, 100.0));
+  plan->add_option("--ready-by", plan_args.ready_by,
+                   "Ready-by as local HH:MM (next occurrence) or an RFC 3339 instant. Default: "
+                   "from the configuration");
+  plan->add_option("--strategy", plan_args.strategy, "cheapest | continuous. Default: from the configuration")
+      ->check(CLI::IsMember({"cheapest", "continuous"}));
+
+  auto* tariff = app.add_subcommand("tariff", "Inspect the configured tariff");
+  tariff->require_subcommand(1);
+  TariffArgs tariff_args;
+  auto* show = tariff->add_subcommand(
+      "show",
+      "Print the price curve in local time (default: the week from local midnight today) or, with "
+      "--json, as UTC slots (default: 48 h from now)");
+  add_common(show, common, true);
+  show->add_option("--from", tariff_args.from, "Start instant (RFC 3339)");
+  show->add_option("--hours", tariff_args.hours, "Length in hours (default 48; 168 for the table)")
+      ->check(CLI::Range(0.5, 24.0 * 366));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return k_exit_usage;
+  }
+  setup_logging(common.log_level);
+  try {
+    if (check->parsed()) return cmd_check(common);
+    if (plan->parsed()) return cmd_plan(common, plan_args);
+    if (show->parsed()) return cmd_tariff_show(common, tariff_args);
+  } catch (const std::exception& e) {
+    std::cerr << "offpeak: " << e.what() << "\n";
+    return k_exit_failure;
+  }
+  return k_exit_usage;
+}
+
+}  // namespace offpeak::cli

@@ -1,0 +1,68 @@
+#pragma once
+// Private helpers of the config module: typed reads from yaml-cpp nodes that record
+// FILE:LINE:COL errors instead of throwing.
+
+#include <offpeak/config/config.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace offpeak::config::detail {
+
+class Reader {
+ public:
+  Reader(std::string file_label, std::vector<ConfigError>& errors)
+      : file_(std::move(file_label)), errors_(&errors) {}
+
+  const std::string& file() const { return file_; }
+  std::vector<ConfigError>& errors() { return *errors_; }
+
+  void error(const YAML::Mark& mark, std::string message);
+  void error_at(const YAML::Node& node, std::string message) { error(node.Mark(), std::move(message)); }
+  void file_error(std::string message);
+
+  // Reports every key of `map` that is not in `allowed` (at the key), with a hint.
+  // Returns false when `map` is not a mapping (and reports that).
+  bool check_map(const YAML::Node& map, std::string_view what,
+                 std::initializer_list<std::string_view> allowed);
+
+  // The value under `key`, if present and not null.
+  static std::optional<YAML::Node> child(const YAML::Node& map, std::string_view key);
+  // Like child(), but reports "missing required key" at the map when absent.
+  std::optional<YAML::Node> required(const YAML::Node& map, std::string_view key,
+                                     std::string_view what);
+
+  std::optional<std::string> string(const YAML::Node& n, std::string_view what);
+  std::optional<double> number(const YAML::Node& n, std::string_view what);
+  // A number in [lo, hi] (or (lo, hi] when lo_open).
+  std::optional<double> number_in(const YAML::Node& n, std::string_view what, double lo, double hi,
+                                  bool lo_open = false);
+  std::optional<bool> boolean(const YAML::Node& n, std::string_view what);
+  std::optional<TimeOfDay> time_of_day(const YAML::Node& n, bool allow_24);
+  std::optional<Seconds> duration(const YAML::Node& n);
+  // A path relative to `base_dir` unless absolute.
+  std::optional<std::filesystem::path> path(const YAML::Node& n, const std::filesystem::path& base_dir);
+
+ private:
+  std::string file_;
+  std::vector<ConfigError>* errors_;
+};
+
+// A value as the user wrote it, shortened for messages.
+std::string quoted(const YAML::Node& n);
+
+// Loads a YAML file; a syntax error becomes a ConfigError. nullopt on failure.
+std::optional<YAML::Node> load_yaml_file(const std::filesystem::path& file, const std::string& label,
+                                         std::vector<ConfigError>& errors);
+
+// Parses a tariff mapping (static, octopus-agile or csv). `base_dir` resolves relative paths.
+std::optional<TariffConfig> parse_tariff(const YAML::Node& node, Reader& r,
+                                         const std::filesystem::path& base_dir, int depth);
+
+}  // namespace offpeak::config::detail
