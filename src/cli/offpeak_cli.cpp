@@ -6,9 +6,9 @@
 #include <offpeak/report/report.hpp>
 #include <offpeak/version.hpp>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -31,11 +31,21 @@ void setup_logging(const std::string& level) {
   spdlog::set_default_logger(logger);
   auto l = config::parse_log_level(level).value_or(config::LogLevel::warn);
   switch (l) {
-    case config::LogLevel::trace: spdlog::set_level(spdlog::level::trace); break;
-    case config::LogLevel::debug: spdlog::set_level(spdlog::level::debug); break;
-    case config::LogLevel::info: spdlog::set_level(spdlog::level::info); break;
-    case config::LogLevel::warn: spdlog::set_level(spdlog::level::warn); break;
-    case config::LogLevel::error: spdlog::set_level(spdlog::level::err); break;
+    case config::LogLevel::trace:
+      spdlog::set_level(spdlog::level::trace);
+      break;
+    case config::LogLevel::debug:
+      spdlog::set_level(spdlog::level::debug);
+      break;
+    case config::LogLevel::info:
+      spdlog::set_level(spdlog::level::info);
+      break;
+    case config::LogLevel::warn:
+      spdlog::set_level(spdlog::level::warn);
+      break;
+    case config::LogLevel::error:
+      spdlog::set_level(spdlog::level::err);
+      break;
   }
 }
 
@@ -43,7 +53,8 @@ void setup_logging(const std::string& level) {
 std::optional<config::Config> load_or_report(const std::string& file) {
   auto result = config::load_config(file, config::Environment::from_process());
   if (result.config) return std::move(result.config);
-  for (const auto& e : result.errors) std::cerr << e.to_string() << "\n";
+  for (const auto& e : result.errors)
+    std::cerr << e.to_string() << "\n";
   std::cerr << "offpeak: " << result.errors.size() << " error"
             << (result.errors.size() == 1 ? "" : "s") << " in the configuration\n";
   return std::nullopt;
@@ -88,7 +99,9 @@ int cmd_check(const Common& common) {
 
 std::optional<Instant> parse_instant_arg(const std::string& s, const char* flag) {
   auto t = parse_rfc3339(s);
-  if (!t) std::cerr << "offpeak: " << flag << " expects an RFC 3339 instant such as 2026-03-28T18:00:00Z, got '" << s << "'\n";
+  if (!t)
+    std::cerr << "offpeak: " << flag
+              << " expects an RFC 3339 instant such as 2026-03-28T18:00:00Z, got '" << s << "'\n";
   return t;
 }
 
@@ -112,14 +125,16 @@ int cmd_plan(const Common& common, const PlanArgs& a) {
   ChargingPolicy policy = cfg->charging;
   if (a.target) {
     policy.target_soc = *a.target;
-    for (auto& d : policy.days) d.target_soc.reset();
+    for (auto& d : policy.days)
+      d.target_soc.reset();
   }
   if (!a.strategy.empty()) policy.strategy = *parse_strategy(a.strategy);
   std::optional<Instant> ready_at;
   if (!a.ready_by.empty()) {
     if (auto t = parse_time_of_day(a.ready_by, false)) {
       policy.ready_by = *t;
-      for (auto& d : policy.days) d.ready_by.reset();
+      for (auto& d : policy.days)
+        d.ready_by.reset();
     } else if (auto i = parse_rfc3339(a.ready_by)) {
       if (!(*i > now)) {
         std::cerr << "offpeak: --ready-by " << a.ready_by << " is not after now ("
@@ -216,7 +231,8 @@ int run_offpeak(int argc, char** argv) {
   app.require_subcommand(1);
   Common common;
 
-  auto* check = app.add_subcommand("check", "Validate the configuration and everything it names; exit 0 or 78");
+  auto* check = app.add_subcommand(
+      "check", "Validate the configuration and everything it names; exit 0 or 78");
   add_common(check, common, false);
 
   PlanArgs plan_args;
@@ -226,13 +242,16 @@ int run_offpeak(int argc, char** argv) {
   plan->add_option("--soc", plan_args.soc, "Current state of charge, percent")
       ->required()
       ->check(CLI::Range(0.0, 100.0));
-  plan->add_option("--now", plan_args.now, "Plan as if it were this instant (RFC 3339). Default: now");
-  plan->add_option("--target", plan_args.target, "Target SoC percent. Default: from the configuration")
+  plan->add_option("--now", plan_args.now,
+                   "Plan as if it were this instant (RFC 3339). Default: now");
+  plan->add_option("--target", plan_args.target,
+                   "Target SoC percent. Default: from the configuration")
       ->check(CLI::Range(0.0, 100.0));
   plan->add_option("--ready-by", plan_args.ready_by,
                    "Ready-by as local HH:MM (next occurrence) or an RFC 3339 instant. Default: "
                    "from the configuration");
-  plan->add_option("--strategy", plan_args.strategy, "cheapest | continuous. Default: from the configuration")
+  plan->add_option("--strategy", plan_args.strategy,
+                   "cheapest | continuous. Default: from the configuration")
       ->check(CLI::IsMember({"cheapest", "continuous"}));
 
   auto* tariff = app.add_subcommand("tariff", "Inspect the configured tariff");

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <tuple>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 namespace offpeak::config {
 
@@ -22,11 +22,16 @@ std::optional<LogLevel> parse_log_level(std::string_view text) {
 
 std::string_view to_string(LogLevel level) {
   switch (level) {
-    case LogLevel::trace: return "trace";
-    case LogLevel::debug: return "debug";
-    case LogLevel::info: return "info";
-    case LogLevel::warn: return "warn";
-    case LogLevel::error: return "error";
+    case LogLevel::trace:
+      return "trace";
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warn:
+      return "warn";
+    case LogLevel::error:
+      return "error";
   }
   return "info";
 }
@@ -55,18 +60,23 @@ std::optional<Secret> read_secret_file(const std::filesystem::path& p, const YAM
   if (!in) {
     std::string msg = "cannot read the " + std::string(what) + " file " + p.string() + ": " +
                       std::strerror(errno);
-    if (at) r.error_at(*at, msg);
-    else r.file_error(msg);
+    if (at)
+      r.error_at(*at, msg);
+    else
+      r.file_error(msg);
     return std::nullopt;
   }
   std::stringstream buf;
   buf << in.rdbuf();
   std::string v = buf.str();
-  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r'))
+    v.pop_back();
   if (v.empty()) {
     std::string msg = "the " + std::string(what) + " file " + p.string() + " is empty";
-    if (at) r.error_at(*at, msg);
-    else r.file_error(msg);
+    if (at)
+      r.error_at(*at, msg);
+    else
+      r.file_error(msg);
     return std::nullopt;
   }
   return Secret(std::move(v));
@@ -109,7 +119,8 @@ void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path
     if (auto n = Reader::child(node, "base_url")) {
       if (auto u = url(*n, r)) {
         src.base_url = *u;
-        while (!src.base_url.empty() && src.base_url.back() == '/') src.base_url.pop_back();
+        while (!src.base_url.empty() && src.base_url.back() == '/')
+          src.base_url.pop_back();
       }
     }
     if (auto n = r.required(node, "email", "vehicle.source")) {
@@ -183,7 +194,8 @@ void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path
     }
     vc.source = std::move(src);
   } else {
-    r.error_at(*type_node, "unknown source type '" + *type + "'; expected one of: connect, simulator");
+    r.error_at(*type_node,
+               "unknown source type '" + *type + "'; expected one of: connect, simulator");
   }
 }
 
@@ -202,7 +214,8 @@ void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::pat
     }
   }
   if (auto n = r.required(node, "max_charge_kw", "vehicle")) {
-    if (auto v = r.number_in(*n, "a charging power in kW", 0, 400, true)) vc.spec.max_charge_kw = *v;
+    if (auto v = r.number_in(*n, "a charging power in kW", 0, 400, true))
+      vc.spec.max_charge_kw = *v;
   }
   if (auto n = Reader::child(node, "efficiency")) {
     if (auto v = r.number_in(*n, "an efficiency", 0, 1, true)) vc.spec.efficiency = *v;
@@ -242,8 +255,10 @@ void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
   }
   if (auto n = Reader::child(node, "strategy")) {
     auto s = n->IsScalar() ? parse_strategy(n->Scalar()) : std::nullopt;
-    if (s) cp.strategy = *s;
-    else r.error_at(*n, "expected a strategy (cheapest or continuous), got " + quoted(*n));
+    if (s)
+      cp.strategy = *s;
+    else
+      r.error_at(*n, "expected a strategy (cheapest or continuous), got " + quoted(*n));
   }
   if (auto n = Reader::child(node, "days")) {
     if (n->IsMap()) {
@@ -311,8 +326,9 @@ std::optional<HttpRequestTemplate> parse_http_action(const YAML::Node& node, Rea
 
 std::optional<std::vector<std::string>> parse_argv(const YAML::Node& node, Reader& r) {
   if (!node.IsSequence() || node.size() == 0) {
-    r.error_at(node, "expected a command as a list, e.g. [\"/usr/local/bin/charger\", \"start\"], got " +
-                         quoted(node));
+    r.error_at(node,
+               "expected a command as a list, e.g. [\"/usr/local/bin/charger\", \"start\"], got " +
+                   quoted(node));
     return std::nullopt;
   }
   std::vector<std::string> argv;
@@ -390,7 +406,8 @@ void parse_api(const YAML::Node& node, Reader& r, const std::filesystem::path& d
       auto colon = s->rfind(':');
       std::string host = colon == std::string::npos ? "" : s->substr(0, colon);
       std::string port = colon == std::string::npos ? "" : s->substr(colon + 1);
-      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
       int p = -1;
       if (!port.empty() && port.size() <= 5 &&
           std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -440,8 +457,9 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   std::filesystem::path dir = abs.parent_path();
   Config cfg;
   cfg.file = abs;
-  if (!r.check_map(*root, "top level",
-                   {"timezone", "vehicle", "charging", "tariff", "switch", "storage", "api", "log"})) {
+  if (!r.check_map(
+          *root, "top level",
+          {"timezone", "vehicle", "charging", "tariff", "switch", "storage", "api", "log"})) {
     return result;
   }
   // Time zone first: other sections do not depend on it, but errors read better in order.
@@ -450,20 +468,24 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
     if (auto s = r.string(*n, "an IANA time zone such as Europe/London")) {
       tz_name = *s;
       if (!Zone::locate(tz_name)) {
-        r.error_at(*n, "unknown time zone " + quoted(*n) +
-                           "; expected an IANA name such as Europe/London (see timedatectl list-timezones)");
+        r.error_at(
+            *n,
+            "unknown time zone " + quoted(*n) +
+                "; expected an IANA name such as Europe/London (see timedatectl list-timezones)");
       }
     }
   }
   if (auto z = Zone::locate(tz_name)) cfg.zone = *z;
 
-  if (auto n = r.required(*root, "vehicle", "top level")) parse_vehicle(*n, r, dir, env, cfg.vehicle);
+  if (auto n = r.required(*root, "vehicle", "top level"))
+    parse_vehicle(*n, r, dir, env, cfg.vehicle);
   if (auto n = Reader::child(*root, "charging")) parse_charging(*n, r, cfg.charging);
   if (auto n = r.required(*root, "tariff", "top level")) {
     if (n->IsScalar()) {
       if (auto p = r.path(*n, dir)) {
         auto t = load_tariff_file(*p);
-        for (auto& e : t.errors) result.errors.push_back(e);
+        for (auto& e : t.errors)
+          result.errors.push_back(e);
         if (t.tariff) cfg.tariff = std::move(*t.tariff);
       }
     } else if (n->IsMap()) {
@@ -491,16 +513,19 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
     }
   }
   if (!have_db) {
-    cfg.storage.database = (env.state_directory ? *env.state_directory : env.working_directory) /
-                           "offpeak.db";
+    cfg.storage.database =
+        (env.state_directory ? *env.state_directory : env.working_directory) / "offpeak.db";
   }
   if (auto n = Reader::child(*root, "api")) parse_api(*n, r, dir, env, cfg.api);
   if (auto n = Reader::child(*root, "log")) {
     if (r.check_map(*n, "log", {"level"})) {
       if (auto l = Reader::child(*n, "level")) {
         auto level = l->IsScalar() ? parse_log_level(l->Scalar()) : std::nullopt;
-        if (level) cfg.log_level = *level;
-        else r.error_at(*l, "expected a log level (trace, debug, info, warn, error), got " + quoted(*l));
+        if (level)
+          cfg.log_level = *level;
+        else
+          r.error_at(*l,
+                     "expected a log level (trace, debug, info, warn, error), got " + quoted(*l));
       }
     }
   }

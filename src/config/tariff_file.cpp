@@ -21,11 +21,13 @@ namespace {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1U : 0U)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1U : 0U)});
     }
     std::swap(prev, cur);
   }
@@ -63,7 +65,9 @@ void Reader::error(const YAML::Mark& mark, std::string message) {
   errors_->push_back({file_, mark.line + 1, mark.column + 1, std::move(message)});
 }
 
-void Reader::file_error(std::string message) { errors_->push_back({file_, 0, 0, std::move(message)}); }
+void Reader::file_error(std::string message) {
+  errors_->push_back({file_, 0, 0, std::move(message)});
+}
 
 bool Reader::check_map(const YAML::Node& map, std::string_view what,
                        std::initializer_list<std::string_view> allowed) {
@@ -181,7 +185,8 @@ std::optional<std::filesystem::path> Reader::path(const YAML::Node& n,
   return p.lexically_normal();
 }
 
-std::optional<YAML::Node> load_yaml_file(const std::filesystem::path& file, const std::string& label,
+std::optional<YAML::Node> load_yaml_file(const std::filesystem::path& file,
+                                         const std::string& label,
                                          std::vector<ConfigError>& errors) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -215,7 +220,8 @@ std::optional<std::uint8_t> parse_days(const YAML::Node& n, Reader& r) {
   for (const auto& item : n) {
     auto d = item.IsScalar() ? parse_weekday(item.Scalar()) : std::nullopt;
     if (!d) {
-      r.error_at(item, "expected a weekday (mon, tue, wed, thu, fri, sat, sun), got " + quoted(item));
+      r.error_at(item,
+                 "expected a weekday (mon, tue, wed, thu, fri, sat, sun), got " + quoted(item));
       ok = false;
       continue;
     }
@@ -287,13 +293,17 @@ std::optional<TouRules> parse_static(const YAML::Node& node, Reader& r) {
         period.price_p_per_kwh = *pr;
         if (auto d = Reader::child(p, "days")) {
           auto mask = parse_days(*d, r);
-          if (!mask) ok = false;
-          else period.days_mask = *mask;
+          if (!mask)
+            ok = false;
+          else
+            period.days_mask = *mask;
         }
         if (auto m = Reader::child(p, "months")) {
           auto mask = parse_months(*m, r);
-          if (!mask) ok = false;
-          else period.months_mask = *mask;
+          if (!mask)
+            ok = false;
+          else
+            period.months_mask = *mask;
         }
         rules.periods.push_back(period);
       }
@@ -312,23 +322,31 @@ std::optional<TouRules> parse_static(const YAML::Node& node, Reader& r) {
 
 }  // namespace detail
 
-std::optional<PriceCurve> load_price_csv(const std::filesystem::path& file, const std::string& label,
+std::optional<PriceCurve> load_price_csv(const std::filesystem::path& file,
+                                         const std::string& label,
                                          std::vector<ConfigError>& errors) {
   using detail::trim;
   std::ifstream in(file);
   if (!in) {
-    errors.push_back({label, 0, 0, "cannot read the price file: " + std::string(std::strerror(errno))});
+    errors.push_back(
+        {label, 0, 0, "cannot read the price file: " + std::string(std::strerror(errno))});
     return std::nullopt;
   }
   std::string line;
   std::size_t before = errors.size();
-  auto err = [&](int ln, int col, std::string msg) { errors.push_back({label, ln, col, std::move(msg)}); };
+  auto err = [&](int ln, int col, std::string msg) {
+    errors.push_back({label, ln, col, std::move(msg)});
+  };
   if (!std::getline(in, line)) {
-    err(0, 0, "the price file is empty; expected the header valid_from_utc,valid_to_utc,p_per_kwh_inc_vat");
+    err(0, 0,
+        "the price file is empty; expected the header "
+        "valid_from_utc,valid_to_utc,p_per_kwh_inc_vat");
     return std::nullopt;
   }
   if (trim(line) != "valid_from_utc,valid_to_utc,p_per_kwh_inc_vat") {
-    err(1, 1, "expected the header 'valid_from_utc,valid_to_utc,p_per_kwh_inc_vat', got '" + trim(line) + "'");
+    err(1, 1,
+        "expected the header 'valid_from_utc,valid_to_utc,p_per_kwh_inc_vat', got '" + trim(line) +
+            "'");
     return std::nullopt;
   }
   std::vector<PriceSlot> slots;
@@ -350,7 +368,8 @@ std::optional<PriceCurve> load_price_csv(const std::filesystem::path& file, cons
       if (!from) {
         err(ln, 1, "expected an RFC 3339 instant, got '" + t.substr(0, c1) + "'");
       } else if (!to) {
-        err(ln, static_cast<int>(c1) + 2, "expected an RFC 3339 instant, got '" + t.substr(c1 + 1, c2 - c1 - 1) + "'");
+        err(ln, static_cast<int>(c1) + 2,
+            "expected an RFC 3339 instant, got '" + t.substr(c1 + 1, c2 - c1 - 1) + "'");
       } else if (ec != std::errc{} || p != ps.data() + ps.size() || !std::isfinite(price)) {
         err(ln, static_cast<int>(c2) + 2, "expected a price in p/kWh, got '" + ps + "'");
       } else if (!(*from < *to)) {
@@ -390,7 +409,8 @@ std::optional<TariffConfig> parse_tariff(const YAML::Node& node, Reader& r,
     if (!s) return std::nullopt;
     type = *s;
     if (type != "static" && type != "octopus-agile" && type != "csv") {
-      r.error_at(*t, "unknown tariff type '" + type + "'; expected one of: static, octopus-agile, csv");
+      r.error_at(*t,
+                 "unknown tariff type '" + type + "'; expected one of: static, octopus-agile, csv");
       return std::nullopt;
     }
   }
@@ -428,9 +448,10 @@ std::optional<TariffConfig> parse_tariff(const YAML::Node& node, Reader& r,
   if (auto n = r.required(node, "product", "tariff")) {
     auto s = r.string(*n, "an Octopus product code such as AGILE-24-10-01");
     bool valid = s && !s->empty() && std::all_of(s->begin(), s->end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
-    });
-    if (s && !valid) r.error_at(*n, "expected an Octopus product code such as AGILE-24-10-01, got " + quoted(*n));
+                   return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+                 });
+    if (s && !valid)
+      r.error_at(*n, "expected an Octopus product code such as AGILE-24-10-01, got " + quoted(*n));
     if (valid) agile.product = *s;
     ok &= valid;
   } else {
@@ -451,7 +472,8 @@ std::optional<TariffConfig> parse_tariff(const YAML::Node& node, Reader& r,
     auto s = r.string(*n, "a URL");
     if (s && (s->rfind("http://", 0) == 0 || s->rfind("https://", 0) == 0)) {
       agile.base_url = *s;
-      while (!agile.base_url.empty() && agile.base_url.back() == '/') agile.base_url.pop_back();
+      while (!agile.base_url.empty() && agile.base_url.back() == '/')
+        agile.base_url.pop_back();
     } else if (s) {
       r.error_at(*n, "expected an http:// or https:// URL, got " + quoted(*n));
       ok = false;
@@ -463,7 +485,8 @@ std::optional<TariffConfig> parse_tariff(const YAML::Node& node, Reader& r,
       ok = false;
     } else if (auto p = r.path(*n, base_dir)) {
       auto fb = load_tariff_file(*p);
-      for (auto& e : fb.errors) r.errors().push_back(e);
+      for (auto& e : fb.errors)
+        r.errors().push_back(e);
       if (fb.tariff && std::holds_alternative<TouRules>(fb.tariff->kind)) {
         agile.fallback = std::get<TouRules>(fb.tariff->kind);
         agile.fallback_file = *p;

@@ -24,7 +24,9 @@ class Reader {
   std::vector<ConfigError>& errors() { return *errors_; }
 
   void error(const YAML::Mark& mark, std::string message);
-  void error_at(const YAML::Node& node, std::string message) { error(node.Mark(), std::move(message)); }
+  void error_at(const YAML::Node& node, std::string message) {
+    error(node.Mark(), std::move(message));
+  }
   void file_error(std::string message);
 
   // Reports every key of `map` that is not in `allowed` (at the key), with a hint.
@@ -47,7 +49,8 @@ class Reader {
   std::optional<TimeOfDay> time_of_day(const YAML::Node& n, bool allow_24);
   std::optional<Seconds> duration(const YAML::Node& n);
   // A path relative to `base_dir` unless absolute.
-  std::optional<std::filesystem::path> path(const YAML::Node& n, const std::filesystem::path& base_dir);
+  std::optional<std::filesystem::path> path(const YAML::Node& n,
+                                            const std::filesystem::path& base_dir);
 
  private:
   std::string file_;
@@ -58,7 +61,8 @@ class Reader {
 std::string quoted(const YAML::Node& n);
 
 // Loads a YAML file; a syntax error becomes a ConfigError. nullopt on failure.
-std::optional<YAML::Node> load_yaml_file(const std::filesystem::path& file, const std::string& label,
+std::optional<YAML::Node> load_yaml_file(const std::filesystem::path& file,
+                                         const std::string& label,
                                          std::vector<ConfigError>& errors);
 
 // Parses a tariff mapping (static, octopus-agile or csv). `base_dir` resolves relative paths.

@@ -22,7 +22,9 @@ struct Piece {
   bool immediate = false;
 };
 
-double hours_of(Seconds s) { return static_cast<double>(s.count()) / 3600.0; }
+double hours_of(Seconds s) {
+  return static_cast<double>(s.count()) / 3600.0;
+}
 
 // Whole seconds needed to draw `kwh` at `kw` (rounded up).
 Seconds seconds_for(double kwh, double kw) {
@@ -132,7 +134,8 @@ bool place_block(const std::vector<Piece>& candidates, double kwh, double kw,
   Instant best_start{};
   while (i < candidates.size()) {
     std::size_t j = i;
-    while (j + 1 < candidates.size() && candidates[j + 1].start == candidates[j].end) ++j;
+    while (j + 1 < candidates.size() && candidates[j + 1].start == candidates[j].end)
+      ++j;
     Instant a = candidates[i].start, b = candidates[j].end;
     if (b - a >= dur) {
       // Cumulative cost (price x hours) at each boundary of the stretch.
@@ -142,7 +145,8 @@ bool place_block(const std::vector<Piece>& candidates, double kwh, double kw,
       cum.push_back(0.0);
       for (std::size_t k = i; k <= j; ++k) {
         xs.push_back(candidates[k].end);
-        cum.push_back(cum.back() + *candidates[k].price * hours_of(candidates[k].end - candidates[k].start));
+        cum.push_back(cum.back() +
+                      *candidates[k].price * hours_of(candidates[k].end - candidates[k].start));
       }
       auto integral = [&](Instant t) {
         auto it = std::upper_bound(xs.begin(), xs.end(), t);
@@ -206,8 +210,8 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
     return "ready-by " + by + " is not after now (" + zone.format(r.now) + "): nothing to plan";
   }
   if (plan.energy_needed_kwh <= k_eps_kwh) {
-    s = "already at " + num(r.soc, 0) + "% (target " + num(r.target_soc, 0) +
-        "% by " + by + "): nothing needed";
+    s = "already at " + num(r.soc, 0) + "% (target " + num(r.target_soc, 0) + "% by " + by +
+        "): nothing needed";
   } else {
     s = "need " + num(plan.energy_needed_kwh, 2) + " kWh from the grid (" + num(r.soc, 0) +
         "% -> " + num(r.target_soc, 0) + "% of " + num(r.vehicle.battery_kwh, 1) + " kWh at " +
@@ -262,8 +266,8 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
     Instant cursor = r.now;
     double delivered = 0.0;
     if (r.min_soc && r.soc < *r.min_soc) {
-      auto now_pieces = charge_at_once(prices, r.now, r.ready_by,
-                                       grid_energy_kwh(v, r.soc, *r.min_soc), kw);
+      auto now_pieces =
+          charge_at_once(prices, r.now, r.ready_by, grid_energy_kwh(v, r.soc, *r.min_soc), kw);
       for (auto& p : now_pieces) {
         p.immediate = true;
         delivered += p.energy_kwh;
@@ -349,8 +353,10 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
     double cost = 0.0;
     bool known = true;
     for (const auto& p : pieces) {
-      if (!p.price) known = false;
-      else cost += p.energy_kwh * *p.price;
+      if (!p.price)
+        known = false;
+      else
+        cost += p.energy_kwh * *p.price;
     }
     if (known) plan.charge_now_cost_p = cost;
   }

@@ -75,7 +75,8 @@ PriceCurve PriceCurve::split(Seconds step) const {
 Seconds PriceCurve::known_duration(Instant from, Instant to) const {
   Seconds total{0};
   const PriceCurve part = slice(from, to);
-  for (const auto& s : part.slots_) total += s.end - s.start;
+  for (const auto& s : part.slots_)
+    total += s.end - s.start;
   return total;
 }
 
@@ -83,7 +84,8 @@ Instant PriceCurve::known_until(Instant from) const {
   auto it = std::upper_bound(slots_.begin(), slots_.end(), from,
                              [](Instant v, const PriceSlot& s) { return v < s.end; });
   Instant cur = from;
-  for (; it != slots_.end() && it->start <= cur; ++it) cur = it->end;
+  for (; it != slots_.end() && it->start <= cur; ++it)
+    cur = it->end;
   return cur;
 }
 
@@ -97,7 +99,8 @@ PriceCurve PriceCurve::filled_from(const PriceCurve& fallback, Instant from, Ins
   auto fill_gap = [&](Instant a, Instant b) {
     if (!(a < b)) return;
     const PriceCurve part = fallback.slice(a, b);
-    for (const auto& s : part.slots_) out.push_back(s);
+    for (const auto& s : part.slots_)
+      out.push_back(s);
   };
   Instant cur = from;
   const PriceCurve own = slice(from, to);

@@ -57,7 +57,8 @@ std::optional<Instant> parse_rfc3339(std::string_view s) {
   if (pos < s.size() && s[pos] == '.') {
     ++pos;
     std::size_t digits = 0;
-    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos, ++digits;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos])))
+      ++pos, ++digits;
     if (digits == 0) return std::nullopt;
   }
   if (pos >= s.size()) return std::nullopt;
@@ -111,17 +112,25 @@ std::optional<Seconds> parse_duration(std::string_view s) {
   int last_unit_rank = 4;  // units must go h, m, s in order, each at most once
   while (pos < s.size()) {
     std::size_t start = pos;
-    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos])))
+      ++pos;
     if (pos == start || pos == s.size() || pos - start > 9) return std::nullopt;
     long long n = 0;
     std::from_chars(s.data() + start, s.data() + pos, n);
     int rank = 0;
     long long mult = 0;
     switch (s[pos]) {
-      case 'h': rank = 3, mult = 3600; break;
-      case 'm': rank = 2, mult = 60; break;
-      case 's': rank = 1, mult = 1; break;
-      default: return std::nullopt;
+      case 'h':
+        rank = 3, mult = 3600;
+        break;
+      case 'm':
+        rank = 2, mult = 60;
+        break;
+      case 's':
+        rank = 1, mult = 1;
+        break;
+      default:
+        return std::nullopt;
     }
     if (rank >= last_unit_rank) return std::nullopt;
     last_unit_rank = rank;
@@ -173,7 +182,9 @@ std::optional<Weekday> parse_weekday(std::string_view text) {
   return std::nullopt;
 }
 
-std::string_view weekday_name(Weekday d) { return k_weekdays[static_cast<std::size_t>(d)]; }
+std::string_view weekday_name(Weekday d) {
+  return k_weekdays[static_cast<std::size_t>(d)];
+}
 
 Weekday weekday_of(LocalDate d) {
   unsigned iso = std::chrono::weekday{sys_days{d}}.iso_encoding();  // 1 = Monday
@@ -250,7 +261,7 @@ std::string Zone::format(Instant t, bool with_date) const {
     static constexpr std::array<std::string_view, 12> k_mon = {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     static constexpr std::array<std::string_view, 7> k_wd = {"Mon", "Tue", "Wed", "Thu",
-                                                            "Fri", "Sat", "Sun"};
+                                                             "Fri", "Sat", "Sun"};
     std::snprintf(buf, sizeof buf, "%s %u %s %02d:%02d %s",
                   k_wd[static_cast<std::size_t>(weekday_of(lt.date))].data(),
                   static_cast<unsigned>(lt.date.day()),

@@ -30,8 +30,8 @@ bool matches(const TouPeriod& p, LocalDate d) {
 std::pair<int, int> local_span(const TouPeriod& p) {
   int s = p.start_minutes;
   int e = p.end_minutes;
-  if (e == s) return {s, s + k_minutes_per_day};          // whole day
-  if (e < s) return {s, e + k_minutes_per_day};           // crosses midnight ("00:00" too)
+  if (e == s) return {s, s + k_minutes_per_day};  // whole day
+  if (e < s) return {s, e + k_minutes_per_day};   // crosses midnight ("00:00" too)
   return {s, e};
 }
 
@@ -55,8 +55,9 @@ PriceCurve TouTariff::prices(Instant from, Instant to) const {
       if (!matches(p, day)) continue;
       auto [s, e] = local_span(p);
       Instant a = zone_.at(day, s, false);
-      Instant b = e > k_minutes_per_day ? zone_.at(LocalDate{d + days{1}}, e - k_minutes_per_day, true)
-                                        : zone_.at(day, e, true);
+      Instant b = e > k_minutes_per_day
+                      ? zone_.at(LocalDate{d + days{1}}, e - k_minutes_per_day, true)
+                      : zone_.at(day, e, true);
       if (a < b) occ.push_back({a, b, static_cast<int>(i), p.price_p_per_kwh});
     }
   }
@@ -92,7 +93,7 @@ std::optional<std::string> tou_coverage_gap(const TouRules& rules) {
   static constexpr std::array<std::string_view, 12> k_mon = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   static constexpr std::array<std::string_view, 7> k_wd = {"Mon", "Tue", "Wed", "Thu",
-                                                          "Fri", "Sat", "Sun"};
+                                                           "Fri", "Sat", "Sun"};
   // For every (month, weekday) and both possibilities for the previous day's month (same
   // month, or the previous one on the 1st), the day's minutes must all be covered.
   for (int month = 0; month < 12; ++month) {
@@ -104,16 +105,19 @@ std::optional<std::string> tou_coverage_gap(const TouRules& rules) {
         for (const auto& p : rules.periods) {
           auto [s, e] = local_span(p);
           if ((p.days_mask >> wd & 1U) && (p.months_mask >> month & 1U)) {
-            for (int m = s; m < std::min(e, k_minutes_per_day); ++m) covered.set(static_cast<std::size_t>(m));
+            for (int m = s; m < std::min(e, k_minutes_per_day); ++m)
+              covered.set(static_cast<std::size_t>(m));
           }
           if (e > k_minutes_per_day && (p.days_mask >> prev_wd & 1U) &&
               (p.months_mask >> prev_month & 1U)) {
-            for (int m = 0; m < e - k_minutes_per_day; ++m) covered.set(static_cast<std::size_t>(m));
+            for (int m = 0; m < e - k_minutes_per_day; ++m)
+              covered.set(static_cast<std::size_t>(m));
           }
         }
         if (!covered.all()) {
           int m = 0;
-          while (covered.test(static_cast<std::size_t>(m))) ++m;
+          while (covered.test(static_cast<std::size_t>(m)))
+            ++m;
           return std::string(k_wd[static_cast<std::size_t>(wd)]) + " in " +
                  std::string(k_mon[static_cast<std::size_t>(month)]) + " at " +
                  format_time_of_day(TimeOfDay{m});

@@ -29,8 +29,10 @@ json::value plan_json(const Plan& plan) {
     o["end"] = format_rfc3339(s.end);
     o["power_kw"] = round_to(s.power_kw, 3);
     o["energy_kwh"] = round_to(s.energy_kwh, 4);
-    if (s.price_p_per_kwh) o["price_p_per_kwh"] = *s.price_p_per_kwh;
-    else o["price_p_per_kwh"] = nullptr;
+    if (s.price_p_per_kwh)
+      o["price_p_per_kwh"] = *s.price_p_per_kwh;
+    else
+      o["price_p_per_kwh"] = nullptr;
     o["cost_p"] = round_to(s.cost_p, 3);
     if (s.immediate) o["immediate"] = true;
     slots.push_back(std::move(o));
@@ -55,8 +57,10 @@ json::value plan_json(const Plan& plan) {
   o["total_cost_p"] = round_to(plan.total_cost_p, 3);
   o["shortfall_kwh"] = round_to(plan.shortfall_kwh, 4);
   o["expected_soc"] = round_to(plan.expected_soc, 2);
-  if (plan.charge_now_cost_p) o["charge_now_cost_p"] = round_to(*plan.charge_now_cost_p, 3);
-  else o["charge_now_cost_p"] = nullptr;
+  if (plan.charge_now_cost_p)
+    o["charge_now_cost_p"] = round_to(*plan.charge_now_cost_p, 3);
+  else
+    o["charge_now_cost_p"] = nullptr;
   o["explanation"] = plan.explanation;
   return o;
 }
@@ -88,12 +92,24 @@ void write_number(std::string& out, double d) {
 
 void write(std::string& out, const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: out += "null"; break;
-    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case json::kind::int64: out += std::to_string(v.get_int64()); break;
-    case json::kind::uint64: out += std::to_string(v.get_uint64()); break;
-    case json::kind::double_: write_number(out, v.get_double()); break;
-    case json::kind::string: out += json::serialize(v.get_string()); break;
+    case json::kind::null:
+      out += "null";
+      break;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::int64:
+      out += std::to_string(v.get_int64());
+      break;
+    case json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      break;
+    case json::kind::double_:
+      write_number(out, v.get_double());
+      break;
+    case json::kind::string:
+      out += json::serialize(v.get_string());
+      break;
     case json::kind::array: {
       out += '[';
       bool first = true;
@@ -129,7 +145,9 @@ std::string to_json(const json::value& v) {
   return out;
 }
 
-std::string to_text(const json::value& v) { return to_json(v) + "\n"; }
+std::string to_text(const json::value& v) {
+  return to_json(v) + "\n";
+}
 
 namespace {
 std::string fmt(const char* f, double v) {
@@ -140,7 +158,8 @@ std::string fmt(const char* f, double v) {
 std::string pad(std::string s, std::size_t w) {
   // Width in characters; "£" is two bytes in UTF-8.
   std::size_t len = 0;
-  for (unsigned char c : s) len += (c & 0xC0) != 0x80;
+  for (unsigned char c : s)
+    len += (c & 0xC0) != 0x80;
   if (len < w) s.append(w - len, ' ');
   return s;
 }
@@ -162,7 +181,8 @@ std::string plan_table(const Plan& plan, const Zone& zone) {
              pad(s.price_p_per_kwh ? fmt("%.2f", *s.price_p_per_kwh) : "?", 9) + money(s.cost_p) +
              (s.immediate ? "  (below min_soc)" : "") + "\n";
     }
-    out += pad("total", 38) + pad(fmt("%.2f", plan.total_energy_kwh), 18) + money(plan.total_cost_p);
+    out +=
+        pad("total", 38) + pad(fmt("%.2f", plan.total_energy_kwh), 18) + money(plan.total_cost_p);
     if (plan.charge_now_cost_p) out += "   (charging now: " + money(*plan.charge_now_cost_p) + ")";
     out += "\n";
   }

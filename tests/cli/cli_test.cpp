@@ -2,13 +2,13 @@
 
 #include "../unit/test_files.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <string>
-#include <sys/wait.h>
 
 namespace {
 
@@ -22,13 +22,15 @@ struct CmdResult {
 
 // Runs the binary with `args` (shell-quoted by the caller); stderr is discarded unless asked.
 CmdResult run(const std::string& args, bool merge_stderr = false) {
-  std::string cmd = std::string(OFFPEAK_BIN) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
+  std::string cmd =
+      std::string(OFFPEAK_BIN) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
   CmdResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
   std::array<char, 4096> buf{};
   std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
+    r.out.append(buf.data(), n);
   int st = pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
@@ -71,7 +73,8 @@ TEST(OffpeakCli, UsageErrorsExitTwo) {
 TEST(OffpeakCli, PlanJsonFollowsTheContract) {
   TempDir dir;
   auto cfg = dir.write("c.yaml", k_config);
-  CmdResult r = run("plan --config " + cfg.string() + " --soc 40 --now 2026-03-28T18:00:00Z --json");
+  CmdResult r =
+      run("plan --config " + cfg.string() + " --soc 40 --now 2026-03-28T18:00:00Z --json");
   ASSERT_EQ(r.status, 0);
   json::object o = json::parse(r.out).as_object();
   EXPECT_EQ(o.at("now").as_string(), "2026-03-28T18:00:00Z");
@@ -95,8 +98,9 @@ TEST(OffpeakCli, PlanJsonFollowsTheContract) {
 TEST(OffpeakCli, PlanWithExplicitReadyByAndTarget) {
   TempDir dir;
   auto cfg = dir.write("c.yaml", k_config);
-  CmdResult r = run("plan --config " + cfg.string() +
-              " --soc 50 --target 60 --ready-by 2026-01-10T03:00:00Z --now 2026-01-09T20:00:00Z --json");
+  CmdResult r = run(
+      "plan --config " + cfg.string() +
+      " --soc 50 --target 60 --ready-by 2026-01-10T03:00:00Z --now 2026-01-09T20:00:00Z --json");
   ASSERT_EQ(r.status, 0);
   json::object o = json::parse(r.out).as_object();
   EXPECT_EQ(o.at("ready_by").as_string(), "2026-01-10T03:00:00Z");
@@ -111,7 +115,8 @@ TEST(OffpeakCli, PlanWithExplicitReadyByAndTarget) {
 TEST(OffpeakCli, TariffShowJsonIsContiguousUtcSlots) {
   TempDir dir;
   auto cfg = dir.write("c.yaml", k_config);
-  CmdResult r = run("tariff show --config " + cfg.string() + " --from 2026-10-24T23:00:00Z --hours 24 --json");
+  CmdResult r = run("tariff show --config " + cfg.string() +
+                    " --from 2026-10-24T23:00:00Z --hours 24 --json");
   ASSERT_EQ(r.status, 0);
   json::value doc = json::parse(r.out);
   const json::array& slots = doc.as_object().at("slots").as_array();

@@ -81,7 +81,9 @@ struct ErrorCase {
   const char* message_part;
 };
 
-void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const ErrorCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::string replace(std::string_view base, std::string_view from, std::string_view to) {
   std::string s(base);
@@ -112,18 +114,19 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ErrorCase{"unknown_top_key", std::string(k_valid) + "chargng: {}\n", 12, 1,
                   "unknown key 'chargng' in 'top level' (did you mean 'charging'?)"},
-        ErrorCase{"unknown_nested_key", replace(k_valid, "  target_soc: 80", "  targt_soc: 80"), 9, 3,
-                  "did you mean 'target_soc'"},
+        ErrorCase{"unknown_nested_key", replace(k_valid, "  target_soc: 80", "  targt_soc: 80"), 9,
+                  3, "did you mean 'target_soc'"},
         ErrorCase{"bad_time", replace(k_valid, "\"07:30\"", "7.30"), 10, 13,
                   "expected a time HH:MM (00:00-23:59), got '7.30'"},
-        ErrorCase{"hour_24_not_allowed_for_ready_by", replace(k_valid, "\"07:30\"", "\"24:00\""), 10, 13,
-                  "expected a time HH:MM"},
+        ErrorCase{"hour_24_not_allowed_for_ready_by", replace(k_valid, "\"07:30\"", "\"24:00\""),
+                  10, 13, "expected a time HH:MM"},
         ErrorCase{"battery_not_a_number", replace(k_valid, "37.9", "big"), 3, 16,
                   "expected a usable battery capacity in kWh (a number), got 'big'"},
         ErrorCase{"battery_zero", replace(k_valid, "37.9", "0"), 3, 16, "in (0, 1000]"},
-        ErrorCase{"efficiency_above_one",
-                  replace(k_valid, "  max_charge_kw: 7.4", "  max_charge_kw: 7.4\n  efficiency: 1.2"),
-                  5, 15, "expected an efficiency in (0, 1]"},
+        ErrorCase{
+            "efficiency_above_one",
+            replace(k_valid, "  max_charge_kw: 7.4", "  max_charge_kw: 7.4\n  efficiency: 1.2"), 5,
+            15, "expected an efficiency in (0, 1]"},
         ErrorCase{"target_above_100", replace(k_valid, "target_soc: 80", "target_soc: 120"), 9, 15,
                   "expected a target SoC percentage in (0, 100]"},
         ErrorCase{"unknown_zone", replace(k_valid, "Europe/London", "Europe/Londn"), 1, 11,
@@ -133,13 +136,15 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"unknown_source_type", replace(k_valid, "type: simulator", "type: tesla"), 6, 11,
                   "unknown source type 'tesla'; expected one of: connect, simulator"},
         ErrorCase{"connect_key_on_simulator",
-                  replace(k_valid, "    initial_soc: 35", "    initial_soc: 35\n    email: a@b.c"), 8, 5,
-                  "unknown key 'email' in 'vehicle.source (type: simulator)'"},
-        ErrorCase{"bad_strategy", std::string(k_valid) + "switch: { type: log }\n" +
-                                      "log: { level: loud }\n", 13, 15,
-                  "expected a log level (trace, debug, info, warn, error), got 'loud'"},
+                  replace(k_valid, "    initial_soc: 35", "    initial_soc: 35\n    email: a@b.c"),
+                  8, 5, "unknown key 'email' in 'vehicle.source (type: simulator)'"},
+        ErrorCase{"bad_strategy",
+                  std::string(k_valid) + "switch: { type: log }\n" + "log: { level: loud }\n", 13,
+                  15, "expected a log level (trace, debug, info, warn, error), got 'loud'"},
         ErrorCase{"bad_weekday_override",
-                  replace(k_valid, "  ready_by: \"07:30\"", "  ready_by: \"07:30\"\n  days:\n    sat: { ready_by: \"10:00\" }\n    funday: { target_soc: 70 }"),
+                  replace(k_valid, "  ready_by: \"07:30\"",
+                          "  ready_by: \"07:30\"\n  days:\n    sat: { ready_by: \"10:00\" }\n    "
+                          "funday: { target_soc: 70 }"),
                   13, 5, "expected a weekday (mon, tue, wed, thu, fri, sat, sun), got 'funday'"},
         ErrorCase{"bad_duration",
                   replace(k_valid, "charging:\n", "  poll: { charging: 5 minutes }\ncharging:\n"),
@@ -147,13 +152,15 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"yaml_syntax", replace(k_valid, "  target_soc: 80", "  target_soc: [80"), 10, 11,
                   "YAML syntax error"},
         ErrorCase{"switch_exec_relative_program",
-                  std::string(k_valid) + "switch:\n  type: exec\n  start: [charger, start]\n  stop: [\"/bin/true\"]\n",
+                  std::string(k_valid) +
+                      "switch:\n  type: exec\n  start: [charger, start]\n  stop: [\"/bin/true\"]\n",
                   14, 11, "the program must be an absolute path"},
         ErrorCase{"switch_http_bad_url",
-                  std::string(k_valid) + "switch:\n  type: http\n  start: { url: \"ftp://x\" }\n  stop: { url: \"http://x/\" }\n",
+                  std::string(k_valid) + "switch:\n  type: http\n  start: { url: \"ftp://x\" }\n  "
+                                         "stop: { url: \"http://x/\" }\n",
                   14, 17, "expected an http:// or https:// URL"},
-        ErrorCase{"remote_listen_without_token", std::string(k_valid) + "api: { listen: 0.0.0.0:8080 }\n", 12, 16,
-                  "not loopback"},
+        ErrorCase{"remote_listen_without_token",
+                  std::string(k_valid) + "api: { listen: 0.0.0.0:8080 }\n", 12, 16, "not loopback"},
         ErrorCase{"min_soc_above_target",
                   replace(k_valid, "  target_soc: 80", "  target_soc: 80\n  min_soc: 90"), 10, 12,
                   "min_soc must not be above target_soc"}));
@@ -174,7 +181,9 @@ struct TariffErrorCase {
   int column;
   const char* message_part;
 };
-void PrintTo(const TariffErrorCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const TariffErrorCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class TariffErrors : public ::testing::TestWithParam<TariffErrorCase> {};
 
@@ -194,25 +203,41 @@ TEST_P(TariffErrors, ReportsTheTariffFileLineAndColumn) {
 INSTANTIATE_TEST_SUITE_P(
     TariffFile, TariffErrors,
     ::testing::Values(
-        TariffErrorCase{"bad_weekday", "default: 20\nperiods:\n  - { days: [sat, sunday], start: \"13:00\", end: \"16:00\", price: 15 }\n",
-                        3, 19, "expected a weekday (mon, tue, wed, thu, fri, sat, sun), got 'sunday'"},
-        TariffErrorCase{"bad_month", "default: 20\nperiods:\n  - { months: [dec, janu], start: \"16:00\", end: \"19:00\", price: 35 }\n",
+        TariffErrorCase{"bad_weekday",
+                        "default: 20\nperiods:\n  - { days: [sat, sunday], start: \"13:00\", end: "
+                        "\"16:00\", price: 15 }\n",
+                        3, 19,
+                        "expected a weekday (mon, tue, wed, thu, fri, sat, sun), got 'sunday'"},
+        TariffErrorCase{"bad_month",
+                        "default: 20\nperiods:\n  - { months: [dec, janu], start: \"16:00\", end: "
+                        "\"19:00\", price: 35 }\n",
                         3, 21, "expected a month (jan .. dec), got 'janu'"},
-        TariffErrorCase{"end_25h", "default: 20\nperiods:\n  - { start: \"00:30\", end: \"25:00\", price: 8 }\n",
-                        3, 28, "expected a time HH:MM (00:00-24:00), got '25:00'"},
-        TariffErrorCase{"start_24h", "default: 20\nperiods:\n  - { start: \"24:00\", end: \"05:00\", price: 8 }\n",
-                        3, 14, "expected a time HH:MM (00:00-23:59)"},
-        TariffErrorCase{"price_text", "default: 20\nperiods:\n  - { start: \"00:30\", end: \"05:30\", price: cheap }\n",
-                        3, 44, "expected a price in p/kWh (a number), got 'cheap'"},
-        TariffErrorCase{"missing_price", "default: 20\nperiods:\n  - { start: \"00:30\", end: \"05:30\" }\n",
-                        3, 5, "missing required key 'price' in 'period'"},
-        TariffErrorCase{"unknown_key", "default: 20\nperiod:\n  - { start: \"00:30\", end: \"05:30\", price: 8 }\n",
-                        2, 1, "unknown key 'period' in 'tariff' (did you mean 'periods'?)"},
-        TariffErrorCase{"no_default_and_gap", "periods:\n  - { start: \"00:30\", end: \"05:30\", price: 8 }\n",
-                        1, 1, "no 'default' price, and the periods leave Mon in Jan at 00:00 without a price"},
+        TariffErrorCase{
+            "end_25h",
+            "default: 20\nperiods:\n  - { start: \"00:30\", end: \"25:00\", price: 8 }\n", 3, 28,
+            "expected a time HH:MM (00:00-24:00), got '25:00'"},
+        TariffErrorCase{
+            "start_24h",
+            "default: 20\nperiods:\n  - { start: \"24:00\", end: \"05:00\", price: 8 }\n", 3, 14,
+            "expected a time HH:MM (00:00-23:59)"},
+        TariffErrorCase{
+            "price_text",
+            "default: 20\nperiods:\n  - { start: \"00:30\", end: \"05:30\", price: cheap }\n", 3,
+            44, "expected a price in p/kWh (a number), got 'cheap'"},
+        TariffErrorCase{"missing_price",
+                        "default: 20\nperiods:\n  - { start: \"00:30\", end: \"05:30\" }\n", 3, 5,
+                        "missing required key 'price' in 'period'"},
+        TariffErrorCase{
+            "unknown_key",
+            "default: 20\nperiod:\n  - { start: \"00:30\", end: \"05:30\", price: 8 }\n", 2, 1,
+            "unknown key 'period' in 'tariff' (did you mean 'periods'?)"},
+        TariffErrorCase{
+            "no_default_and_gap", "periods:\n  - { start: \"00:30\", end: \"05:30\", price: 8 }\n",
+            1, 1, "no 'default' price, and the periods leave Mon in Jan at 00:00 without a price"},
         TariffErrorCase{"unknown_type", "type: agile\n", 1, 7,
                         "unknown tariff type 'agile'; expected one of: static, octopus-agile, csv"},
-        TariffErrorCase{"agile_bad_region", "type: octopus-agile\nproduct: AGILE-24-10-01\nregion: Z\n", 3, 9,
+        TariffErrorCase{"agile_bad_region",
+                        "type: octopus-agile\nproduct: AGILE-24-10-01\nregion: Z\n", 3, 9,
                         "expected a GSP region letter A..P"}));
 
 TEST(Config, WholeWeekPeriodsNeedNoDefault) {
@@ -230,16 +255,17 @@ TEST(Config, InlineTariffAndCsvTariffResolveRelativeToTheirFile) {
             "2026-01-01T00:30:00Z,2026-01-01T01:00:00Z,10.5\n"
             "2026-01-01T00:00:00Z,2026-01-01T00:30:00Z,-2.25\n");
   dir.write("prices/t.yaml", "type: csv\nfile: agile.csv\n");
-  auto r = load_config(dir.write("offpeak.yaml", replace(k_valid, "tariff: go.yaml", "tariff: prices/t.yaml")),
-                       test_env(dir));
+  auto r = load_config(
+      dir.write("offpeak.yaml", replace(k_valid, "tariff: go.yaml", "tariff: prices/t.yaml")),
+      test_env(dir));
   ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors[0].to_string());
   const auto& csv = std::get<CsvTariff>(r.config->tariff.kind);
   ASSERT_EQ(csv.prices.slots().size(), 2U);  // sorted on load
   EXPECT_DOUBLE_EQ(csv.prices.slots()[0].price_p_per_kwh, -2.25);
 
   auto inline_r = load(dir, replace(k_valid, "tariff: go.yaml",
-                                     "tariff:\n  name: Inline\n  default: 20\n  periods:\n"
-                                     "    - { start: \"23:30\", end: \"05:30\", price: 7 }\n"));
+                                    "tariff:\n  name: Inline\n  default: 20\n  periods:\n"
+                                    "    - { start: \"23:30\", end: \"05:30\", price: 7 }\n"));
   ASSERT_TRUE(inline_r.config);
   EXPECT_EQ(inline_r.config->tariff.name, "Inline");
   EXPECT_FALSE(inline_r.config->tariff.file);
@@ -247,9 +273,10 @@ TEST(Config, InlineTariffAndCsvTariffResolveRelativeToTheirFile) {
 
 TEST(Config, CsvErrorsPointAtRowAndField) {
   TempDir dir;
-  dir.write("p.csv", "valid_from_utc,valid_to_utc,p_per_kwh_inc_vat\n"
-                     "2026-01-01T00:00:00Z,2026-01-01T00:30:00Z,10\n"
-                     "2026-01-01T00:30:00Z,2026-01-01T01:00:00Z,ten\n");
+  dir.write("p.csv",
+            "valid_from_utc,valid_to_utc,p_per_kwh_inc_vat\n"
+            "2026-01-01T00:00:00Z,2026-01-01T00:30:00Z,10\n"
+            "2026-01-01T00:30:00Z,2026-01-01T01:00:00Z,ten\n");
   auto r = load(dir, replace(k_valid, "tariff: go.yaml", "tariff: { type: csv, file: p.csv }"));
   ASSERT_FALSE(r.errors.empty());
   EXPECT_EQ(r.errors[0].file, (dir.path() / "p.csv").string());
@@ -260,8 +287,9 @@ TEST(Config, CsvErrorsPointAtRowAndField) {
 
 TEST(Config, ConnectSecretsComeFromFileOrCredentialsAndAreNeverEchoed) {
   TempDir dir;
-  std::string connect = replace(k_valid, "    type: simulator\n    initial_soc: 35\n",
-                                "    type: connect\n    email: me@example.com\n    password_file: pw\n");
+  std::string connect =
+      replace(k_valid, "    type: simulator\n    initial_soc: 35\n",
+              "    type: connect\n    email: me@example.com\n    password_file: pw\n");
   dir.write("pw", "hunter2-secret\n");
   auto r = load(dir, connect);
   ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors[0].to_string());
@@ -275,14 +303,18 @@ TEST(Config, ConnectSecretsComeFromFileOrCredentialsAndAreNeverEchoed) {
   dir.write("go.yaml", k_go);
   Environment env = test_env(dir);
   env.credentials_directory = creds.path();
-  auto r2 = load_config(dir.write("offpeak.yaml", replace(connect, "    password_file: pw\n", "")), env);
+  auto r2 =
+      load_config(dir.write("offpeak.yaml", replace(connect, "    password_file: pw\n", "")), env);
   ASSERT_TRUE(r2.config);
-  EXPECT_EQ(std::get<ConnectSource>(r2.config->vehicle.source).password.reveal(), "from-credentials");
+  EXPECT_EQ(std::get<ConnectSource>(r2.config->vehicle.source).password.reveal(),
+            "from-credentials");
 
   // A bad inline password is reported without its value.
-  auto r3 = load(dir, replace(connect, "    password_file: pw\n", "    password: [hunter3-secret]\n"));
+  auto r3 =
+      load(dir, replace(connect, "    password_file: pw\n", "    password: [hunter3-secret]\n"));
   ASSERT_FALSE(r3.errors.empty());
-  for (const auto& e : r3.errors) EXPECT_EQ(e.to_string().find("hunter3"), std::string::npos);
+  for (const auto& e : r3.errors)
+    EXPECT_EQ(e.to_string().find("hunter3"), std::string::npos);
 
   // Neither: a clear error.
   auto r4 = load(dir, replace(connect, "    password_file: pw\n", ""));
@@ -293,7 +325,8 @@ TEST(Config, ConnectSecretsComeFromFileOrCredentialsAndAreNeverEchoed) {
 TEST(Config, MissingFileIsAClearError) {
   auto r = load_config("/nonexistent/offpeak.yaml", Environment{});
   ASSERT_EQ(r.errors.size(), 1U);
-  EXPECT_EQ(r.errors[0].to_string().rfind("/nonexistent/offpeak.yaml: cannot read the file", 0), 0U);
+  EXPECT_EQ(r.errors[0].to_string().rfind("/nonexistent/offpeak.yaml: cannot read the file", 0),
+            0U);
 }
 
 TEST(Config, ShippedExampleAndPresetsAreValid) {
@@ -304,7 +337,8 @@ TEST(Config, ShippedExampleAndPresetsAreValid) {
     EXPECT_TRUE(t.tariff) << preset << ": " << (t.errors.empty() ? "" : t.errors[0].to_string());
   }
   TempDir dir;
-  std::filesystem::copy(root / "config", dir.path() / "config", std::filesystem::copy_options::recursive);
+  std::filesystem::copy(root / "config", dir.path() / "config",
+                        std::filesystem::copy_options::recursive);
   dir.write("config/connect-password", "pw\n");
   auto r = load_config(dir.path() / "config" / "offpeak.example.yaml", test_env(dir));
   EXPECT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors[0].to_string());

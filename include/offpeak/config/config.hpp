@@ -44,8 +44,8 @@ struct ConnectSource {
 
 struct SimulatorSource {
   double initial_soc = 50.0;
-  bool plugged_in = true;                 // used when no daily pattern
-  std::optional<TimeOfDay> plug_in_at;    // daily pattern, local time
+  bool plugged_in = true;               // used when no daily pattern
+  std::optional<TimeOfDay> plug_in_at;  // daily pattern, local time
   std::optional<TimeOfDay> unplug_at;
   std::string device_id = "SIM00000000000001";
 };
@@ -67,7 +67,7 @@ struct OctopusAgileTariff {
   std::string product;
   char region = 'C';
   std::string base_url = "https://api.octopus.energy";
-  std::optional<TouRules> fallback;          // from `fallback:` (a static tariff file)
+  std::optional<TouRules> fallback;  // from `fallback:` (a static tariff file)
   std::optional<std::filesystem::path> fallback_file;
   std::string tariff_code() const { return "E-1R-" + product + "-" + std::string(1, region); }
 };
@@ -167,7 +167,8 @@ TariffLoadResult load_tariff_file(const std::filesystem::path& file);
 
 // Reads a CSV of prices (header valid_from_utc,valid_to_utc,p_per_kwh_inc_vat; rows in any
 // order; no overlaps). Errors are appended with `label` as the file name; nullopt on any error.
-std::optional<PriceCurve> load_price_csv(const std::filesystem::path& file, const std::string& label,
+std::optional<PriceCurve> load_price_csv(const std::filesystem::path& file,
+                                         const std::string& label,
                                          std::vector<ConfigError>& errors);
 
 // The tariff as prices: static rules and CSV directly; octopus-agile yields its fallback

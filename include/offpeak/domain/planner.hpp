@@ -67,11 +67,11 @@ struct Plan {
   std::vector<ChargeRun> runs;     // slots merged where they touch
   double total_energy_kwh = 0.0;
   double total_cost_p = 0.0;
-  double shortfall_kwh = 0.0;       // > 0 when infeasible
-  double expected_soc = 0.0;        // SoC at the end of the last run (capped at 100)
-  double unknown_price_kwh = 0.0;   // energy planned at unknown price (min_soc only)
+  double shortfall_kwh = 0.0;               // > 0 when infeasible
+  double expected_soc = 0.0;                // SoC at the end of the last run (capped at 100)
+  double unknown_price_kwh = 0.0;           // energy planned at unknown price (min_soc only)
   std::optional<double> charge_now_cost_p;  // the same energy charged at once from now
-  std::string explanation;          // plain words for installers, local times
+  std::string explanation;                  // plain words for installers, local times
 };
 
 // Chooses the charging slots. `prices` should cover [now, ready_by); gaps are unknown.

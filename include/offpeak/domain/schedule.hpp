@@ -23,9 +23,9 @@ struct DayOverride {
 };
 
 struct ChargingPolicy {
-  double target_soc = 80.0;          // percent to reach by ready_by
-  TimeOfDay ready_by{7 * 60 + 30};   // local time
-  std::optional<double> min_soc;     // charge at once, at any price, up to this percent
+  double target_soc = 80.0;                      // percent to reach by ready_by
+  TimeOfDay ready_by{7 * 60 + 30};               // local time
+  std::optional<double> min_soc;                 // charge at once, at any price, up to this percent
   std::optional<double> charge_below_p_per_kwh;  // always charge at or below this price
   Strategy strategy = Strategy::cheapest;
   std::array<DayOverride, 7> days{};  // by weekday (Weekday index) of the ready-by day

@@ -1,0 +1,138 @@
+#pragma once
+// The charging controller: a pure state machine that turns observations, prices, settings and
+// the clock into start/stop commands. The daemon, the simulator demo and the backtest drive the
+// same class; none of it does I/O or reads a clock (every call takes `now`).
+//
+// Rules:
+//  - Edge-triggered: a command is emitted only when the wanted switch state differs from the
+//    believed one; never two commands for one edge.
+//  - Never start a car known to be unplugged; stop at the target (unless the price is at or
+//    below charge_below); stop at 100 %.
+//  - Observations older than `stale_after` start nothing new (a running charge may go on to the
+//    end of its run).
+//  - After a restart the switch state is unknown until the first observation: CHARGING means
+//    on, anything else off; nothing is re-sent blindly.
+//  - Confirmable switches: after a command the next observation must agree (CHARGING after
+//    start, not CHARGING after stop) within `confirm_after`; otherwise the command is retried
+//    with doubling back-off up to `max_retries`, then the switch is reported as failing.
+//  - Re-plans when the deadline, prices, settings, mode or plug state change, or when the
+//    observed SoC leaves the plan's projection by more than `replan_soc_drift`; otherwise the
+//    adopted plan is kept.
+
+#include <offpeak/domain/planner.hpp>
+#include <offpeak/domain/price_curve.hpp>
+#include <offpeak/domain/schedule.hpp>
+#include <offpeak/domain/time.hpp>
+#include <offpeak/domain/vehicle.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace offpeak {
+
+enum class Mode { smart, now, off };
+std::optional<Mode> parse_mode(std::string_view text);
+std::string_view to_string(Mode m);
+
+enum class Action { start, stop };
+std::string_view to_string(Action a);
+
+struct Command {
+  Action action;
+  std::string reason;  // plain words for logs and the database
+};
+
+struct ControllerSettings {
+  VehicleSpec vehicle;
+  ChargingPolicy policy;
+  Seconds stale_after{45 * 60};   // typically 3 poll intervals
+  bool confirmable = true;        // false for the log switch (it switches nothing)
+  Seconds confirm_after{3 * 60};  // how long a command may take to show in observations
+  int max_retries = 3;
+  double replan_soc_drift = 2.0;  // percentage points
+};
+
+// A one-off override of the next deadline (from the API), cleared once that deadline passes.
+struct DeadlineOverride {
+  std::optional<double> target_soc;
+  std::optional<Instant> ready_by;
+};
+
+class Controller {
+ public:
+  Controller(ControllerSettings settings, Zone zone);
+
+  // --- inputs ---
+  void observe(const VehicleState& state);
+  // New price knowledge. `prices` should cover at least the next 48 h where known.
+  void set_prices(PriceCurve prices);
+  void set_settings(ControllerSettings settings);
+  // `until`: for Mode::now, revert to smart at that instant (nullopt: until the target).
+  void set_mode(Mode mode, std::optional<Instant> until = std::nullopt);
+  void set_override(std::optional<DeadlineOverride> o);
+  // The outcome of the last emitted command (ok = the switch accepted it).
+  void command_result(Instant at, bool ok, const std::string& detail);
+
+  // --- the step: call on every input and at `wake_at` ---
+  struct Step {
+    std::optional<Command> command;  // send this, then report with command_result()
+    bool replanned = false;          // a new plan was adopted (log it, store it)
+    std::optional<Instant> wake_at;  // call step() again no later than this
+  };
+  Step step(Instant now);
+
+  // --- state for logs, API and metrics ---
+  const std::optional<Plan>& plan() const { return plan_; }
+  const std::optional<VehicleState>& last_observation() const { return last_obs_; }
+  Mode mode() const { return mode_; }
+  std::optional<Instant> mode_until() const { return mode_until_; }
+  const std::optional<DeadlineOverride>& override_deadline() const { return override_; }
+  // nullopt: unknown (before the first observation after start-up).
+  std::optional<bool> switch_on() const { return switch_on_; }
+  bool switch_failing() const { return failing_; }
+  const std::string& switch_problem() const { return problem_; }
+  // Why the switch is in its wanted state, in plain words ("inside the planned run
+  // 00:30-02:46 at 8.50p", "car unplugged", ...).
+  const std::string& reason() const { return reason_; }
+  // The next planned start or stop after `now`, if any.
+  std::optional<std::pair<Action, Instant>> next_action(Instant now) const;
+  const ControllerSettings& settings() const { return settings_; }
+  const PriceCurve& prices() const { return prices_; }
+  // The deadline the controller plans for at `now` (override applied).
+  Deadline deadline(Instant now) const;
+  // True when the last observation is older than stale_after at `now` (or there is none).
+  bool stale(Instant now) const;
+
+ private:
+  bool want_on(Instant now, std::string& why) const;
+  bool needs_replan(const Deadline& d) const;
+  void replan(Instant now, const Deadline& d);
+  double projected_soc(Instant now) const;
+
+  ControllerSettings settings_;
+  Zone zone_;
+  PriceCurve prices_;
+  std::optional<VehicleState> last_obs_;
+  std::optional<Plan> plan_;
+  PriceCurve plan_prices_;  // the prices the adopted plan was made on
+  bool dirty_ = true;       // settings, prices or mode changed since the last plan
+  std::optional<bool> plan_plugged_;
+  Mode mode_ = Mode::smart;
+  std::optional<Instant> mode_until_;
+  std::optional<DeadlineOverride> override_;
+  std::optional<Instant> override_deadline_;  // the deadline the override applies to
+
+  std::optional<bool> switch_on_;
+  std::optional<Action> pending_;  // emitted, no command_result yet
+  std::optional<Action> last_sent_;
+  Instant last_sent_at_{};
+  std::optional<Instant> confirm_by_;  // confirmable commands awaiting an agreeing observation
+  int retries_ = 0;
+  std::optional<Instant> retry_at_;
+  bool failing_ = false;
+  std::string problem_;
+  std::string reason_;
+};
+
+}  // namespace offpeak

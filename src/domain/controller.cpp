@@ -1,0 +1,314 @@
+#include <offpeak/domain/controller.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace offpeak {
+namespace {
+
+constexpr Seconds k_retry_base{30};
+
+std::string pct(double v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", v);
+  return buf;
+}
+
+}  // namespace
+
+std::optional<Mode> parse_mode(std::string_view text) {
+  if (text == "smart") return Mode::smart;
+  if (text == "now") return Mode::now;
+  if (text == "off") return Mode::off;
+  return std::nullopt;
+}
+
+std::string_view to_string(Mode m) {
+  switch (m) {
+    case Mode::smart:
+      return "smart";
+    case Mode::now:
+      return "now";
+    case Mode::off:
+      return "off";
+  }
+  return "smart";
+}
+
+std::string_view to_string(Action a) {
+  return a == Action::start ? "start" : "stop";
+}
+
+Controller::Controller(ControllerSettings settings, Zone zone)
+    : settings_(std::move(settings)), zone_(std::move(zone)) {}
+
+void Controller::observe(const VehicleState& state) {
+  last_obs_ = state;
+  bool charging = state.charging_state == ChargingState::charging;
+  if (!switch_on_) {
+    switch_on_ = charging;  // reconcile after start-up: believe what the car shows
+  } else if (settings_.confirmable && !pending_ && !confirm_by_ && !retry_at_) {
+    switch_on_ = charging;  // someone else switched it: believe the car
+  }
+  if (confirm_by_ && last_sent_ && state.observed_at >= last_sent_at_) {
+    bool agrees = (*last_sent_ == Action::start) == charging;
+    // A car that cannot charge (unplugged, full) never agrees with a start; that is not a
+    // switch failure, and the controller stops wanting it anyway.
+    if (agrees || (*last_sent_ == Action::start && state.plugged_in == false)) {
+      confirm_by_.reset();
+      retries_ = 0;
+      retry_at_.reset();
+      failing_ = false;
+      problem_.clear();
+    }
+  }
+}
+
+void Controller::set_prices(PriceCurve prices) {
+  prices_ = std::move(prices);
+}
+
+void Controller::set_settings(ControllerSettings settings) {
+  settings_ = std::move(settings);
+  dirty_ = true;
+}
+
+void Controller::set_mode(Mode mode, std::optional<Instant> until) {
+  mode_ = mode;
+  mode_until_ = mode == Mode::now ? until : std::nullopt;
+  dirty_ = true;
+}
+
+void Controller::set_override(std::optional<DeadlineOverride> o) {
+  override_ = std::move(o);
+  override_deadline_.reset();
+  dirty_ = true;
+}
+
+void Controller::command_result(Instant at, bool ok, const std::string& detail) {
+  if (!pending_) return;
+  Action action = *pending_;
+  pending_.reset();
+  last_sent_ = action;
+  last_sent_at_ = at;
+  if (ok) {
+    switch_on_ = action == Action::start;
+    retry_at_.reset();
+    if (settings_.confirmable) {
+      confirm_by_ = at + settings_.confirm_after * (1 << std::min(retries_, 4));
+    } else {
+      retries_ = 0;
+      failing_ = false;
+      problem_.clear();
+    }
+    return;
+  }
+  ++retries_;
+  problem_ = std::string(to_string(action)) + " failed: " + detail;
+  if (retries_ > settings_.max_retries) {
+    failing_ = true;
+    retry_at_.reset();
+    problem_ = std::string(to_string(action)) + " failed " + std::to_string(retries_) +
+               " times, giving up until the next change: " + detail;
+  } else {
+    retry_at_ = at + k_retry_base * (1 << (retries_ - 1));
+  }
+}
+
+bool Controller::stale(Instant now) const {
+  return !last_obs_ || now - last_obs_->observed_at > settings_.stale_after;
+}
+
+Deadline Controller::deadline(Instant now) const {
+  Deadline d = next_deadline(now, settings_.policy, zone_);
+  if (override_) {
+    if (override_->ready_by && *override_->ready_by > now) d.ready_by = *override_->ready_by;
+    if (override_->target_soc) d.target_soc = *override_->target_soc;
+  }
+  return d;
+}
+
+double Controller::projected_soc(Instant now) const {
+  if (!plan_) return 0.0;
+  double kwh = 0.0;
+  for (const auto& s : plan_->slots) {
+    if (s.start >= now) break;
+    Instant end = std::min(s.end, now);
+    auto total = (s.end - s.start).count();
+    if (total > 0)
+      kwh +=
+          s.energy_kwh * static_cast<double>((end - s.start).count()) / static_cast<double>(total);
+  }
+  return soc_after(settings_.vehicle, plan_->soc, kwh);
+}
+
+bool Controller::needs_replan(const Deadline& d) const {
+  if (!last_obs_ || !last_obs_->soc_percent)
+    return plan_.has_value();  // drop a plan we cannot keep
+  if (!plan_ || dirty_) return true;
+  if (plan_->ready_by != d.ready_by || plan_->target_soc != d.target_soc) return true;
+  if (plan_plugged_ != last_obs_->plugged_in) return true;
+  // Compare the observation with what the plan projected for the moment it was observed.
+  Instant seen = std::max(last_obs_->observed_at, plan_->now);
+  if (std::abs(*last_obs_->soc_percent - projected_soc(seen)) > settings_.replan_soc_drift) {
+    return true;
+  }
+  // Prices the plan relied on have changed (new publication, outage filled, ...).
+  return !(prices_.slice(plan_->now, plan_->ready_by) == plan_prices_);
+}
+
+void Controller::replan(Instant now, const Deadline& d) {
+  dirty_ = false;
+  if (!last_obs_ || !last_obs_->soc_percent) {
+    plan_.reset();
+    return;
+  }
+  PlanRequest req;
+  req.now = now;
+  req.soc = *last_obs_->soc_percent;
+  req.target_soc = d.target_soc;
+  req.ready_by = d.ready_by;
+  req.vehicle = settings_.vehicle;
+  req.strategy = settings_.policy.strategy;
+  req.min_soc = settings_.policy.min_soc;
+  req.charge_below_p_per_kwh = settings_.policy.charge_below_p_per_kwh;
+  plan_prices_ = prices_.slice(now, d.ready_by);
+  plan_ = make_plan(req, plan_prices_, zone_);
+  plan_plugged_ = last_obs_->plugged_in;
+}
+
+bool Controller::want_on(Instant now, std::string& why) const {
+  if (!last_obs_) {
+    why = "no observation of the car yet";
+    return false;
+  }
+  if (last_obs_->plugged_in == false) {
+    why = "car is unplugged";
+    return false;
+  }
+  if (mode_ == Mode::off) {
+    why = "mode is off";
+    return false;
+  }
+  const auto& soc = last_obs_->soc_percent;
+  if (!soc) {
+    why = "state of charge unknown";
+    return false;
+  }
+  if (*soc >= 100.0) {
+    why = "battery full";
+    return false;
+  }
+  Deadline d = deadline(now);
+  bool want = false;
+  if (mode_ == Mode::now) {
+    if (*soc >= d.target_soc) {
+      why = "target " + pct(d.target_soc) + " reached (mode now)";
+    } else {
+      why = "mode now: charging at once to " + pct(d.target_soc);
+      want = true;
+    }
+  } else {
+    const ChargeRun* run = plan_ ? run_at(*plan_, now) : nullptr;
+    if (run == nullptr) {
+      why = plan_ && !plan_->runs.empty() ? "outside the planned runs" : "no charging planned";
+    } else {
+      auto price = prices_.price_at(now);
+      bool cheap = settings_.policy.charge_below_p_per_kwh && price &&
+                   *price <= *settings_.policy.charge_below_p_per_kwh;
+      if (*soc >= d.target_soc && !cheap) {
+        why = "target " + pct(d.target_soc) + " reached";
+      } else {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "inside the planned run %s-%s",
+                      zone_.format_hhmm(run->start).c_str(), zone_.format_hhmm(run->end).c_str());
+        why = buf;
+        if (price) {
+          std::snprintf(buf, sizeof buf, " at %.2fp", *price);
+          why += buf;
+        }
+        if (cheap && *soc >= d.target_soc) why += " (at or below charge_below)";
+        want = true;
+      }
+    }
+  }
+  if (want && switch_on_ != true && stale(now)) {
+    why = "car observations are stale (last " + format_rfc3339(last_obs_->observed_at) +
+          "); not starting on old data";
+    return false;
+  }
+  return want;
+}
+
+std::optional<std::pair<Action, Instant>> Controller::next_action(Instant now) const {
+  if (!plan_ || mode_ != Mode::smart) return std::nullopt;
+  for (const auto& run : plan_->runs) {
+    if (run.start <= now && now < run.end) return std::pair{Action::stop, run.end};
+    if (run.start > now) return std::pair{Action::start, run.start};
+  }
+  return std::nullopt;
+}
+
+Controller::Step Controller::step(Instant now) {
+  Step out;
+  if (mode_ == Mode::now && mode_until_ && now >= *mode_until_) set_mode(Mode::smart);
+  if (override_) {
+    if (!override_deadline_) override_deadline_ = deadline(now).ready_by;
+    if (now >= *override_deadline_) {
+      override_.reset();
+      override_deadline_.reset();
+      dirty_ = true;
+    }
+  }
+  Deadline d = deadline(now);
+  if (needs_replan(d)) {
+    replan(now, d);
+    out.replanned = plan_.has_value();
+  }
+  std::string why;
+  bool want = want_on(now, why);
+  reason_ = why;
+  Action wanted = want ? Action::start : Action::stop;
+
+  if (!pending_) {
+    if (confirm_by_ && now >= *confirm_by_) {
+      // The car never showed the commanded state.
+      confirm_by_.reset();
+      ++retries_;
+      std::string what = *last_sent_ == Action::start ? "the car did not start charging"
+                                                      : "the car did not stop charging";
+      if (retries_ > settings_.max_retries) {
+        failing_ = true;
+        problem_ = what + " after " + std::to_string(retries_) + " commands";
+      } else if (switch_on_ == (wanted == Action::start)) {
+        problem_ = what + "; retrying";
+        out.command =
+            Command{wanted, "retry " + std::to_string(retries_) + ": " + what + " (" + why + ")"};
+      }
+    } else if (switch_on_ && *switch_on_ != want) {
+      bool new_edge = last_sent_ != wanted;
+      if (new_edge && (!retry_at_ || failing_)) {
+        retries_ = 0;
+        retry_at_.reset();
+        failing_ = false;
+      }
+      bool gave_up = failing_ && !new_edge;
+      bool waiting = retry_at_ && now < *retry_at_;
+      if (!gave_up && !waiting) out.command = Command{wanted, why};
+    }
+    if (out.command) pending_ = out.command->action;
+  }
+
+  auto earliest = [&](std::optional<Instant> t) {
+    if (t && *t > now && (!out.wake_at || *t < *out.wake_at)) out.wake_at = t;
+  };
+  if (auto next = next_action(now)) earliest(next->second);
+  earliest(confirm_by_);
+  earliest(retry_at_);
+  earliest(mode_until_);
+  earliest(d.ready_by);
+  return out;
+}
+
+}  // namespace offpeak

@@ -1,0 +1,223 @@
+#include <offpeak/domain/controller.hpp>
+#include <offpeak/domain/tou_tariff.hpp>
+
+#include <gtest/gtest.h>
+
+namespace offpeak {
+namespace {
+
+using namespace std::chrono;
+
+Instant at(const char* s) {
+  return *parse_rfc3339(s);
+}
+
+// Winter (GMT = UTC) so local and UTC times coincide: Go tariff, 00:30-05:30 at 8.5p.
+class ControllerTest : public ::testing::Test {
+ protected:
+  ControllerTest() : zone_(*Zone::locate("Europe/London")) {
+    TouRules go;
+    go.default_price_p_per_kwh = 24.5;
+    go.periods.push_back({0x7f, 0xfff, 30, 330, 8.5});
+    prices_ = TouTariff(go, zone_).prices(at("2026-01-10T00:00:00Z"), at("2026-01-13T00:00:00Z"));
+    settings_.vehicle = {37.9, 7.4, 0.9};
+    settings_.policy.target_soc = 80;
+    settings_.policy.ready_by = TimeOfDay{7 * 60 + 30};
+  }
+
+  Controller make(bool confirmable = true) {
+    auto s = settings_;
+    s.confirmable = confirmable;
+    Controller c(s, zone_);
+    c.set_prices(prices_);
+    return c;
+  }
+
+  static VehicleState obs(const char* t, double soc, bool plugged, bool charging) {
+    VehicleState v;
+    v.device_id = "VIN1";
+    v.observed_at = at(t);
+    v.soc_percent = soc;
+    v.plugged_in = plugged;
+    v.charging_state = charging ? ChargingState::charging : ChargingState::not_charging;
+    return v;
+  }
+
+  Zone zone_;
+  PriceCurve prices_;
+  ControllerSettings settings_;
+};
+
+TEST_F(ControllerTest, PlansOnFirstObservationAndStartsAtTheRunBoundary) {
+  Controller c = make();
+  c.observe(obs("2026-01-10T18:00:00Z", 40, true, false));
+  auto s = c.step(at("2026-01-10T18:00:00Z"));
+  EXPECT_TRUE(s.replanned);
+  EXPECT_FALSE(s.command);  // 18:00 is peak: nothing to do
+  ASSERT_TRUE(s.wake_at);
+  EXPECT_EQ(*s.wake_at, at("2026-01-11T00:30:00Z"));  // exact timer to the run start
+  auto again = c.step(at("2026-01-10T18:05:00Z"));
+  EXPECT_FALSE(again.replanned);  // nothing relevant changed: plan kept
+  EXPECT_FALSE(again.command);
+
+  c.observe(obs("2026-01-11T00:20:00Z", 40, true, false));
+  auto start = c.step(at("2026-01-11T00:30:00Z"));
+  ASSERT_TRUE(start.command);
+  EXPECT_EQ(start.command->action, Action::start);
+  EXPECT_NE(start.command->reason.find("inside the planned run 00:30-02:46"), std::string::npos)
+      << start.command->reason;
+  c.command_result(at("2026-01-11T00:30:00Z"), true, "ok");
+  EXPECT_FALSE(c.step(at("2026-01-11T00:30:00Z")).command);  // edge-triggered: no second start
+  c.observe(obs("2026-01-11T00:35:00Z", 41, true, true));    // confirmed
+  // 16.8444 kWh at 7.4 kW = 8195 s -> run ends 02:46:35.
+  auto stop = c.step(at("2026-01-11T02:46:35Z"));
+  ASSERT_TRUE(stop.command);
+  EXPECT_EQ(stop.command->action, Action::stop);
+}
+
+TEST_F(ControllerTest, AfterRestartReconcilesWithTheObservedStateInsteadOfResending) {
+  Controller c = make();
+  // Restarted in the middle of a run; the car is already charging: no duplicate start.
+  c.observe(obs("2026-01-11T01:00:00Z", 45, true, true));
+  auto s = c.step(at("2026-01-11T01:00:00Z"));
+  EXPECT_FALSE(s.command);
+  EXPECT_EQ(c.switch_on(), true);
+  // Restarted outside any run with the car charging: one stop.
+  Controller d = make();
+  d.observe(obs("2026-01-10T19:00:00Z", 45, true, true));
+  auto t = d.step(at("2026-01-10T19:00:00Z"));
+  ASSERT_TRUE(t.command);
+  EXPECT_EQ(t.command->action, Action::stop);
+}
+
+TEST_F(ControllerTest, NothingIsSentBeforeTheFirstObservation) {
+  Controller c = make();
+  auto s = c.step(at("2026-01-11T01:00:00Z"));
+  EXPECT_FALSE(s.command);
+  EXPECT_FALSE(c.switch_on());
+  EXPECT_EQ(c.reason(), "no observation of the car yet");
+}
+
+TEST_F(ControllerTest, PluggedInAfterThePlannedStartStartsAtOnce) {
+  Controller c = make();
+  c.observe(obs("2026-01-10T18:00:00Z", 40, false, false));
+  EXPECT_FALSE(c.step(at("2026-01-10T18:00:00Z")).command);
+  EXPECT_FALSE(c.step(at("2026-01-11T00:30:00Z")).command);  // unplugged: never start
+  EXPECT_EQ(c.reason(), "car is unplugged");
+  c.observe(obs("2026-01-11T01:10:00Z", 40, true, false));
+  auto s = c.step(at("2026-01-11T01:10:00Z"));
+  EXPECT_TRUE(s.replanned);
+  ASSERT_TRUE(s.command);
+  EXPECT_EQ(s.command->action, Action::start);
+}
+
+TEST_F(ControllerTest, StopsAtTheTargetEvenInsideARun) {
+  Controller c = make();
+  c.observe(obs("2026-01-11T00:30:00Z", 40, true, false));
+  auto s = c.step(at("2026-01-11T00:30:00Z"));
+  ASSERT_TRUE(s.command);
+  c.command_result(at("2026-01-11T00:30:00Z"), true, "ok");
+  // The car charges faster than planned and reports 80 % early.
+  c.observe(obs("2026-01-11T01:30:00Z", 80, true, true));
+  auto t = c.step(at("2026-01-11T01:30:00Z"));
+  ASSERT_TRUE(t.command);
+  EXPECT_EQ(t.command->action, Action::stop);
+}
+
+TEST_F(ControllerTest, StaleObservationsStartNothing) {
+  Controller c = make();
+  c.observe(obs("2026-01-10T20:00:00Z", 40, true, false));
+  c.step(at("2026-01-10T20:00:00Z"));
+  auto s = c.step(at("2026-01-11T00:30:00Z"));  // 4.5 h without an observation
+  EXPECT_FALSE(s.command);
+  EXPECT_NE(c.reason().find("stale"), std::string::npos);
+}
+
+TEST_F(ControllerTest, UnconfirmedStartIsRetriedWithBackoffThenReportedFailing) {
+  settings_.max_retries = 2;
+  settings_.confirm_after = minutes{3};
+  Controller c = make();
+  c.observe(obs("2026-01-11T00:30:00Z", 40, true, false));
+  Instant t = at("2026-01-11T00:30:00Z");
+  auto s = c.step(t);
+  ASSERT_TRUE(s.command);
+  c.command_result(t, true, "ok");
+  int sent = 1;
+  for (int i = 0; i < 40; ++i) {
+    t += minutes{2};
+    c.observe(obs(format_rfc3339(t).c_str(), 40, true, false));  // never charges
+    auto st = c.step(t);
+    if (st.command) {
+      EXPECT_EQ(st.command->action, Action::start);
+      ++sent;
+      c.command_result(t, true, "ok");
+    }
+  }
+  EXPECT_EQ(sent, 3);  // the first command and 2 retries, then it gives up
+  EXPECT_TRUE(c.switch_failing());
+  EXPECT_NE(c.switch_problem().find("did not start charging"), std::string::npos);
+}
+
+TEST_F(ControllerTest, FailedCommandsAreRetriedWithLimits) {
+  settings_.max_retries = 1;
+  Controller c = make();
+  c.observe(obs("2026-01-11T00:30:00Z", 40, true, false));
+  Instant t = at("2026-01-11T00:30:00Z");
+  ASSERT_TRUE(c.step(t).command);
+  c.command_result(t, false, "HTTP 500");
+  EXPECT_FALSE(c.step(t + seconds{10}).command);  // backing off
+  auto retry = c.step(t + seconds{30});
+  ASSERT_TRUE(retry.command);
+  c.command_result(t + seconds{30}, false, "HTTP 500");
+  EXPECT_TRUE(c.switch_failing());
+  EXPECT_FALSE(c.step(t + minutes{10}).command);
+}
+
+TEST_F(ControllerTest, LogSwitchNeedsNoConfirmation) {
+  Controller c = make(false);
+  c.observe(obs("2026-01-11T00:30:00Z", 40, true, false));
+  Instant t = at("2026-01-11T00:30:00Z");
+  ASSERT_TRUE(c.step(t).command);
+  c.command_result(t, true, "logged");
+  for (int i = 1; i < 20; ++i) {
+    c.observe(obs(format_rfc3339(t + minutes{5 * i}).c_str(), 40, true, false));
+    EXPECT_FALSE(c.step(t + minutes{5 * i}).command) << i;
+  }
+}
+
+TEST_F(ControllerTest, ModesNowAndOff) {
+  Controller c = make();
+  c.observe(obs("2026-01-10T18:00:00Z", 40, true, false));
+  c.step(at("2026-01-10T18:00:00Z"));
+  c.set_mode(Mode::now, at("2026-01-10T19:00:00Z"));
+  auto s = c.step(at("2026-01-10T18:00:10Z"));
+  ASSERT_TRUE(s.command);
+  EXPECT_EQ(s.command->action, Action::start);
+  c.command_result(at("2026-01-10T18:00:10Z"), true, "ok");
+  c.observe(obs("2026-01-10T18:05:00Z", 41, true, true));
+  auto back = c.step(at("2026-01-10T19:00:00Z"));  // `until` passed: smart again, peak price
+  EXPECT_EQ(c.mode(), Mode::smart);
+  ASSERT_TRUE(back.command);
+  EXPECT_EQ(back.command->action, Action::stop);
+  c.command_result(at("2026-01-10T19:00:00Z"), true, "ok");
+  c.observe(obs("2026-01-10T19:05:00Z", 48, true, false));
+  c.set_mode(Mode::off);
+  EXPECT_FALSE(c.step(at("2026-01-11T01:00:00Z")).command);
+  EXPECT_EQ(c.reason(), "mode is off");
+}
+
+TEST_F(ControllerTest, OverrideAppliesToTheNextDeadlineOnly) {
+  Controller c = make();
+  c.observe(obs("2026-01-10T18:00:00Z", 40, true, false));
+  c.set_override(DeadlineOverride{90.0, std::nullopt});
+  c.step(at("2026-01-10T18:00:00Z"));
+  ASSERT_TRUE(c.plan());
+  EXPECT_DOUBLE_EQ(c.plan()->target_soc, 90);
+  c.observe(obs("2026-01-11T08:00:00Z", 90, true, false));
+  c.step(at("2026-01-11T08:00:00Z"));  // past 07:30: the override is spent
+  EXPECT_FALSE(c.override_deadline());
+  EXPECT_DOUBLE_EQ(c.plan()->target_soc, 80);
+}
+
+}  // namespace
+}  // namespace offpeak
