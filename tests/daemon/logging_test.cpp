@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
-#include <regex>
 #include <sstream>
 
 namespace offpeak::daemon {
@@ -34,10 +34,18 @@ TEST(Logging, TimestampedFormatOutsideJournald) {
                             LogFormat::timestamped);
   logger->warn("price feed late");
   logger->debug("hidden at info");
-  EXPECT_TRUE(std::regex_match(
-      out.str(),
-      std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[warning\] price feed late\n)")))
-      << out.str();
+  // "YYYY-MM-DD HH:MM:SS.mmm [warning] price feed late\n" (std::regex trips a g++ 12
+  // false warning under the sanitizers, so the shape is checked by hand).
+  const std::string text = out.str();
+  const std::string shape = "####-##-## ##:##:##.### [warning] price feed late\n";
+  ASSERT_EQ(text.size(), shape.size()) << text;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == '#') {
+      EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(text[i]))) << text;
+    } else {
+      EXPECT_EQ(text[i], shape[i]) << text;
+    }
+  }
 }
 
 TEST(Logging, ParsesLevels) {

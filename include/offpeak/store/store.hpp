@@ -206,8 +206,9 @@ class Store {
   void clear_token(std::string_view key);
 
   // --- price cache -----------------------------------------------------------------------
-  // Inserts or replaces the slots of a tariff (keyed by tariff_code and slot start), in one
-  // transaction.
+  // Stores the slots of a tariff in one transaction. Cached rows that overlap a new slot are
+  // replaced by it (the newest fetch is authoritative for the time it covers). Throws
+  // std::invalid_argument, before writing anything, when a slot does not end after its start.
   void upsert_prices(std::string_view tariff_code, const std::vector<PriceSlot>& slots,
                      Instant fetched_at);
   // Cached prices overlapping [from, to), clipped to it. Times with no cached price are gaps
