@@ -1,0 +1,94 @@
+#include "schema.hpp"
+
+#include <offpeak/store/store.hpp>
+
+namespace offpeak::store::detail {
+
+namespace {
+
+// Version 1: the documented contract tables (docs/database.md) plus settings, token cache
+// and price cache. Timestamps are RFC 3339 UTC text with a Z, so text order is time order.
+constexpr const char* k_v1 = R"sql(
+CREATE TABLE samples (
+  id             INTEGER PRIMARY KEY,
+  ts             TEXT NOT NULL,
+  device_id      TEXT NOT NULL,
+  soc            REAL,
+  charging_state TEXT NOT NULL DEFAULT 'UNKNOWN',
+  plugged_in     INTEGER CHECK (plugged_in IN (0, 1)),
+  range_km       REAL
+);
+CREATE INDEX samples_device_ts ON samples (device_id, ts);
+CREATE INDEX samples_ts ON samples (ts);
+
+CREATE TABLE plans (
+  id                INTEGER PRIMARY KEY,
+  ts                TEXT NOT NULL,
+  device_id         TEXT NOT NULL,
+  ready_by          TEXT NOT NULL,
+  target_soc        REAL NOT NULL,
+  energy_needed_kwh REAL NOT NULL,
+  est_cost_p        REAL NOT NULL,
+  feasible          INTEGER NOT NULL CHECK (feasible IN (0, 1)),
+  plan_json         TEXT NOT NULL
+);
+CREATE INDEX plans_device_ts ON plans (device_id, ts);
+CREATE INDEX plans_ts ON plans (ts);
+
+CREATE TABLE commands (
+  id        INTEGER PRIMARY KEY,
+  ts        TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  action    TEXT NOT NULL CHECK (action IN ('start', 'stop')),
+  reason    TEXT NOT NULL,
+  result    TEXT NOT NULL
+);
+CREATE INDEX commands_device_ts ON commands (device_id, ts);
+CREATE INDEX commands_ts ON commands (ts);
+
+CREATE TABLE sessions (
+  id         INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  ended_at   TEXT,
+  device_id  TEXT NOT NULL,
+  start_soc  REAL,
+  end_soc    REAL,
+  energy_kwh REAL NOT NULL DEFAULT 0,
+  cost_p     REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX sessions_device_started ON sessions (device_id, started_at);
+CREATE INDEX sessions_started ON sessions (started_at);
+CREATE UNIQUE INDEX sessions_one_open ON sessions (device_id) WHERE ended_at IS NULL;
+
+CREATE TABLE kv (
+  key        TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE token_cache (
+  account_key  TEXT PRIMARY KEY,
+  access_token TEXT NOT NULL,
+  expires_at   TEXT NOT NULL
+);
+
+CREATE TABLE prices (
+  tariff_code     TEXT NOT NULL,
+  valid_from      TEXT NOT NULL,
+  valid_to        TEXT NOT NULL,
+  price_p_per_kwh REAL NOT NULL,
+  fetched_at      TEXT NOT NULL,
+  PRIMARY KEY (tariff_code, valid_from)
+);
+CREATE INDEX prices_valid_to ON prices (tariff_code, valid_to);
+)sql";
+
+}  // namespace
+
+const std::vector<std::string>& migrations() {
+  static const std::vector<std::string> list = {k_v1};
+  static_assert(k_schema_version == 1, "append a migration when raising k_schema_version");
+  return list;
+}
+
+}  // namespace offpeak::store::detail
