@@ -18,9 +18,8 @@ TEST(Rfc3339, AppliesOffsetsAndFractions) {
 }
 
 TEST(Rfc3339, RejectsGarbage) {
-  for (const char* bad :
-       {"", "2026-03-28", "2026-02-30T00:00:00Z", "2026-03-28T25:00:00Z", "2026-03-28T18:00:00",
-        "2026-03-28T18:00:00Zjunk", "x026-03-28T18:00:00Z"}) {
+  for (const char* bad : {"", "2026-03-28", "2026-02-30T00:00:00Z", "2026-03-28T25:00:00Z",
+                          "2026-03-28T18:00:00", "2026-03-28T18:00:00Zjunk", "x026-03-28T18:00:00Z"}) {
     EXPECT_FALSE(parse_rfc3339(bad)) << bad;
   }
 }
@@ -66,9 +65,8 @@ TEST(Weekday, Names) {
   EXPECT_EQ(parse_weekday("Sat"), Weekday::sat);
   EXPECT_EQ(parse_month("dec"), 12);
   EXPECT_FALSE(parse_month("december"));
-  EXPECT_EQ(
-      weekday_of(LocalDate{std::chrono::year{2026}, std::chrono::March, std::chrono::day{29}}),
-      Weekday::sun);
+  EXPECT_EQ(weekday_of(LocalDate{std::chrono::year{2026}, std::chrono::March, std::chrono::day{29}}),
+            Weekday::sun);
 }
 
 }  // namespace
