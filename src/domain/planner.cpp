@@ -22,7 +22,9 @@ struct Piece {
   bool immediate = false;
 };
 
-double hours_of(Seconds s) { return static_cast<double>(s.count()) / 3600.0; }
+double hours_of(Seconds s) {
+  return static_cast<double>(s.count()) / 3600.0;
+}
 
 // Whole seconds needed to draw `kwh` at `kw` (rounded up).
 Seconds seconds_for(double kwh, double kw) {
@@ -132,7 +134,8 @@ bool place_block(const std::vector<Piece>& candidates, double kwh, double kw,
   Instant best_start{};
   while (i < candidates.size()) {
     std::size_t j = i;
-    while (j + 1 < candidates.size() && candidates[j + 1].start == candidates[j].end) ++j;
+    while (j + 1 < candidates.size() && candidates[j + 1].start == candidates[j].end)
+      ++j;
     Instant a = candidates[i].start, b = candidates[j].end;
     if (b - a >= dur) {
       // Cumulative cost (price x hours) at each boundary of the stretch.
@@ -142,7 +145,8 @@ bool place_block(const std::vector<Piece>& candidates, double kwh, double kw,
       cum.push_back(0.0);
       for (std::size_t k = i; k <= j; ++k) {
         xs.push_back(candidates[k].end);
-        cum.push_back(cum.back() + *candidates[k].price * hours_of(candidates[k].end - candidates[k].start));
+        cum.push_back(cum.back() +
+                      *candidates[k].price * hours_of(candidates[k].end - candidates[k].start));
       }
       auto integral = [&](Instant t) {
         auto it = std::upper_bound(xs.begin(), xs.end(), t);
@@ -206,8 +210,8 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
     return "ready-by " + by + " is not after now (" + zone.format(r.now) + "): nothing to plan";
   }
   if (plan.energy_needed_kwh <= k_eps_kwh) {
-    s = "already at " + num(r.soc, 0) + "% (target " + num(r.target_soc, 0) +
-        "% by " + by + "): nothing needed";
+    s = "already at " + num(r.soc, 0) + "% (target " + num(r.target_soc, 0) + "% by " + by +
+        "): nothing needed";
   } else {
     s = "need " + num(plan.energy_needed_kwh, 2) + " kWh from the grid (" + num(r.soc, 0) +
         "% -> " + num(r.target_soc, 0) + "% of " + num(r.vehicle.battery_kwh, 1) + " kWh at " +
@@ -262,8 +266,8 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
     Instant cursor = r.now;
     double delivered = 0.0;
     if (r.min_soc && r.soc < *r.min_soc) {
-      auto now_pieces = charge_at_once(prices, r.now, r.ready_by,
-                                       grid_energy_kwh(v, r.soc, *r.min_soc), kw);
+      auto now_pieces =
+          charge_at_once(prices, r.now, r.ready_by, grid_energy_kwh(v, r.soc, *r.min_soc), kw);
       for (auto& p : now_pieces) {
         p.immediate = true;
         delivered += p.energy_kwh;
@@ -288,17 +292,32 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
     double cheap_goal = std::min(full_rem, cheap_cap);
     // 3. Place the energy.
     if (r.strategy == Strategy::continuous && target_rem > k_eps_kwh) {
+      const std::size_t before = chosen.size();
       if (place_block(candidates, target_rem, kw, chosen)) {
-        double extra = cheap_goal - std::accumulate(chosen.begin(), chosen.end(), 0.0,
-                                                    [](double acc, const Piece& p) {
-                                                      return p.immediate ? acc : acc + p.energy_kwh;
-                                                    });
-        if (extra > k_eps_kwh) {
+        // charge_below: every cheap slot outside the block is used too, up to 100 %.
+        double placed = 0.0;
+        for (std::size_t k = before; k < chosen.size(); ++k)
+          placed += chosen[k].energy_kwh;
+        const double room = full_rem - placed;
+        if (r.charge_below_p_per_kwh && room > k_eps_kwh) {
+          const Instant block_start = chosen[before].start;
+          const Instant block_end = chosen.back().end;
           std::vector<Piece> cheap;
+          double cap = 0.0;
+          auto add = [&](Piece p) {
+            if (p.end - p.start < k_min_run) return;
+            cap += kw * hours_of(p.end - p.start);
+            cheap.push_back(p);
+          };
           for (const auto& c : candidates) {
-            if (*c.price <= *r.charge_below_p_per_kwh) cheap.push_back(c);
+            if (*c.price > *r.charge_below_p_per_kwh) continue;
+            Piece left = c, right = c;
+            left.end = std::min(c.end, block_start);
+            right.start = std::max(c.start, block_end);
+            if (left.start < left.end) add(left);
+            if (right.start < right.end) add(right);
           }
-          fill_cheapest(cheap, extra, kw, chosen);
+          if (cap > k_eps_kwh) fill_cheapest(cheap, std::min(room, cap), kw, chosen);
         }
       } else {
         fell_back = true;
@@ -349,8 +368,10 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
     double cost = 0.0;
     bool known = true;
     for (const auto& p : pieces) {
-      if (!p.price) known = false;
-      else cost += p.energy_kwh * *p.price;
+      if (!p.price)
+        known = false;
+      else
+        cost += p.energy_kwh * *p.price;
     }
     if (known) plan.charge_now_cost_p = cost;
   }
