@@ -47,11 +47,12 @@ std::vector<Piece> timeline(const PriceCurve& prices, Instant from, Instant to) 
 }
 
 // Charges at full power from `from` until `kwh` is drawn (or `to`), whatever the price.
-// Returns the pieces used; the run is at least a minute long when it has room.
+// Returns the pieces used; the run is at least a minute long, or empty when there is no room.
 std::vector<Piece> charge_at_once(const PriceCurve& prices, Instant from, Instant to, double kwh,
                                   double kw) {
   std::vector<Piece> out;
-  if (kwh <= k_eps_kwh || !(from < to)) return out;
+  // No room for a run of at least a minute: starting and stopping at once is not charging.
+  if (kwh <= k_eps_kwh || to - from < k_min_run) return out;
   Seconds need = std::max(seconds_for(kwh, kw), k_min_run);
   Instant end = std::min(to, from + need);
   double total = need == seconds_for(kwh, kw) ? kwh : kw * hours_of(need);

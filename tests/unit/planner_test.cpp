@@ -333,6 +333,16 @@ TEST(Planner, MinSocChargesEvenWhenThePriceIsUnknown) {
   EXPECT_FALSE(p.charge_now_cost_p);
 }
 
+TEST(Planner, MinSocDoesNotStartARunShorterThanAMinute) {
+  // 20 s before the ready-by: a 20-second run would be a start and a stop 20 s apart.
+  PlanRequest r = request(10, 40, "2026-01-05T00:00:20Z");
+  r.min_soc = 20;
+  Plan p = plan_checked(r, test::curve(k_t0, {50}));
+  EXPECT_TRUE(p.slots.empty());
+  EXPECT_FALSE(p.feasible);
+  EXPECT_NEAR(p.shortfall_kwh, 15.0, 1e-9);  // 10 -> 40 %: 30 x 0.5
+}
+
 TEST(Planner, MinSocAlreadyReachedChangesNothing) {
   PlanRequest r = request(30, 40, "2026-01-05T03:00:00Z");
   r.min_soc = 20;
