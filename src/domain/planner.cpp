@@ -47,11 +47,12 @@ std::vector<Piece> timeline(const PriceCurve& prices, Instant from, Instant to) 
 }
 
 // Charges at full power from `from` until `kwh` is drawn (or `to`), whatever the price.
-// Returns the pieces used; the run is at least a minute long when it has room.
+// Returns the pieces used; the run is at least a minute long, or empty when there is no room.
 std::vector<Piece> charge_at_once(const PriceCurve& prices, Instant from, Instant to, double kwh,
                                   double kw) {
   std::vector<Piece> out;
-  if (kwh <= k_eps_kwh || !(from < to)) return out;
+  // No room for a run of at least a minute: starting and stopping at once is not charging.
+  if (kwh <= k_eps_kwh || to - from < k_min_run) return out;
   Seconds need = std::max(seconds_for(kwh, kw), k_min_run);
   Instant end = std::min(to, from + need);
   double total = need == seconds_for(kwh, kw) ? kwh : kw * hours_of(need);
@@ -292,17 +293,32 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
     double cheap_goal = std::min(full_rem, cheap_cap);
     // 3. Place the energy.
     if (r.strategy == Strategy::continuous && target_rem > k_eps_kwh) {
+      const std::size_t before = chosen.size();
       if (place_block(candidates, target_rem, kw, chosen)) {
-        double extra = cheap_goal - std::accumulate(chosen.begin(), chosen.end(), 0.0,
-                                                    [](double acc, const Piece& p) {
-                                                      return p.immediate ? acc : acc + p.energy_kwh;
-                                                    });
-        if (extra > k_eps_kwh) {
+        // charge_below: every cheap slot outside the block is used too, up to 100 %.
+        double placed = 0.0;
+        for (std::size_t k = before; k < chosen.size(); ++k)
+          placed += chosen[k].energy_kwh;
+        const double room = full_rem - placed;
+        if (r.charge_below_p_per_kwh && room > k_eps_kwh) {
+          const Instant block_start = chosen[before].start;
+          const Instant block_end = chosen.back().end;
           std::vector<Piece> cheap;
+          double cap = 0.0;
+          auto add = [&](Piece p) {
+            if (p.end - p.start < k_min_run) return;
+            cap += kw * hours_of(p.end - p.start);
+            cheap.push_back(p);
+          };
           for (const auto& c : candidates) {
-            if (*c.price <= *r.charge_below_p_per_kwh) cheap.push_back(c);
+            if (*c.price > *r.charge_below_p_per_kwh) continue;
+            Piece left = c, right = c;
+            left.end = std::min(c.end, block_start);
+            right.start = std::max(c.start, block_end);
+            if (left.start < left.end) add(left);
+            if (right.start < right.end) add(right);
           }
-          fill_cheapest(cheap, extra, kw, chosen);
+          if (cap > k_eps_kwh) fill_cheapest(cheap, std::min(room, cap), kw, chosen);
         }
       } else {
         fell_back = true;
