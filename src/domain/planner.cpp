@@ -204,6 +204,15 @@ std::string num(double v, int decimals) {
   return buf;
 }
 
+// "00:30-02:46 GMT", or "00:30 GMT-03:46 BST" when the clocks change in between.
+std::string local_span(const Zone& zone, Instant a, Instant b) {
+  std::string from = zone.format(a, false);
+  std::string to = zone.format(b, false);
+  auto abbrev = [](const std::string& s) { return s.substr(s.find(' ')); };
+  if (abbrev(from) == abbrev(to)) return zone.format_hhmm(a) + "-" + to;
+  return from + "-" + to;
+}
+
 std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bool fell_back) {
   std::string s;
   std::string by = zone.format(plan.ready_by);
@@ -227,7 +236,7 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
     for (const auto& slot : plan.slots) {
       s += first ? " " : ", ";
       first = false;
-      s += zone.format_hhmm(slot.start) + "-" + zone.format_hhmm(slot.end) + " at ";
+      s += local_span(zone, slot.start, slot.end) + " at ";
       s += slot.price_p_per_kwh ? num(*slot.price_p_per_kwh, 2) + "p" : "unknown price";
       if (slot.immediate) s += " (at once, below min_soc)";
     }
