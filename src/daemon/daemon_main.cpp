@@ -1,0 +1,86 @@
+// offpeakd: argument parsing, configuration, logging, then the service's event loop.
+
+#include "service.hpp"
+
+#include <offpeak/cli/cli.hpp>
+#include <offpeak/daemon/daemon.hpp>
+#include <offpeak/daemon/logging.hpp>
+#include <offpeak/version.hpp>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+namespace offpeak::daemon {
+
+int run_offpeakd(int argc, char** argv) {
+  CLI::App app{"offpeakd: the offpeak smart-charging daemon. Polls the car, plans the cheapest "
+               "charging before the ready-by time, switches the charger, records everything in "
+               "SQLite. Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the "
+               "configuration.",
+               "offpeakd"};
+  app.set_version_flag("--version", std::string("offpeakd ") + k_version);
+  std::string config_file;
+  std::optional<double> speed;
+  std::string start;
+  std::string log_level;
+  app.add_option("--config,-c", config_file, "Configuration file (YAML)")->required();
+  app.add_option("--speed", speed,
+                 "Run a virtual clock N times faster than real time (only with "
+                 "vehicle.source.type: simulator); timers, plans, the simulated car and database "
+                 "timestamps all use it")
+      ->check(CLI::Range(0.001, 100000.0));
+  app.add_option("--start", start, "Start the virtual clock at this instant (RFC 3339). Default: now");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error (overrides log.level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return cli::k_exit_usage;
+  }
+  std::optional<Instant> start_at;
+  if (!start.empty()) {
+    start_at = parse_rfc3339(start);
+    if (!start_at) {
+      std::cerr << "offpeakd: --start expects an RFC 3339 instant such as 2026-03-28T18:00:00Z, got '"
+                << start << "'\n";
+      return cli::k_exit_usage;
+    }
+  }
+  auto loaded = config::load_config(config_file, config::Environment::from_process());
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
+    std::cerr << "offpeakd: " << loaded.errors.size() << " error(s) in the configuration; not starting\n";
+    return cli::k_exit_config;
+  }
+  config::Config cfg = std::move(*loaded.config);
+  bool simulated = std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
+  if ((speed || start_at) && !simulated) {
+    std::cerr << "offpeakd: --speed and --start need vehicle.source.type: simulator (a real car "
+                 "lives in real time)\n";
+    return cli::k_exit_usage;
+  }
+  setup_logging(log_level.empty() ? config::to_string(cfg.log_level) : log_level);
+  ServiceOptions options;
+  options.speed = speed;
+  options.start = start_at;
+  if (!log_level.empty()) options.log_level_override = log_level;
+  try {
+    Service service(std::move(cfg), options);
+    return service.run();
+  } catch (const store::StoreError& e) {
+    spdlog::critical("database: {}", e.what());
+    return cli::k_exit_config;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return cli::k_exit_failure;
+  }
+}
+
+}  // namespace offpeak::daemon

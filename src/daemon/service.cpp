@@ -1,0 +1,451 @@
+#include "service.hpp"
+
+#include <offpeak/daemon/logging.hpp>
+#include <offpeak/report/report.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <random>
+
+namespace offpeak::daemon {
+namespace asio = boost::asio;
+using namespace std::chrono;
+
+namespace {
+
+constexpr const char* k_mode_key = "mode";
+constexpr const char* k_mode_until_key = "mode_until";
+constexpr Seconds k_confirm_poll_delay{60};
+
+store::CommandAction to_store(Action a) {
+  return a == Action::start ? store::CommandAction::start : store::CommandAction::stop;
+}
+
+std::string pct(std::optional<double> v) {
+  if (!v) return "?%";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", *v);
+  return buf;
+}
+
+std::unique_ptr<VehicleSource> make_source(const config::Config& cfg, const Clock& clock,
+                                           store::Store& store) {
+  if (const auto* c = std::get_if<config::ConnectSource>(&cfg.vehicle.source)) {
+    std::optional<connect::CachedToken> cached;
+    try {
+      if (auto t = store.get_token(store::account_key(c->base_url, c->email))) {
+        cached = connect::CachedToken{config::Secret(t->access_token), t->expires_at};
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("cannot read the cached Connect token: {}", e.what());
+    }
+    return std::make_unique<ConnectSource>(*c, clock, std::move(cached));
+  }
+  return std::make_unique<SimulatorSource>(cfg, clock);
+}
+
+bool same_source(const config::Config& a, const config::Config& b) {
+  const auto* ca = std::get_if<config::ConnectSource>(&a.vehicle.source);
+  const auto* cb = std::get_if<config::ConnectSource>(&b.vehicle.source);
+  if (ca && cb) {
+    return ca->base_url == cb->base_url && ca->email == cb->email && ca->password == cb->password &&
+           ca->device_id == cb->device_id && ca->ca_file == cb->ca_file;
+  }
+  const auto* sa = std::get_if<config::SimulatorSource>(&a.vehicle.source);
+  const auto* sb = std::get_if<config::SimulatorSource>(&b.vehicle.source);
+  return sa && sb && sa->device_id == sb->device_id;
+}
+
+}  // namespace
+
+ControllerSettings Service::controller_settings(const config::Config& cfg) const {
+  ControllerSettings s;
+  s.vehicle = cfg.vehicle.spec;
+  s.policy = cfg.charging;
+  s.stale_after = 3 * std::max(cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging);
+  s.confirmable = switch_ ? switch_->confirmable() : false;
+  s.confirm_after = std::max(Seconds{3 * 60}, cfg.vehicle.poll.charging + k_confirm_poll_delay);
+  return s;
+}
+
+Service::Service(config::Config cfg, ServiceOptions options)
+    : cfg_(std::move(cfg)),
+      options_(std::move(options)),
+      clock_(options_.speed || options_.start
+                 ? DaemonClock(options_.speed.value_or(1.0), options_.start.value_or(SystemClock{}.now()))
+                 : DaemonClock()),
+      store_(cfg_.storage.database),
+      controller_(ControllerSettings{}, cfg_.zone),
+      poll_timer_(io_),
+      control_timer_(io_),
+      price_timer_(io_),
+      watchdog_timer_(io_),
+      housekeeping_timer_(io_),
+      signals_(io_, SIGTERM, SIGINT, SIGHUP) {
+  source_ = make_source(cfg_, clock_, store_);
+  switch_ = make_switch(cfg_.switch_config, exec_pool_);
+  tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
+  controller_.set_settings(controller_settings(cfg_));
+  // Settings that outlive restarts.
+  if (auto m = store_.get_setting(k_mode_key)) {
+    if (auto mode = parse_mode(*m)) {
+      std::optional<Instant> until;
+      if (auto u = store_.get_setting(k_mode_until_key)) until = parse_rfc3339(*u);
+      controller_.set_mode(*mode, until);
+    }
+  }
+  if (auto open = store_.current_open_session(device_id())) {
+    session_open_ = true;
+    session_start_soc_ = open->start_soc.value_or(0);
+    session_cost_p_ = open->cost_p.value_or(0);
+  }
+}
+
+Service::~Service() {
+  db_pool_.join();
+  exec_pool_.join();
+}
+
+std::string Service::device_id() const {
+  if (const auto* c = std::get_if<config::ConnectSource>(&cfg_.vehicle.source)) {
+    if (c->device_id) return *c->device_id;
+    if (last_state_) return last_state_->device_id;
+    return c->email;
+  }
+  return std::get<config::SimulatorSource>(cfg_.vehicle.source).device_id;
+}
+
+template <typename F>
+void Service::db_write(F f) {
+  asio::post(db_pool_, [this, f = std::move(f)]() mutable {
+    try {
+      f(store_);
+    } catch (const std::exception& e) {
+      spdlog::error("database write failed: {}", e.what());
+    }
+  });
+}
+
+int Service::run() {
+  spdlog::info("offpeakd starting: {} ({}), tariff {}, switch {}, database {}{}", cfg_.vehicle.name,
+               source_->describe(), cfg_.tariff.name, switch_->name(), cfg_.storage.database.string(),
+               clock_.is_virtual() ? ", virtual clock x" + std::to_string(clock_.speed()) + " from " +
+                                         format_rfc3339(clock_.now())
+                                   : "");
+  refresh_prices();
+  next_poll_at_ = clock_.now();
+  wake_at_ = clock_.now();
+  asio::co_spawn(io_, signal_loop(), asio::detached);
+  asio::co_spawn(io_, poll_loop(), asio::detached);
+  asio::co_spawn(io_, control_loop(), asio::detached);
+  asio::co_spawn(io_, price_loop(), asio::detached);
+  asio::co_spawn(io_, watchdog_loop(), asio::detached);
+  asio::co_spawn(io_, housekeeping_loop(), asio::detached);
+  notifier_.ready();
+  update_status();
+  io_.run();
+  // Finish queued writes, then leave a clean database behind.
+  db_pool_.join();
+  try {
+    store_.checkpoint();
+  } catch (const std::exception& e) {
+    spdlog::warn("checkpoint at exit failed: {}", e.what());
+  }
+  spdlog::info("offpeakd stopped");
+  return 0;
+}
+
+void Service::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  spdlog::info("stopping");
+  notifier_.stopping();
+  signals_.cancel();
+  poll_timer_.cancel();
+  control_timer_.cancel();
+  price_timer_.cancel();
+  watchdog_timer_.cancel();
+  housekeeping_timer_.cancel();
+  io_.stop();  // in-flight requests are abandoned; nothing half-written is left behind
+}
+
+asio::awaitable<void> Service::signal_loop() {
+  while (!stopping_) {
+    auto [ec, sig] = co_await signals_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    if (sig == SIGHUP) {
+      reload();
+    } else {
+      stop();
+    }
+  }
+}
+
+void Service::reload() {
+  notifier_.reloading();
+  spdlog::info("SIGHUP: reloading {}", cfg_.file.string());
+  auto result = config::load_config(cfg_.file, config::Environment::from_process());
+  if (!result.config) {
+    for (const auto& e : result.errors) spdlog::error("{}", e.to_string());
+    spdlog::error("the new configuration has {} error(s); keeping the previous one", result.errors.size());
+    notifier_.ready();
+    update_status();
+    return;
+  }
+  config::Config next = std::move(*result.config);
+  if (next.storage.database != cfg_.storage.database) {
+    spdlog::warn("storage.database changed; the new path takes effect at the next restart");
+    next.storage.database = cfg_.storage.database;
+  }
+  bool rebuild_source = !same_source(cfg_, next);
+  cfg_ = std::move(next);
+  if (rebuild_source) {
+    source_ = make_source(cfg_, clock_, store_);
+    spdlog::info("vehicle source changed: now {}", source_->describe());
+  }
+  switch_ = make_switch(cfg_.switch_config, exec_pool_);
+  tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
+  controller_.set_settings(controller_settings(cfg_));
+  if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
+  refresh_prices();
+  spdlog::info("configuration reloaded: tariff {}, switch {}, target {}% by {}", cfg_.tariff.name,
+               switch_->name(), cfg_.charging.target_soc, format_time_of_day(cfg_.charging.ready_by));
+  request_poll_at(clock_.now());
+  kick_controller();
+  notifier_.ready();
+  update_status();
+}
+
+Seconds Service::poll_interval() const {
+  const auto& p = cfg_.vehicle.poll;
+  if (!last_state_) return p.plugged;
+  if (last_state_->charging_state == ChargingState::charging) return p.charging;
+  if (last_state_->plugged_in == true) return p.plugged;
+  return p.away;
+}
+
+void Service::request_poll_at(Instant t) {
+  if (t < next_poll_at_) {
+    next_poll_at_ = t;
+    poll_timer_.cancel();
+  }
+}
+
+void Service::kick_controller() {
+  wake_at_ = clock_.now();
+  control_timer_.cancel();
+}
+
+asio::awaitable<void> Service::poll_loop() {
+  std::mt19937 rng{std::random_device{}()};
+  while (!stopping_) {
+    while (!stopping_ && clock_.now() < next_poll_at_) {
+      co_await sleep_until(poll_timer_, clock_, next_poll_at_);
+    }
+    if (stopping_) co_return;
+    Instant day = floor<days>(clock_.now());
+    if (day != poll_day_) {
+      if (poll_day_ != Instant{}) spdlog::info("polled the car {} times on {}", polls_today_, format_rfc3339(poll_day_).substr(0, 10));
+      poll_day_ = day;
+      polls_today_ = 0;
+    }
+    ++polls_today_;
+    ++polls_total_;
+    PollResult r = co_await source_->poll();
+    if (stopping_) co_return;
+    Seconds interval = poll_interval();
+    if (r.state) {
+      if (poll_failures_ > 0) spdlog::info("the car is reachable again after {} failed poll(s)", poll_failures_);
+      poll_failures_ = 0;
+      handle_observation(*r.state);
+      interval = poll_interval();
+    } else {
+      ++poll_failures_;
+      ++poll_errors_[r.error_kind];
+      // Back off: 30 s doubling, with jitter, never beyond the "away" interval.
+      double base = 30.0 * std::pow(2.0, std::min(poll_failures_ - 1, 10));
+      double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(rng);
+      Seconds backoff{static_cast<long long>(std::min(base, static_cast<double>(cfg_.vehicle.poll.away.count())) * jitter)};
+      if (r.retry_after && *r.retry_after > backoff) backoff = *r.retry_after;
+      interval = backoff;
+      if (r.credentials_refused) {
+        spdlog::error("the Connect account refused the credentials: {} (check vehicle.source)", r.error);
+        interval = std::max(interval, cfg_.vehicle.poll.away);
+      } else {
+        spdlog::warn("polling the car failed ({}): {}; next try in {}", r.error_kind, r.error,
+                     format_duration(interval));
+      }
+      update_status();
+    }
+    next_poll_at_ = clock_.now() + interval;
+  }
+}
+
+void Service::handle_observation(const VehicleState& state) {
+  std::optional<VehicleState> prev = last_state_;
+  last_state_ = state;
+  spdlog::debug("observed {}: SoC {}, {}, {}", state.device_id, pct(state.soc_percent),
+                to_string(state.charging_state),
+                state.plugged_in ? (*state.plugged_in ? "plugged in" : "unplugged") : "plug unknown");
+  db_write([state](store::Store& s) { s.add_sample(state); });
+  if (const auto* c = dynamic_cast<const ConnectSource*>(source_.get())) {
+    if (const auto& tok = c->client().token()) {
+      const auto& src = std::get<config::ConnectSource>(cfg_.vehicle.source);
+      store::CachedToken t{tok->access_token.reveal(), tok->expires_at};
+      std::string key = store::account_key(src.base_url, src.email);
+      db_write([key, t](store::Store& s) {
+        auto old = s.get_token(key);
+        if (!old || old->access_token != t.access_token) s.put_token(key, t);
+      });
+    }
+  }
+  // Sessions: plug-in to unplug.
+  std::string dev = state.device_id.empty() ? device_id() : state.device_id;
+  const auto& spec = cfg_.vehicle.spec;
+  if (state.plugged_in == true && !session_open_) {
+    session_open_ = true;
+    session_start_soc_ = state.soc_percent.value_or(0);
+    session_cost_p_ = 0;
+    Instant at = state.observed_at;
+    auto soc = state.soc_percent;
+    // open_session keeps a session that is already open (a restart while plugged in).
+    db_write([dev, at, soc](store::Store& s) { s.open_session(dev, at, soc); });
+    spdlog::info("plugged in at {} with {}", cfg_.zone.format(at), pct(soc));
+  } else if (session_open_) {
+    double energy = 0;
+    if (state.soc_percent) energy = grid_energy_kwh(spec, session_start_soc_, *state.soc_percent);
+    if (prev && prev->soc_percent && state.soc_percent && *state.soc_percent > *prev->soc_percent) {
+      double delta = grid_energy_kwh(spec, *prev->soc_percent, *state.soc_percent);
+      if (auto price = controller_.prices().price_at(prev->observed_at)) session_cost_p_ += delta * *price;
+    }
+    double cost = session_cost_p_;
+    auto soc = state.soc_percent;
+    if (state.plugged_in == false) {
+      Instant at = state.observed_at;
+      db_write([dev, at, soc, energy, cost](store::Store& s) {
+        if (auto open = s.current_open_session(dev)) s.close_session(open->id, at, soc, energy, cost);
+      });
+      spdlog::info("unplugged at {} with {}: session {:.2f} kWh, est. {}", cfg_.zone.format(at), pct(soc),
+                   energy, report::money(cost));
+      session_open_ = false;
+    } else {
+      db_write([dev, soc, energy, cost](store::Store& s) {
+        if (auto open = s.current_open_session(dev)) s.update_session(open->id, soc, energy, cost);
+      });
+    }
+  }
+  controller_.observe(state);
+  kick_controller();
+}
+
+void Service::adopt_plan() {
+  const auto& plan = controller_.plan();
+  if (!plan) return;
+  spdlog::info("plan: {}", plan->explanation);
+  std::string json = report::to_json(report::plan_json(*plan));
+  std::string dev = device_id();
+  Plan copy = *plan;
+  db_write([dev, copy, json](store::Store& s) { s.add_plan(dev, copy, json); });
+}
+
+void Service::record_command(const Command& cmd, const SwitchOutcome& outcome, Instant at) {
+  std::string result = outcome.ok ? "ok" : "failed: " + outcome.detail;
+  if (outcome.ok) {
+    spdlog::info("{} charging: {} -> {} ({})", to_string(cmd.action), cmd.reason, result, outcome.detail);
+  } else {
+    spdlog::error("{} charging: {} -> {}", to_string(cmd.action), cmd.reason, result);
+  }
+  std::string dev = device_id();
+  Command c = cmd;
+  db_write([dev, c, result, at](store::Store& s) { s.add_command(at, dev, to_store(c.action), c.reason, result); });
+}
+
+asio::awaitable<void> Service::control_loop() {
+  while (!stopping_) {
+    Instant now = clock_.now();
+    Controller::Step step = controller_.step(now);
+    if (step.replanned) adopt_plan();
+    if (step.command) {
+      Command cmd = *step.command;
+      SwitchOutcome outcome = co_await switch_->send(cmd.action, device_id());
+      if (stopping_) co_return;
+      Instant at = clock_.now();
+      if (outcome.ok) source_->switched(cmd.action);
+      controller_.command_result(at, outcome.ok, outcome.detail);
+      record_command(cmd, outcome, at);
+      if (outcome.ok) request_poll_at(at + k_confirm_poll_delay);  // confirm early
+      update_status();
+      continue;
+    }
+    update_status();
+    // Re-evaluate at the controller's next instant, and at least every 15 minutes.
+    wake_at_ = std::min(step.wake_at.value_or(now + minutes{15}), now + minutes{15});
+    while (!stopping_ && clock_.now() < wake_at_) {
+      co_await sleep_until(control_timer_, clock_, wake_at_);
+    }
+  }
+}
+
+void Service::refresh_prices() {
+  Instant now = clock_.now();
+  if (tariff_) {
+    controller_.set_prices(tariff_->prices(now - hours{1}, now + hours{72}));
+  } else {
+    spdlog::warn("the tariff '{}' has no prices available offline and no fallback; nothing can be planned",
+                 cfg_.tariff.name);
+    controller_.set_prices(PriceCurve{});
+  }
+  kick_controller();
+}
+
+asio::awaitable<void> Service::price_loop() {
+  while (!stopping_) {
+    Instant next = floor<hours>(clock_.now()) + hours{1};
+    if (!co_await sleep_until(price_timer_, clock_, next)) continue;
+    refresh_prices();
+  }
+}
+
+asio::awaitable<void> Service::watchdog_loop() {
+  auto interval = notifier_.watchdog_interval();
+  if (!interval) co_return;
+  while (!stopping_) {
+    notifier_.watchdog();  // from the event loop: a stuck loop stops the pings
+    watchdog_timer_.expires_after(*interval / 2);
+    auto [ec] = co_await watchdog_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    (void)ec;
+  }
+}
+
+asio::awaitable<void> Service::housekeeping_loop() {
+  while (!stopping_) {
+    Instant now = clock_.now();
+    Seconds retention = cfg_.storage.sample_retention;
+    db_write([now, retention](store::Store& s) {
+      auto n = s.prune_samples(now, retention);
+      if (n > 0) spdlog::info("retention: deleted {} old samples", n);
+    });
+    if (!co_await sleep_until(housekeeping_timer_, clock_, now + hours{24})) continue;
+  }
+}
+
+void Service::update_status() {
+  std::string s;
+  if (last_state_) {
+    s = "SoC " + pct(last_state_->soc_percent) + ", " + std::string(to_string(last_state_->charging_state));
+  } else {
+    s = "waiting for the first observation";
+  }
+  if (auto next = controller_.next_action(clock_.now())) {
+    s += "; next " + std::string(to_string(next->first)) + " " + cfg_.zone.format(next->second);
+  }
+  if (controller_.switch_failing()) s += "; SWITCH FAILING: " + controller_.switch_problem();
+  if (poll_failures_ > 0) s += "; " + std::to_string(poll_failures_) + " failed poll(s)";
+  notifier_.status(s);
+}
+
+}  // namespace offpeak::daemon

@@ -1,0 +1,102 @@
+#pragma once
+// The daemon's event loop: one io_context on one thread, C++20 coroutines for the vehicle
+// poller, the controller, the price refresh and the watchdog; SQLite on a worker thread.
+
+#include "runtime.hpp"
+#include "sources.hpp"
+#include "switches.hpp"
+
+#include <offpeak/config/config.hpp>
+#include <offpeak/daemon/systemd.hpp>
+#include <offpeak/domain/controller.hpp>
+#include <offpeak/store/store.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace offpeak::daemon {
+
+struct ServiceOptions {
+  std::optional<double> speed;        // --speed (simulator only)
+  std::optional<Instant> start;       // --start
+  std::optional<std::string> log_level_override;  // --log-level wins over the config
+};
+
+class Service {
+ public:
+  // Throws store::StoreError when the database cannot be opened (newer schema, ...).
+  Service(config::Config cfg, ServiceOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Runs until SIGTERM/SIGINT. Returns the exit status.
+  int run();
+
+ private:
+  boost::asio::awaitable<void> poll_loop();
+  boost::asio::awaitable<void> control_loop();
+  boost::asio::awaitable<void> price_loop();
+  boost::asio::awaitable<void> watchdog_loop();
+  boost::asio::awaitable<void> signal_loop();
+  boost::asio::awaitable<void> housekeeping_loop();
+
+  void handle_observation(const VehicleState& state);
+  void adopt_plan();
+  void record_command(const Command& cmd, const SwitchOutcome& outcome, Instant at);
+  void refresh_prices();
+  void request_poll_at(Instant t);
+  void kick_controller();
+  void reload();
+  void stop();
+  void update_status();
+  ControllerSettings controller_settings(const config::Config& cfg) const;
+  Seconds poll_interval() const;
+  std::string device_id() const;
+  // Queues a database write; failures are logged, never fatal.
+  template <typename F>
+  void db_write(F f);
+
+  boost::asio::io_context io_;
+  config::Config cfg_;
+  ServiceOptions options_;
+  DaemonClock clock_;
+  Notifier notifier_;
+  store::Store store_;
+  boost::asio::thread_pool db_pool_{1};
+  boost::asio::thread_pool exec_pool_{1};
+  std::unique_ptr<VehicleSource> source_;
+  std::unique_ptr<Switch> switch_;
+  std::unique_ptr<Tariff> tariff_;
+  Controller controller_;
+
+  boost::asio::steady_timer poll_timer_;
+  boost::asio::steady_timer control_timer_;
+  boost::asio::steady_timer price_timer_;
+  boost::asio::steady_timer watchdog_timer_;
+  boost::asio::steady_timer housekeeping_timer_;
+  boost::asio::signal_set signals_;
+
+  Instant next_poll_at_{};
+  Instant wake_at_{};
+  bool stopping_ = false;
+  int poll_failures_ = 0;
+  std::optional<VehicleState> last_state_;
+  bool session_open_ = false;
+  double session_start_soc_ = 0;
+  double session_cost_p_ = 0;
+  // Poll accounting (rate limits): polls in the current UTC day.
+  std::int64_t polls_today_ = 0;
+  std::int64_t polls_total_ = 0;
+  Instant poll_day_{};
+  std::map<std::string, std::int64_t> poll_errors_;
+};
+
+}  // namespace offpeak::daemon
