@@ -101,7 +101,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
   if (auto open = store_.current_open_session(device_id())) {
     session_open_ = true;
     session_start_soc_ = open->start_soc.value_or(0);
-    session_cost_p_ = open->cost_p.value_or(0);
+    session_cost_p_ = open->cost_p;
   }
 }
 

@@ -1,0 +1,93 @@
+#include <offpeak/domain/simulated_car.hpp>
+
+#include <gtest/gtest.h>
+
+namespace offpeak {
+namespace {
+
+using namespace std::chrono_literals;
+const Instant k_t0 = *parse_rfc3339("2026-03-28T12:00:00Z");
+
+SimulatedCarParams params(double soc, bool plugged) {
+  SimulatedCarParams p;
+  p.spec = VehicleSpec{40.0, 10.0, 0.8};  // 20 %/h
+  p.soc_percent = soc;
+  p.plugged_in = plugged;
+  p.full_range_km = 200;
+  return p;
+}
+
+TEST(SimulatedCar, ChargesAtTheSpecifiedRate) {
+  SimulatedCar car(params(50, true), k_t0);
+  const VehicleState s = car.advance(k_t0 + 1h);
+  EXPECT_NEAR(*s.soc_percent, 70.0, 1e-9);
+  EXPECT_EQ(s.charging_state, ChargingState::charging);
+  EXPECT_EQ(s.plugged_in, true);
+  EXPECT_NEAR(*s.range_km, 140.0, 1e-9);
+  EXPECT_EQ(s.observed_at, k_t0 + 1h);
+}
+
+TEST(SimulatedCar, StopsFullyCharged) {
+  SimulatedCar car(params(90, true), k_t0);
+  const VehicleState s = car.advance(k_t0 + 2h);
+  EXPECT_EQ(*s.soc_percent, 100.0);
+  EXPECT_EQ(s.charging_state, ChargingState::fully_charged);
+}
+
+TEST(SimulatedCar, SwitchedOffAndUnplugged) {
+  SimulatedCar car(params(50, true), k_t0);
+  car.stop_charging();
+  auto s = car.advance(k_t0 + 1h);
+  EXPECT_EQ(*s.soc_percent, 50.0);
+  EXPECT_EQ(s.charging_state, ChargingState::not_charging);
+  EXPECT_TRUE(car.start_charging());
+  car.set_plugged_in(false);
+  EXPECT_FALSE(car.start_charging());
+  s = car.advance(k_t0 + 2h);
+  EXPECT_EQ(*s.soc_percent, 50.0);
+  EXPECT_EQ(s.charging_state, ChargingState::not_charging);
+  EXPECT_EQ(s.plugged_in, false);
+}
+
+TEST(SimulatedCar, TimeNeverRunsBackwards) {
+  SimulatedCar car(params(50, true), k_t0);
+  car.advance(k_t0 + 1h);
+  const auto s = car.advance(k_t0);
+  EXPECT_EQ(s.observed_at, k_t0 + 1h);
+  EXPECT_NEAR(*s.soc_percent, 70.0, 1e-9);
+}
+
+TEST(SimulatedCar, DailyPatternAcrossMidnightInLocalTime) {
+  auto p = params(20, false);
+  p.pattern = PlugPattern{*parse_time_of_day("18:00", false), *parse_time_of_day("07:00", false),
+                          *Zone::locate("Europe/London")};
+  // 2026-07-01 12:00 BST = 11:00Z: unplugged.
+  const Instant noon = *parse_rfc3339("2026-07-01T11:00:00Z");
+  SimulatedCar car(p, noon);
+  EXPECT_FALSE(car.plugged_in());
+  EXPECT_EQ(car.next_transition_after(noon), *parse_rfc3339("2026-07-01T17:00:00Z"));
+  // 18:00 BST plug-in; charges 20 %/h for 4 h to 100 % by 22:00 BST.
+  auto s = car.advance(*parse_rfc3339("2026-07-01T18:00:00Z"));
+  EXPECT_TRUE(car.plugged_in());
+  EXPECT_NEAR(*s.soc_percent, 40.0, 1e-9);
+  s = car.advance(*parse_rfc3339("2026-07-02T05:00:00Z"));
+  EXPECT_EQ(s.charging_state, ChargingState::fully_charged);
+  // 07:00 BST unplug.
+  s = car.advance(*parse_rfc3339("2026-07-02T06:30:00Z"));
+  EXPECT_EQ(s.plugged_in, false);
+  EXPECT_EQ(s.charging_state, ChargingState::not_charging);
+}
+
+TEST(SimulatedCar, PluggingInSwitchesOnAndSocIsClamped) {
+  SimulatedCar car(params(50, false), k_t0);
+  car.stop_charging();
+  car.set_plugged_in(true);
+  EXPECT_TRUE(car.switched_on());
+  car.set_soc(150);
+  EXPECT_EQ(car.soc_percent(), 100.0);
+  car.set_soc(-3);
+  EXPECT_EQ(car.soc_percent(), 0.0);
+}
+
+}  // namespace
+}  // namespace offpeak
