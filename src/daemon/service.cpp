@@ -67,7 +67,10 @@ ControllerSettings Service::controller_settings(const config::Config& cfg) const
   s.vehicle = cfg.vehicle.spec;
   s.policy = cfg.charging;
   s.stale_after = 3 * std::max(cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging);
-  s.confirmable = switch_ ? switch_->confirmable() : false;
+  // The simulated car is its own charger, so commands show in its observations whatever the
+  // switch type.
+  s.confirmable = (switch_ && switch_->confirmable()) ||
+                  std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
   s.confirm_after = std::max(Seconds{3 * 60}, cfg.vehicle.poll.charging + k_confirm_poll_delay);
   return s;
 }
@@ -345,7 +348,7 @@ void Service::handle_observation(const VehicleState& state) {
 void Service::adopt_plan() {
   const auto& plan = controller_.plan();
   if (!plan) return;
-  spdlog::info("plan: {}", plan->explanation);
+  spdlog::info("plan ({}): {}", controller_.replan_reason(), plan->explanation);
   std::string json = report::to_json(report::plan_json(*plan));
   std::string dev = device_id();
   Plan copy = *plan;

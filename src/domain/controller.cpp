@@ -143,19 +143,31 @@ double Controller::projected_soc(Instant now) const {
   return soc_after(settings_.vehicle, plan_->soc, kwh);
 }
 
-bool Controller::needs_replan(const Deadline& d) const {
-  if (!last_obs_ || !last_obs_->soc_percent)
-    return plan_.has_value();  // drop a plan we cannot keep
-  if (!plan_ || dirty_) return true;
-  if (plan_->ready_by != d.ready_by || plan_->target_soc != d.target_soc) return true;
-  if (plan_plugged_ != last_obs_->plugged_in) return true;
+std::optional<std::string> Controller::needs_replan(Instant now, const Deadline& d) const {
+  if (!last_obs_ || !last_obs_->soc_percent) {
+    if (plan_) return std::string("state of charge unknown");  // drop a plan we cannot keep
+    return std::nullopt;
+  }
+  if (!plan_) return std::string("first plan");
+  if (dirty_) return std::string("settings or mode changed");
+  if (plan_->ready_by != d.ready_by || plan_->target_soc != d.target_soc) {
+    return std::string("new deadline");
+  }
+  if (plan_plugged_ != last_obs_->plugged_in) {
+    return std::string(last_obs_->plugged_in == true ? "plugged in" : "plug state changed");
+  }
   // Compare the observation with what the plan projected for the moment it was observed.
   Instant seen = std::max(last_obs_->observed_at, plan_->now);
   if (std::abs(*last_obs_->soc_percent - projected_soc(seen)) > settings_.replan_soc_drift) {
-    return true;
+    return std::string("state of charge differs from the plan");
   }
   // Prices the plan relied on have changed (new publication, outage filled, ...).
-  return !(prices_.slice(plan_->now, plan_->ready_by) == plan_prices_);
+  // Only the part still ahead matters: the curve is refreshed as time moves on.
+  Instant from = std::max(now, plan_->now);
+  if (!(prices_.slice(from, plan_->ready_by) == plan_prices_.slice(from, plan_->ready_by))) {
+    return std::string("prices changed");
+  }
+  return std::nullopt;
 }
 
 void Controller::replan(Instant now, const Deadline& d) {
@@ -262,7 +274,8 @@ Controller::Step Controller::step(Instant now) {
     }
   }
   Deadline d = deadline(now);
-  if (needs_replan(d)) {
+  if (auto why_replan = needs_replan(now, d)) {
+    replan_reason_ = *why_replan;
     replan(now, d);
     out.replanned = plan_.has_value();
   }

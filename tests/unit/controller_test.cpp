@@ -75,6 +75,28 @@ TEST_F(ControllerTest, PlansOnFirstObservationAndStartsAtTheRunBoundary) {
   EXPECT_EQ(stop.command->action, Action::stop);
 }
 
+// Regression: the hourly price refresh (a curve starting an hour before `now`) made every
+// second refresh look like a price change, re-planning and logging a new plan each time.
+TEST_F(ControllerTest, RefreshingUnchangedPricesKeepsThePlan) {
+  Zone z = zone_;
+  TouRules go;
+  go.default_price_p_per_kwh = 24.5;
+  go.periods.push_back({0x7f, 0xfff, 30, 330, 8.5});
+  TouTariff tariff(go, z);
+  Controller c(settings_, z);
+  Instant now = at("2026-01-10T18:00:36Z");
+  c.set_prices(tariff.prices(now - hours{1}, now + hours{72}));
+  int replans = 0;
+  for (int i = 0; i < 36; ++i) {
+    c.observe(obs(format_rfc3339(now).c_str(), 35, true, false));
+    replans += c.step(now).replanned ? 1 : 0;
+    now += minutes{10};
+    if (i % 6 == 5) c.set_prices(tariff.prices(now - hours{1}, now + hours{72}));
+  }
+  EXPECT_EQ(replans, 1);
+  EXPECT_EQ(c.replan_reason(), "first plan");
+}
+
 TEST_F(ControllerTest, AfterRestartReconcilesWithTheObservedStateInsteadOfResending) {
   Controller c = make();
   // Restarted in the middle of a run; the car is already charging: no duplicate start.

@@ -95,6 +95,8 @@ class Controller {
   // Why the switch is in its wanted state, in plain words ("inside the planned run
   // 00:30-02:46 at 8.50p", "car unplugged", ...).
   const std::string& reason() const { return reason_; }
+  // Why the current plan was made ("first plan", "prices changed", ...).
+  const std::string& replan_reason() const { return replan_reason_; }
   // The next planned start or stop after `now`, if any.
   std::optional<std::pair<Action, Instant>> next_action(Instant now) const;
   const ControllerSettings& settings() const { return settings_; }
@@ -106,7 +108,8 @@ class Controller {
 
  private:
   bool want_on(Instant now, std::string& why) const;
-  bool needs_replan(const Deadline& d) const;
+  // Why a new plan is needed, or nullopt to keep the adopted one.
+  std::optional<std::string> needs_replan(Instant now, const Deadline& d) const;
   void replan(Instant now, const Deadline& d);
   double projected_soc(Instant now) const;
 
@@ -133,6 +136,7 @@ class Controller {
   bool failing_ = false;
   std::string problem_;
   std::string reason_;
+  std::string replan_reason_;
 };
 
 }  // namespace offpeak
