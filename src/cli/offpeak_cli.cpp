@@ -1,5 +1,7 @@
 // `offpeak`: check, plan, tariff show (and the commands of later modules).
 
+#include "backtest_command.hpp"
+
 #include <offpeak/cli/cli.hpp>
 #include <offpeak/config/config.hpp>
 #include <offpeak/domain/planner.hpp>
@@ -266,6 +268,9 @@ int run_offpeak(int argc, char** argv) {
   show->add_option("--hours", tariff_args.hours, "Length in hours (default 48; 168 for the table)")
       ->check(CLI::Range(0.5, 24.0 * 366));
 
+  BacktestArgs backtest_args;
+  auto* backtest = add_backtest_command(app, backtest_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -278,11 +283,12 @@ int run_offpeak(int argc, char** argv) {
     app.exit(e);
     return k_exit_usage;
   }
-  setup_logging(common.log_level);
+  setup_logging(backtest->parsed() ? backtest_args.log_level : common.log_level);
   try {
     if (check->parsed()) return cmd_check(common);
     if (plan->parsed()) return cmd_plan(common, plan_args);
     if (show->parsed()) return cmd_tariff_show(common, tariff_args);
+    if (backtest->parsed()) return cmd_backtest(backtest_args);
   } catch (const std::exception& e) {
     std::cerr << "offpeak: " << e.what() << "\n";
     return k_exit_failure;

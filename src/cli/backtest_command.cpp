@@ -1,0 +1,259 @@
+// `offpeak backtest`: the daemon's controller replayed over a price history.
+
+#include "backtest_command.hpp"
+
+#include <offpeak/backtest/backtest.hpp>
+#include <offpeak/cli/cli.hpp>
+#include <offpeak/config/config.hpp>
+#include <offpeak/report/report.hpp>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <unistd.h>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace offpeak::cli {
+namespace {
+
+using namespace std::chrono;
+namespace json = boost::json;
+
+std::string date_text(LocalDate d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+std::optional<double> rounded(std::optional<double> v, int decimals) {
+  if (!v) return std::nullopt;
+  return report::round_to(*v, decimals);
+}
+
+json::value optional_number(std::optional<double> v) {
+  if (!v) return nullptr;
+  return *v;
+}
+
+json::object night_json(const backtest::Night& n) {
+  return json::object{{"date", date_text(n.date)},
+                      {"arrive", format_rfc3339(n.arrive)},
+                      {"depart", format_rfc3339(n.depart)},
+                      {"status", std::string(to_string(n.status))},
+                      {"arrive_soc", report::round_to(n.arrive_soc, 2)},
+                      {"target_soc", report::round_to(n.target_soc, 2)},
+                      {"final_soc", report::round_to(n.final_soc, 2)},
+                      {"target_met", n.target_met},
+                      {"energy_kwh", report::round_to(n.energy_kwh, 4)},
+                      {"smart_cost_p", report::round_to(n.smart_cost_p, 3)},
+                      {"naive_cost_p", report::round_to(n.naive_cost_p, 3)},
+                      {"optimal_cost_p", report::round_to(n.optimal_cost_p, 3)},
+                      {"starts", n.starts},
+                      {"replans", n.replans}};
+}
+
+json::value summary_json(const backtest::Summary& s, const BacktestArgs& a) {
+  json::array nights;
+  for (const auto& n : s.per_night)
+    nights.push_back(night_json(n));
+  return json::object{
+      {"from", a.from},
+      {"to", a.to},
+      {"arrive", a.arrive},
+      {"depart", a.depart},
+      {"arrive_soc", a.arrive_soc},
+      {"nights", s.nights},
+      {"missing_price_nights", s.missing_price_nights},
+      {"target_met_nights", s.target_met_nights},
+      {"smart_cost_p", report::round_to(s.smart_cost_p, 3)},
+      {"naive_cost_p", report::round_to(s.naive_cost_p, 3)},
+      {"optimal_cost_p", report::round_to(s.optimal_cost_p, 3)},
+      {"energy_kwh", report::round_to(s.energy_kwh, 4)},
+      {"naive_energy_kwh", report::round_to(s.naive_energy_kwh, 4)},
+      {"savings_p", report::round_to(s.naive_cost_p - s.smart_cost_p, 3)},
+      {"savings_percent", optional_number(rounded(s.savings_percent, 2))},
+      {"optimal_savings_percent", optional_number(rounded(s.optimal_savings_percent, 2))},
+      {"per_night", std::move(nights)}};
+}
+
+bool write_nights_csv(const std::string& file, const backtest::Summary& s) {
+  std::ofstream out(file);
+  if (!out) return false;
+  out << "date,arrive_utc,depart_utc,status,arrive_soc,target_soc,final_soc,target_met,"
+         "energy_kwh,smart_cost_p,naive_cost_p,optimal_cost_p,starts,replans\n";
+  for (const auto& n : s.per_night) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%.2f,%.2f,%.2f,%s,%.4f,%.3f,%.3f,%.3f,%d,%d", n.arrive_soc,
+                  n.target_soc, n.final_soc, n.target_met ? "true" : "false", n.energy_kwh,
+                  n.smart_cost_p, n.naive_cost_p, n.optimal_cost_p, n.starts, n.replans);
+    out << date_text(n.date) << ',' << format_rfc3339(n.arrive) << ',' << format_rfc3339(n.depart)
+        << ',' << to_string(n.status) << ',' << buf << '\n';
+  }
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+// A progress bar on stderr, redrawn when the shown percentage changes.
+class ProgressBar {
+ public:
+  void operator()(int done, int total) {
+    int pct = total > 0 ? done * 100 / total : 100;
+    if (pct == last_pct_) return;
+    last_pct_ = pct;
+    constexpr int k_width = 30;
+    int filled = pct * k_width / 100;
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.append(static_cast<std::size_t>(k_width - filled), ' ');
+    std::fprintf(stderr, "\r[%s] %3d%% %d/%d nights", bar.c_str(), pct, done, total);
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  int last_pct_ = -1;
+};
+
+void print_human(const backtest::Summary& s, const BacktestArgs& a, const config::Config& cfg,
+                 const backtest::Setup& setup) {
+  char line[256];
+  std::cout << "Backtest " << a.from << " .. " << a.to << " on " << a.prices << " ("
+            << cfg.zone.name() << ")\n";
+  std::snprintf(line, sizeof line,
+                "%s: %.1f kWh, %.1f kW, %.0f%% efficiency; %s; arrive %s with %.0f%%, "
+                "leave %s\n\n",
+                cfg.vehicle.name.c_str(), setup.vehicle.battery_kwh, setup.vehicle.max_charge_kw,
+                setup.vehicle.efficiency * 100,
+                std::string(to_string(setup.policy.strategy)).c_str(), a.arrive.c_str(),
+                a.arrive_soc, a.depart.c_str());
+  std::cout << line;
+  std::snprintf(line, sizeof line, "  nights replayed   %d", s.nights);
+  std::cout << line;
+  if (s.missing_price_nights > 0)
+    std::cout << "   (" << s.missing_price_nights << " more skipped: prices missing)";
+  std::cout << "\n";
+  std::snprintf(line, sizeof line, "  target met        %d of %d\n", s.target_met_nights, s.nights);
+  std::cout << line;
+  std::snprintf(line, sizeof line, "  energy            %.1f kWh\n\n", s.energy_kwh);
+  std::cout << line;
+  auto pct = [](std::optional<double> v) {
+    if (!v) return std::string();
+    char b[48];
+    std::snprintf(b, sizeof b, "   %.1f%% less than naive", *v);
+    return std::string(b);
+  };
+  std::cout << "  offpeak (smart)   " << report::money(s.smart_cost_p) << pct(s.savings_percent)
+            << "\n"
+            << "  naive             " << report::money(s.naive_cost_p)
+            << "   (full power from arrival)\n"
+            << "  optimal           " << report::money(s.optimal_cost_p)
+            << "   (lower bound: every price known in advance)\n";
+  if (s.nights > 0) {
+    std::snprintf(line, sizeof line, "\n  average per kWh   smart %.2fp, naive %.2fp\n",
+                  s.energy_kwh > 0 ? s.smart_cost_p / s.energy_kwh : 0.0,
+                  s.naive_energy_kwh > 0 ? s.naive_cost_p / s.naive_energy_kwh : 0.0);
+    std::cout << line;
+  }
+}
+
+}  // namespace
+
+CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
+  auto* cmd = app.add_subcommand(
+      "backtest",
+      "Replay the daemon's controller over a price history (CSV) with a virtual clock and compare "
+      "its cost with naive and optimal charging. Prices become visible as Octopus Agile "
+      "publishes them: the next day's at 16:00 UK time");
+  cmd->add_option("--config,-c", a.config, "Configuration file (YAML)")->required();
+  cmd->add_option("--log-level", a.log_level, "Log level on stderr: trace|debug|info|warn|error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  cmd->add_flag("--json", a.json, "Print one JSON document on stdout");
+  cmd->add_option("--prices", a.prices,
+                  "CSV of prices (header valid_from_utc,valid_to_utc,p_per_kwh_inc_vat)")
+      ->required();
+  cmd->add_option("--from", a.from, "First arrival date, YYYY-MM-DD (local)")->required();
+  cmd->add_option("--to", a.to, "Last arrival date, YYYY-MM-DD (local), inclusive")->required();
+  cmd->add_option("--arrive", a.arrive, "Arrival time, local HH:MM. Default 18:00");
+  cmd->add_option("--depart", a.depart, "Departure (ready-by) time, local HH:MM. Default 07:30");
+  cmd->add_option("--arrive-soc", a.arrive_soc, "State of charge at arrival, percent. Default 30")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--target", a.target, "Target SoC percent. Default: from the configuration")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--nights-csv", a.nights_csv, "Write one row per night to this CSV file");
+  return cmd;
+}
+
+int cmd_backtest(const BacktestArgs& a) {
+  auto from = parse_date(a.from);
+  auto to = parse_date(a.to);
+  auto arrive = parse_time_of_day(a.arrive, false);
+  auto depart = parse_time_of_day(a.depart, false);
+  if (!from || !to) {
+    std::cerr << "offpeak: --from and --to expect dates YYYY-MM-DD, got '" << a.from << "' and '"
+              << a.to << "'\n";
+    return k_exit_usage;
+  }
+  if (*to < *from) {
+    std::cerr << "offpeak: --to " << a.to << " is before --from " << a.from << "\n";
+    return k_exit_usage;
+  }
+  if (!arrive || !depart) {
+    std::cerr << "offpeak: --arrive and --depart expect a local time HH:MM, got '" << a.arrive
+              << "' and '" << a.depart << "'\n";
+    return k_exit_usage;
+  }
+  auto loaded = config::load_config(a.config, config::Environment::from_process());
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors)
+      std::cerr << e.to_string() << "\n";
+    std::cerr << "offpeak: " << loaded.errors.size() << " error"
+              << (loaded.errors.size() == 1 ? "" : "s") << " in the configuration\n";
+    return k_exit_config;
+  }
+  const config::Config& cfg = *loaded.config;
+  std::vector<config::ConfigError> errors;
+  auto prices = config::load_price_csv(a.prices, a.prices, errors);
+  if (!prices) {
+    for (const auto& e : errors)
+      std::cerr << e.to_string() << "\n";
+    std::cerr << "offpeak: cannot read the prices in " << a.prices << "\n";
+    return k_exit_failure;
+  }
+
+  backtest::Setup setup;
+  setup.vehicle = cfg.vehicle.spec;
+  setup.policy = cfg.charging;
+  setup.zone = cfg.zone;
+  setup.observe_charging = cfg.vehicle.poll.charging;
+  setup.observe_plugged = cfg.vehicle.poll.plugged;
+  backtest::Options options;
+  options.from = *from;
+  options.to = *to;
+  options.arrive = *arrive;
+  options.depart = *depart;
+  options.arrive_soc = a.arrive_soc;
+  options.target_soc = a.target;
+  ProgressBar bar;
+  if (isatty(STDERR_FILENO) == 1) options.progress = [&bar](int d, int t) { bar(d, t); };
+
+  backtest::Summary summary = backtest::run(setup, options, *prices);
+
+  if (!a.nights_csv.empty() && !write_nights_csv(a.nights_csv, summary)) {
+    std::cerr << "offpeak: cannot write " << a.nights_csv << "\n";
+    return k_exit_failure;
+  }
+  if (summary.nights == 0)
+    std::cerr << "offpeak: no night between " << a.from << " and " << a.to
+              << " has prices for every half hour from arrival to departure\n";
+  if (a.json) {
+    std::cout << report::to_text(summary_json(summary, a));
+  } else {
+    print_human(summary, a, cfg, setup);
+  }
+  return k_exit_ok;
+}
+
+}  // namespace offpeak::cli

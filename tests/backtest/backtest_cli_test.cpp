@@ -1,0 +1,132 @@
+// `offpeak backtest` through the real binary: exit codes, the JSON contract, --nights-csv.
+
+#include "../unit/test_files.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <sys/wait.h>
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace {
+
+using offpeak::testing::TempDir;
+namespace json = boost::json;
+
+struct CmdResult {
+  int status = -1;
+  std::string out;
+};
+
+CmdResult run(const std::string& args, bool merge_stderr = false) {
+  std::string cmd =
+      std::string(OFFPEAK_BIN) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
+  CmdResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
+    r.out.append(buf.data(), n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+constexpr const char* k_config = R"(timezone: Europe/London
+vehicle:
+  battery_kwh: 60
+  max_charge_kw: 7.4
+  efficiency: 0.9
+  source: { type: simulator }
+charging:
+  target_soc: 80
+  ready_by: "07:30"
+tariff:
+  name: Flat
+  default: 24.5
+)";
+
+std::string prices() {
+  return std::string(OFFPEAK_TEST_DATA) + "/agile_J_2023-01.csv";
+}
+
+TEST(OffpeakBacktestCli, JsonFollowsTheContract) {
+  TempDir dir;
+  auto cfg = dir.write("c.yaml", k_config);
+  auto csv = dir.path() / "nights.csv";
+  CmdResult r = run("backtest --config " + cfg.string() + " --prices " + prices() +
+                    " --from 2023-01-01 --to 2023-01-31 --json --nights-csv " + csv.string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  json::object o = json::parse(r.out).as_object();
+  EXPECT_EQ(o.at("nights").as_int64(), 31);
+  EXPECT_EQ(o.at("target_met_nights").as_int64(), 31);
+  for (const char* k : {"smart_cost_p", "naive_cost_p", "optimal_cost_p", "energy_kwh"})
+    EXPECT_TRUE(o.at(k).is_number()) << k;
+  double smart = o.at("smart_cost_p").to_number<double>();
+  double naive = o.at("naive_cost_p").to_number<double>();
+  double optimal = o.at("optimal_cost_p").to_number<double>();
+  EXPECT_LE(optimal, smart + 1e-6);
+  EXPECT_LT(smart, naive);
+  EXPECT_NEAR(o.at("savings_percent").to_number<double>(), (naive - smart) / naive * 100, 0.01);
+  EXPECT_EQ(o.at("per_night").as_array().size(), 31u);
+  EXPECT_EQ(o.at("per_night").as_array()[0].as_object().at("arrive").as_string(),
+            "2023-01-01T18:00:00Z");
+
+  std::ifstream in(csv);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line))
+    ++lines;
+  EXPECT_EQ(lines, 32);  // header + 31 nights
+}
+
+TEST(OffpeakBacktestCli, HumanOutputAndOptions) {
+  TempDir dir;
+  auto cfg = dir.write("c.yaml", k_config);
+  CmdResult r = run("backtest --config " + cfg.string() + " --prices " + prices() +
+                        " --from 2023-01-10 --to 2023-01-12 --arrive 19:00 --depart 06:00 "
+                        "--arrive-soc 50 --target 60",
+                    true);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("nights replayed   3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("target met        3 of 3"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\r'), std::string::npos);  // no progress bar without a terminal
+}
+
+TEST(OffpeakBacktestCli, ErrorsHaveTheirExitCodes) {
+  TempDir dir;
+  auto cfg = dir.write("c.yaml", k_config);
+  std::string base = "backtest --config " + cfg.string() + " --prices " + prices();
+  EXPECT_EQ(run(base + " --from 2023-01-10").status, 2);                  // --to missing
+  EXPECT_EQ(run(base + " --from 2023-13-10 --to 2023-01-12").status, 2);  // bad date
+  EXPECT_EQ(run(base + " --from 2023-01-12 --to 2023-01-10").status, 2);  // reversed
+  EXPECT_EQ(run(base + " --from 2023-01-10 --to 2023-01-12 --arrive 7.30").status, 2);
+  EXPECT_EQ(run(base + " --from 2023-01-10 --to 2023-01-12 --arrive-soc 120").status, 2);
+  auto bad = dir.write("bad.yaml", std::string(k_config) + "colour: red\n");
+  EXPECT_EQ(run("backtest --config " + bad.string() + " --prices " + prices() +
+                " --from 2023-01-10 --to 2023-01-12")
+                .status,
+            78);
+  EXPECT_EQ(run("backtest --config " + cfg.string() + " --prices " + cfg.string() +
+                " --from 2023-01-10 --to 2023-01-12")
+                .status,
+            1);  // not a price CSV
+  EXPECT_EQ(run("backtest --help").status, 0);
+}
+
+TEST(OffpeakBacktestCli, NightsWithoutPricesAreReported) {
+  TempDir dir;
+  auto cfg = dir.write("c.yaml", k_config);
+  CmdResult r = run("backtest --config " + cfg.string() + " --prices " + prices() +
+                    " --from 2023-01-30 --to 2023-02-05 --json");
+  ASSERT_EQ(r.status, 0);
+  json::object o = json::parse(r.out).as_object();
+  EXPECT_EQ(o.at("nights").as_int64(), 3);  // 30 Jan .. 1 Feb: prices run to 2 Feb 23:30Z
+  EXPECT_EQ(o.at("missing_price_nights").as_int64(), 4);
+}
+
+}  // namespace
