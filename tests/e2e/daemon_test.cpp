@@ -1,0 +1,242 @@
+// End-to-end tests of the real offpeakd (and offpeak-connect-sim) over loopback, with real
+// SQLite files and real signals.
+
+#include "../unit/test_files.hpp"
+#include "process.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <regex>
+
+namespace offpeak::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A simulated car plugged in from 18:00 to 07:45, the Go tariff (00:30-05:30 at 8.5p), the
+// log switch. Times are GMT in January, so local = UTC.
+std::string sim_config(const TempDir& dir, const std::string& extra_charging = "") {
+  return "timezone: Europe/London\n"
+         "vehicle:\n"
+         "  battery_kwh: 37.9\n"
+         "  max_charge_kw: 7.4\n"
+         "  efficiency: 0.9\n"
+         "  source: { type: simulator, initial_soc: 35, plug_in_at: \"18:00\", unplug_at: \"07:45\" }\n"
+         "  poll: { charging: 5m, plugged: 15m, away: 60m }\n"
+         "charging:\n"
+         "  target_soc: 80\n"
+         "  ready_by: \"07:30\"\n" +
+         extra_charging +
+         "tariff:\n"
+         "  name: Go\n"
+         "  default: 24.5\n"
+         "  periods: [ { start: \"00:30\", end: \"05:30\", price: 8.5 } ]\n"
+         "switch: { type: log }\n"
+         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n";
+}
+
+struct CommandRow {
+  std::string ts, action, reason, result;
+};
+
+std::vector<CommandRow> commands(const std::filesystem::path& db) {
+  SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement q(d, "SELECT ts, action, reason, result FROM commands ORDER BY id");
+  std::vector<CommandRow> out;
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString()});
+  }
+  return out;
+}
+
+std::string integrity(const std::filesystem::path& db) {
+  SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
+  return d.execAndGet("PRAGMA integrity_check").getString();
+}
+
+Process start_daemon(const TempDir& dir, const std::string& speed, const std::string& start,
+                     std::vector<std::string> env = {}) {
+  return Process({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed", speed,
+                  "--start", start, "--log-level", "debug"},
+                 (dir.path() / "offpeakd.log").string(), std::move(env));
+}
+
+TEST(Offpeakd, RefusesABadConfigurationWithExit78) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir) + "colour: red\n");
+  Process p({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string()},
+            (dir.path() / "log").string());
+  EXPECT_EQ(p.wait(10s), 78);
+  EXPECT_NE(p.log().find("offpeak.yaml:17:1: unknown key 'colour'"), std::string::npos) << p.log();
+}
+
+TEST(Offpeakd, SpeedNeedsTheSimulator) {
+  TempDir dir;
+  dir.write("pw", "x\n");
+  std::string cfg = std::regex_replace(
+      sim_config(dir), std::regex("source: \\{[^}]*\\}"),
+      "source: { type: connect, base_url: \"http://127.0.0.1:9\", email: a@b.c, password_file: pw }");
+  dir.write("offpeak.yaml", cfg);
+  Process p({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed", "10"},
+            (dir.path() / "log").string());
+  EXPECT_EQ(p.wait(10s), 2);
+}
+
+// A whole night at 3600x: plug-in at 18:00 (the car starts charging on its own, as real ones
+// do, and is stopped), start at 00:30, stop at the target, clean SIGTERM.
+TEST(Offpeakd, SimulatedNightChargesInTheCheapWindowAndStopsAtTheTarget) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir));
+  Process d = start_daemon(dir, "3600", "2026-01-10T17:00:00Z");
+  // The second stop ends the cheap run (the run is sized to reach 80 %).
+  ASSERT_TRUE(d.wait_for("stop charging:", 60s, 2)) << d.log();
+  // ...and a later poll records where the car ended (07:30: the next deadline is planned).
+  ASSERT_TRUE(d.wait_for("plan (new deadline)", 60s)) << d.log();
+  d.signal(SIGTERM);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(d.wait(5s), 0) << d.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  auto cmds = commands(dir.path() / "offpeak.db");
+  ASSERT_GE(cmds.size(), 3U);
+  // 1: the car started charging by itself when plugged in at 18:00 (peak): stopped.
+  EXPECT_EQ(cmds[0].action, "stop");
+  EXPECT_EQ(cmds[0].ts.substr(0, 13), "2026-01-10T18");
+  // 2: started at the beginning of the cheap window, from an exact timer.
+  EXPECT_EQ(cmds[1].action, "start");
+  EXPECT_EQ(cmds[1].ts.substr(0, 16), "2026-01-11T00:30");
+  EXPECT_NE(cmds[1].reason.find("inside the planned run 00:30-"), std::string::npos) << cmds[1].reason;
+  // 3: stopped at the target, before the end of the cheap window.
+  EXPECT_EQ(cmds[2].action, "stop");
+  EXPECT_LT(cmds[2].ts, "2026-01-11T05:30:00Z");
+  for (const auto& c : cmds) EXPECT_EQ(c.result, "ok");
+  EXPECT_EQ(integrity(dir.path() / "offpeak.db"), "ok");
+  SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+  EXPECT_GT(db.execAndGet("SELECT count(*) FROM samples").getInt(), 10);
+  EXPECT_GE(db.execAndGet("SELECT count(*) FROM plans").getInt(), 1);
+  // The run is sized to the exact energy; timer jitter at 3600x is a few virtual seconds.
+  EXPECT_NEAR(db.execAndGet("SELECT max(soc) FROM samples WHERE ts < '2026-01-11T07:30'").getDouble(), 80.0, 0.5);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sessions").getInt(), 1);
+  EXPECT_NE(d.log().find("plan (first plan): need"), std::string::npos);
+}
+
+TEST(Offpeakd, SighupReloadsAValidConfigAndKeepsTheOldOneOnErrors) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir));
+  Process d = start_daemon(dir, "60", "2026-01-10T17:00:00Z");
+  ASSERT_TRUE(d.wait_for("plan (first plan)", 20s)) << d.log();
+  // Invalid: reported, the daemon keeps running on the old configuration.
+  dir.write("offpeak.yaml", sim_config(dir) + "colour: red\n");
+  d.signal(SIGHUP);
+  ASSERT_TRUE(d.wait_for("keeping the previous one", 10s)) << d.log();
+  EXPECT_NE(d.log().find("unknown key 'colour'"), std::string::npos);
+  EXPECT_TRUE(d.running());
+  // Valid: a new target is applied and re-planned.
+  dir.write("offpeak.yaml", std::regex_replace(sim_config(dir), std::regex("target_soc: 80"), "target_soc: 90"));
+  d.signal(SIGHUP);
+  ASSERT_TRUE(d.wait_for("configuration reloaded", 10s)) << d.log();
+  ASSERT_TRUE(d.wait_for("-> 90% of 37.9 kWh", 10s)) << d.log();
+  d.signal(SIGINT);
+  EXPECT_EQ(d.wait(5s), 0);
+}
+
+// Receives sd_notify datagrams like systemd does.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    timeval tv{0, 100000};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~NotifySocket() { close(fd_); }
+  // Everything received so far, messages separated by '|'.
+  std::string drain() {
+    char buf[4096];
+    for (;;) {
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      all_ += std::string(buf, static_cast<std::size_t>(n)) + "|";
+    }
+    return all_;
+  }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::string all_;
+};
+
+TEST(Offpeakd, TalksToSystemdThroughNotifySocket) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir));
+  NotifySocket sock(dir.path() / "notify.sock");
+  Process d = start_daemon(dir, "60", "2026-01-10T17:00:00Z",
+                           {"NOTIFY_SOCKET=" + (dir.path() / "notify.sock").string(), "WATCHDOG_USEC=400000"});
+  std::string got;
+  for (int i = 0; i < 100 && got.find("WATCHDOG=1") == std::string::npos; ++i) got = sock.drain();
+  EXPECT_NE(got.find("READY=1"), std::string::npos) << got;
+  EXPECT_NE(got.find("STATUS="), std::string::npos) << got;
+  EXPECT_NE(got.find("WATCHDOG=1"), std::string::npos) << got;
+  d.signal(SIGHUP);
+  for (int i = 0; i < 50 && got.find("RELOADING=1") == std::string::npos; ++i) got = sock.drain();
+  EXPECT_NE(got.find("RELOADING=1"), std::string::npos) << got;
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(5s), 0);
+  got = sock.drain();
+  EXPECT_NE(got.find("STOPPING=1"), std::string::npos) << got;
+}
+
+// kill -9 while charging, then a restart: no second start (the car is already charging), and
+// the database is intact.
+TEST(Offpeakd, KillDuringChargingThenRestartSendsNoDuplicateStart) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir));
+  {
+    Process d = start_daemon(dir, "600", "2026-01-11T00:20:00Z");
+    ASSERT_TRUE(d.wait_for("start charging:", 30s)) << d.log();
+    std::this_thread::sleep_for(300ms);
+    d.signal(SIGKILL);
+    EXPECT_EQ(d.wait(5s), 128 + SIGKILL);
+  }
+  EXPECT_EQ(integrity(dir.path() / "offpeak.db"), "ok");
+  auto before = commands(dir.path() / "offpeak.db");
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(before.back().action, "start");
+  // The in-process simulated car restarts with the daemon: it starts plugged in (inside the
+  // 18:00-07:45 pattern) and, like a real car on a charger that is switched on, charging.
+  Process d = start_daemon(dir, "600", "2026-01-11T00:40:00Z");
+  ASSERT_TRUE(d.wait_for("plan (first plan)", 20s)) << d.log();
+  std::this_thread::sleep_for(1s);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(5s), 0);
+  auto after = commands(dir.path() / "offpeak.db");
+  int starts = 0;
+  for (const auto& c : after) starts += c.action == "start" ? 1 : 0;
+  EXPECT_EQ(starts, 1) << d.log();
+  EXPECT_EQ(integrity(dir.path() / "offpeak.db"), "ok");
+}
+
+TEST(Offpeakd, RefusesADatabaseFromANewerVersionUntouched) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir));
+  {
+    SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA user_version = 999");
+  }
+  auto before = std::filesystem::last_write_time(dir.path() / "offpeak.db");
+  Process d = start_daemon(dir, "60", "2026-01-10T17:00:00Z");
+  EXPECT_EQ(d.wait(10s), 78) << d.log();
+  EXPECT_NE(d.log().find("newer"), std::string::npos) << d.log();
+  EXPECT_EQ(std::filesystem::last_write_time(dir.path() / "offpeak.db"), before);
+}
+
+}  // namespace
+}  // namespace offpeak::testing
