@@ -118,18 +118,22 @@ asio::awaitable<void> serve_requests(ImplPtr self, Stream* stream,
     parser.header_limit(16 * 1024);
     lowest.expires_after(self->options.idle_timeout);
     auto [hec, hn] = co_await http::async_read_header(*stream, buffer, parser, k_tuple);
-    if (hec) co_return;  // peer closed, idle timeout, stop() or garbage
-    state->busy = true;
-    lowest.expires_after(self->options.io_timeout);
-    auto [bec, bn] = co_await http::async_read(*stream, buffer, parser, k_tuple);
+    error_code bec = hec;
+    if (!hec) {
+      state->busy = true;
+      lowest.expires_after(self->options.io_timeout);
+      auto [ec, bn] = co_await http::async_read(*stream, buffer, parser, k_tuple);
+      bec = ec;
+    }
     if (bec == http::error::body_limit) {
+      state->busy = true;
       ServerResponse too_large = make_response(413, R"({"error":"request body too large"})");
       auto res = to_beast(too_large, 11, false);
       lowest.expires_after(self->options.io_timeout);
       co_await http::async_write(*stream, res, k_tuple);
       co_return;
     }
-    if (bec) co_return;
+    if (bec) co_return;  // peer closed, idle timeout, stop() or garbage
 
     auto msg = parser.release();
     ServerRequest req;
