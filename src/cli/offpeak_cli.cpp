@@ -1,6 +1,7 @@
 // `offpeak`: check, plan, tariff show (and the commands of later modules).
 
 #include "backtest_command.hpp"
+#include "vehicle_command.hpp"
 
 #include <offpeak/cli/cli.hpp>
 #include <offpeak/config/config.hpp>
@@ -268,6 +269,12 @@ int run_offpeak(int argc, char** argv) {
   show->add_option("--hours", tariff_args.hours, "Length in hours (default 48; 168 for the table)")
       ->check(CLI::Range(0.5, 24.0 * 366));
 
+  auto* vehicle = app.add_subcommand(
+      "vehicle",
+      "Log in to the Orange Power Connect API and fetch the car's state once (retries transient "
+      "failures, gives up within 60 s; exit 69 unreachable, 77 credentials refused)");
+  add_common(vehicle, common, true);
+
   BacktestArgs backtest_args;
   auto* backtest = add_backtest_command(app, backtest_args);
 
@@ -289,6 +296,11 @@ int run_offpeak(int argc, char** argv) {
     if (plan->parsed()) return cmd_plan(common, plan_args);
     if (show->parsed()) return cmd_tariff_show(common, tariff_args);
     if (backtest->parsed()) return cmd_backtest(backtest_args);
+    if (vehicle->parsed()) {
+      auto cfg = load_or_report(common.config);
+      if (!cfg) return k_exit_config;
+      return cmd_vehicle(*cfg, common.json);
+    }
   } catch (const std::exception& e) {
     std::cerr << "offpeak: " << e.what() << "\n";
     return k_exit_failure;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <cstring>
 #include <regex>
 
 namespace offpeak::testing {
@@ -236,6 +237,145 @@ TEST(Offpeakd, RefusesADatabaseFromANewerVersionUntouched) {
   EXPECT_EQ(d.wait(10s), 78) << d.log();
   EXPECT_NE(d.log().find("newer"), std::string::npos) << d.log();
   EXPECT_EQ(std::filesystem::last_write_time(dir.path() / "offpeak.db"), before);
+}
+
+}  // namespace
+}  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// offpeak-connect-sim on a free port; the port is read from its "listening on" line.
+class Sim {
+ public:
+  explicit Sim(const TempDir& dir)
+      : p_({CONNECT_SIM_BIN, "--listen", "127.0.0.1:0"}, (dir.path() / "sim.log").string()) {
+    if (p_.wait_for("listening on 127.0.0.1:", 10s)) {
+      std::string l = p_.log();
+      auto pos = l.find("listening on 127.0.0.1:") + std::strlen("listening on 127.0.0.1:");
+      port_ = std::stoi(l.substr(pos));
+    }
+  }
+  ~Sim() {
+    p_.signal(SIGTERM);
+    p_.wait(5s);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // curl against the simulator; returns the body.
+  std::string curl(const std::string& method, const std::string& path, const std::string& body = "") const {
+    std::string cmd = "curl -s -X " + method + " -H 'Content-Type: application/json' " +
+                      (body.empty() ? "" : "-d '" + body + "' ") + url() + path;
+    std::string out;
+    FILE* f = popen(cmd.c_str(), "r");
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    pclose(f);
+    return out;
+  }
+  int port() const { return port_; }
+
+ private:
+  Process p_;
+  int port_ = 0;
+};
+
+std::string connect_config(const TempDir& dir, const Sim& sim, const std::string& password_file) {
+  return "vehicle:\n"
+         "  battery_kwh: 27.2\n"
+         "  max_charge_kw: 7.4\n"
+         "  source: { type: connect, base_url: \"" + sim.url() +
+         "\", email: demo@outlook.com, password_file: " + password_file + " }\n"
+         "  poll: { charging: 1s, plugged: 1s, away: 1s }\n"
+         "charging: { target_soc: 80 }\n"
+         "tariff: { name: Flat, default: 20 }\n"
+         "switch:\n"
+         "  type: http\n"
+         "  start: { method: POST, url: \"" + sim.url() +
+         "/sim/vehicles/{device_id}/charging\", body: '{\"action\":\"{action}\"}' }\n"
+         "  stop: { method: POST, url: \"" + sim.url() +
+         "/sim/vehicles/{device_id}/charging\", body: '{\"action\":\"{action}\"}' }\n"
+         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n";
+}
+
+std::string run_cli(const std::string& args, int& status) {
+  std::string cmd = std::string(OFFPEAK_BIN) + " " + args + " 2>&1";
+  std::string out;
+  FILE* f = popen(cmd.c_str(), "r");
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  int st = pclose(f);
+  status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+TEST(OffpeakVehicle, FetchesTheSimulatedCarAndMapsFailuresToExitCodes) {
+  TempDir dir;
+  Sim sim(dir);
+  ASSERT_GT(sim.port(), 0);
+  dir.write("pw", "demopass\n");
+  dir.write("bad", "wrong\n");
+  dir.write("ok.yaml", connect_config(dir, sim, "pw"));
+  dir.write("refused.yaml", connect_config(dir, sim, "bad"));
+  int st = -1;
+  std::string out = run_cli("vehicle --json --config " + (dir.path() / "ok.yaml").string(), st);
+  EXPECT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("\"device_id\":\"WBY7ZddD802daf16\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"soc\":82"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"charging_state\":\"NOT_CHARGING\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"plugged_in\":false"), std::string::npos) << out;
+  out = run_cli("vehicle --config " + (dir.path() / "refused.yaml").string(), st);
+  EXPECT_EQ(st, 77) << out;
+  EXPECT_EQ(out.find("wrong"), std::string::npos) << "the password leaked: " << out;
+  std::string down = connect_config(dir, sim, "pw");
+  down.replace(down.find(sim.url()), sim.url().size(), "http://127.0.0.1:9");
+  dir.write("down.yaml", down);
+  out = run_cli("vehicle --config " + (dir.path() / "down.yaml").string(), st);
+  EXPECT_EQ(st, 69) << out;
+}
+
+// The daemon against the simulator: a flat tariff makes "now" the cheapest time, so a start
+// goes through the http switch to the simulator's remote switch; an expired token mid-run is
+// renewed with one new login.
+TEST(Offpeakd, ConnectSourceAndHttpSwitchAgainstTheSimulator) {
+  TempDir dir;
+  Sim sim(dir);
+  ASSERT_GT(sim.port(), 0);
+  dir.write("pw", "demopass\n");
+  dir.write("offpeak.yaml", connect_config(dir, sim, "pw"));
+  sim.curl("PUT", "/sim/vehicles/WBY7ZddD802daf16", "{\"soc\":40,\"plugged_in\":true}");
+  // Plugging in switches the simulated charger on; switch it off so the daemon must start it.
+  sim.curl("POST", "/sim/vehicles/WBY7ZddD802daf16/charging", "{\"action\":\"stop\"}");
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level", "debug"},
+            (dir.path() / "offpeakd.log").string());
+  ASSERT_TRUE(d.wait_for("start charging:", 20s)) << d.log();
+  std::string state;
+  for (int i = 0; i < 100; ++i) {
+    state = sim.curl("GET", "/sim/state");
+    if (state.find("CHARGING") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(state.find("\"start\""), std::string::npos) << state;
+  sim.curl("POST", "/sim/faults", "{\"mode\":\"expire_tokens\",\"count\":1}");
+  ASSERT_TRUE(d.wait_for("observed WBY7ZddD802daf16", 20s, 6)) << d.log();
+  std::string requests = sim.curl("GET", "/sim/requests");
+  int logins = 0;
+  for (auto pos = requests.find("/api/bmw/oauth-token"); pos != std::string::npos;
+       pos = requests.find("/api/bmw/oauth-token", pos + 1)) {
+    ++logins;
+  }
+  EXPECT_EQ(logins, 2) << requests;
+  EXPECT_EQ(requests.find("demopass"), std::string::npos) << "a secret reached the request log";
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(5s), 0) << d.log();
+  EXPECT_EQ(d.log().find("demopass"), std::string::npos) << "the password leaked into the log";
+  auto cmds = commands(dir.path() / "offpeak.db");
+  ASSERT_FALSE(cmds.empty());
+  EXPECT_EQ(cmds[0].action, "start");
+  EXPECT_EQ(cmds[0].result, "ok");
+  SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM token_cache").getInt(), 1);
 }
 
 }  // namespace
