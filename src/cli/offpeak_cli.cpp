@@ -1,6 +1,7 @@
 // `offpeak`: check, plan, tariff show (and the commands of later modules).
 
 #include "backtest_command.hpp"
+#include "prices.hpp"
 #include "vehicle_command.hpp"
 
 #include <offpeak/cli/cli.hpp>
@@ -153,13 +154,8 @@ int cmd_plan(const Common& common, const PlanArgs& a) {
   }
   Deadline deadline = next_deadline(now, policy, cfg->zone);
   if (ready_at) deadline.ready_by = *ready_at;
-  auto tariff = config::make_static_tariff(cfg->tariff, cfg->zone);
-  if (!tariff) {
-    std::cerr << "offpeak: the tariff '" << cfg->tariff.name
-              << "' is dynamic and has no 'fallback:'; `offpeak plan` works offline, so it has no "
-                 "prices to plan on (use the daemon, or add a fallback tariff)\n";
-    return k_exit_failure;
-  }
+  auto prices = prices_for(*cfg, now, now, deadline.ready_by, false);
+  if (!prices) return k_exit_failure;
   PlanRequest req;
   req.now = now;
   req.soc = a.soc;
@@ -169,7 +165,7 @@ int cmd_plan(const Common& common, const PlanArgs& a) {
   req.strategy = policy.strategy;
   req.min_soc = policy.min_soc;
   req.charge_below_p_per_kwh = policy.charge_below_p_per_kwh;
-  Plan plan = make_plan(req, tariff->prices(now, deadline.ready_by), cfg->zone);
+  Plan plan = make_plan(req, *prices, cfg->zone);
   if (common.json) {
     std::cout << report::to_text(report::plan_json(plan));
   } else {
@@ -201,14 +197,9 @@ int cmd_tariff_show(const Common& common, const TariffArgs& a) {
     from = *t;
   }
   Instant to = from + Seconds{static_cast<long long>(hours * 3600)};
-  auto tariff = config::make_static_tariff(cfg->tariff, cfg->zone);
-  if (!tariff) {
-    std::cerr << "offpeak: the tariff '" << cfg->tariff.name
-              << "' is dynamic and has no 'fallback:'; fetching it needs the daemon's tariff "
-                 "module\n";
-    return k_exit_failure;
-  }
-  PriceCurve prices = tariff->prices(from, to);
+  auto fetched = prices_for(*cfg, SystemClock{}.now(), from, to, true);
+  if (!fetched) return k_exit_unavailable;
+  PriceCurve prices = std::move(*fetched);
   if (common.json) {
     std::cout << report::to_text(report::prices_json(prices));
   } else {

@@ -380,3 +380,52 @@ TEST(Offpeakd, ConnectSourceAndHttpSwitchAgainstTheSimulator) {
 
 }  // namespace
 }  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// `offpeak tariff show` on an Agile tariff fetches from the API (here a static HTTP server on
+// loopback serving a real API response with negative prices), caches the prices in SQLite, and
+// `offpeak plan` then plans offline on the cache: a price-feed outage is never price 0.
+TEST(AgileTariff, TariffShowFetchesAndCachesAndPlanUsesTheCache) {
+  if (std::system("python3 -c 'import http.server' >/dev/null 2>&1") != 0) GTEST_SKIP() << "no python3";
+  TempDir dir;
+  std::filesystem::path page = dir.path() / "www/v1/products/AGILE-TEST/electricity-tariffs/"
+                                            "E-1R-AGILE-TEST-C/standard-unit-rates/index.html";
+  std::filesystem::create_directories(page.parent_path());
+  std::filesystem::copy_file(std::filesystem::path(OFFPEAK_TEST_DATA) / "teslamateagile_plunge_test.json", page);
+  Process server({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "0", "--directory",
+                  (dir.path() / "www").string()},
+                 (dir.path() / "http.log").string(), {"PYTHONUNBUFFERED=1"});
+  ASSERT_TRUE(server.wait_for("port ", 10s)) << server.log();
+  std::string l = server.log();
+  int port = std::stoi(l.substr(l.find("port ") + 5));
+  dir.write("offpeak.yaml",
+            "vehicle: { battery_kwh: 40, max_charge_kw: 7, efficiency: 1.0, source: { type: simulator } }\n"
+            "tariff: { type: octopus-agile, product: AGILE-TEST, region: C, base_url: \"http://127.0.0.1:" +
+                std::to_string(port) + "\" }\n"
+            "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n");
+  std::string cfg = (dir.path() / "offpeak.yaml").string();
+  int st = -1;
+  std::string out = run_cli("tariff show --json --config " + cfg + " --from 2020-05-23T00:00:00Z --hours 6", st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("\"price_p_per_kwh\":-8.6205"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"end\":\"2020-05-23T05:30:00Z\""), std::string::npos) << out;
+  {
+    SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM prices").getInt(), 11);
+  }
+  server.signal(SIGTERM);
+  server.wait(5s);
+  // Offline, on the cache: 10 kWh at 7 kW in the cheapest (most negative) half hours, and
+  // nothing after 05:30 where no price is known.
+  out = run_cli("plan --json --config " + cfg +
+                    " --soc 50 --target 75 --now 2020-05-23T00:00:00Z --ready-by 2020-05-23T07:00:00Z", st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("\"feasible\":true"), std::string::npos) << out;
+  EXPECT_EQ(out.find("T05:30:00Z\",\"end\":\"2020-05-23T06"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"total_cost_p\":-"), std::string::npos) << "negative prices pay: " << out;
+}
+
+}  // namespace
+}  // namespace offpeak::testing
