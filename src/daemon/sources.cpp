@@ -1,5 +1,7 @@
 #include "sources.hpp"
 
+#include <algorithm>
+
 namespace offpeak::daemon {
 
 namespace {
@@ -16,16 +18,40 @@ SimulatedCarParams sim_params(const config::Config& cfg) {
 }  // namespace
 
 SimulatorSource::SimulatorSource(const config::Config& cfg, const Clock& clock)
-    : clock_(clock), car_(sim_params(cfg), clock.now()) {}
+    : clock_(clock),
+      car_(sim_params(cfg), clock.now()),
+      daily_use_soc_(std::get<config::SimulatorSource>(cfg.vehicle.source).daily_use_soc),
+      was_plugged_(car_.plugged_in()),
+      ever_plugged_(was_plugged_) {}
+
+VehicleState SimulatorSource::advance() {
+  // Step through plug transitions so that no trip is skipped. The first plug-in after start
+  // is not a return from a trip: initial_soc already says where the car is.
+  Instant now = clock_.now();
+  for (auto t = car_.next_transition_after(car_.now()); t && *t <= now;
+       t = car_.next_transition_after(car_.now())) {
+    car_.advance(*t);
+    bool plugged = car_.plugged_in();
+    if (plugged && !was_plugged_ && ever_plugged_) {
+      car_.set_soc(std::max(0.0, car_.soc_percent() - daily_use_soc_));
+    }
+    was_plugged_ = plugged;
+    ever_plugged_ = ever_plugged_ || plugged;
+  }
+  VehicleState s = car_.advance(now);
+  was_plugged_ = car_.plugged_in();
+  ever_plugged_ = ever_plugged_ || was_plugged_;
+  return s;
+}
 
 boost::asio::awaitable<PollResult> SimulatorSource::poll() {
   PollResult r;
-  r.state = car_.advance(clock_.now());
+  r.state = advance();
   co_return r;
 }
 
 void SimulatorSource::switched(Action action) {
-  car_.advance(clock_.now());
+  advance();
   if (action == Action::start) {
     car_.start_charging();
   } else {

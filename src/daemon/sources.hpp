@@ -40,8 +40,14 @@ class SimulatorSource final : public VehicleSource {
   std::string describe() const override { return "simulated car " + car_.params().device_id; }
 
  private:
+  // Advances the car to now; at each plug-in after a trip, takes off the trip's use.
+  VehicleState advance();
+
   const Clock& clock_;
   SimulatedCar car_;
+  double daily_use_soc_;
+  bool was_plugged_;
+  bool ever_plugged_;
 };
 
 class ConnectSource final : public VehicleSource {

@@ -48,6 +48,7 @@ struct SimulatorSource {
   std::optional<TimeOfDay> plug_in_at;  // daily pattern, local time
   std::optional<TimeOfDay> unplug_at;
   std::string device_id = "SIM00000000000001";
+  double daily_use_soc = 30.0;  // percent used by driving while unplugged (each plug-in)
 };
 
 struct PollIntervals {
