@@ -7,8 +7,8 @@
 
 namespace offpeak::cli {
 
-std::optional<PriceCurve> prices_for(const config::Config& cfg, Instant now, Instant from, Instant to,
-                                     bool fetch) {
+std::optional<PriceCurve> prices_for(const config::Config& cfg, Instant now, Instant from,
+                                     Instant to, bool fetch) {
   auto fallback = config::make_static_tariff(cfg.tariff, cfg.zone);
   const auto* agile = std::get_if<config::OctopusAgileTariff>(&cfg.tariff.kind);
   if (agile == nullptr) return fallback->prices(from, to);
@@ -33,7 +33,8 @@ std::optional<PriceCurve> prices_for(const config::Config& cfg, Instant now, Ins
   if (fallback) return known.filled_from(fallback->prices(from, to), from, to);
   if (known.empty()) {
     std::cerr << "offpeak: no Agile prices are known for this time"
-              << (fetch ? "" : " (offline: only the daemon's cache is read; try `offpeak tariff show`)")
+              << (fetch ? ""
+                        : " (offline: only the daemon's cache is read; try `offpeak tariff show`)")
               << " and the tariff has no `fallback:`\n";
     return std::nullopt;
   }

@@ -13,7 +13,7 @@ namespace offpeak::cli {
 // does; without it only the cache is read (no network); gaps are filled from the `fallback:`
 // tariff when there is one. nullopt (with the reason printed on stderr) when nothing can be
 // known.
-std::optional<PriceCurve> prices_for(const config::Config& cfg, Instant now, Instant from, Instant to,
-                                     bool fetch);
+std::optional<PriceCurve> prices_for(const config::Config& cfg, Instant now, Instant from,
+                                     Instant to, bool fetch);
 
 }  // namespace offpeak::cli

@@ -7,19 +7,20 @@
 #include <offpeak/daemon/logging.hpp>
 #include <offpeak/version.hpp>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 
 namespace offpeak::daemon {
 
 int run_offpeakd(int argc, char** argv) {
-  CLI::App app{"offpeakd: the offpeak smart-charging daemon. Polls the car, plans the cheapest "
-               "charging before the ready-by time, switches the charger, records everything in "
-               "SQLite. Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the "
-               "configuration.",
-               "offpeakd"};
+  CLI::App app{
+      "offpeakd: the offpeak smart-charging daemon. Polls the car, plans the cheapest "
+      "charging before the ready-by time, switches the charger, records everything in "
+      "SQLite. Runs in the foreground until SIGTERM/SIGINT; SIGHUP reloads the "
+      "configuration.",
+      "offpeakd"};
   app.set_version_flag("--version", std::string("offpeakd ") + k_version);
   std::string config_file;
   std::optional<double> speed;
@@ -31,7 +32,8 @@ int run_offpeakd(int argc, char** argv) {
                  "vehicle.source.type: simulator); timers, plans, the simulated car and database "
                  "timestamps all use it")
       ->check(CLI::Range(0.001, 100000.0));
-  app.add_option("--start", start, "Start the virtual clock at this instant (RFC 3339). Default: now");
+  app.add_option("--start", start,
+                 "Start the virtual clock at this instant (RFC 3339). Default: now");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error (overrides log.level)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   try {
@@ -48,15 +50,18 @@ int run_offpeakd(int argc, char** argv) {
   if (!start.empty()) {
     start_at = parse_rfc3339(start);
     if (!start_at) {
-      std::cerr << "offpeakd: --start expects an RFC 3339 instant such as 2026-03-28T18:00:00Z, got '"
-                << start << "'\n";
+      std::cerr
+          << "offpeakd: --start expects an RFC 3339 instant such as 2026-03-28T18:00:00Z, got '"
+          << start << "'\n";
       return cli::k_exit_usage;
     }
   }
   auto loaded = config::load_config(config_file, config::Environment::from_process());
   if (!loaded.config) {
-    for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
-    std::cerr << "offpeakd: " << loaded.errors.size() << " error(s) in the configuration; not starting\n";
+    for (const auto& e : loaded.errors)
+      std::cerr << e.to_string() << "\n";
+    std::cerr << "offpeakd: " << loaded.errors.size()
+              << " error(s) in the configuration; not starting\n";
     return cli::k_exit_config;
   }
   config::Config cfg = std::move(*loaded.config);

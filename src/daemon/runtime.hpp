@@ -23,7 +23,10 @@ class DaemonClock final : public Clock {
  public:
   DaemonClock() = default;
   DaemonClock(double speed, Instant start)
-      : virtual_(true), speed_(speed), start_(start), real_start_(std::chrono::steady_clock::now()) {}
+      : virtual_(true),
+        speed_(speed),
+        start_(start),
+        real_start_(std::chrono::steady_clock::now()) {}
 
   Instant now() const override {
     if (!virtual_) return SystemClock{}.now();
@@ -71,9 +74,10 @@ boost::asio::awaitable<R> offload(boost::asio::thread_pool& pool, F f) {
             error = std::current_exception();
           }
           auto ex = boost::asio::get_associated_executor(handler);
-          boost::asio::post(ex, [handler = std::move(handler), error, result = std::move(result)]() mutable {
-            std::move(handler)(error, std::move(result));
-          });
+          boost::asio::post(
+              ex, [handler = std::move(handler), error, result = std::move(result)]() mutable {
+                std::move(handler)(error, std::move(result));
+              });
         });
       },
       boost::asio::use_awaitable, std::move(f));

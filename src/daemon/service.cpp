@@ -81,7 +81,8 @@ Service::Service(config::Config cfg, ServiceOptions options)
     : cfg_(std::move(cfg)),
       options_(std::move(options)),
       clock_(options_.speed || options_.start
-                 ? DaemonClock(options_.speed.value_or(1.0), options_.start.value_or(SystemClock{}.now()))
+                 ? DaemonClock(options_.speed.value_or(1.0),
+                               options_.start.value_or(SystemClock{}.now()))
                  : DaemonClock()),
       store_(cfg_.storage.database),
       controller_(ControllerSettings{}, cfg_.zone),
@@ -141,9 +142,10 @@ void Service::db_write(F f) {
 
 int Service::run() {
   spdlog::info("offpeakd starting: {} ({}), tariff {}, switch {}, database {}{}", cfg_.vehicle.name,
-               source_->describe(), cfg_.tariff.name, switch_->name(), cfg_.storage.database.string(),
-               clock_.is_virtual() ? ", virtual clock x" + std::to_string(clock_.speed()) + " from " +
-                                         format_rfc3339(clock_.now())
+               source_->describe(), cfg_.tariff.name, switch_->name(),
+               cfg_.storage.database.string(),
+               clock_.is_virtual() ? ", virtual clock x" + std::to_string(clock_.speed()) +
+                                         " from " + format_rfc3339(clock_.now())
                                    : "");
   refresh_prices();
   next_poll_at_ = clock_.now();
@@ -199,8 +201,10 @@ void Service::reload() {
   spdlog::info("SIGHUP: reloading {}", cfg_.file.string());
   auto result = config::load_config(cfg_.file, config::Environment::from_process());
   if (!result.config) {
-    for (const auto& e : result.errors) spdlog::error("{}", e.to_string());
-    spdlog::error("the new configuration has {} error(s); keeping the previous one", result.errors.size());
+    for (const auto& e : result.errors)
+      spdlog::error("{}", e.to_string());
+    spdlog::error("the new configuration has {} error(s); keeping the previous one",
+                  result.errors.size());
     notifier_.ready();
     update_status();
     return;
@@ -222,7 +226,8 @@ void Service::reload() {
   if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
   refresh_prices();
   spdlog::info("configuration reloaded: tariff {}, switch {}, target {}% by {}", cfg_.tariff.name,
-               switch_->name(), cfg_.charging.target_soc, format_time_of_day(cfg_.charging.ready_by));
+               switch_->name(), cfg_.charging.target_soc,
+               format_time_of_day(cfg_.charging.ready_by));
   request_poll_at(clock_.now());
   kick_controller();
   notifier_.ready();
@@ -258,7 +263,9 @@ asio::awaitable<void> Service::poll_loop() {
     if (stopping_) co_return;
     Instant day = floor<days>(clock_.now());
     if (day != poll_day_) {
-      if (poll_day_ != Instant{}) spdlog::info("polled the car {} times on {}", polls_today_, format_rfc3339(poll_day_).substr(0, 10));
+      if (poll_day_ != Instant{})
+        spdlog::info("polled the car {} times on {}", polls_today_,
+                     format_rfc3339(poll_day_).substr(0, 10));
       poll_day_ = day;
       polls_today_ = 0;
     }
@@ -268,7 +275,8 @@ asio::awaitable<void> Service::poll_loop() {
     if (stopping_) co_return;
     Seconds interval = poll_interval();
     if (r.state) {
-      if (poll_failures_ > 0) spdlog::info("the car is reachable again after {} failed poll(s)", poll_failures_);
+      if (poll_failures_ > 0)
+        spdlog::info("the car is reachable again after {} failed poll(s)", poll_failures_);
       poll_failures_ = 0;
       handle_observation(*r.state);
       interval = poll_interval();
@@ -278,11 +286,13 @@ asio::awaitable<void> Service::poll_loop() {
       // Back off: 30 s doubling, with jitter, never beyond the "away" interval.
       double base = 30.0 * std::pow(2.0, std::min(poll_failures_ - 1, 10));
       double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(rng);
-      Seconds backoff{static_cast<long long>(std::min(base, static_cast<double>(cfg_.vehicle.poll.away.count())) * jitter)};
+      Seconds backoff{static_cast<long long>(
+          std::min(base, static_cast<double>(cfg_.vehicle.poll.away.count())) * jitter)};
       if (r.retry_after && *r.retry_after > backoff) backoff = *r.retry_after;
       interval = backoff;
       if (r.credentials_refused) {
-        spdlog::error("the Connect account refused the credentials: {} (check vehicle.source)", r.error);
+        spdlog::error("the Connect account refused the credentials: {} (check vehicle.source)",
+                      r.error);
         interval = std::max(interval, cfg_.vehicle.poll.away);
       } else {
         spdlog::warn("polling the car failed ({}): {}; next try in {}", r.error_kind, r.error,
@@ -297,9 +307,10 @@ asio::awaitable<void> Service::poll_loop() {
 void Service::handle_observation(const VehicleState& state) {
   std::optional<VehicleState> prev = last_state_;
   last_state_ = state;
-  spdlog::debug("observed {}: SoC {}, {}, {}", state.device_id, pct(state.soc_percent),
-                to_string(state.charging_state),
-                state.plugged_in ? (*state.plugged_in ? "plugged in" : "unplugged") : "plug unknown");
+  spdlog::debug(
+      "observed {}: SoC {}, {}, {}", state.device_id, pct(state.soc_percent),
+      to_string(state.charging_state),
+      state.plugged_in ? (*state.plugged_in ? "plugged in" : "unplugged") : "plug unknown");
   db_write([state](store::Store& s) { s.add_sample(state); });
   if (const auto* c = dynamic_cast<const ConnectSource*>(source_.get())) {
     if (const auto& tok = c->client().token()) {
@@ -329,17 +340,19 @@ void Service::handle_observation(const VehicleState& state) {
     if (state.soc_percent) energy = grid_energy_kwh(spec, session_start_soc_, *state.soc_percent);
     if (prev && prev->soc_percent && state.soc_percent && *state.soc_percent > *prev->soc_percent) {
       double delta = grid_energy_kwh(spec, *prev->soc_percent, *state.soc_percent);
-      if (auto price = controller_.prices().price_at(prev->observed_at)) session_cost_p_ += delta * *price;
+      if (auto price = controller_.prices().price_at(prev->observed_at))
+        session_cost_p_ += delta * *price;
     }
     double cost = session_cost_p_;
     auto soc = state.soc_percent;
     if (state.plugged_in == false) {
       Instant at = state.observed_at;
       db_write([dev, at, soc, energy, cost](store::Store& s) {
-        if (auto open = s.current_open_session(dev)) s.close_session(open->id, at, soc, energy, cost);
+        if (auto open = s.current_open_session(dev))
+          s.close_session(open->id, at, soc, energy, cost);
       });
-      spdlog::info("unplugged at {} with {}: session {:.2f} kWh, est. {}", cfg_.zone.format(at), pct(soc),
-                   energy, report::money(cost));
+      spdlog::info("unplugged at {} with {}: session {:.2f} kWh, est. {}", cfg_.zone.format(at),
+                   pct(soc), energy, report::money(cost));
       session_open_ = false;
     } else {
       db_write([dev, soc, energy, cost](store::Store& s) {
@@ -364,13 +377,16 @@ void Service::adopt_plan() {
 void Service::record_command(const Command& cmd, const SwitchOutcome& outcome, Instant at) {
   std::string result = outcome.ok ? "ok" : "failed: " + outcome.detail;
   if (outcome.ok) {
-    spdlog::info("{} charging: {} -> {} ({})", to_string(cmd.action), cmd.reason, result, outcome.detail);
+    spdlog::info("{} charging: {} -> {} ({})", to_string(cmd.action), cmd.reason, result,
+                 outcome.detail);
   } else {
     spdlog::error("{} charging: {} -> {}", to_string(cmd.action), cmd.reason, result);
   }
   std::string dev = device_id();
   Command c = cmd;
-  db_write([dev, c, result, at](store::Store& s) { s.add_command(at, dev, to_store(c.action), c.reason, result); });
+  db_write([dev, c, result, at](store::Store& s) {
+    s.add_command(at, dev, to_store(c.action), c.reason, result);
+  });
 }
 
 asio::awaitable<void> Service::control_loop() {
@@ -421,8 +437,10 @@ void Service::refresh_prices() {
       if (tariff_) {
         spdlog::info("{}; the fallback tariff covers the rest until they are published", msg);
       } else {
-        spdlog::warn("{}; planning only within known prices (add a `fallback:` tariff to plan "
-                     "beyond them)", msg);
+        spdlog::warn(
+            "{}; planning only within known prices (add a `fallback:` tariff to plan "
+            "beyond them)",
+            msg);
       }
     }
     price_note_ = msg;
@@ -456,8 +474,8 @@ asio::awaitable<void> Service::price_loop() {
         if (stopping_) co_return;
         if (r.error) {
           ++agile_refresh_.consecutive_failures;
-          spdlog::warn("fetching Agile prices failed ({}); using {} cached",
-                       *r.error, r.known.empty() ? "nothing" : "what is");
+          spdlog::warn("fetching Agile prices failed ({}); using {} cached", *r.error,
+                       r.known.empty() ? "nothing" : "what is");
         } else {
           agile_refresh_.consecutive_failures = 0;
           agile_refresh_.last_success = now;
@@ -504,7 +522,8 @@ asio::awaitable<void> Service::housekeeping_loop() {
 void Service::update_status() {
   std::string s;
   if (last_state_) {
-    s = "SoC " + pct(last_state_->soc_percent) + ", " + std::string(to_string(last_state_->charging_state));
+    s = "SoC " + pct(last_state_->soc_percent) + ", " +
+        std::string(to_string(last_state_->charging_state));
   } else {
     s = "waiting for the first observation";
   }

@@ -25,8 +25,8 @@
 namespace offpeak::daemon {
 
 struct ServiceOptions {
-  std::optional<double> speed;        // --speed (simulator only)
-  std::optional<Instant> start;       // --start
+  std::optional<double> speed;                    // --speed (simulator only)
+  std::optional<Instant> start;                   // --start
   std::optional<std::string> log_level_override;  // --log-level wins over the config
 };
 

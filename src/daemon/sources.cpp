@@ -77,6 +77,8 @@ boost::asio::awaitable<PollResult> ConnectSource::poll() {
   co_return r;
 }
 
-std::string ConnectSource::describe() const { return "Orange Power Connect at " + base_url_; }
+std::string ConnectSource::describe() const {
+  return "Orange Power Connect at " + base_url_;
+}
 
 }  // namespace offpeak::daemon

@@ -6,15 +6,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
-#include <poll.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 namespace offpeak::daemon {
 namespace {
@@ -38,7 +38,8 @@ class HttpSwitch final : public Switch {
     req.method = t.method;
     req.url = substitute(t.url, device_id, action);
     req.body = substitute(t.body, device_id, action);
-    for (const auto& [k, v] : t.headers) req.headers.emplace_back(k, substitute(v, device_id, action));
+    for (const auto& [k, v] : t.headers)
+      req.headers.emplace_back(k, substitute(v, device_id, action));
     if (!req.body.empty() && !net::find_header(req.headers, "Content-Type")) {
       req.headers.emplace_back("Content-Type", "application/json");
     }
@@ -47,7 +48,8 @@ class HttpSwitch final : public Switch {
     opts.max_response_bytes = 64 * 1024;
     net::HttpResult r = co_await net::async_fetch(std::move(req), opts);
     if (r.ok()) co_return SwitchOutcome{true, "HTTP " + std::to_string(r.response->status)};
-    co_return SwitchOutcome{false, std::string(net::to_string(r.error.kind)) + ": " + r.error.message};
+    co_return SwitchOutcome{false,
+                            std::string(net::to_string(r.error.kind)) + ": " + r.error.message};
   }
   bool confirmable() const override { return true; }
   std::string name() const override { return "http"; }
@@ -58,10 +60,12 @@ class HttpSwitch final : public Switch {
 
 class ExecSwitch final : public Switch {
  public:
-  ExecSwitch(config::ExecSwitch c, boost::asio::thread_pool& pool) : c_(std::move(c)), pool_(pool) {}
+  ExecSwitch(config::ExecSwitch c, boost::asio::thread_pool& pool)
+      : c_(std::move(c)), pool_(pool) {}
   boost::asio::awaitable<SwitchOutcome> send(Action action, std::string device_id) override {
     std::vector<std::string> argv = action == Action::start ? c_.start : c_.stop;
-    for (auto& a : argv) a = substitute(a, device_id, action);
+    for (auto& a : argv)
+      a = substitute(a, device_id, action);
     Seconds timeout = c_.timeout;
     co_return co_await offload<SwitchOutcome>(
         pool_, [argv = std::move(argv), timeout] { return run_program(argv, timeout); });
@@ -75,7 +79,8 @@ class ExecSwitch final : public Switch {
 };
 
 std::string trim_output(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+    s.pop_back();
   if (s.size() > 500) s = s.substr(0, 500) + "...";
   for (char& c : s) {
     if (c == '\n' || c == '\r') c = ' ';
@@ -87,7 +92,8 @@ std::string trim_output(std::string s) {
 
 std::string substitute(std::string text, const std::string& device_id, Action action) {
   auto replace_all = [&text](std::string_view from, std::string_view to) {
-    for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+    for (std::size_t pos = text.find(from); pos != std::string::npos;
+         pos = text.find(from, pos + to.size())) {
       text.replace(pos, from.size(), to);
     }
   };
@@ -100,7 +106,8 @@ SwitchOutcome run_program(const std::vector<std::string>& argv, Seconds timeout)
   int fds[2];
   if (argv.empty() || pipe2(fds, O_CLOEXEC) != 0) return {false, "cannot start: no pipe"};
   std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = fork();
   if (pid < 0) {
@@ -120,7 +127,8 @@ SwitchOutcome run_program(const std::vector<std::string>& argv, Seconds timeout)
   bool timed_out = false;
   std::array<char, 4096> buf{};
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
@@ -163,7 +171,8 @@ SwitchOutcome run_program(const std::vector<std::string>& argv, Seconds timeout)
 
 std::unique_ptr<Switch> make_switch(const config::SwitchConfig& config,
                                     boost::asio::thread_pool& exec_pool) {
-  if (const auto* h = std::get_if<config::HttpSwitch>(&config)) return std::make_unique<HttpSwitch>(*h);
+  if (const auto* h = std::get_if<config::HttpSwitch>(&config))
+    return std::make_unique<HttpSwitch>(*h);
   if (const auto* e = std::get_if<config::ExecSwitch>(&config)) {
     return std::make_unique<ExecSwitch>(*e, exec_pool);
   }

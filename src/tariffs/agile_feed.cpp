@@ -18,7 +18,8 @@ AgileRefresh refresh_agile(const config::OctopusAgileTariff& tariff, store::Stor
     opts.max_response_bytes = 4 * 1024 * 1024;
     net::HttpResult r = net::fetch_blocking(req, opts);
     if (r.ok()) return FetchResult{r.response->body, {}};
-    return FetchResult{std::nullopt, std::string(net::to_string(r.error.kind)) + ": " + r.error.message};
+    return FetchResult{std::nullopt,
+                       std::string(net::to_string(r.error.kind)) + ": " + r.error.message};
   };
   std::string url = rates_url(tariff.base_url, tariff.product, tariff.region, from, to);
   spdlog::debug("agile: fetching {}", url);

@@ -16,24 +16,12 @@ namespace {
 using offpeak::testing::TempDir;
 namespace json = boost::json;
 
-struct CmdResult {
-  int status = -1;
-  std::string out;
-};
+using offpeak::testing::CommandResult;
 
-CmdResult run(const std::string& args, bool merge_stderr = false) {
-  std::string cmd =
-      std::string(OFFPEAK_BIN) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  CmdResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.out.append(buf.data(), n);
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+// Runs the offpeak binary with `args`; stderr is discarded unless asked for.
+CommandResult run(const std::string& args, bool merge_stderr = false) {
+  return offpeak::testing::run_command(std::string(OFFPEAK_BIN) + " " + args +
+                                       (merge_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 constexpr const char* k_config = R"(timezone: Europe/London
@@ -58,8 +46,8 @@ TEST(OffpeakBacktestCli, JsonFollowsTheContract) {
   TempDir dir;
   auto cfg = dir.write("c.yaml", k_config);
   auto csv = dir.path() / "nights.csv";
-  CmdResult r = run("backtest --config " + cfg.string() + " --prices " + prices() +
-                    " --from 2023-01-01 --to 2023-01-31 --json --nights-csv " + csv.string());
+  CommandResult r = run("backtest --config " + cfg.string() + " --prices " + prices() +
+                        " --from 2023-01-01 --to 2023-01-31 --json --nights-csv " + csv.string());
   ASSERT_EQ(r.status, 0) << r.out;
   json::object o = json::parse(r.out).as_object();
   EXPECT_EQ(o.at("nights").as_int64(), 31);
@@ -87,10 +75,10 @@ TEST(OffpeakBacktestCli, JsonFollowsTheContract) {
 TEST(OffpeakBacktestCli, HumanOutputAndOptions) {
   TempDir dir;
   auto cfg = dir.write("c.yaml", k_config);
-  CmdResult r = run("backtest --config " + cfg.string() + " --prices " + prices() +
-                        " --from 2023-01-10 --to 2023-01-12 --arrive 19:00 --depart 06:00 "
-                        "--arrive-soc 50 --target 60",
-                    true);
+  CommandResult r = run("backtest --config " + cfg.string() + " --prices " + prices() +
+                            " --from 2023-01-10 --to 2023-01-12 --arrive 19:00 --depart 06:00 "
+                            "--arrive-soc 50 --target 60",
+                        true);
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("nights replayed   3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("target met        3 of 3"), std::string::npos) << r.out;
@@ -121,8 +109,8 @@ TEST(OffpeakBacktestCli, ErrorsHaveTheirExitCodes) {
 TEST(OffpeakBacktestCli, NightsWithoutPricesAreReported) {
   TempDir dir;
   auto cfg = dir.write("c.yaml", k_config);
-  CmdResult r = run("backtest --config " + cfg.string() + " --prices " + prices() +
-                    " --from 2023-01-30 --to 2023-02-05 --json");
+  CommandResult r = run("backtest --config " + cfg.string() + " --prices " + prices() +
+                        " --from 2023-01-30 --to 2023-02-05 --json");
   ASSERT_EQ(r.status, 0);
   json::object o = json::parse(r.out).as_object();
   EXPECT_EQ(o.at("nights").as_int64(), 3);  // 30 Jan .. 1 Feb: prices run to 2 Feb 23:30Z

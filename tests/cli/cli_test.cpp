@@ -15,25 +15,13 @@ namespace {
 using offpeak::testing::TempDir;
 namespace json = boost::json;
 
-struct CmdResult {
-  int status = -1;
-  std::string out;
-};
+using offpeak::testing::CommandResult;
 
 // Runs the binary with `args` (shell-quoted by the caller); stderr is discarded unless asked.
-CmdResult run(const std::string& args, bool merge_stderr = false) {
-  std::string cmd =
-      std::string(OFFPEAK_BIN) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  CmdResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.out.append(buf.data(), n);
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+// Runs the offpeak binary with `args`; stderr is discarded unless asked for.
+CommandResult run(const std::string& args, bool merge_stderr = false) {
+  return offpeak::testing::run_command(std::string(OFFPEAK_BIN) + " " + args +
+                                       (merge_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 constexpr const char* k_config = R"(timezone: Europe/London
@@ -57,7 +45,7 @@ TEST(OffpeakCli, CheckExitsZeroOrSeventyEight) {
   auto good = dir.write("good.yaml", k_config);
   EXPECT_EQ(run("check --config " + good.string()).status, 0);
   auto bad = dir.write("bad.yaml", std::string(k_config) + "colour: red\n");
-  CmdResult r = run("check --config " + bad.string(), true);
+  CommandResult r = run("check --config " + bad.string(), true);
   EXPECT_EQ(r.status, 78);
   EXPECT_NE(r.out.find(bad.string() + ":15:1: unknown key 'colour'"), std::string::npos) << r.out;
 }
@@ -73,7 +61,7 @@ TEST(OffpeakCli, UsageErrorsExitTwo) {
 TEST(OffpeakCli, PlanJsonFollowsTheContract) {
   TempDir dir;
   auto cfg = dir.write("c.yaml", k_config);
-  CmdResult r =
+  CommandResult r =
       run("plan --config " + cfg.string() + " --soc 40 --now 2026-03-28T18:00:00Z --json");
   ASSERT_EQ(r.status, 0);
   json::object o = json::parse(r.out).as_object();
@@ -98,7 +86,7 @@ TEST(OffpeakCli, PlanJsonFollowsTheContract) {
 TEST(OffpeakCli, PlanWithExplicitReadyByAndTarget) {
   TempDir dir;
   auto cfg = dir.write("c.yaml", k_config);
-  CmdResult r = run(
+  CommandResult r = run(
       "plan --config " + cfg.string() +
       " --soc 50 --target 60 --ready-by 2026-01-10T03:00:00Z --now 2026-01-09T20:00:00Z --json");
   ASSERT_EQ(r.status, 0);
@@ -115,8 +103,8 @@ TEST(OffpeakCli, PlanWithExplicitReadyByAndTarget) {
 TEST(OffpeakCli, TariffShowJsonIsContiguousUtcSlots) {
   TempDir dir;
   auto cfg = dir.write("c.yaml", k_config);
-  CmdResult r = run("tariff show --config " + cfg.string() +
-                    " --from 2026-10-24T23:00:00Z --hours 24 --json");
+  CommandResult r = run("tariff show --config " + cfg.string() +
+                        " --from 2026-10-24T23:00:00Z --hours 24 --json");
   ASSERT_EQ(r.status, 0);
   json::value doc = json::parse(r.out);
   const json::array& slots = doc.as_object().at("slots").as_array();
@@ -129,7 +117,7 @@ TEST(OffpeakCli, TariffShowJsonIsContiguousUtcSlots) {
   for (std::size_t i = 1; i < slots.size(); ++i) {
     EXPECT_EQ(slots[i].at("start"), slots[i - 1].at("end"));
   }
-  CmdResult human = run("tariff show --config " + cfg.string());
+  CommandResult human = run("tariff show --config " + cfg.string());
   EXPECT_EQ(human.status, 0);
   EXPECT_NE(human.out.find("p/kWh"), std::string::npos);
 }

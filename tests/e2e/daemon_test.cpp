@@ -26,7 +26,8 @@ std::string sim_config(const TempDir& dir, const std::string& extra_charging = "
          "  battery_kwh: 37.9\n"
          "  max_charge_kw: 7.4\n"
          "  efficiency: 0.9\n"
-         "  source: { type: simulator, initial_soc: 35, plug_in_at: \"18:00\", unplug_at: \"07:45\" }\n"
+         "  source: { type: simulator, initial_soc: 35, plug_in_at: \"18:00\", unplug_at: "
+         "\"07:45\" }\n"
          "  poll: { charging: 5m, plugged: 15m, away: 60m }\n"
          "charging:\n"
          "  target_soc: 80\n"
@@ -37,7 +38,8 @@ std::string sim_config(const TempDir& dir, const std::string& extra_charging = "
          "  default: 24.5\n"
          "  periods: [ { start: \"00:30\", end: \"05:30\", price: 8.5 } ]\n"
          "switch: { type: log }\n"
-         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n";
+         "storage: { database: " +
+         (dir.path() / "offpeak.db").string() + " }\n";
 }
 
 struct CommandRow {
@@ -49,8 +51,8 @@ std::vector<CommandRow> commands(const std::filesystem::path& db) {
   SQLite::Statement q(d, "SELECT ts, action, reason, result FROM commands ORDER BY id");
   std::vector<CommandRow> out;
   while (q.executeStep()) {
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                   q.getColumn(3).getString()});
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                   q.getColumn(2).getString(), q.getColumn(3).getString()});
   }
   return out;
 }
@@ -62,8 +64,8 @@ std::string integrity(const std::filesystem::path& db) {
 
 Process start_daemon(const TempDir& dir, const std::string& speed, const std::string& start,
                      std::vector<std::string> env = {}) {
-  return Process({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed", speed,
-                  "--start", start, "--log-level", "debug"},
+  return Process({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed",
+                  speed, "--start", start, "--log-level", "debug"},
                  (dir.path() / "offpeakd.log").string(), std::move(env));
 }
 
@@ -79,9 +81,9 @@ TEST(Offpeakd, RefusesABadConfigurationWithExit78) {
 TEST(Offpeakd, SpeedNeedsTheSimulator) {
   TempDir dir;
   dir.write("pw", "x\n");
-  std::string cfg = std::regex_replace(
-      sim_config(dir), std::regex("source: \\{[^}]*\\}"),
-      "source: { type: connect, base_url: \"http://127.0.0.1:9\", email: a@b.c, password_file: pw }");
+  std::string cfg = std::regex_replace(sim_config(dir), std::regex("source: \\{[^}]*\\}"),
+                                       "source: { type: connect, base_url: \"http://127.0.0.1:9\", "
+                                       "email: a@b.c, password_file: pw }");
   dir.write("offpeak.yaml", cfg);
   Process p({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed", "10"},
             (dir.path() / "log").string());
@@ -110,17 +112,21 @@ TEST(Offpeakd, SimulatedNightChargesInTheCheapWindowAndStopsAtTheTarget) {
   // 2: started at the beginning of the cheap window, from an exact timer.
   EXPECT_EQ(cmds[1].action, "start");
   EXPECT_EQ(cmds[1].ts.substr(0, 16), "2026-01-11T00:30");
-  EXPECT_NE(cmds[1].reason.find("inside the planned run 00:30-"), std::string::npos) << cmds[1].reason;
+  EXPECT_NE(cmds[1].reason.find("inside the planned run 00:30-"), std::string::npos)
+      << cmds[1].reason;
   // 3: stopped at the target, before the end of the cheap window.
   EXPECT_EQ(cmds[2].action, "stop");
   EXPECT_LT(cmds[2].ts, "2026-01-11T05:30:00Z");
-  for (const auto& c : cmds) EXPECT_EQ(c.result, "ok");
+  for (const auto& c : cmds)
+    EXPECT_EQ(c.result, "ok");
   EXPECT_EQ(integrity(dir.path() / "offpeak.db"), "ok");
   SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
   EXPECT_GT(db.execAndGet("SELECT count(*) FROM samples").getInt(), 10);
   EXPECT_GE(db.execAndGet("SELECT count(*) FROM plans").getInt(), 1);
   // The run is sized to the exact energy; timer jitter at 3600x is a few virtual seconds.
-  EXPECT_NEAR(db.execAndGet("SELECT max(soc) FROM samples WHERE ts < '2026-01-11T07:30'").getDouble(), 80.0, 0.5);
+  EXPECT_NEAR(
+      db.execAndGet("SELECT max(soc) FROM samples WHERE ts < '2026-01-11T07:30'").getDouble(), 80.0,
+      0.5);
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sessions").getInt(), 1);
   EXPECT_NE(d.log().find("plan (first plan): need"), std::string::npos);
 }
@@ -137,7 +143,8 @@ TEST(Offpeakd, SighupReloadsAValidConfigAndKeepsTheOldOneOnErrors) {
   EXPECT_NE(d.log().find("unknown key 'colour'"), std::string::npos);
   EXPECT_TRUE(d.running());
   // Valid: a new target is applied and re-planned.
-  dir.write("offpeak.yaml", std::regex_replace(sim_config(dir), std::regex("target_soc: 80"), "target_soc: 90"));
+  dir.write("offpeak.yaml",
+            std::regex_replace(sim_config(dir), std::regex("target_soc: 80"), "target_soc: 90"));
   d.signal(SIGHUP);
   ASSERT_TRUE(d.wait_for("configuration reloaded", 10s)) << d.log();
   ASSERT_TRUE(d.wait_for("-> 90% of 37.9 kWh", 10s)) << d.log();
@@ -179,15 +186,18 @@ TEST(Offpeakd, TalksToSystemdThroughNotifySocket) {
   TempDir dir;
   dir.write("offpeak.yaml", sim_config(dir));
   NotifySocket sock(dir.path() / "notify.sock");
-  Process d = start_daemon(dir, "60", "2026-01-10T17:00:00Z",
-                           {"NOTIFY_SOCKET=" + (dir.path() / "notify.sock").string(), "WATCHDOG_USEC=400000"});
+  Process d = start_daemon(
+      dir, "60", "2026-01-10T17:00:00Z",
+      {"NOTIFY_SOCKET=" + (dir.path() / "notify.sock").string(), "WATCHDOG_USEC=400000"});
   std::string got;
-  for (int i = 0; i < 100 && got.find("WATCHDOG=1") == std::string::npos; ++i) got = sock.drain();
+  for (int i = 0; i < 100 && got.find("WATCHDOG=1") == std::string::npos; ++i)
+    got = sock.drain();
   EXPECT_NE(got.find("READY=1"), std::string::npos) << got;
   EXPECT_NE(got.find("STATUS="), std::string::npos) << got;
   EXPECT_NE(got.find("WATCHDOG=1"), std::string::npos) << got;
   d.signal(SIGHUP);
-  for (int i = 0; i < 50 && got.find("RELOADING=1") == std::string::npos; ++i) got = sock.drain();
+  for (int i = 0; i < 50 && got.find("RELOADING=1") == std::string::npos; ++i)
+    got = sock.drain();
   EXPECT_NE(got.find("RELOADING=1"), std::string::npos) << got;
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait(5s), 0);
@@ -220,7 +230,8 @@ TEST(Offpeakd, KillDuringChargingThenRestartSendsNoDuplicateStart) {
   EXPECT_EQ(d.wait(5s), 0);
   auto after = commands(dir.path() / "offpeak.db");
   int starts = 0;
-  for (const auto& c : after) starts += c.action == "start" ? 1 : 0;
+  for (const auto& c : after)
+    starts += c.action == "start" ? 1 : 0;
   EXPECT_EQ(starts, 1) << d.log();
   EXPECT_EQ(integrity(dir.path() / "offpeak.db"), "ok");
 }
@@ -229,7 +240,8 @@ TEST(Offpeakd, RefusesADatabaseFromANewerVersionUntouched) {
   TempDir dir;
   dir.write("offpeak.yaml", sim_config(dir));
   {
-    SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    SQLite::Database db((dir.path() / "offpeak.db").string(),
+                        SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec("PRAGMA user_version = 999");
   }
   auto before = std::filesystem::last_write_time(dir.path() / "offpeak.db");
@@ -262,16 +274,11 @@ class Sim {
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // curl against the simulator; returns the body.
-  std::string curl(const std::string& method, const std::string& path, const std::string& body = "") const {
-    std::string cmd = "curl -s -X " + method + " -H 'Content-Type: application/json' " +
-                      (body.empty() ? "" : "-d '" + body + "' ") + url() + path;
-    std::string out;
-    FILE* f = popen(cmd.c_str(), "r");
-    char buf[4096];
-    std::size_t n = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-    pclose(f);
-    return out;
+  std::string curl(const std::string& method, const std::string& path,
+                   const std::string& body = "") const {
+    return run_command("curl -s -X " + method + " -H 'Content-Type: application/json' " +
+                       (body.empty() ? "" : "-d '" + body + "' ") + url() + path)
+        .out;
   }
   int port() const { return port_; }
 
@@ -284,30 +291,28 @@ std::string connect_config(const TempDir& dir, const Sim& sim, const std::string
   return "vehicle:\n"
          "  battery_kwh: 27.2\n"
          "  max_charge_kw: 7.4\n"
-         "  source: { type: connect, base_url: \"" + sim.url() +
-         "\", email: demo@outlook.com, password_file: " + password_file + " }\n"
+         "  source: { type: connect, base_url: \"" +
+         sim.url() + "\", email: demo@outlook.com, password_file: " + password_file +
+         " }\n"
          "  poll: { charging: 1s, plugged: 1s, away: 1s }\n"
          "charging: { target_soc: 80 }\n"
          "tariff: { name: Flat, default: 20 }\n"
          "switch:\n"
          "  type: http\n"
-         "  start: { method: POST, url: \"" + sim.url() +
+         "  start: { method: POST, url: \"" +
+         sim.url() +
          "/sim/vehicles/{device_id}/charging\", body: '{\"action\":\"{action}\"}' }\n"
-         "  stop: { method: POST, url: \"" + sim.url() +
+         "  stop: { method: POST, url: \"" +
+         sim.url() +
          "/sim/vehicles/{device_id}/charging\", body: '{\"action\":\"{action}\"}' }\n"
-         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n";
+         "storage: { database: " +
+         (dir.path() / "offpeak.db").string() + " }\n";
 }
 
 std::string run_cli(const std::string& args, int& status) {
-  std::string cmd = std::string(OFFPEAK_BIN) + " " + args + " 2>&1";
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  int st = pclose(f);
-  status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
+  CommandResult r = run_command(std::string(OFFPEAK_BIN) + " " + args + " 2>&1");
+  status = r.status;
+  return r.out;
 }
 
 TEST(OffpeakVehicle, FetchesTheSimulatedCarAndMapsFailuresToExitCodes) {
@@ -347,8 +352,9 @@ TEST(Offpeakd, ConnectSourceAndHttpSwitchAgainstTheSimulator) {
   sim.curl("PUT", "/sim/vehicles/WBY7ZddD802daf16", "{\"soc\":40,\"plugged_in\":true}");
   // Plugging in switches the simulated charger on; switch it off so the daemon must start it.
   sim.curl("POST", "/sim/vehicles/WBY7ZddD802daf16/charging", "{\"action\":\"stop\"}");
-  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level", "debug"},
-            (dir.path() / "offpeakd.log").string());
+  Process d(
+      {OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level", "debug"},
+      (dir.path() / "offpeakd.log").string());
   ASSERT_TRUE(d.wait_for("start charging:", 20s)) << d.log();
   std::string state;
   for (int i = 0; i < 100; ++i) {
@@ -388,26 +394,34 @@ namespace {
 // loopback serving a real API response with negative prices), caches the prices in SQLite, and
 // `offpeak plan` then plans offline on the cache: a price-feed outage is never price 0.
 TEST(AgileTariff, TariffShowFetchesAndCachesAndPlanUsesTheCache) {
-  if (std::system("python3 -c 'import http.server' >/dev/null 2>&1") != 0) GTEST_SKIP() << "no python3";
+  if (std::system("python3 -c 'import http.server' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "no python3";
   TempDir dir;
-  std::filesystem::path page = dir.path() / "www/v1/products/AGILE-TEST/electricity-tariffs/"
-                                            "E-1R-AGILE-TEST-C/standard-unit-rates/index.html";
+  std::filesystem::path page = dir.path() /
+                               "www/v1/products/AGILE-TEST/electricity-tariffs/"
+                               "E-1R-AGILE-TEST-C/standard-unit-rates/index.html";
   std::filesystem::create_directories(page.parent_path());
-  std::filesystem::copy_file(std::filesystem::path(OFFPEAK_TEST_DATA) / "teslamateagile_plunge_test.json", page);
-  Process server({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "0", "--directory",
-                  (dir.path() / "www").string()},
+  std::filesystem::copy_file(
+      std::filesystem::path(OFFPEAK_TEST_DATA) / "teslamateagile_plunge_test.json", page);
+  Process server({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "0",
+                  "--directory", (dir.path() / "www").string()},
                  (dir.path() / "http.log").string(), {"PYTHONUNBUFFERED=1"});
   ASSERT_TRUE(server.wait_for("port ", 10s)) << server.log();
   std::string l = server.log();
   int port = std::stoi(l.substr(l.find("port ") + 5));
   dir.write("offpeak.yaml",
-            "vehicle: { battery_kwh: 40, max_charge_kw: 7, efficiency: 1.0, source: { type: simulator } }\n"
-            "tariff: { type: octopus-agile, product: AGILE-TEST, region: C, base_url: \"http://127.0.0.1:" +
-                std::to_string(port) + "\" }\n"
-            "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n");
+            "vehicle: { battery_kwh: 40, max_charge_kw: 7, efficiency: 1.0, source: { type: "
+            "simulator } }\n"
+            "tariff: { type: octopus-agile, product: AGILE-TEST, region: C, base_url: "
+            "\"http://127.0.0.1:" +
+                std::to_string(port) +
+                "\" }\n"
+                "storage: { database: " +
+                (dir.path() / "offpeak.db").string() + " }\n");
   std::string cfg = (dir.path() / "offpeak.yaml").string();
   int st = -1;
-  std::string out = run_cli("tariff show --json --config " + cfg + " --from 2020-05-23T00:00:00Z --hours 6", st);
+  std::string out =
+      run_cli("tariff show --json --config " + cfg + " --from 2020-05-23T00:00:00Z --hours 6", st);
   ASSERT_EQ(st, 0) << out;
   EXPECT_NE(out.find("\"price_p_per_kwh\":-8.6205"), std::string::npos) << out;
   EXPECT_NE(out.find("\"end\":\"2020-05-23T05:30:00Z\""), std::string::npos) << out;
@@ -419,8 +433,10 @@ TEST(AgileTariff, TariffShowFetchesAndCachesAndPlanUsesTheCache) {
   server.wait(5s);
   // Offline, on the cache: 10 kWh at 7 kW in the cheapest (most negative) half hours, and
   // nothing after 05:30 where no price is known.
-  out = run_cli("plan --json --config " + cfg +
-                    " --soc 50 --target 75 --now 2020-05-23T00:00:00Z --ready-by 2020-05-23T07:00:00Z", st);
+  out = run_cli(
+      "plan --json --config " + cfg +
+          " --soc 50 --target 75 --now 2020-05-23T00:00:00Z --ready-by 2020-05-23T07:00:00Z",
+      st);
   ASSERT_EQ(st, 0) << out;
   EXPECT_NE(out.find("\"feasible\":true"), std::string::npos) << out;
   EXPECT_EQ(out.find("T05:30:00Z\",\"end\":\"2020-05-23T06"), std::string::npos) << out;

@@ -2,15 +2,15 @@
 // Runs a real program of the project for end-to-end tests: output to a log file, signals,
 // waiting with deadlines.
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace offpeak::testing {
@@ -26,9 +26,11 @@ class Process {
       int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       dup2(fd, STDOUT_FILENO);
       dup2(fd, STDERR_FILENO);
-      for (auto& e : env) putenv(e.data());
+      for (auto& e : env)
+        putenv(e.data());
       std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
+      for (auto& a : argv)
+        args.push_back(a.data());
       args.push_back(nullptr);
       execv(args[0], args.data());
       _exit(127);
@@ -80,7 +82,8 @@ class Process {
     for (;;) {
       std::string l = log();
       int n = 0;
-      for (auto pos = l.find(text); pos != std::string::npos; pos = l.find(text, pos + 1)) ++n;
+      for (auto pos = l.find(text); pos != std::string::npos; pos = l.find(text, pos + 1))
+        ++n;
       if (n >= count) return true;
       if (!running() || std::chrono::steady_clock::now() > end) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -1,6 +1,9 @@
 #pragma once
 // A temporary directory for tests that need real files; removed at the end of the test.
 
+#include <sys/wait.h>
+#include <array>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -38,5 +41,25 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Runs a shell command line and collects its standard output; status is the exit code, or -1
+// when it did not exit normally.
+struct CommandResult {
+  int status = -1;
+  std::string out;
+};
+
+inline CommandResult run_command(const std::string& command_line) {
+  CommandResult r;
+  FILE* p = popen(command_line.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
+    r.out.append(buf.data(), n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
 
 }  // namespace offpeak::testing

@@ -12,9 +12,9 @@
 namespace offpeak::tariffs {
 
 struct AgileRefresh {
-  PriceCurve known;           // cached and freshly fetched prices within [from, to)
-  int pages = 0;              // pages fetched
-  std::size_t fetched = 0;    // rates fetched
+  PriceCurve known;                  // cached and freshly fetched prices within [from, to)
+  int pages = 0;                     // pages fetched
+  std::size_t fetched = 0;           // rates fetched
   std::optional<std::string> error;  // the fetch failed or stopped early (cache still used)
 };
 
