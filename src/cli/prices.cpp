@@ -14,7 +14,10 @@ std::optional<PriceCurve> prices_for(const config::Config& cfg, Instant now, Ins
   if (agile == nullptr) return fallback->prices(from, to);
   std::unique_ptr<store::Store> cache;
   std::error_code ec;
-  if (std::filesystem::is_directory(cfg.storage.database.parent_path(), ec)) {
+  // `plan` (no fetch) only reads an existing cache; `tariff show` may create it.
+  bool usable = fetch ? std::filesystem::is_directory(cfg.storage.database.parent_path(), ec)
+                      : std::filesystem::exists(cfg.storage.database, ec);
+  if (usable) {
     try {
       cache = std::make_unique<store::Store>(cfg.storage.database);
     } catch (const std::exception& e) {
