@@ -342,6 +342,8 @@ TEST(Config, ShippedExampleAndPresetsAreValid) {
   dir.write("config/connect-password", "pw\n");
   auto r = load_config(dir.path() / "config" / "offpeak.example.yaml", test_env(dir));
   EXPECT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  auto demo = load_config(dir.path() / "config" / "demo.yaml", test_env(dir));
+  EXPECT_TRUE(demo.config) << (demo.errors.empty() ? "" : demo.errors[0].to_string());
 }
 
 }  // namespace
