@@ -1,6 +1,7 @@
 // `offpeak`: check, plan, tariff show (and the commands of later modules).
 
 #include "backtest_command.hpp"
+#include "status_command.hpp"
 
 #include <offpeak/cli/cli.hpp>
 #include <offpeak/config/config.hpp>
@@ -270,6 +271,8 @@ int run_offpeak(int argc, char** argv) {
 
   BacktestArgs backtest_args;
   auto* backtest = add_backtest_command(app, backtest_args);
+  StatusArgs status_args;
+  auto* status = add_status_command(app, status_args);
 
   try {
     app.parse(argc, argv);
@@ -283,12 +286,15 @@ int run_offpeak(int argc, char** argv) {
     app.exit(e);
     return k_exit_usage;
   }
-  setup_logging(backtest->parsed() ? backtest_args.log_level : common.log_level);
+  setup_logging(backtest->parsed() ? backtest_args.log_level
+                : status->parsed()  ? status_args.log_level
+                                    : common.log_level);
   try {
     if (check->parsed()) return cmd_check(common);
     if (plan->parsed()) return cmd_plan(common, plan_args);
     if (show->parsed()) return cmd_tariff_show(common, tariff_args);
     if (backtest->parsed()) return cmd_backtest(backtest_args);
+    if (status->parsed()) return cmd_status(status_args);
   } catch (const std::exception& e) {
     std::cerr << "offpeak: " << e.what() << "\n";
     return k_exit_failure;

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 
 #include <cstdint>
+#include <string_view>
 #include <unordered_map>
 
 namespace offpeak::net {
@@ -223,12 +224,32 @@ asio::awaitable<void> run_connection(ImplPtr self, tcp::socket socket) {
   self->connections.erase(id);
 }
 
+// Answers a connection over the cap with a 503 without waiting: the few bytes fit in the
+// socket's send buffer, and a peer that cannot take them is simply closed.
+void reject_busy(tcp::socket socket) {
+  static constexpr std::string_view k_busy =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: offpeak\r\nContent-Type: application/json\r\n"
+      "Retry-After: 1\r\nConnection: close\r\nContent-Length: 32\r\n\r\n"
+      "{\"error\":\"too many connections\"}";
+  error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(k_busy.data(), k_busy.size()), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+  spdlog::debug("http server: connection cap reached; refused a connection");
+}
+
 asio::awaitable<void> accept_loop(ImplPtr self) {
   for (;;) {
     auto [ec, socket] = co_await self->acceptor.async_accept(k_tuple);
     if (self->stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       spdlog::warn("http server: accept failed: {}", ec.message());
+      continue;
+    }
+    if (self->options.max_connections > 0 &&
+        self->connections.size() >= self->options.max_connections) {
+      reject_busy(std::move(socket));
       continue;
     }
     asio::co_spawn(self->ioc, run_connection(self, std::move(socket)), log_exception);
