@@ -12,6 +12,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string_view>
 #include <unordered_map>
@@ -119,18 +121,35 @@ asio::awaitable<void> serve_requests(ImplPtr self, Stream* stream,
     parser.header_limit(16 * 1024);
     lowest.expires_after(self->options.idle_timeout);
     auto [hec, hn] = co_await http::async_read_header(*stream, buffer, parser, k_tuple);
-    if (hec) co_return;  // peer closed, idle timeout, stop() or garbage
+    // A Content-Length over the limit fails already here, a chunked body while reading it.
+    bool too_large = hec == http::error::body_limit;
+    if (hec && !too_large) co_return;  // peer closed, idle timeout, stop() or garbage
     state->busy = true;
-    lowest.expires_after(self->options.io_timeout);
-    auto [bec, bn] = co_await http::async_read(*stream, buffer, parser, k_tuple);
-    if (bec == http::error::body_limit) {
-      ServerResponse too_large = make_response(413, R"({"error":"request body too large"})");
-      auto res = to_beast(too_large, 11, false);
+    if (!too_large) {
+      lowest.expires_after(self->options.io_timeout);
+      auto [bec, bn] = co_await http::async_read(*stream, buffer, parser, k_tuple);
+      too_large = bec == http::error::body_limit;
+      if (bec && !too_large) co_return;
+    }
+    if (too_large) {
+      ServerResponse answer = make_response(413, R"({"error":"request body too large"})");
+      auto res = to_beast(answer, 11, false);
       lowest.expires_after(self->options.io_timeout);
       co_await http::async_write(*stream, res, k_tuple);
+      // Let the peer read the answer: stop sending, then drain what it still sends for a
+      // moment (bounded), so that closing does not reset the connection under it.
+      error_code ignored;
+      lowest.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      lowest.expires_after(std::min(self->options.io_timeout, std::chrono::milliseconds{2000}));
+      std::array<char, 4096> sink{};
+      std::size_t drained = 0;
+      for (;;) {
+        auto [dec, dn] = co_await lowest.async_read_some(asio::buffer(sink), k_tuple);
+        drained += dn;
+        if (dec || drained > 4 * self->options.max_request_body_bytes) break;
+      }
       co_return;
     }
-    if (bec) co_return;
 
     auto msg = parser.release();
     ServerRequest req;
