@@ -328,6 +328,7 @@ std::string label_value(std::string_view v) {
 
 class MetricsWriter {
  public:
+  MetricsWriter() { out_.reserve(6 * 1024); }
   void family(std::string_view name, std::string_view type, std::string_view help) {
     out_ += "# HELP ";
     out_ += name;
