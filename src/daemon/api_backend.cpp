@@ -159,6 +159,16 @@ boost::system::result<void, std::string> ApiRuntime::start() {
   return {};
 }
 
+void ApiRuntime::reload() {
+  const auto& cfg = service_.cfg_.api;
+  router_.set_token(cfg.token.reveal());
+  if (server_ && (cfg.listen_host != server_->host() ||
+                  (cfg.listen_port != 0 && cfg.listen_port != server_->port()))) {
+    spdlog::warn("api.listen changed to {}:{}; it takes effect at the next restart",
+                 cfg.listen_host, cfg.listen_port);
+  }
+}
+
 void ApiRuntime::stop() {
   if (server_) server_->stop();
 }

@@ -49,6 +49,9 @@ class ApiRuntime {
   boost::system::result<void, std::string> start();
   // Stops accepting and closes connections. Idempotent.
   void stop();
+  // After SIGHUP: adopts the new token at once; a changed listen address is only reported
+  // (it takes effect at the next restart).
+  void reload();
 
  private:
   Service& service_;

@@ -224,6 +224,7 @@ void Service::reload() {
   switch_ = make_switch(cfg_.switch_config, exec_pool_);
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
+  if (api_) api_->reload();  // API (issue 5): a new token at once
   if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
   refresh_prices();
   spdlog::info("configuration reloaded: tariff {}, switch {}, target {}% by {}", cfg_.tariff.name,

@@ -194,6 +194,7 @@ class Daemon {
     return rc;
   }
 
+  void signal(int sig) const { ::kill(pid_, sig); }
   unsigned short port() const { return port_; }
   std::string log() const { return read_file(log_); }
   const fs::path& dir() const { return dir_; }
@@ -570,6 +571,25 @@ TEST(ApiRestart, ModeAndOverridePersist) {
     EXPECT_DOUBLE_EQ(s.json().at("target_soc").to_number<double>(), 95.0) << s.body;
     EXPECT_EQ(d.stop(), 0) << d.log();
   }
+  fs::remove_all(dir);
+}
+
+TEST(ApiReload, SighupAdoptsANewToken) {
+  const fs::path dir = make_temp_dir("api-reload");
+  Daemon d(dir);
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string fresh = "Authorization: Bearer rotated-token-42\r\n";
+  std::ofstream(dir / "api-token") << "rotated-token-42\n";
+  d.signal(SIGHUP);
+  EXPECT_TRUE(eventually(
+      [&] {
+        return http(d.port(), "POST", "/api/v1/mode", R"({"mode":"off"})", fresh).status == 200;
+      },
+      5s))
+      << d.log();
+  EXPECT_EQ(http(d.port(), "POST", "/api/v1/mode", R"({"mode":"smart"})", auth()).status, 401);
+  EXPECT_EQ(d.log().find("rotated-token-42"), std::string::npos);
+  EXPECT_EQ(d.stop(), 0) << d.log();
   fs::remove_all(dir);
 }
 

@@ -92,6 +92,9 @@ class Router {
   // The net::Handler body. Never throws for client errors.
   boost::asio::awaitable<net::ServerResponse> handle(net::ServerRequest request);
 
+  // A new token (SIGHUP re-read the configuration); empty opens writes.
+  void set_token(std::string token) { token_ = std::move(token); }
+
  private:
   ApiBackend& backend_;
   std::string token_;
