@@ -1,6 +1,8 @@
 // `offpeak`: check, plan, tariff show (and the commands of later modules).
 
 #include "backtest_command.hpp"
+#include "prices.hpp"
+#include "vehicle_command.hpp"
 #include "status_command.hpp"
 
 #include <offpeak/cli/cli.hpp>
@@ -153,13 +155,8 @@ int cmd_plan(const Common& common, const PlanArgs& a) {
   }
   Deadline deadline = next_deadline(now, policy, cfg->zone);
   if (ready_at) deadline.ready_by = *ready_at;
-  auto tariff = config::make_static_tariff(cfg->tariff, cfg->zone);
-  if (!tariff) {
-    std::cerr << "offpeak: the tariff '" << cfg->tariff.name
-              << "' is dynamic and has no 'fallback:'; `offpeak plan` works offline, so it has no "
-                 "prices to plan on (use the daemon, or add a fallback tariff)\n";
-    return k_exit_failure;
-  }
+  auto prices = prices_for(*cfg, now, now, deadline.ready_by, false);
+  if (!prices) return k_exit_failure;
   PlanRequest req;
   req.now = now;
   req.soc = a.soc;
@@ -169,7 +166,7 @@ int cmd_plan(const Common& common, const PlanArgs& a) {
   req.strategy = policy.strategy;
   req.min_soc = policy.min_soc;
   req.charge_below_p_per_kwh = policy.charge_below_p_per_kwh;
-  Plan plan = make_plan(req, tariff->prices(now, deadline.ready_by), cfg->zone);
+  Plan plan = make_plan(req, *prices, cfg->zone);
   if (common.json) {
     std::cout << report::to_text(report::plan_json(plan));
   } else {
@@ -201,14 +198,9 @@ int cmd_tariff_show(const Common& common, const TariffArgs& a) {
     from = *t;
   }
   Instant to = from + Seconds{static_cast<long long>(hours * 3600)};
-  auto tariff = config::make_static_tariff(cfg->tariff, cfg->zone);
-  if (!tariff) {
-    std::cerr << "offpeak: the tariff '" << cfg->tariff.name
-              << "' is dynamic and has no 'fallback:'; fetching it needs the daemon's tariff "
-                 "module\n";
-    return k_exit_failure;
-  }
-  PriceCurve prices = tariff->prices(from, to);
+  auto fetched = prices_for(*cfg, SystemClock{}.now(), from, to, true);
+  if (!fetched) return k_exit_unavailable;
+  PriceCurve prices = std::move(*fetched);
   if (common.json) {
     std::cout << report::to_text(report::prices_json(prices));
   } else {
@@ -269,6 +261,12 @@ int run_offpeak(int argc, char** argv) {
   show->add_option("--hours", tariff_args.hours, "Length in hours (default 48; 168 for the table)")
       ->check(CLI::Range(0.5, 24.0 * 366));
 
+  auto* vehicle = app.add_subcommand(
+      "vehicle",
+      "Log in to the Orange Power Connect API and fetch the car's state once (retries transient "
+      "failures, gives up within 60 s; exit 69 unreachable, 77 credentials refused)");
+  add_common(vehicle, common, true);
+
   BacktestArgs backtest_args;
   auto* backtest = add_backtest_command(app, backtest_args);
   StatusArgs status_args;
@@ -294,6 +292,11 @@ int run_offpeak(int argc, char** argv) {
     if (plan->parsed()) return cmd_plan(common, plan_args);
     if (show->parsed()) return cmd_tariff_show(common, tariff_args);
     if (backtest->parsed()) return cmd_backtest(backtest_args);
+    if (vehicle->parsed()) {
+      auto cfg = load_or_report(common.config);
+      if (!cfg) return k_exit_config;
+      return cmd_vehicle(*cfg, common.json);
+    }
     if (status->parsed()) return cmd_status(status_args);
   } catch (const std::exception& e) {
     std::cerr << "offpeak: " << e.what() << "\n";

@@ -2,6 +2,8 @@
 
 #include <offpeak/daemon/logging.hpp>
 #include <offpeak/report/report.hpp>
+#include <offpeak/tariffs/agile.hpp>
+#include <offpeak/tariffs/agile_feed.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -100,6 +102,10 @@ Service::Service(config::Config cfg, ServiceOptions options)
       if (auto u = store_.get_setting(k_mode_until_key)) until = parse_rfc3339(*u);
       controller_.set_mode(*mode, until);
     }
+  }
+  if (const auto* agile = std::get_if<config::OctopusAgileTariff>(&cfg_.tariff.kind)) {
+    Instant now = clock_.now();
+    agile_known_ = tariffs::cached_agile(*agile, store_, now - hours{48}, now + hours{72});
   }
   // API (issue 5): a one-off deadline override set through the API.
   if (auto o = store_.get_setting(api::k_override_key)) {
@@ -408,19 +414,78 @@ asio::awaitable<void> Service::control_loop() {
 
 void Service::refresh_prices() {
   Instant now = clock_.now();
-  if (tariff_) {
-    controller_.set_prices(tariff_->prices(now - hours{1}, now + hours{72}));
-  } else {
-    spdlog::warn("the tariff '{}' has no prices available offline and no fallback; nothing can be planned",
-                 cfg_.tariff.name);
-    controller_.set_prices(PriceCurve{});
+  Instant from = now - hours{1};
+  Instant to = now + hours{72};
+  PriceCurve curve;
+  const auto* agile = std::get_if<config::OctopusAgileTariff>(&cfg_.tariff.kind);
+  if (agile) {
+    curve = agile_known_.slice(from, to);
+    // tariff_ is the `fallback:` tariff here (nullptr without one): unknown stays unknown.
+    if (tariff_) curve = curve.filled_from(tariff_->prices(from, to), from, to);
+  } else if (tariff_) {
+    curve = tariff_->prices(from, to);
   }
+  Instant known_until = agile_known_.known_until(now);
+  if (agile && known_until < controller_.deadline(now).ready_by) {
+    std::string msg = agile_known_.empty() || known_until <= now
+                          ? "no Agile prices known from now"
+                          : "Agile prices known only until " + cfg_.zone.format(known_until);
+    if (msg != price_note_) {
+      if (tariff_) {
+        spdlog::info("{}; the fallback tariff covers the rest until they are published", msg);
+      } else {
+        spdlog::warn("{}; planning only within known prices (add a `fallback:` tariff to plan "
+                     "beyond them)", msg);
+      }
+    }
+    price_note_ = msg;
+  } else {
+    price_note_.clear();
+  }
+  controller_.set_prices(std::move(curve));
   kick_controller();
 }
 
 asio::awaitable<void> Service::price_loop() {
   while (!stopping_) {
-    Instant next = floor<hours>(clock_.now()) + hours{1};
+    const auto* agile = std::get_if<config::OctopusAgileTariff>(&cfg_.tariff.kind);
+    Instant now = clock_.now();
+    Instant next = floor<hours>(now) + hours{1};  // static tariffs: hourly
+    if (agile) {
+      Instant due = tariffs::next_refresh(now, agile_refresh_, agile_known_, london_);
+      if (due <= now) {
+        config::OctopusAgileTariff t = *agile;
+        Instant from = floor<days>(now) - days{1};
+        Instant to = floor<days>(now) + days{3};
+        agile_refresh_.last_attempt = now;
+        tariffs::AgileRefresh r;
+        try {
+          r = co_await offload<tariffs::AgileRefresh>(db_pool_, [this, t, now, from, to] {
+            return tariffs::refresh_agile(t, &store_, now, from, to);
+          });
+        } catch (const std::exception& e) {
+          r.error = e.what();
+        }
+        if (stopping_) co_return;
+        if (r.error) {
+          ++agile_refresh_.consecutive_failures;
+          spdlog::warn("fetching Agile prices failed ({}); using {} cached",
+                       *r.error, r.known.empty() ? "nothing" : "what is");
+        } else {
+          agile_refresh_.consecutive_failures = 0;
+          agile_refresh_.last_success = now;
+        }
+        if (!r.known.empty() && !(r.known == agile_known_.slice(from, to))) {
+          agile_known_ = r.known;
+          auto last = agile_known_.last_end();
+          spdlog::info("Agile prices: {} rates in {} page(s); known until {}", r.fetched, r.pages,
+                       last ? cfg_.zone.format(*last) : std::string("-"));
+        }
+        refresh_prices();
+        continue;
+      }
+      next = std::min(next, due);
+    }
     if (!co_await sleep_until(price_timer_, clock_, next)) continue;
     refresh_prices();
   }

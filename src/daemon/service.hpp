@@ -11,6 +11,7 @@
 #include <offpeak/daemon/systemd.hpp>
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/store/store.hpp>
+#include <offpeak/tariffs/agile.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -102,6 +103,11 @@ class Service {
   std::int64_t polls_total_ = 0;
   Instant poll_day_{};
   std::map<std::string, std::int64_t> poll_errors_;
+  // Dynamic tariff (Octopus Agile): published prices as known (cache + fetches).
+  PriceCurve agile_known_;
+  tariffs::RefreshState agile_refresh_;
+  Zone london_ = Zone::locate("Europe/London").value_or(Zone::utc());  // Agile publishes in UK time
+  std::string price_note_;
 
   // --- local API (issue 5) ---
   // Commands since start by (action, "ok"/"failed"), for /metrics.

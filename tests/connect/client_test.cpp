@@ -165,6 +165,9 @@ struct FaultCase {
   ConnectErrorKind kind;
   std::optional<int> status;
 };
+void PrintTo(const FaultCase& c, std::ostream* os) {
+  *os << c.fault;
+}
 class ConnectFaults : public ::testing::TestWithParam<FaultCase> {};
 TEST_P(ConnectFaults, MapToClearErrors) {
   SimThread sim;

@@ -11,6 +11,8 @@
 #include <memory>
 #include <regex>
 
+#include <unistd.h>
+
 namespace offpeak::test {
 namespace {
 
@@ -195,7 +197,7 @@ std::string with_host(std::string text, const SimThread& sim) {
 }
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
+  const std::string path = ::testing::TempDir() + std::to_string(::getpid()) + "-" + name;
   std::ofstream(path) << text;
   return path;
 }

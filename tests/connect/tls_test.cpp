@@ -7,6 +7,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <string>
+
+#include <unistd.h>
 
 namespace offpeak::test {
 namespace {
@@ -16,7 +19,7 @@ namespace fs = std::filesystem;
 class Tls : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = fs::path(::testing::TempDir()) / "offpeak-tls";
+    dir_ = fs::path(::testing::TempDir()) / ("offpeak-tls-" + std::to_string(::getpid()));
     fs::create_directories(dir_);
     const std::string d = dir_.string();
     const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
@@ -30,6 +33,10 @@ class Tls : public ::testing::Test {
         "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
         "-out server.pem -days 2 -extfile ext.cnf";
     ok_ = std::system((script + " >/dev/null 2>&1").c_str()) == 0;
+  }
+  static void TearDownTestSuite() {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
   }
   void SetUp() override {
     if (!ok_) GTEST_SKIP() << "openssl CLI could not generate test certificates";

@@ -47,6 +47,9 @@ struct BadToken {
   const char* body;
   const char* expect;
 };
+void PrintTo(const BadToken& c, std::ostream* os) {
+  *os << c.expect;
+}
 class TokenParserRejects : public ::testing::TestWithParam<BadToken> {};
 TEST_P(TokenParserRejects, WithClearMessage) {
   const auto t = parse_token_response(GetParam().body);
@@ -173,6 +176,9 @@ struct BadDevices {
   std::string body;
   const char* expect;
 };
+void PrintTo(const BadDevices& c, std::ostream* os) {
+  *os << c.expect << " (" << c.body.size() << " bytes)";
+}
 class DeviceParserRejects : public ::testing::TestWithParam<BadDevices> {};
 TEST_P(DeviceParserRejects, WithClearMessage) {
   const auto d = parse_devices_response(GetParam().body);
@@ -229,6 +235,9 @@ struct BmwSample {
   bool connected;
   double range_km;
 };
+void PrintTo(const BmwSample& c, std::ostream* os) {
+  *os << c.vin;
+}
 class BmwShaped : public ::testing::TestWithParam<BmwSample> {};
 
 // Builds the Orange Power device object for a BMW ConnectedDrive state document.

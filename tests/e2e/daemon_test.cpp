@@ -1,0 +1,434 @@
+// End-to-end tests of the real offpeakd (and offpeak-connect-sim) over loopback, with real
+// SQLite files and real signals.
+
+#include "../unit/test_files.hpp"
+#include "process.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <regex>
+
+namespace offpeak::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A simulated car plugged in from 18:00 to 07:45, the Go tariff (00:30-05:30 at 8.5p), the
+// log switch. Times are GMT in January, so local = UTC.
+std::string sim_config(const TempDir& dir, const std::string& extra_charging = "") {
+  return "timezone: Europe/London\n"
+         "vehicle:\n"
+         "  battery_kwh: 37.9\n"
+         "  max_charge_kw: 7.4\n"
+         "  efficiency: 0.9\n"
+         "  source: { type: simulator, initial_soc: 35, plug_in_at: \"18:00\", unplug_at: \"07:45\" }\n"
+         "  poll: { charging: 5m, plugged: 15m, away: 60m }\n"
+         "charging:\n"
+         "  target_soc: 80\n"
+         "  ready_by: \"07:30\"\n" +
+         extra_charging +
+         "tariff:\n"
+         "  name: Go\n"
+         "  default: 24.5\n"
+         "  periods: [ { start: \"00:30\", end: \"05:30\", price: 8.5 } ]\n"
+         "switch: { type: log }\n"
+         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n"
+         "api: { listen: \"127.0.0.1:0\" }\n";
+}
+
+struct CommandRow {
+  std::string ts, action, reason, result;
+};
+
+std::vector<CommandRow> commands(const std::filesystem::path& db) {
+  SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement q(d, "SELECT ts, action, reason, result FROM commands ORDER BY id");
+  std::vector<CommandRow> out;
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString()});
+  }
+  return out;
+}
+
+std::string integrity(const std::filesystem::path& db) {
+  SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
+  return d.execAndGet("PRAGMA integrity_check").getString();
+}
+
+Process start_daemon(const TempDir& dir, const std::string& speed, const std::string& start,
+                     std::vector<std::string> env = {}) {
+  return Process({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed", speed,
+                  "--start", start, "--log-level", "debug"},
+                 (dir.path() / "offpeakd.log").string(), std::move(env));
+}
+
+TEST(Offpeakd, RefusesABadConfigurationWithExit78) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir) + "colour: red\n");
+  Process p({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string()},
+            (dir.path() / "log").string());
+  EXPECT_EQ(p.wait(10s), 78);
+  EXPECT_NE(p.log().find("offpeak.yaml:18:1: unknown key 'colour'"), std::string::npos) << p.log();
+}
+
+TEST(Offpeakd, SpeedNeedsTheSimulator) {
+  TempDir dir;
+  dir.write("pw", "x\n");
+  std::string cfg = std::regex_replace(
+      sim_config(dir), std::regex("source: \\{[^}]*\\}"),
+      "source: { type: connect, base_url: \"http://127.0.0.1:9\", email: a@b.c, password_file: pw }");
+  dir.write("offpeak.yaml", cfg);
+  Process p({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed", "10"},
+            (dir.path() / "log").string());
+  EXPECT_EQ(p.wait(10s), 2);
+}
+
+// A whole night at 3600x: plug-in at 18:00 (the car starts charging on its own, as real ones
+// do, and is stopped), start at 00:30, stop at the target, clean SIGTERM.
+TEST(Offpeakd, SimulatedNightChargesInTheCheapWindowAndStopsAtTheTarget) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir));
+  Process d = start_daemon(dir, "3600", "2026-01-10T17:00:00Z");
+  // The second stop ends the cheap run (the run is sized to reach 80 %).
+  ASSERT_TRUE(d.wait_for("stop charging:", 60s, 2)) << d.log();
+  // ...and a later poll records where the car ended (07:30: the next deadline is planned).
+  ASSERT_TRUE(d.wait_for("plan (new deadline)", 60s)) << d.log();
+  d.signal(SIGTERM);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(d.wait(5s), 0) << d.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  auto cmds = commands(dir.path() / "offpeak.db");
+  ASSERT_GE(cmds.size(), 3U);
+  // 1: the car started charging by itself when plugged in at 18:00 (peak): stopped.
+  EXPECT_EQ(cmds[0].action, "stop");
+  EXPECT_EQ(cmds[0].ts.substr(0, 13), "2026-01-10T18");
+  // 2: started at the beginning of the cheap window, from an exact timer.
+  EXPECT_EQ(cmds[1].action, "start");
+  EXPECT_EQ(cmds[1].ts.substr(0, 16), "2026-01-11T00:30");
+  EXPECT_NE(cmds[1].reason.find("inside the planned run 00:30-"), std::string::npos) << cmds[1].reason;
+  // 3: stopped at the target, before the end of the cheap window.
+  EXPECT_EQ(cmds[2].action, "stop");
+  EXPECT_LT(cmds[2].ts, "2026-01-11T05:30:00Z");
+  for (const auto& c : cmds) EXPECT_EQ(c.result, "ok");
+  EXPECT_EQ(integrity(dir.path() / "offpeak.db"), "ok");
+  SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+  EXPECT_GT(db.execAndGet("SELECT count(*) FROM samples").getInt(), 10);
+  EXPECT_GE(db.execAndGet("SELECT count(*) FROM plans").getInt(), 1);
+  // The run is sized to the exact energy; timer jitter at 3600x is a few virtual seconds.
+  EXPECT_NEAR(db.execAndGet("SELECT max(soc) FROM samples WHERE ts < '2026-01-11T07:30'").getDouble(), 80.0, 0.5);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sessions").getInt(), 1);
+  EXPECT_NE(d.log().find("plan (first plan): need"), std::string::npos);
+}
+
+TEST(Offpeakd, SighupReloadsAValidConfigAndKeepsTheOldOneOnErrors) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir));
+  Process d = start_daemon(dir, "60", "2026-01-10T17:00:00Z");
+  ASSERT_TRUE(d.wait_for("plan (first plan)", 20s)) << d.log();
+  // Invalid: reported, the daemon keeps running on the old configuration.
+  dir.write("offpeak.yaml", sim_config(dir) + "colour: red\n");
+  d.signal(SIGHUP);
+  ASSERT_TRUE(d.wait_for("keeping the previous one", 10s)) << d.log();
+  EXPECT_NE(d.log().find("unknown key 'colour'"), std::string::npos);
+  EXPECT_TRUE(d.running());
+  // Valid: a new target is applied and re-planned.
+  dir.write("offpeak.yaml", std::regex_replace(sim_config(dir), std::regex("target_soc: 80"), "target_soc: 90"));
+  d.signal(SIGHUP);
+  ASSERT_TRUE(d.wait_for("configuration reloaded", 10s)) << d.log();
+  ASSERT_TRUE(d.wait_for("-> 90% of 37.9 kWh", 10s)) << d.log();
+  d.signal(SIGINT);
+  EXPECT_EQ(d.wait(5s), 0);
+}
+
+// Receives sd_notify datagrams like systemd does.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    timeval tv{0, 100000};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~NotifySocket() { close(fd_); }
+  // Everything received so far, messages separated by '|'.
+  std::string drain() {
+    char buf[4096];
+    for (;;) {
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      all_ += std::string(buf, static_cast<std::size_t>(n)) + "|";
+    }
+    return all_;
+  }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::string all_;
+};
+
+TEST(Offpeakd, TalksToSystemdThroughNotifySocket) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir));
+  NotifySocket sock(dir.path() / "notify.sock");
+  Process d = start_daemon(dir, "60", "2026-01-10T17:00:00Z",
+                           {"NOTIFY_SOCKET=" + (dir.path() / "notify.sock").string(), "WATCHDOG_USEC=400000"});
+  std::string got;
+  for (int i = 0; i < 100 && got.find("WATCHDOG=1") == std::string::npos; ++i) got = sock.drain();
+  EXPECT_NE(got.find("READY=1"), std::string::npos) << got;
+  EXPECT_NE(got.find("STATUS="), std::string::npos) << got;
+  EXPECT_NE(got.find("WATCHDOG=1"), std::string::npos) << got;
+  d.signal(SIGHUP);
+  for (int i = 0; i < 50 && got.find("RELOADING=1") == std::string::npos; ++i) got = sock.drain();
+  EXPECT_NE(got.find("RELOADING=1"), std::string::npos) << got;
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(5s), 0);
+  got = sock.drain();
+  EXPECT_NE(got.find("STOPPING=1"), std::string::npos) << got;
+}
+
+// kill -9 while charging, then a restart: no second start (the car is already charging), and
+// the database is intact.
+TEST(Offpeakd, KillDuringChargingThenRestartSendsNoDuplicateStart) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir));
+  {
+    Process d = start_daemon(dir, "600", "2026-01-11T00:20:00Z");
+    ASSERT_TRUE(d.wait_for("start charging:", 30s)) << d.log();
+    std::this_thread::sleep_for(300ms);
+    d.signal(SIGKILL);
+    EXPECT_EQ(d.wait(5s), 128 + SIGKILL);
+  }
+  EXPECT_EQ(integrity(dir.path() / "offpeak.db"), "ok");
+  auto before = commands(dir.path() / "offpeak.db");
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(before.back().action, "start");
+  // The in-process simulated car restarts with the daemon: it starts plugged in (inside the
+  // 18:00-07:45 pattern) and, like a real car on a charger that is switched on, charging.
+  Process d = start_daemon(dir, "600", "2026-01-11T00:40:00Z");
+  ASSERT_TRUE(d.wait_for("plan (first plan)", 20s)) << d.log();
+  std::this_thread::sleep_for(1s);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(5s), 0);
+  auto after = commands(dir.path() / "offpeak.db");
+  int starts = 0;
+  for (const auto& c : after) starts += c.action == "start" ? 1 : 0;
+  EXPECT_EQ(starts, 1) << d.log();
+  EXPECT_EQ(integrity(dir.path() / "offpeak.db"), "ok");
+}
+
+TEST(Offpeakd, RefusesADatabaseFromANewerVersionUntouched) {
+  TempDir dir;
+  dir.write("offpeak.yaml", sim_config(dir));
+  {
+    SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA user_version = 999");
+  }
+  auto before = std::filesystem::last_write_time(dir.path() / "offpeak.db");
+  Process d = start_daemon(dir, "60", "2026-01-10T17:00:00Z");
+  EXPECT_EQ(d.wait(10s), 78) << d.log();
+  EXPECT_NE(d.log().find("newer"), std::string::npos) << d.log();
+  EXPECT_EQ(std::filesystem::last_write_time(dir.path() / "offpeak.db"), before);
+}
+
+}  // namespace
+}  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// offpeak-connect-sim on a free port; the port is read from its "listening on" line.
+class Sim {
+ public:
+  explicit Sim(const TempDir& dir)
+      : p_({CONNECT_SIM_BIN, "--listen", "127.0.0.1:0"}, (dir.path() / "sim.log").string()) {
+    if (p_.wait_for("listening on 127.0.0.1:", 10s)) {
+      std::string l = p_.log();
+      auto pos = l.find("listening on 127.0.0.1:") + std::strlen("listening on 127.0.0.1:");
+      port_ = std::stoi(l.substr(pos));
+    }
+  }
+  ~Sim() {
+    p_.signal(SIGTERM);
+    p_.wait(5s);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // curl against the simulator; returns the body.
+  std::string curl(const std::string& method, const std::string& path, const std::string& body = "") const {
+    std::string cmd = "curl -s -X " + method + " -H 'Content-Type: application/json' " +
+                      (body.empty() ? "" : "-d '" + body + "' ") + url() + path;
+    std::string out;
+    FILE* f = popen(cmd.c_str(), "r");
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    pclose(f);
+    return out;
+  }
+  int port() const { return port_; }
+
+ private:
+  Process p_;
+  int port_ = 0;
+};
+
+std::string connect_config(const TempDir& dir, const Sim& sim, const std::string& password_file) {
+  return "vehicle:\n"
+         "  battery_kwh: 27.2\n"
+         "  max_charge_kw: 7.4\n"
+         "  source: { type: connect, base_url: \"" + sim.url() +
+         "\", email: demo@outlook.com, password_file: " + password_file + " }\n"
+         "  poll: { charging: 1s, plugged: 1s, away: 1s }\n"
+         "charging: { target_soc: 80 }\n"
+         "tariff: { name: Flat, default: 20 }\n"
+         "switch:\n"
+         "  type: http\n"
+         "  start: { method: POST, url: \"" + sim.url() +
+         "/sim/vehicles/{device_id}/charging\", body: '{\"action\":\"{action}\"}' }\n"
+         "  stop: { method: POST, url: \"" + sim.url() +
+         "/sim/vehicles/{device_id}/charging\", body: '{\"action\":\"{action}\"}' }\n"
+         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n"
+         "api: { listen: \"127.0.0.1:0\" }\n";
+}
+
+std::string run_cli(const std::string& args, int& status) {
+  std::string cmd = std::string(OFFPEAK_BIN) + " " + args + " 2>&1";
+  std::string out;
+  FILE* f = popen(cmd.c_str(), "r");
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  int st = pclose(f);
+  status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+TEST(OffpeakVehicle, FetchesTheSimulatedCarAndMapsFailuresToExitCodes) {
+  TempDir dir;
+  Sim sim(dir);
+  ASSERT_GT(sim.port(), 0);
+  dir.write("pw", "demopass\n");
+  dir.write("bad", "wrong\n");
+  dir.write("ok.yaml", connect_config(dir, sim, "pw"));
+  dir.write("refused.yaml", connect_config(dir, sim, "bad"));
+  int st = -1;
+  std::string out = run_cli("vehicle --json --config " + (dir.path() / "ok.yaml").string(), st);
+  EXPECT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("\"device_id\":\"WBY7ZddD802daf16\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"soc\":82"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"charging_state\":\"NOT_CHARGING\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"plugged_in\":false"), std::string::npos) << out;
+  out = run_cli("vehicle --config " + (dir.path() / "refused.yaml").string(), st);
+  EXPECT_EQ(st, 77) << out;
+  EXPECT_EQ(out.find("wrong"), std::string::npos) << "the password leaked: " << out;
+  std::string down = connect_config(dir, sim, "pw");
+  down.replace(down.find(sim.url()), sim.url().size(), "http://127.0.0.1:9");
+  dir.write("down.yaml", down);
+  out = run_cli("vehicle --config " + (dir.path() / "down.yaml").string(), st);
+  EXPECT_EQ(st, 69) << out;
+}
+
+// The daemon against the simulator: a flat tariff makes "now" the cheapest time, so a start
+// goes through the http switch to the simulator's remote switch; an expired token mid-run is
+// renewed with one new login.
+TEST(Offpeakd, ConnectSourceAndHttpSwitchAgainstTheSimulator) {
+  TempDir dir;
+  Sim sim(dir);
+  ASSERT_GT(sim.port(), 0);
+  dir.write("pw", "demopass\n");
+  dir.write("offpeak.yaml", connect_config(dir, sim, "pw"));
+  sim.curl("PUT", "/sim/vehicles/WBY7ZddD802daf16", "{\"soc\":40,\"plugged_in\":true}");
+  // Plugging in switches the simulated charger on; switch it off so the daemon must start it.
+  sim.curl("POST", "/sim/vehicles/WBY7ZddD802daf16/charging", "{\"action\":\"stop\"}");
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level", "debug"},
+            (dir.path() / "offpeakd.log").string());
+  ASSERT_TRUE(d.wait_for("start charging:", 20s)) << d.log();
+  std::string state;
+  for (int i = 0; i < 100; ++i) {
+    state = sim.curl("GET", "/sim/state");
+    if (state.find("CHARGING") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(state.find("\"start\""), std::string::npos) << state;
+  sim.curl("POST", "/sim/faults", "{\"mode\":\"expire_tokens\",\"count\":1}");
+  ASSERT_TRUE(d.wait_for("observed WBY7ZddD802daf16", 20s, 6)) << d.log();
+  std::string requests = sim.curl("GET", "/sim/requests");
+  int logins = 0;
+  for (auto pos = requests.find("/api/bmw/oauth-token"); pos != std::string::npos;
+       pos = requests.find("/api/bmw/oauth-token", pos + 1)) {
+    ++logins;
+  }
+  EXPECT_EQ(logins, 2) << requests;
+  EXPECT_EQ(requests.find("demopass"), std::string::npos) << "a secret reached the request log";
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(5s), 0) << d.log();
+  EXPECT_EQ(d.log().find("demopass"), std::string::npos) << "the password leaked into the log";
+  auto cmds = commands(dir.path() / "offpeak.db");
+  ASSERT_FALSE(cmds.empty());
+  EXPECT_EQ(cmds[0].action, "start");
+  EXPECT_EQ(cmds[0].result, "ok");
+  SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM token_cache").getInt(), 1);
+}
+
+}  // namespace
+}  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// `offpeak tariff show` on an Agile tariff fetches from the API (here a static HTTP server on
+// loopback serving a real API response with negative prices), caches the prices in SQLite, and
+// `offpeak plan` then plans offline on the cache: a price-feed outage is never price 0.
+TEST(AgileTariff, TariffShowFetchesAndCachesAndPlanUsesTheCache) {
+  if (std::system("python3 -c 'import http.server' >/dev/null 2>&1") != 0) GTEST_SKIP() << "no python3";
+  TempDir dir;
+  std::filesystem::path page = dir.path() / "www/v1/products/AGILE-TEST/electricity-tariffs/"
+                                            "E-1R-AGILE-TEST-C/standard-unit-rates/index.html";
+  std::filesystem::create_directories(page.parent_path());
+  std::filesystem::copy_file(std::filesystem::path(OFFPEAK_TEST_DATA) / "teslamateagile_plunge_test.json", page);
+  Process server({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "0", "--directory",
+                  (dir.path() / "www").string()},
+                 (dir.path() / "http.log").string(), {"PYTHONUNBUFFERED=1"});
+  ASSERT_TRUE(server.wait_for("port ", 10s)) << server.log();
+  std::string l = server.log();
+  int port = std::stoi(l.substr(l.find("port ") + 5));
+  dir.write("offpeak.yaml",
+            "vehicle: { battery_kwh: 40, max_charge_kw: 7, efficiency: 1.0, source: { type: simulator } }\n"
+            "tariff: { type: octopus-agile, product: AGILE-TEST, region: C, base_url: \"http://127.0.0.1:" +
+                std::to_string(port) + "\" }\n"
+            "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n"
+         "api: { listen: \"127.0.0.1:0\" }\n");
+  std::string cfg = (dir.path() / "offpeak.yaml").string();
+  int st = -1;
+  std::string out = run_cli("tariff show --json --config " + cfg + " --from 2020-05-23T00:00:00Z --hours 6", st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("\"price_p_per_kwh\":-8.6205"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"end\":\"2020-05-23T05:30:00Z\""), std::string::npos) << out;
+  {
+    SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM prices").getInt(), 11);
+  }
+  server.signal(SIGTERM);
+  server.wait(5s);
+  // Offline, on the cache: 10 kWh at 7 kW in the cheapest (most negative) half hours, and
+  // nothing after 05:30 where no price is known.
+  out = run_cli("plan --json --config " + cfg +
+                    " --soc 50 --target 75 --now 2020-05-23T00:00:00Z --ready-by 2020-05-23T07:00:00Z", st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("\"feasible\":true"), std::string::npos) << out;
+  EXPECT_EQ(out.find("T05:30:00Z\",\"end\":\"2020-05-23T06"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"total_cost_p\":-"), std::string::npos) << "negative prices pay: " << out;
+}
+
+}  // namespace
+}  // namespace offpeak::testing
