@@ -3,6 +3,7 @@
 #include "backtest_command.hpp"
 #include "prices.hpp"
 #include "vehicle_command.hpp"
+#include "status_command.hpp"
 
 #include <offpeak/cli/cli.hpp>
 #include <offpeak/config/config.hpp>
@@ -268,6 +269,8 @@ int run_offpeak(int argc, char** argv) {
 
   BacktestArgs backtest_args;
   auto* backtest = add_backtest_command(app, backtest_args);
+  StatusArgs status_args;
+  auto* status = add_status_command(app, status_args);
 
   try {
     app.parse(argc, argv);
@@ -281,7 +284,9 @@ int run_offpeak(int argc, char** argv) {
     app.exit(e);
     return k_exit_usage;
   }
-  setup_logging(backtest->parsed() ? backtest_args.log_level : common.log_level);
+  setup_logging(backtest->parsed() ? backtest_args.log_level
+                : status->parsed()  ? status_args.log_level
+                                    : common.log_level);
   try {
     if (check->parsed()) return cmd_check(common);
     if (plan->parsed()) return cmd_plan(common, plan_args);
@@ -292,6 +297,7 @@ int run_offpeak(int argc, char** argv) {
       if (!cfg) return k_exit_config;
       return cmd_vehicle(*cfg, common.json);
     }
+    if (status->parsed()) return cmd_status(status_args);
   } catch (const std::exception& e) {
     std::cerr << "offpeak: " << e.what() << "\n";
     return k_exit_failure;

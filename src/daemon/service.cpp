@@ -108,6 +108,10 @@ Service::Service(config::Config cfg, ServiceOptions options)
     Instant now = clock_.now();
     agile_known_ = tariffs::cached_agile(*agile, store_, now - hours{48}, now + hours{72});
   }
+  // API (issue 5): a one-off deadline override set through the API.
+  if (auto o = store_.get_setting(api::k_override_key)) {
+    if (auto parsed = api::parse_override_setting(*o)) controller_.set_override(*parsed);
+  }
   if (auto open = store_.current_open_session(device_id())) {
     session_open_ = true;
     session_start_soc_ = open->start_soc.value_or(0);
@@ -156,6 +160,12 @@ int Service::run() {
   asio::co_spawn(io_, price_loop(), asio::detached);
   asio::co_spawn(io_, watchdog_loop(), asio::detached);
   asio::co_spawn(io_, housekeeping_loop(), asio::detached);
+  // API (issue 5): up before READY=1.
+  api_ = std::make_unique<ApiRuntime>(*this);
+  if (auto listening = api_->start(); !listening) {
+    spdlog::error("cannot start the API: {}", listening.error());
+    return 1;
+  }
   notifier_.ready();
   update_status();
   io_.run();
@@ -181,6 +191,7 @@ void Service::stop() {
   price_timer_.cancel();
   watchdog_timer_.cancel();
   housekeeping_timer_.cancel();
+  if (api_) api_->stop();  // API (issue 5)
   io_.stop();  // in-flight requests are abandoned; nothing half-written is left behind
 }
 
@@ -223,6 +234,7 @@ void Service::reload() {
   switch_ = make_switch(cfg_.switch_config, exec_pool_);
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
+  if (api_) api_->reload();  // API (issue 5): a new token at once
   if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
   refresh_prices();
   spdlog::info("configuration reloaded: tariff {}, switch {}, target {}% by {}", cfg_.tariff.name,
@@ -376,6 +388,7 @@ void Service::adopt_plan() {
 
 void Service::record_command(const Command& cmd, const SwitchOutcome& outcome, Instant at) {
   std::string result = outcome.ok ? "ok" : "failed: " + outcome.detail;
+  ++command_counts_[{std::string(to_string(cmd.action)), outcome.ok ? "ok" : "failed"}];  // API
   if (outcome.ok) {
     spdlog::info("{} charging: {} -> {} ({})", to_string(cmd.action), cmd.reason, result,
                  outcome.detail);

@@ -2,6 +2,7 @@
 // The daemon's event loop: one io_context on one thread, C++20 coroutines for the vehicle
 // poller, the controller, the price refresh and the watchdog; SQLite on a worker thread.
 
+#include "api_backend.hpp"
 #include "runtime.hpp"
 #include "sources.hpp"
 #include "switches.hpp"
@@ -48,6 +49,10 @@ class Service {
   boost::asio::awaitable<void> watchdog_loop();
   boost::asio::awaitable<void> signal_loop();
   boost::asio::awaitable<void> housekeeping_loop();
+
+  // --- local API (issue 5; api_backend.cpp) ---
+  friend class ServiceApi;
+  friend class ApiRuntime;
 
   void handle_observation(const VehicleState& state);
   void adopt_plan();
@@ -103,6 +108,12 @@ class Service {
   tariffs::RefreshState agile_refresh_;
   Zone london_ = Zone::locate("Europe/London").value_or(Zone::utc());  // Agile publishes in UK time
   std::string price_note_;
+
+  // --- local API (issue 5) ---
+  // Commands since start by (action, "ok"/"failed"), for /metrics.
+  std::map<std::pair<std::string, std::string>, std::int64_t> command_counts_;
+  // Declared last: destroyed first, while everything it reads still exists.
+  std::unique_ptr<ApiRuntime> api_;
 };
 
 }  // namespace offpeak::daemon

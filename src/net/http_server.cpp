@@ -12,7 +12,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <string_view>
 #include <unordered_map>
 
 namespace offpeak::net {
@@ -118,22 +121,35 @@ asio::awaitable<void> serve_requests(ImplPtr self, Stream* stream,
     parser.header_limit(16 * 1024);
     lowest.expires_after(self->options.idle_timeout);
     auto [hec, hn] = co_await http::async_read_header(*stream, buffer, parser, k_tuple);
-    error_code bec = hec;
-    if (!hec) {
-      state->busy = true;
+    // A Content-Length over the limit fails already here, a chunked body while reading it.
+    bool too_large = hec == http::error::body_limit;
+    if (hec && !too_large) co_return;  // peer closed, idle timeout, stop() or garbage
+    state->busy = true;
+    if (!too_large) {
       lowest.expires_after(self->options.io_timeout);
-      auto [ec, bn] = co_await http::async_read(*stream, buffer, parser, k_tuple);
-      bec = ec;
+      auto [bec, bn] = co_await http::async_read(*stream, buffer, parser, k_tuple);
+      too_large = bec == http::error::body_limit;
+      if (bec && !too_large) co_return;
     }
-    if (bec == http::error::body_limit) {
-      state->busy = true;
-      ServerResponse too_large = make_response(413, R"({"error":"request body too large"})");
-      auto res = to_beast(too_large, 11, false);
+    if (too_large) {
+      ServerResponse answer = make_response(413, R"({"error":"request body too large"})");
+      auto res = to_beast(answer, 11, false);
       lowest.expires_after(self->options.io_timeout);
       co_await http::async_write(*stream, res, k_tuple);
+      // Let the peer read the answer: stop sending, then drain what it still sends for a
+      // moment (bounded), so that closing does not reset the connection under it.
+      error_code ignored;
+      lowest.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      lowest.expires_after(std::min(self->options.io_timeout, std::chrono::milliseconds{2000}));
+      std::array<char, 4096> sink{};
+      std::size_t drained = 0;
+      for (;;) {
+        auto [dec, dn] = co_await lowest.async_read_some(asio::buffer(sink), k_tuple);
+        drained += dn;
+        if (dec || drained > 4 * self->options.max_request_body_bytes) break;
+      }
       co_return;
     }
-    if (bec) co_return;  // peer closed, idle timeout, stop() or garbage
 
     auto msg = parser.release();
     ServerRequest req;
@@ -227,12 +243,32 @@ asio::awaitable<void> run_connection(ImplPtr self, tcp::socket socket) {
   self->connections.erase(id);
 }
 
+// Answers a connection over the cap with a 503 without waiting: the few bytes fit in the
+// socket's send buffer, and a peer that cannot take them is simply closed.
+void reject_busy(tcp::socket socket) {
+  static constexpr std::string_view k_busy =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: offpeak\r\nContent-Type: application/json\r\n"
+      "Retry-After: 1\r\nConnection: close\r\nContent-Length: 32\r\n\r\n"
+      "{\"error\":\"too many connections\"}";
+  error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(k_busy.data(), k_busy.size()), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+  spdlog::debug("http server: connection cap reached; refused a connection");
+}
+
 asio::awaitable<void> accept_loop(ImplPtr self) {
   for (;;) {
     auto [ec, socket] = co_await self->acceptor.async_accept(k_tuple);
     if (self->stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       spdlog::warn("http server: accept failed: {}", ec.message());
+      continue;
+    }
+    if (self->options.max_connections > 0 &&
+        self->connections.size() >= self->options.max_connections) {
+      reject_busy(std::move(socket));
       continue;
     }
     asio::co_spawn(self->ioc, run_connection(self, std::move(socket)), log_exception);

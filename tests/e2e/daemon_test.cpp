@@ -39,7 +39,9 @@ std::string sim_config(const TempDir& dir, const std::string& extra_charging = "
          "  periods: [ { start: \"00:30\", end: \"05:30\", price: 8.5 } ]\n"
          "switch: { type: log }\n"
          "storage: { database: " +
-         (dir.path() / "offpeak.db").string() + " }\n";
+         (dir.path() / "offpeak.db").string() +
+         " }\n"
+         "api: { listen: \"127.0.0.1:0\" }\n";
 }
 
 struct CommandRow {
@@ -75,7 +77,7 @@ TEST(Offpeakd, RefusesABadConfigurationWithExit78) {
   Process p({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string()},
             (dir.path() / "log").string());
   EXPECT_EQ(p.wait(10s), 78);
-  EXPECT_NE(p.log().find("offpeak.yaml:17:1: unknown key 'colour'"), std::string::npos) << p.log();
+  EXPECT_NE(p.log().find("offpeak.yaml:18:1: unknown key 'colour'"), std::string::npos) << p.log();
 }
 
 TEST(Offpeakd, SpeedNeedsTheSimulator) {
@@ -306,7 +308,9 @@ std::string connect_config(const TempDir& dir, const Sim& sim, const std::string
          sim.url() +
          "/sim/vehicles/{device_id}/charging\", body: '{\"action\":\"{action}\"}' }\n"
          "storage: { database: " +
-         (dir.path() / "offpeak.db").string() + " }\n";
+         (dir.path() / "offpeak.db").string() +
+         " }\n"
+         "api: { listen: \"127.0.0.1:0\" }\n";
 }
 
 std::string run_cli(const std::string& args, int& status) {
@@ -417,7 +421,9 @@ TEST(AgileTariff, TariffShowFetchesAndCachesAndPlanUsesTheCache) {
                 std::to_string(port) +
                 "\" }\n"
                 "storage: { database: " +
-                (dir.path() / "offpeak.db").string() + " }\n");
+                (dir.path() / "offpeak.db").string() +
+                " }\n"
+                "api: { listen: \"127.0.0.1:0\" }\n");
   std::string cfg = (dir.path() / "offpeak.yaml").string();
   int st = -1;
   std::string out =

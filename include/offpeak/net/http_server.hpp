@@ -67,6 +67,9 @@ struct ServerOptions {
   std::size_t max_request_body_bytes = 64 * 1024;
   std::chrono::milliseconds idle_timeout{30000};  // waiting for the next request
   std::chrono::milliseconds io_timeout{30000};    // reading a started request, writing
+  // Open connections allowed at once; a connection accepted beyond this is answered with a
+  // 503 (written without waiting) and closed at once. 0 means no cap.
+  std::size_t max_connections = 0;
   // TLS when both are set: PEM certificate chain and PEM private key.
   std::optional<std::filesystem::path> tls_cert;
   std::optional<std::filesystem::path> tls_key;

@@ -1,0 +1,126 @@
+#pragma once
+// The daemon's local REST API, dashboard and Prometheus metrics (issue 5): routing, request
+// validation, JSON and the metrics text. No sockets here: Router turns a net::ServerRequest
+// into a net::ServerResponse and runs as the handler of a net::HttpServer; the daemon supplies
+// state and history through ApiBackend.
+//
+// Failure behaviour: every client error is a JSON answer {"error": "..."} with the status
+// (400 malformed or unknown input, 401 missing/wrong token on a write, 404 unknown path, 405
+// wrong method with Allow); a backend exception becomes a 500 through the server. Secrets
+// (the API token) never appear in an answer or a log line.
+
+#include <offpeak/domain/controller.hpp>
+#include <offpeak/domain/planner.hpp>
+#include <offpeak/domain/price_curve.hpp>
+#include <offpeak/domain/time.hpp>
+#include <offpeak/domain/vehicle.hpp>
+#include <offpeak/net/http_server.hpp>
+#include <offpeak/store/store.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace offpeak::api {
+
+// Keys of the daemon's kv settings that the API writes ("mode" and "mode_until" too).
+inline constexpr const char* k_mode_key = "mode";
+inline constexpr const char* k_mode_until_key = "mode_until";
+inline constexpr const char* k_override_key = "override";
+
+// Largest request body accepted (413 beyond).
+inline constexpr std::size_t k_max_body_bytes = 64 * 1024;
+
+// Everything /api/v1/status and /metrics show, taken on the event loop at one instant.
+struct StatusSnapshot {
+  Instant now{};
+  std::string vehicle_name;
+  std::string timezone;                     // IANA name, for clients that show local time
+  VehicleSpec vehicle;                      // for the projected SoC
+  std::optional<VehicleState> observation;  // the last one, nullopt before the first
+  bool stale = true;                        // the observation is too old to act on
+  Mode mode = Mode::smart;
+  std::optional<Instant> mode_until;
+  std::optional<DeadlineOverride> override_deadline;
+  Deadline deadline;  // what the controller plans for now (override applied)
+  std::optional<Plan> plan;
+  std::optional<std::pair<Action, Instant>> next_action;
+  std::string reason;  // why the switch is in its wanted state
+  std::string switch_name;
+  std::optional<bool> switch_on;  // nullopt: unknown
+  bool switch_failing = false;
+  std::string switch_problem;
+  std::optional<double> price_now;  // p/kWh, nullopt when unknown
+  std::optional<Instant> prices_known_until;
+  std::int64_t polls_total = 0;
+  int consecutive_poll_failures = 0;
+  std::map<std::string, std::int64_t> poll_errors;  // by kind, since start
+  // Commands since start by (action, result) where result is "ok" or "failed".
+  std::map<std::pair<std::string, std::string>, std::int64_t> commands;
+  std::size_t api_connections = 0;
+};
+
+// The daemon side. All calls happen on the event loop; the coroutines must not block it
+// (store reads run on the database worker thread).
+class ApiBackend {
+ public:
+  virtual ~ApiBackend() = default;
+  virtual StatusSnapshot snapshot() const = 0;
+  virtual const Zone& zone() const = 0;
+  // Known prices within [from, to).
+  virtual PriceCurve prices(Instant from, Instant to) const = 0;
+  virtual boost::asio::awaitable<std::vector<store::SampleRow>> samples(store::TimeRange r) = 0;
+  virtual boost::asio::awaitable<std::vector<store::SessionRow>> sessions(store::TimeRange r) = 0;
+  virtual boost::asio::awaitable<std::vector<store::CommandRow>> commands(store::TimeRange r) = 0;
+  // Apply at once (the controller re-evaluates within the event loop's next turn) and persist.
+  virtual void set_mode(Mode mode, std::optional<Instant> until) = 0;
+  virtual void set_override(std::optional<DeadlineOverride> o) = 0;
+};
+
+class Router {
+ public:
+  // `token` empty: writes are open (loopback-only listening is enforced by the config loader).
+  Router(ApiBackend& backend, std::string token);
+
+  // The net::Handler body. Never throws for client errors.
+  boost::asio::awaitable<net::ServerResponse> handle(net::ServerRequest request);
+
+  // A new token (SIGHUP re-read the configuration); empty opens writes.
+  void set_token(std::string token) { token_ = std::move(token); }
+
+ private:
+  ApiBackend& backend_;
+  std::string token_;
+};
+
+// --- pure pieces, exposed for tests ---------------------------------------------------------
+
+// True when `authorization` is "Bearer <token>" with exactly this token. The comparison takes
+// the same time wherever the first difference is.
+bool bearer_matches(std::optional<std::string_view> authorization, std::string_view token);
+
+// The /api/v1/status document.
+boost::json::value status_json(const StatusSnapshot& s);
+
+// The /metrics text (Prometheus exposition format 0.0.4).
+std::string metrics_text(const StatusSnapshot& s);
+
+// The value of query parameter `name` (percent-decoded, '+' as space), nullopt when absent.
+std::optional<std::string> query_param(std::string_view query, std::string_view name);
+
+// The kv form of an override and back (JSON {"target_soc": .., "ready_by": ".."}); parse
+// returns nullopt for anything malformed.
+std::string override_setting(const DeadlineOverride& o);
+std::optional<DeadlineOverride> parse_override_setting(std::string_view text);
+
+// The dashboard: one self-contained HTML page (generated from src/api/dashboard.html).
+std::string_view dashboard_html();
+
+}  // namespace offpeak::api

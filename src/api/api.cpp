@@ -1,0 +1,677 @@
+#include <offpeak/api/api.hpp>
+
+#include <offpeak/domain/schedule.hpp>
+#include <offpeak/report/report.hpp>
+#include <offpeak/version.hpp>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <initializer_list>
+
+namespace offpeak::api {
+namespace {
+
+namespace json = boost::json;
+using net::ServerRequest;
+using net::ServerResponse;
+
+// --- responses ---------------------------------------------------------------------------
+
+ServerResponse json_response(int status, const json::value& v) {
+  ServerResponse r = net::make_response(status, report::to_json(v));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+ServerResponse error_response(int status, std::string message) {
+  return json_response(status, json::object{{"error", std::move(message)}});
+}
+
+ServerResponse method_not_allowed(std::string allow) {
+  ServerResponse r = error_response(405, "method not allowed; use " + allow);
+  r.headers.emplace_back("Allow", std::move(allow));
+  return r;
+}
+
+json::value instant_or_null(std::optional<Instant> t) {
+  if (!t) return nullptr;
+  return json::value(format_rfc3339(*t));
+}
+
+json::value number_or_null(std::optional<double> v, int decimals = 3) {
+  if (!v) return nullptr;
+  return json::value(report::round_to(*v, decimals));
+}
+
+// --- requests ----------------------------------------------------------------------------
+
+// A JSON object body with only the `allowed` keys, or the reason it is not one.
+struct BodyResult {
+  json::object object;
+  std::string error;
+};
+
+BodyResult parse_body(const std::string& body, std::initializer_list<std::string_view> allowed) {
+  BodyResult r;
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) {
+    r.error = "malformed JSON: " + ec.message();
+    return r;
+  }
+  if (!v.is_object()) {
+    r.error = "expected a JSON object";
+    return r;
+  }
+  for (const auto& kv : v.as_object()) {
+    const std::string_view key = kv.key();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      r.error = "unknown field '" + std::string(key) + "'";
+      return r;
+    }
+  }
+  r.object = std::move(v.as_object());
+  return r;
+}
+
+// [from, to) from the query, with defaults relative to now; an error message on bad input.
+struct RangeResult {
+  store::TimeRange range;
+  std::string error;
+};
+
+RangeResult parse_range(const ServerRequest& req, Instant default_from, Instant default_to,
+                        int default_limit) {
+  RangeResult r;
+  r.range.from = default_from;
+  r.range.to = default_to;
+  r.range.limit = default_limit;
+  if (auto f = query_param(req.query, "from")) {
+    auto t = parse_rfc3339(*f);
+    if (!t) {
+      r.error = "from: expected an RFC 3339 instant, got '" + *f + "'";
+      return r;
+    }
+    r.range.from = *t;
+  }
+  if (auto t = query_param(req.query, "to")) {
+    auto v = parse_rfc3339(*t);
+    if (!v) {
+      r.error = "to: expected an RFC 3339 instant, got '" + *t + "'";
+      return r;
+    }
+    r.range.to = *v;
+  }
+  if (auto l = query_param(req.query, "limit")) {
+    int n = 0;
+    const int parsed = std::sscanf(l->c_str(), "%d", &n);
+    if (parsed != 1 || n < 1 || n > 10000 || std::to_string(n) != *l) {
+      r.error = "limit: expected an integer 1..10000, got '" + *l + "'";
+      return r;
+    }
+    r.range.limit = n;
+  }
+  if (!(r.range.from < r.range.to)) r.error = "from must be before to";
+  // Newest first so that the limit keeps the most recent rows; answers are re-sorted.
+  r.range.newest_first = true;
+  return r;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+               hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// --- rows ----------------------------------------------------------------------------------
+
+json::value samples_json(std::vector<store::SampleRow> rows) {
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.ts < b.ts; });
+  json::array out;
+  for (const auto& s : rows) {
+    out.push_back(json::object{
+        {"ts", format_rfc3339(s.ts)},
+        {"device_id", s.device_id},
+        {"soc", number_or_null(s.soc_percent, 2)},
+        {"charging_state", std::string(to_string(s.charging_state))},
+        {"plugged_in", s.plugged_in ? json::value(*s.plugged_in) : json::value(nullptr)},
+        {"range_km", number_or_null(s.range_km, 1)},
+    });
+  }
+  return json::object{{"samples", std::move(out)}};
+}
+
+json::value sessions_json(std::vector<store::SessionRow> rows) {
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.started_at < b.started_at; });
+  json::array out;
+  for (const auto& s : rows) {
+    out.push_back(json::object{
+        {"id", s.id},
+        {"started_at", format_rfc3339(s.started_at)},
+        {"ended_at", instant_or_null(s.ended_at)},
+        {"device_id", s.device_id},
+        {"start_soc", number_or_null(s.start_soc, 2)},
+        {"end_soc", number_or_null(s.end_soc, 2)},
+        {"energy_kwh", report::round_to(s.energy_kwh, 4)},
+        {"cost_p", report::round_to(s.cost_p, 3)},
+    });
+  }
+  return json::object{{"sessions", std::move(out)}};
+}
+
+json::value commands_json(std::vector<store::CommandRow> rows) {
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  json::array out;
+  for (const auto& c : rows) {
+    out.push_back(json::object{
+        {"id", c.id},
+        {"ts", format_rfc3339(c.ts)},
+        {"device_id", c.device_id},
+        {"action", std::string(store::to_string(c.action))},
+        {"reason", c.reason},
+        {"result", c.result},
+    });
+  }
+  return json::object{{"commands", std::move(out)}};
+}
+
+// --- mode and override -----------------------------------------------------------------------
+
+json::value mode_json(const StatusSnapshot& s) {
+  return json::object{{"mode", std::string(to_string(s.mode))},
+                      {"until", instant_or_null(s.mode_until)}};
+}
+
+json::value override_json(const std::optional<DeadlineOverride>& o) {
+  if (!o) return nullptr;
+  return json::object{{"target_soc", number_or_null(o->target_soc, 2)},
+                      {"ready_by", instant_or_null(o->ready_by)}};
+}
+
+json::value charging_json(const StatusSnapshot& s) {
+  return json::object{{"override", override_json(s.override_deadline)},
+                      {"target_soc", report::round_to(s.deadline.target_soc, 2)},
+                      {"ready_by", format_rfc3339(s.deadline.ready_by)}};
+}
+
+ServerResponse post_mode(ApiBackend& backend, const ServerRequest& req) {
+  BodyResult body = parse_body(req.body, {"mode", "until"});
+  if (!body.error.empty()) return error_response(400, body.error);
+  const json::value* m = body.object.if_contains("mode");
+  if (!m || !m->is_string())
+    return error_response(400, "mode: expected \"smart\", \"now\" or \"off\"");
+  auto mode = parse_mode(std::string_view(m->as_string()));
+  if (!mode) return error_response(400, "mode: expected \"smart\", \"now\" or \"off\"");
+  std::optional<Instant> until;
+  if (const json::value* u = body.object.if_contains("until"); u && !u->is_null()) {
+    if (!u->is_string()) return error_response(400, "until: expected an RFC 3339 instant");
+    until = parse_rfc3339(std::string_view(u->as_string()));
+    if (!until) return error_response(400, "until: expected an RFC 3339 instant");
+    if (*mode != Mode::now) return error_response(400, "until applies to mode \"now\" only");
+    if (*until <= backend.snapshot().now) return error_response(400, "until is in the past");
+  }
+  backend.set_mode(*mode, until);
+  return json_response(200, mode_json(backend.snapshot()));
+}
+
+ServerResponse put_charging(ApiBackend& backend, const ServerRequest& req) {
+  BodyResult body = parse_body(req.body, {"target_soc", "ready_by"});
+  if (!body.error.empty()) return error_response(400, body.error);
+  const Instant now = backend.snapshot().now;
+  DeadlineOverride o;
+  if (const json::value* t = body.object.if_contains("target_soc"); t && !t->is_null()) {
+    if (!t->is_number()) return error_response(400, "target_soc: expected a percentage 1..100");
+    const double v = t->to_number<double>();
+    if (!(v >= 1 && v <= 100))
+      return error_response(400, "target_soc: expected a percentage 1..100");
+    o.target_soc = v;
+  }
+  if (const json::value* r = body.object.if_contains("ready_by"); r && !r->is_null()) {
+    const char* expected = "ready_by: expected an RFC 3339 instant or a local time HH:MM";
+    if (!r->is_string()) return error_response(400, expected);
+    const std::string_view text = r->as_string();
+    if (auto at = parse_rfc3339(text)) {
+      if (*at <= now) return error_response(400, "ready_by is in the past");
+      o.ready_by = *at;
+    } else if (auto tod = parse_time_of_day(text, false)) {
+      ChargingPolicy p;
+      p.ready_by = *tod;
+      o.ready_by = next_deadline(now, p, backend.zone()).ready_by;
+    } else {
+      return error_response(400, expected);
+    }
+  }
+  if (!o.target_soc && !o.ready_by) {
+    return error_response(400, "give target_soc, ready_by or both (DELETE clears the override)");
+  }
+  backend.set_override(o);
+  return json_response(200, charging_json(backend.snapshot()));
+}
+
+// --- asynchronous routes (coroutines: parameters by value) ---------------------------------
+
+boost::asio::awaitable<ServerResponse> get_history(ApiBackend* backend, ServerRequest req) {
+  const Instant now = backend->snapshot().now;
+  RangeResult r = parse_range(req, now - std::chrono::hours{24}, now + Seconds{1}, 2000);
+  if (!r.error.empty()) co_return error_response(400, r.error);
+  std::vector<store::SampleRow> rows = co_await backend->samples(r.range);
+  co_return json_response(200, samples_json(std::move(rows)));
+}
+
+boost::asio::awaitable<ServerResponse> get_sessions(ApiBackend* backend, ServerRequest req) {
+  const Instant now = backend->snapshot().now;
+  RangeResult r = parse_range(req, now - std::chrono::days{30}, now + Seconds{1}, 500);
+  if (!r.error.empty()) co_return error_response(400, r.error);
+  std::vector<store::SessionRow> rows = co_await backend->sessions(r.range);
+  co_return json_response(200, sessions_json(std::move(rows)));
+}
+
+boost::asio::awaitable<ServerResponse> get_commands(ApiBackend* backend, ServerRequest req) {
+  const Instant now = backend->snapshot().now;
+  RangeResult r = parse_range(req, now - std::chrono::days{7}, now + Seconds{1}, 500);
+  if (!r.error.empty()) co_return error_response(400, r.error);
+  std::vector<store::CommandRow> rows = co_await backend->commands(r.range);
+  co_return json_response(200, commands_json(std::move(rows)));
+}
+
+ServerResponse get_prices(ApiBackend& backend, const ServerRequest& req) {
+  const Instant now = backend.snapshot().now;
+  RangeResult r = parse_range(req, now, now + std::chrono::hours{48}, 1);
+  if (!r.error.empty()) return error_response(400, r.error);
+  return json_response(200, report::prices_json(backend.prices(r.range.from, r.range.to)));
+}
+
+// --- metrics text ----------------------------------------------------------------------------
+
+std::string number_text(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+std::string label_value(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+class MetricsWriter {
+ public:
+  MetricsWriter() { out_.reserve(6 * 1024); }
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  void sample(std::string_view name, double v, std::string_view labels = {}) {
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += number_text(v);
+    out_ += '\n';
+  }
+  void optional_sample(std::string_view name, std::optional<double> v) {
+    if (v) sample(name, *v);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+double seconds_of(Instant t) {
+  return static_cast<double>(t.time_since_epoch().count());
+}
+
+std::vector<json::value> projection(const StatusSnapshot& s) {
+  std::vector<json::value> points;
+  if (!s.plan) return points;
+  const Plan& p = *s.plan;
+  double soc = p.soc;
+  points.push_back(json::object{{"at", format_rfc3339(p.now)}, {"soc", report::round_to(soc, 2)}});
+  for (const auto& slot : p.slots) {
+    points.push_back(
+        json::object{{"at", format_rfc3339(slot.start)}, {"soc", report::round_to(soc, 2)}});
+    soc = soc_after(s.vehicle, soc, slot.energy_kwh);
+    points.push_back(
+        json::object{{"at", format_rfc3339(slot.end)}, {"soc", report::round_to(soc, 2)}});
+  }
+  return points;
+}
+
+}  // namespace
+
+// --- public pieces ---------------------------------------------------------------------------
+
+bool bearer_matches(std::optional<std::string_view> authorization, std::string_view token) {
+  if (!authorization || token.empty()) return false;
+  std::string_view h = *authorization;
+  constexpr std::string_view scheme = "bearer ";
+  if (h.size() < scheme.size()) return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(h[i])) != scheme[i]) return false;
+  }
+  h.remove_prefix(scheme.size());
+  while (!h.empty() && h.front() == ' ')
+    h.remove_prefix(1);
+  while (!h.empty() && h.back() == ' ')
+    h.remove_suffix(1);
+  // Constant time in the position of the first difference: every byte of the longer string
+  // is looked at.
+  unsigned diff = h.size() == token.size() ? 0U : 1U;
+  const std::size_t n = std::max(h.size(), token.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto a = static_cast<unsigned char>(i < h.size() ? h[i] : 0);
+    const auto b = static_cast<unsigned char>(i < token.size() ? token[i] : 0);
+    diff |= static_cast<unsigned>(a ^ b);
+  }
+  return diff == 0;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = part.find('=');
+    const std::string key = percent_decode(part.substr(0, eq));
+    if (key != name) continue;
+    return eq == std::string_view::npos ? std::string() : percent_decode(part.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+std::string override_setting(const DeadlineOverride& o) {
+  return report::to_json(override_json(o));
+}
+
+std::optional<DeadlineOverride> parse_override_setting(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  DeadlineOverride o;
+  const auto& obj = v.as_object();
+  if (const auto* t = obj.if_contains("target_soc"); t && t->is_number()) {
+    o.target_soc = t->to_number<double>();
+  }
+  if (const auto* r = obj.if_contains("ready_by"); r && r->is_string()) {
+    o.ready_by = parse_rfc3339(std::string_view(r->as_string()));
+  }
+  if (!o.target_soc && !o.ready_by) return std::nullopt;
+  return o;
+}
+
+json::value status_json(const StatusSnapshot& s) {
+  json::object o;
+  o["now"] = format_rfc3339(s.now);
+  o["version"] = k_version;
+  o["vehicle"] = s.vehicle_name;
+  o["timezone"] = s.timezone;
+  const auto& obs = s.observation;
+  o["device_id"] = obs ? json::value(obs->device_id) : json::value(nullptr);
+  o["soc"] = obs ? number_or_null(obs->soc_percent, 2) : json::value(nullptr);
+  o["charging_state"] = std::string(obs ? to_string(obs->charging_state) : "UNKNOWN");
+  o["plugged_in"] = obs && obs->plugged_in ? json::value(*obs->plugged_in) : json::value(nullptr);
+  o["range_km"] = obs ? number_or_null(obs->range_km, 1) : json::value(nullptr);
+  o["observed_at"] = obs ? instant_or_null(obs->observed_at) : json::value(nullptr);
+  o["stale"] = s.stale;
+  o["mode"] = std::string(to_string(s.mode));
+  o["mode_until"] = instant_or_null(s.mode_until);
+  o["target_soc"] = report::round_to(s.deadline.target_soc, 2);
+  o["ready_by"] = format_rfc3339(s.deadline.ready_by);
+  o["override"] = override_json(s.override_deadline);
+  if (s.next_action) {
+    o["next_action"] = json::object{{"action", std::string(to_string(s.next_action->first))},
+                                    {"at", format_rfc3339(s.next_action->second)}};
+  } else {
+    o["next_action"] = nullptr;
+  }
+  o["reason"] = s.reason;
+  if (s.plan) {
+    const Plan& p = *s.plan;
+    json::array runs;
+    for (const auto& r : p.runs) {
+      runs.push_back(json::object{{"start", format_rfc3339(r.start)},
+                                  {"end", format_rfc3339(r.end)},
+                                  {"energy_kwh", report::round_to(r.energy_kwh, 4)},
+                                  {"cost_p", report::round_to(r.cost_p, 3)}});
+    }
+    json::array proj;
+    for (auto& pt : projection(s))
+      proj.push_back(std::move(pt));
+    o["plan"] = json::object{{"made_at", format_rfc3339(p.now)},
+                             {"ready_by", format_rfc3339(p.ready_by)},
+                             {"soc", report::round_to(p.soc, 2)},
+                             {"target_soc", report::round_to(p.target_soc, 2)},
+                             {"feasible", p.feasible},
+                             {"energy_needed_kwh", report::round_to(p.energy_needed_kwh, 4)},
+                             {"total_energy_kwh", report::round_to(p.total_energy_kwh, 4)},
+                             {"total_cost_p", report::round_to(p.total_cost_p, 3)},
+                             {"expected_soc", report::round_to(p.expected_soc, 2)},
+                             {"runs", std::move(runs)},
+                             {"projected_soc", std::move(proj)},
+                             {"explanation", p.explanation}};
+  } else {
+    o["plan"] = nullptr;
+  }
+  o["switch"] = json::object{
+      {"name", s.switch_name},
+      {"on", s.switch_on ? json::value(*s.switch_on) : json::value(nullptr)},
+      {"failing", s.switch_failing},
+      {"problem", s.switch_failing ? json::value(s.switch_problem) : json::value(nullptr)}};
+  const bool fresh = s.prices_known_until && *s.prices_known_until >= s.deadline.ready_by;
+  json::object prices{{"current_p_per_kwh", number_or_null(s.price_now, 3)},
+                      {"known_until", instant_or_null(s.prices_known_until)},
+                      {"covers_ready_by", fresh}};
+  if (s.prices_known_until) {
+    prices["hours_ahead"] = report::round_to(
+        std::chrono::duration<double>(*s.prices_known_until - s.now).count() / 3600.0, 2);
+  } else {
+    prices["hours_ahead"] = nullptr;
+  }
+  o["prices"] = std::move(prices);
+  json::object errors;
+  for (const auto& [kind, n] : s.poll_errors)
+    errors[kind] = n;
+  o["polls"] = json::object{{"total", s.polls_total},
+                            {"consecutive_failures", s.consecutive_poll_failures},
+                            {"errors", std::move(errors)}};
+  return o;
+}
+
+std::string metrics_text(const StatusSnapshot& s) {
+  MetricsWriter w;
+  const auto& obs = s.observation;
+  w.family("offpeak_build_info", "gauge", "Build information; the value is always 1.");
+  w.sample("offpeak_build_info", 1, "version=\"" + label_value(k_version) + "\"");
+  w.family("offpeak_soc_percent", "gauge", "Last observed state of charge in percent.");
+  w.optional_sample("offpeak_soc_percent", obs ? obs->soc_percent : std::nullopt);
+  w.family("offpeak_plugged_in", "gauge", "1 when the car was last seen plugged in, else 0.");
+  if (obs && obs->plugged_in) w.sample("offpeak_plugged_in", *obs->plugged_in ? 1 : 0);
+  w.family("offpeak_charging", "gauge", "1 when the car was last seen charging, else 0.");
+  if (obs) w.sample("offpeak_charging", obs->charging_state == ChargingState::charging ? 1 : 0);
+  w.family("offpeak_last_observation_timestamp_seconds", "gauge",
+           "Unix time of the last observation of the car.");
+  if (obs) w.sample("offpeak_last_observation_timestamp_seconds", seconds_of(obs->observed_at));
+  w.family("offpeak_observation_stale", "gauge",
+           "1 when the last observation is too old to act on.");
+  w.sample("offpeak_observation_stale", s.stale ? 1 : 0);
+  w.family("offpeak_price_p_per_kwh", "gauge", "Current electricity price in pence per kWh.");
+  w.optional_sample("offpeak_price_p_per_kwh", s.price_now);
+  w.family("offpeak_prices_known_until_timestamp_seconds", "gauge",
+           "Unix time up to which prices are known.");
+  if (s.prices_known_until) {
+    w.sample("offpeak_prices_known_until_timestamp_seconds", seconds_of(*s.prices_known_until));
+  }
+  w.family("offpeak_plan_cost_pence", "gauge", "Estimated cost of the adopted plan in pence.");
+  if (s.plan) w.sample("offpeak_plan_cost_pence", s.plan->total_cost_p);
+  w.family("offpeak_plan_energy_kwh", "gauge", "Grid energy of the adopted plan in kWh.");
+  if (s.plan) w.sample("offpeak_plan_energy_kwh", s.plan->total_energy_kwh);
+  w.family("offpeak_plan_feasible", "gauge", "1 when the adopted plan reaches the target in time.");
+  if (s.plan) w.sample("offpeak_plan_feasible", s.plan->feasible ? 1 : 0);
+  w.family("offpeak_target_soc_percent", "gauge", "Target state of charge in percent.");
+  w.sample("offpeak_target_soc_percent", s.deadline.target_soc);
+  w.family("offpeak_ready_by_timestamp_seconds", "gauge", "Unix time of the next ready-by.");
+  w.sample("offpeak_ready_by_timestamp_seconds", seconds_of(s.deadline.ready_by));
+  w.family("offpeak_next_action_timestamp_seconds", "gauge",
+           "Unix time of the next planned start or stop.");
+  if (s.next_action) {
+    w.sample("offpeak_next_action_timestamp_seconds", seconds_of(s.next_action->second),
+             "action=\"" + std::string(to_string(s.next_action->first)) + "\"");
+  }
+  w.family("offpeak_mode", "gauge", "1 for the current charging mode, 0 for the others.");
+  for (Mode m : {Mode::smart, Mode::now, Mode::off}) {
+    w.sample("offpeak_mode", s.mode == m ? 1 : 0, "mode=\"" + std::string(to_string(m)) + "\"");
+  }
+  w.family("offpeak_switch_on", "gauge", "1 when the switch is believed on, 0 off.");
+  if (s.switch_on) w.sample("offpeak_switch_on", *s.switch_on ? 1 : 0);
+  w.family("offpeak_switch_failing", "gauge", "1 when the switch failed to carry out commands.");
+  w.sample("offpeak_switch_failing", s.switch_failing ? 1 : 0);
+  w.family("offpeak_commands_total", "counter", "Start and stop commands sent since start.");
+  for (const char* action : {"start", "stop"}) {
+    for (const char* result : {"ok", "failed"}) {
+      auto it = s.commands.find({action, result});
+      w.sample("offpeak_commands_total",
+               static_cast<double>(it == s.commands.end() ? 0 : it->second),
+               std::string("action=\"") + action + "\",result=\"" + result + "\"");
+    }
+  }
+  w.family("offpeak_polls_total", "counter", "Polls of the vehicle service since start.");
+  w.sample("offpeak_polls_total", static_cast<double>(s.polls_total));
+  w.family("offpeak_poll_errors_total", "counter", "Failed polls since start, by kind.");
+  for (const auto& [kind, n] : s.poll_errors) {
+    w.sample("offpeak_poll_errors_total", static_cast<double>(n),
+             "kind=\"" + label_value(kind) + "\"");
+  }
+  w.family("offpeak_api_connections", "gauge", "Open connections to the API.");
+  w.sample("offpeak_api_connections", static_cast<double>(s.api_connections));
+  return w.take();
+}
+
+// --- the router --------------------------------------------------------------------------------
+
+Router::Router(ApiBackend& backend, std::string token)
+    : backend_(backend), token_(std::move(token)) {}
+
+boost::asio::awaitable<ServerResponse> Router::handle(ServerRequest req) {
+  const std::string& path = req.path;
+  const std::string& method = req.method;
+  const bool get = method == "GET";
+
+  if (path == "/" || path == "/index.html") {
+    if (!get) co_return method_not_allowed("GET");
+    ServerResponse r =
+        net::make_response(200, std::string(dashboard_html()), "text/html; charset=utf-8");
+    r.headers.emplace_back("Cache-Control", "no-store");
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'self'; script-src 'unsafe-inline'; "
+                           "style-src 'unsafe-inline'; img-src data:");
+    co_return r;
+  }
+  if (path == "/healthz") {
+    if (!get) co_return method_not_allowed("GET");
+    co_return json_response(200, json::object{{"status", "ok"}});
+  }
+  if (path == "/metrics") {
+    if (!get) co_return method_not_allowed("GET");
+    ServerResponse r = net::make_response(200, metrics_text(backend_.snapshot()),
+                                          "text/plain; version=0.0.4; charset=utf-8");
+    co_return r;
+  }
+  if (path == "/api/v1/status") {
+    if (!get) co_return method_not_allowed("GET");
+    co_return json_response(200, status_json(backend_.snapshot()));
+  }
+  if (path == "/api/v1/plan") {
+    if (!get) co_return method_not_allowed("GET");
+    StatusSnapshot s = backend_.snapshot();
+    if (!s.plan) {
+      ServerResponse r = error_response(503, "no plan yet: waiting for the first observation");
+      r.headers.emplace_back("Retry-After", "5");
+      co_return r;
+    }
+    co_return json_response(200, report::plan_json(*s.plan));
+  }
+  if (path == "/api/v1/prices") {
+    if (!get) co_return method_not_allowed("GET");
+    co_return get_prices(backend_, req);
+  }
+  if (path == "/api/v1/history") {
+    if (!get) co_return method_not_allowed("GET");
+    ServerResponse r = co_await get_history(&backend_, std::move(req));
+    co_return r;
+  }
+  if (path == "/api/v1/sessions") {
+    if (!get) co_return method_not_allowed("GET");
+    ServerResponse r = co_await get_sessions(&backend_, std::move(req));
+    co_return r;
+  }
+  if (path == "/api/v1/commands") {
+    if (!get) co_return method_not_allowed("GET");
+    ServerResponse r = co_await get_commands(&backend_, std::move(req));
+    co_return r;
+  }
+  const bool is_mode = path == "/api/v1/mode";
+  const bool is_charging = path == "/api/v1/charging";
+  if (!is_mode && !is_charging) co_return error_response(404, "no such resource: " + path);
+  if (get) {
+    StatusSnapshot s = backend_.snapshot();
+    co_return json_response(200, is_mode ? mode_json(s) : charging_json(s));
+  }
+  const bool allowed = is_mode ? method == "POST" : (method == "PUT" || method == "DELETE");
+  if (!allowed) co_return method_not_allowed(is_mode ? "GET, POST" : "GET, PUT, DELETE");
+  if (!token_.empty() && !bearer_matches(req.header("Authorization"), token_)) {
+    ServerResponse r = error_response(401, "a valid 'Authorization: Bearer <token>' is required");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"offpeak\"");
+    co_return r;
+  }
+  if (is_mode) co_return post_mode(backend_, req);
+  if (method == "DELETE") {
+    backend_.set_override(std::nullopt);
+    co_return json_response(200, charging_json(backend_.snapshot()));
+  }
+  co_return put_charging(backend_, req);
+}
+
+}  // namespace offpeak::api

@@ -1,0 +1,144 @@
+#include "status_command.hpp"
+
+#include <offpeak/cli/cli.hpp>
+#include <offpeak/domain/time.hpp>
+#include <offpeak/net/http_client.hpp>
+#include <offpeak/report/report.hpp>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace offpeak::cli {
+namespace {
+
+namespace json = boost::json;
+
+std::string text_of(const json::value* v, std::string_view fallback = "?") {
+  if (!v || v->is_null()) return std::string(fallback);
+  if (v->is_string()) return std::string(v->as_string());
+  if (v->is_bool()) return v->as_bool() ? "yes" : "no";
+  if (v->is_number()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v->to_number<double>());
+    return buf;
+  }
+  return report::to_json(*v);
+}
+
+// An RFC 3339 value in the daemon's local time when possible.
+std::string local_of(const json::value* v, const std::optional<Zone>& zone) {
+  if (!v || !v->is_string()) return "-";
+  auto t = parse_rfc3339(std::string_view(v->as_string()));
+  if (!t || !zone) return text_of(v);
+  return zone->format(*t);
+}
+
+void print_readable(const json::object& s) {
+  std::optional<Zone> zone;
+  if (const auto* tz = s.if_contains("timezone"); tz && tz->is_string()) {
+    zone = Zone::locate(std::string_view(tz->as_string()));
+  }
+  const auto* soc = s.if_contains("soc");
+  std::cout << "vehicle:      " << text_of(s.if_contains("vehicle")) << "\n";
+  std::cout << "soc:          " << (soc && soc->is_number() ? text_of(soc) + "%" : "unknown")
+            << ", " << text_of(s.if_contains("charging_state")) << ", plugged in "
+            << text_of(s.if_contains("plugged_in"), "unknown") << "\n";
+  std::cout << "observed:     " << local_of(s.if_contains("observed_at"), zone);
+  if (const auto* st = s.if_contains("stale"); st && st->is_bool() && st->as_bool()) {
+    std::cout << " (stale)";
+  }
+  std::cout << "\n";
+  std::cout << "mode:         " << text_of(s.if_contains("mode"));
+  if (const auto* u = s.if_contains("mode_until"); u && u->is_string()) {
+    std::cout << " until " << local_of(u, zone);
+  }
+  std::cout << "\n";
+  std::cout << "target:       " << text_of(s.if_contains("target_soc")) << "% by "
+            << local_of(s.if_contains("ready_by"), zone);
+  if (const auto* o = s.if_contains("override"); o && o->is_object()) std::cout << " (one-off)";
+  std::cout << "\n";
+  const auto* next = s.if_contains("next_action");
+  if (next && next->is_object()) {
+    std::cout << "next:         " << text_of(next->as_object().if_contains("action")) << " at "
+              << local_of(next->as_object().if_contains("at"), zone) << "\n";
+  } else {
+    std::cout << "next:         nothing planned\n";
+  }
+  if (const auto* p = s.if_contains("plan"); p && p->is_object()) {
+    const auto& plan = p->as_object();
+    double cost = 0;
+    if (const auto* c = plan.if_contains("total_cost_p"); c && c->is_number()) {
+      cost = c->to_number<double>();
+    }
+    std::cout << "plan:         " << text_of(plan.if_contains("total_energy_kwh")) << " kWh, est. "
+              << report::money(cost) << ", "
+              << (text_of(plan.if_contains("feasible")) == "yes" ? "reaches the target"
+                                                                 : "falls short")
+              << "\n";
+    std::cout << "              " << text_of(plan.if_contains("explanation"), "") << "\n";
+  } else {
+    std::cout << "plan:         none yet\n";
+  }
+  if (const auto* sw = s.if_contains("switch"); sw && sw->is_object()) {
+    const auto& o = sw->as_object();
+    const auto* failing = o.if_contains("failing");
+    const bool bad = failing && failing->is_bool() && failing->as_bool();
+    std::cout << "switch:       " << text_of(o.if_contains("name")) << ", on "
+              << text_of(o.if_contains("on"), "unknown")
+              << (bad ? ", FAILING: " + text_of(o.if_contains("problem")) : std::string()) << "\n";
+  }
+  if (const auto* pr = s.if_contains("prices"); pr && pr->is_object()) {
+    const auto& o = pr->as_object();
+    std::cout << "price now:    " << text_of(o.if_contains("current_p_per_kwh"), "unknown")
+              << " p/kWh; known until " << local_of(o.if_contains("known_until"), zone) << "\n";
+  }
+  std::cout << "reason:       " << text_of(s.if_contains("reason"), "") << "\n";
+}
+
+}  // namespace
+
+CLI::App* add_status_command(CLI::App& app, StatusArgs& a) {
+  auto* cmd = app.add_subcommand("status", "Ask a running offpeakd for its status (its local API)");
+  cmd->add_option("--url", a.url, "Base URL of the daemon's API. Default http://127.0.0.1:8080");
+  cmd->add_option("--log-level", a.log_level, "Log level on stderr: trace|debug|info|warn|error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  cmd->add_flag("--json", a.json, "Print one JSON document on stdout");
+  return cmd;
+}
+
+int cmd_status(const StatusArgs& a) {
+  if (!net::parse_url(a.url)) {
+    std::cerr << "offpeak: --url: expected http://HOST[:PORT], got '" << a.url << "'\n";
+    return k_exit_usage;
+  }
+  net::ClientRequest req;
+  req.url = net::join_url(a.url, "/api/v1/status");
+  req.headers.emplace_back("Accept", "application/json");
+  net::ClientOptions options;
+  options.timeout = std::chrono::seconds{10};
+  net::HttpResult r = net::fetch_blocking(req, options);
+  if (!r.ok()) {
+    std::cerr << "offpeak: cannot get the status from " << a.url << ": " << r.error.message << "\n";
+    const auto kind = r.error.kind;
+    return kind == net::HttpErrorKind::unreachable || kind == net::HttpErrorKind::timeout
+               ? k_exit_unavailable
+               : k_exit_failure;
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(r.response->body, ec);
+  if (ec || !v.is_object()) {
+    std::cerr << "offpeak: " << a.url << " did not answer with a status document\n";
+    return k_exit_failure;
+  }
+  if (a.json) {
+    std::cout << report::to_text(v);
+  } else {
+    print_readable(v.as_object());
+  }
+  return k_exit_ok;
+}
+
+}  // namespace offpeak::cli

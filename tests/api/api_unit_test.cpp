@@ -1,0 +1,262 @@
+// The pure parts of the API (token check, query parsing, metrics text, status JSON, the
+// router over a fake backend) and the HTTP server's connection cap.
+
+#include <offpeak/api/api.hpp>
+#include <offpeak/net/http_client.hpp>
+#include <offpeak/net/http_server.hpp>
+
+#include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/json.hpp>
+
+#include <regex>
+#include <sstream>
+
+namespace offpeak::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+Instant at(const char* text) {
+  return *parse_rfc3339(text);
+}
+
+TEST(BearerMatches, ExactTokenOnly) {
+  EXPECT_TRUE(bearer_matches("Bearer s3cret", "s3cret"));
+  EXPECT_TRUE(bearer_matches("bearer s3cret", "s3cret"));
+  EXPECT_FALSE(bearer_matches("Bearer s3cre", "s3cret"));
+  EXPECT_FALSE(bearer_matches("Bearer s3cretX", "s3cret"));
+  EXPECT_FALSE(bearer_matches("Bearer S3cret", "s3cret"));
+  EXPECT_FALSE(bearer_matches("Basic s3cret", "s3cret"));
+  EXPECT_FALSE(bearer_matches("s3cret", "s3cret"));
+  EXPECT_FALSE(bearer_matches(std::nullopt, "s3cret"));
+  EXPECT_FALSE(bearer_matches("Bearer ", ""));
+}
+
+TEST(QueryParam, DecodesAndFindsByName) {
+  EXPECT_EQ(query_param("from=2026-01-01T00%3A00%3A00Z&to=x", "from"), "2026-01-01T00:00:00Z");
+  EXPECT_EQ(query_param("a=1&b=2+3", "b"), "2 3");
+  EXPECT_EQ(query_param("a", "a"), "");
+  EXPECT_EQ(query_param("a=1", "b"), std::nullopt);
+  EXPECT_EQ(query_param("", "a"), std::nullopt);
+}
+
+TEST(OverrideSetting, RoundTrips) {
+  DeadlineOverride o{90.0, at("2026-01-11T06:00:00Z")};
+  auto back = parse_override_setting(override_setting(o));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->target_soc, 90.0);
+  EXPECT_EQ(back->ready_by, o.ready_by);
+  EXPECT_FALSE(parse_override_setting("not json"));
+  EXPECT_FALSE(parse_override_setting("{}"));
+}
+
+StatusSnapshot sample_snapshot() {
+  StatusSnapshot s;
+  s.now = at("2026-01-10T17:00:00Z");
+  s.vehicle_name = "car \"one\"";
+  s.timezone = "Europe/London";
+  s.deadline = Deadline{at("2026-01-11T07:30:00Z"), 80};
+  VehicleState v;
+  v.device_id = "D1";
+  v.soc_percent = 35;
+  v.plugged_in = true;
+  v.charging_state = ChargingState::not_charging;
+  v.observed_at = at("2026-01-10T16:59:00Z");
+  s.observation = v;
+  s.poll_errors["timeout"] = 2;
+  s.commands[{"start", "ok"}] = 3;
+  return s;
+}
+
+TEST(StatusJson, EmptySnapshotHasNulls) {
+  StatusSnapshot s;
+  s.now = at("2026-01-10T17:00:00Z");
+  s.deadline = Deadline{at("2026-01-11T07:30:00Z"), 80};
+  json::value v = status_json(s);
+  const auto& o = v.as_object();
+  EXPECT_TRUE(o.at("soc").is_null());
+  EXPECT_EQ(o.at("charging_state").as_string(), "UNKNOWN");
+  EXPECT_TRUE(o.at("observed_at").is_null());
+  EXPECT_TRUE(o.at("next_action").is_null());
+  EXPECT_TRUE(o.at("plan").is_null());
+  EXPECT_EQ(o.at("ready_by").as_string(), "2026-01-11T07:30:00Z");
+}
+
+TEST(MetricsText, EveryLineIsACommentOrASample) {
+  const std::string text = metrics_text(sample_snapshot());
+  std::istringstream in(text);
+  const std::regex sample(R"re(^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$)re");
+  std::string line;
+  int samples = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) continue;
+    EXPECT_TRUE(std::regex_match(line, sample)) << line;
+    ++samples;
+  }
+  EXPECT_GT(samples, 10);
+  EXPECT_NE(text.find("offpeak_commands_total{action=\"start\",result=\"ok\"} 3\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("offpeak_commands_total{action=\"stop\",result=\"failed\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("offpeak_poll_errors_total{kind=\"timeout\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("offpeak_last_observation_timestamp_seconds 1768064340\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("offpeak_soc_percent 35\n"), std::string::npos);
+}
+
+// A backend with fixed state that records writes.
+class FakeBackend final : public ApiBackend {
+ public:
+  StatusSnapshot snapshot() const override {
+    StatusSnapshot s = sample_snapshot();
+    s.mode = mode;
+    s.mode_until = until;
+    s.override_deadline = override_deadline;
+    return s;
+  }
+  const Zone& zone() const override { return zone_; }
+  PriceCurve prices(Instant, Instant) const override { return {}; }
+  asio::awaitable<std::vector<store::SampleRow>> samples(store::TimeRange) override {
+    co_return std::vector<store::SampleRow>{};
+  }
+  asio::awaitable<std::vector<store::SessionRow>> sessions(store::TimeRange) override {
+    co_return std::vector<store::SessionRow>{};
+  }
+  asio::awaitable<std::vector<store::CommandRow>> commands(store::TimeRange) override {
+    co_return std::vector<store::CommandRow>{};
+  }
+  void set_mode(Mode m, std::optional<Instant> u) override {
+    mode = m;
+    until = u;
+  }
+  void set_override(std::optional<DeadlineOverride> o) override { override_deadline = o; }
+
+  Mode mode = Mode::smart;
+  std::optional<Instant> until;
+  std::optional<DeadlineOverride> override_deadline;
+
+ private:
+  Zone zone_ = Zone::utc();
+};
+
+net::ServerResponse call(Router& router, std::string method, std::string path,
+                         std::string body = "", std::string token = "") {
+  net::ServerRequest req;
+  req.method = std::move(method);
+  req.target = path;
+  const auto q = path.find('?');
+  req.path = path.substr(0, q);
+  if (q != std::string::npos) req.query = path.substr(q + 1);
+  req.body = std::move(body);
+  if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+  asio::io_context io;
+  net::ServerResponse out;
+  asio::co_spawn(io, router.handle(std::move(req)),
+                 [&out](std::exception_ptr e, net::ServerResponse r) {
+                   if (e) std::rethrow_exception(e);
+                   out = std::move(r);
+                 });
+  io.run();
+  return out;
+}
+
+TEST(Router, StatusesAndErrors) {
+  FakeBackend backend;
+  Router router(backend, "tok");
+  EXPECT_EQ(call(router, "GET", "/healthz").status, 200);
+  EXPECT_EQ(call(router, "GET", "/api/v1/plan").status, 503);
+  EXPECT_EQ(call(router, "GET", "/nope").status, 404);
+  auto r405 = call(router, "POST", "/metrics");
+  EXPECT_EQ(r405.status, 405);
+  EXPECT_EQ(*net::find_header(r405.headers, "allow"), "GET");
+  EXPECT_EQ(call(router, "POST", "/api/v1/mode", R"({"mode":"off"})").status, 401);
+  EXPECT_EQ(call(router, "POST", "/api/v1/mode", R"({"mode":"off"})", "tok2").status, 401);
+  EXPECT_EQ(backend.mode, Mode::smart);
+  EXPECT_EQ(call(router, "POST", "/api/v1/mode", R"({"mode":"off","x":1})", "tok").status, 400);
+  EXPECT_EQ(call(router, "POST", "/api/v1/mode", R"({"mode":"off","until":"2026-01-11T00:00:00Z"})",
+                 "tok")
+                .status,
+            400);
+  EXPECT_EQ(call(router, "POST", "/api/v1/mode", R"({"mode":"now","until":"2026-01-01T00:00:00Z"})",
+                 "tok")
+                .status,
+            400);
+  auto ok = call(router, "POST", "/api/v1/mode", R"({"mode":"now","until":"2026-01-11T00:00:00Z"})",
+                 "tok");
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(backend.mode, Mode::now);
+  EXPECT_EQ(backend.until, at("2026-01-11T00:00:00Z"));
+  EXPECT_EQ(call(router, "PUT", "/api/v1/charging", "{}", "tok").status, 400);
+  EXPECT_EQ(call(router, "PUT", "/api/v1/charging", R"({"ready_by":"7.30"})", "tok").status, 400);
+  EXPECT_EQ(call(router, "PUT", "/api/v1/charging", R"({"ready_by":"06:15"})", "tok").status, 200);
+  ASSERT_TRUE(backend.override_deadline);
+  EXPECT_EQ(backend.override_deadline->ready_by, at("2026-01-11T06:15:00Z"));
+  EXPECT_EQ(call(router, "DELETE", "/api/v1/charging", "", "tok").status, 200);
+  EXPECT_FALSE(backend.override_deadline);
+  EXPECT_EQ(call(router, "GET", "/api/v1/history?from=x").status, 400);
+  EXPECT_EQ(call(router, "GET", "/api/v1/history").status, 200);
+}
+
+TEST(Router, OpenWritesWithoutAToken) {
+  FakeBackend backend;
+  Router router(backend, "");
+  EXPECT_EQ(call(router, "POST", "/api/v1/mode", R"({"mode":"off"})").status, 200);
+  EXPECT_EQ(backend.mode, Mode::off);
+}
+
+asio::awaitable<net::ServerResponse> answer_ok(net::ServerRequest) {
+  co_return net::make_response(200, "{}");
+}
+
+asio::awaitable<void> fetch_into(std::string url, net::HttpResult* out) {
+  net::ClientRequest req;
+  req.url = std::move(url);
+  net::ClientOptions options;
+  options.timeout = std::chrono::seconds{5};
+  *out = co_await net::async_fetch(std::move(req), options);
+}
+
+TEST(HttpServerCap, ConnectionsBeyondTheCapGet503) {
+  asio::io_context io;
+  net::ServerOptions options;
+  options.max_connections = 1;
+  net::HttpServer server(io, options, answer_ok);
+  ASSERT_TRUE(server.listen());
+  // One idle connection takes the only place.
+  asio::ip::tcp::socket idle(io);
+  idle.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  for (int i = 0; i < 200 && server.connection_count() < 1; ++i) {
+    io.run_for(std::chrono::milliseconds{5});
+  }
+  ASSERT_EQ(server.connection_count(), 1u);
+  net::HttpResult result;
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  asio::co_spawn(io, fetch_into(url, &result), asio::detached);
+  for (int i = 0; i < 400 && !result.ok() && result.error.status == 0; ++i) {
+    io.run_for(std::chrono::milliseconds{5});
+  }
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.error.status, 503) << result.error.message;
+  // Once the idle connection is gone, requests are served again.
+  idle.close();
+  for (int i = 0; i < 200 && server.connection_count() > 0; ++i) {
+    io.run_for(std::chrono::milliseconds{5});
+  }
+  net::HttpResult second;
+  asio::co_spawn(io, fetch_into(url, &second), asio::detached);
+  for (int i = 0;
+       i < 400 && !second.ok() && second.error.status == 0 && second.error.message.empty(); ++i) {
+    io.run_for(std::chrono::milliseconds{5});
+  }
+  EXPECT_TRUE(second.ok()) << second.error.message;
+  server.stop();
+}
+
+}  // namespace
+}  // namespace offpeak::api
