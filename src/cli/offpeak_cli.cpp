@@ -2,8 +2,8 @@
 
 #include "backtest_command.hpp"
 #include "prices.hpp"
-#include "vehicle_command.hpp"
 #include "status_command.hpp"
+#include "vehicle_command.hpp"
 
 #include <offpeak/cli/cli.hpp>
 #include <offpeak/config/config.hpp>
@@ -285,8 +285,8 @@ int run_offpeak(int argc, char** argv) {
     return k_exit_usage;
   }
   setup_logging(backtest->parsed() ? backtest_args.log_level
-                : status->parsed()  ? status_args.log_level
-                                    : common.log_level);
+                : status->parsed() ? status_args.log_level
+                                   : common.log_level);
   try {
     if (check->parsed()) return cmd_check(common);
     if (plan->parsed()) return cmd_plan(common, plan_args);

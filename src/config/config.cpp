@@ -173,15 +173,16 @@ void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path
     }
     vc.source = std::move(src);
   } else if (*type == "simulator") {
-    r.check_map(node, "vehicle.source (type: simulator)",
-                {"type", "initial_soc", "plugged_in", "plug_in_at", "unplug_at", "device_id",
-                 "daily_use"});
+    r.check_map(
+        node, "vehicle.source (type: simulator)",
+        {"type", "initial_soc", "plugged_in", "plug_in_at", "unplug_at", "device_id", "daily_use"});
     SimulatorSource src;
     if (auto n = Reader::child(node, "initial_soc")) {
       if (auto v = r.number_in(*n, "a SoC percentage", 0, 100)) src.initial_soc = *v;
     }
     if (auto n = Reader::child(node, "daily_use")) {
-      if (auto v = r.number_in(*n, "a SoC percentage used per trip", 0, 100)) src.daily_use_soc = *v;
+      if (auto v = r.number_in(*n, "a SoC percentage used per trip", 0, 100))
+        src.daily_use_soc = *v;
     }
     if (auto n = Reader::child(node, "plugged_in")) {
       if (auto v = r.boolean(*n, "plugged_in")) src.plugged_in = *v;

@@ -192,7 +192,7 @@ void Service::stop() {
   watchdog_timer_.cancel();
   housekeeping_timer_.cancel();
   if (api_) api_->stop();  // API (issue 5)
-  io_.stop();  // in-flight requests are abandoned; nothing half-written is left behind
+  io_.stop();              // in-flight requests are abandoned; nothing half-written is left behind
 }
 
 asio::awaitable<void> Service::signal_loop() {
