@@ -386,6 +386,20 @@ TEST(Offpeakd, ConnectSourceAndHttpSwitchAgainstTheSimulator) {
   EXPECT_EQ(cmds[0].result, "ok");
   SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM token_cache").getInt(), 1);
+  // A restart uses the cached token: no third login.
+  Process again(
+      {OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level", "debug"},
+      (dir.path() / "offpeakd2.log").string());
+  ASSERT_TRUE(again.wait_for("observed WBY7ZddD802daf16", 20s, 2)) << again.log();
+  again.signal(SIGTERM);
+  EXPECT_EQ(again.wait(5s), 0);
+  std::string after = sim.curl("GET", "/sim/requests");
+  int logins_after = 0;
+  for (auto pos = after.find("/api/bmw/oauth-token"); pos != std::string::npos;
+       pos = after.find("/api/bmw/oauth-token", pos + 1)) {
+    ++logins_after;
+  }
+  EXPECT_EQ(logins_after, 2) << again.log();
 }
 
 }  // namespace
