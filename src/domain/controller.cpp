@@ -190,6 +190,23 @@ void Controller::replan(Instant now, const Deadline& d) {
   plan_plugged_ = last_obs_->plugged_in;
 }
 
+std::string Controller::idle_reason(Instant now) const {
+  if (!plan_ || plan_->runs.empty()) return "no charging planned";
+  const ChargeRun* ended = nullptr;
+  for (const auto& run : plan_->runs) {
+    if (run.end <= now) ended = &run;
+    if (run.start > now) {
+      return "waiting for the planned run " + zone_.format_hhmm(run.start) + "-" +
+             zone_.format_hhmm(run.end);
+    }
+  }
+  if (ended != nullptr) {
+    return "the planned run " + zone_.format_hhmm(ended->start) + "-" +
+           zone_.format_hhmm(ended->end) + " has ended";
+  }
+  return "no charging planned";
+}
+
 bool Controller::want_on(Instant now, std::string& why) const {
   if (!last_obs_) {
     why = "no observation of the car yet";
@@ -224,7 +241,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
   } else {
     const ChargeRun* run = plan_ ? run_at(*plan_, now) : nullptr;
     if (run == nullptr) {
-      why = plan_ && !plan_->runs.empty() ? "outside the planned runs" : "no charging planned";
+      why = idle_reason(now);
     } else {
       auto price = prices_.price_at(now);
       bool cheap = settings_.policy.charge_below_p_per_kwh && price &&

@@ -59,6 +59,7 @@ TEST_F(ControllerTest, PlansOnFirstObservationAndStartsAtTheRunBoundary) {
   auto again = c.step(at("2026-01-10T18:05:00Z"));
   EXPECT_FALSE(again.replanned);  // nothing relevant changed: plan kept
   EXPECT_FALSE(again.command);
+  EXPECT_EQ(c.reason(), "waiting for the planned run 00:30-02:46");
 
   c.observe(obs("2026-01-11T00:20:00Z", 40, true, false));
   auto start = c.step(at("2026-01-11T00:30:00Z"));
@@ -73,6 +74,7 @@ TEST_F(ControllerTest, PlansOnFirstObservationAndStartsAtTheRunBoundary) {
   auto stop = c.step(at("2026-01-11T02:46:35Z"));
   ASSERT_TRUE(stop.command);
   EXPECT_EQ(stop.command->action, Action::stop);
+  EXPECT_EQ(stop.command->reason, "the planned run 00:30-02:46 has ended");
 }
 
 // Regression: the hourly price refresh (a curve starting an hour before `now`) made every

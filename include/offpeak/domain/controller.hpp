@@ -108,6 +108,8 @@ class Controller {
 
  private:
   bool want_on(Instant now, std::string& why) const;
+  // Why nothing is charging in smart mode at `now` (waiting for a run, a run ended, ...).
+  std::string idle_reason(Instant now) const;
   // Why a new plan is needed, or nullopt to keep the adopted one.
   std::optional<std::string> needs_replan(Instant now, const Deadline& d) const;
   void replan(Instant now, const Deadline& d);
