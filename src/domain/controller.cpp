@@ -316,7 +316,9 @@ Controller::Step Controller::step(Instant now) {
         out.command =
             Command{wanted, "retry " + std::to_string(retries_) + ": " + what + " (" + why + ")"};
       }
-    } else if (switch_on_ && *switch_on_ != want) {
+    }
+    // A new edge (also right after an unconfirmed command when the wish has changed since).
+    if (!out.command && switch_on_ && *switch_on_ != want) {
       bool new_edge = last_sent_ != wanted;
       if (new_edge && (!retry_at_ || failing_)) {
         retries_ = 0;

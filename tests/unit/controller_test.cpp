@@ -182,6 +182,22 @@ TEST_F(ControllerTest, UnconfirmedStartIsRetriedWithBackoffThenReportedFailing) 
   EXPECT_NE(c.switch_problem().find("did not start charging"), std::string::npos);
 }
 
+// Regression: when the confirmation window of a start ran out in the same step as the wish
+// changed (here: mode off), no stop was sent until some later step.
+TEST_F(ControllerTest, AnUnconfirmedStartFollowedByModeOffStopsAtOnce) {
+  settings_.confirm_after = minutes{3};
+  Controller c = make();
+  c.observe(obs("2026-01-11T00:30:00Z", 40, true, false));
+  Instant t = at("2026-01-11T00:30:00Z");
+  ASSERT_TRUE(c.step(t).command);
+  c.command_result(t, true, "ok");
+  c.set_mode(Mode::off);
+  auto s = c.step(t + minutes{3});  // the confirmation is due now, and the wish is "off"
+  ASSERT_TRUE(s.command);
+  EXPECT_EQ(s.command->action, Action::stop);
+  EXPECT_EQ(s.command->reason, "mode is off");
+}
+
 TEST_F(ControllerTest, FailedCommandsAreRetriedWithLimits) {
   settings_.max_retries = 1;
   Controller c = make();
