@@ -93,6 +93,9 @@ Service::Service(config::Config cfg, ServiceOptions options)
       housekeeping_timer_(io_),
       signals_(io_, SIGTERM, SIGINT, SIGHUP) {
   source_ = make_source(cfg_, clock_, store_);
+  if (const auto* c = dynamic_cast<const ConnectSource*>(source_.get()); c && c->client().token()) {
+    persisted_token_ = c->client().token()->access_token;  // came from the cache
+  }
   switch_ = make_switch(cfg_.switch_config, exec_pool_);
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
@@ -325,14 +328,14 @@ void Service::handle_observation(const VehicleState& state) {
       state.plugged_in ? (*state.plugged_in ? "plugged in" : "unplugged") : "plug unknown");
   db_write([state](store::Store& s) { s.add_sample(state); });
   if (const auto* c = dynamic_cast<const ConnectSource*>(source_.get())) {
-    if (const auto& tok = c->client().token()) {
+    // Persist the token only when the client got a new one (not on every poll).
+    const auto& tok = c->client().token();
+    if (tok && tok->access_token != persisted_token_) {
+      persisted_token_ = tok->access_token;
       const auto& src = std::get<config::ConnectSource>(cfg_.vehicle.source);
       store::CachedToken t{tok->access_token.reveal(), tok->expires_at};
       std::string key = store::account_key(src.base_url, src.email);
-      db_write([key, t](store::Store& s) {
-        auto old = s.get_token(key);
-        if (!old || old->access_token != t.access_token) s.put_token(key, t);
-      });
+      db_write([key, t](store::Store& s) { s.put_token(key, t); });
     }
   }
   // Sessions: plug-in to unplug.

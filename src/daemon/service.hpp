@@ -108,6 +108,7 @@ class Service {
   tariffs::RefreshState agile_refresh_;
   Zone london_ = Zone::locate("Europe/London").value_or(Zone::utc());  // Agile publishes in UK time
   std::string price_note_;
+  config::Secret persisted_token_;  // the Connect token last written to the cache
 
   // --- local API (issue 5) ---
   // Commands since start by (action, "ok"/"failed"), for /metrics.
