@@ -10,10 +10,15 @@
 namespace offpeak {
 
 // Fixed properties used for planning.
+//
+// The charge curve: the car draws `max_charge_kw` from the wall up to `taper_above_soc`; above
+// it the power falls linearly with SoC to `taper_end_kw` at 100 % (no taper when unset).
 struct VehicleSpec {
   double battery_kwh = 0.0;    // usable capacity, > 0
   double max_charge_kw = 0.0;  // power drawn from the wall while charging, > 0
   double efficiency = 0.9;     // energy into the battery / energy from the grid, (0, 1]
+  std::optional<double> taper_above_soc;  // percent, (0, 100); nullopt: constant power
+  double taper_end_kw = 0.0;              // wall power at 100 % when tapering, (0, max_charge_kw]
 };
 
 // BMW charging states as reported through the Orange Power Connect API. Any string that is
@@ -59,5 +64,14 @@ double grid_energy_kwh(const VehicleSpec& v, double from_soc, double to_soc);
 
 // SoC (percent, capped at 100) after drawing `grid_kwh` from the grid starting at `soc`.
 double soc_after(const VehicleSpec& v, double soc, double grid_kwh);
+
+// Wall power (kW) the car draws at `soc` percent along its charge curve; 0 at 100 %.
+double charge_power_kw(const VehicleSpec& v, double soc);
+
+// Hours of charging along the charge curve from `from_soc` to `to_soc` (0 when to <= from).
+double charge_hours(const VehicleSpec& v, double from_soc, double to_soc);
+
+// SoC (percent, at most 100) after charging for `hours` along the charge curve from `soc`.
+double soc_after_hours(const VehicleSpec& v, double soc, double hours);
 
 }  // namespace offpeak
