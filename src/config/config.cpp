@@ -3,6 +3,7 @@
 #include "yaml_reader.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -207,7 +208,7 @@ void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path
 void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
                    const Environment& env, VehicleConfig& vc) {
   if (!r.check_map(node, "vehicle",
-                   {"name", "battery_kwh", "max_charge_kw", "efficiency", "source", "poll"})) {
+                   {"name", "battery_kwh", "max_charge_kw", "efficiency", "source", "poll", "learn"})) {
     return;
   }
   if (auto n = Reader::child(node, "name")) {
@@ -227,7 +228,15 @@ void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::pat
   }
   if (auto n = r.required(node, "source", "vehicle")) parse_source(*n, r, dir, env, vc);
   if (auto n = Reader::child(node, "poll")) {
-    if (r.check_map(*n, "vehicle.poll", {"charging", "plugged", "away"})) {
+    if (r.check_map(*n, "vehicle.poll", {"charging", "plugged", "away", "max_per_day"})) {
+      if (auto d = Reader::child(*n, "max_per_day")) {
+        if (auto v = r.number_in(*d, "a number of requests per day (1-1000)", 1, 1000)) {
+          if (*v != std::floor(*v))
+            r.error_at(*d, "expected a whole number of requests per day, got " + quoted(*d));
+          else
+            vc.poll.max_per_day = static_cast<int>(*v);
+        }
+      }
       if (auto d = Reader::child(*n, "charging")) {
         if (auto v = r.duration(*d)) vc.poll.charging = *v;
       }
@@ -239,11 +248,15 @@ void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::pat
       }
     }
   }
+  if (auto n = Reader::child(node, "learn")) {
+    if (auto b = r.boolean(*n, "vehicle.learn")) vc.learn = *b;
+  }
 }
 
 void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
   if (!r.check_map(node, "charging",
-                   {"target_soc", "ready_by", "min_soc", "charge_below", "strategy", "days"})) {
+                   {"target_soc", "ready_by", "min_soc", "charge_below", "strategy",
+                    "after_ready_by", "days"})) {
     return;
   }
   if (auto n = Reader::child(node, "target_soc")) {
@@ -264,6 +277,13 @@ void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
       cp.strategy = *s;
     else
       r.error_at(*n, "expected a strategy (cheapest or continuous), got " + quoted(*n));
+  }
+  if (auto n = Reader::child(node, "after_ready_by")) {
+    std::string v = n->IsScalar() ? n->Scalar() : std::string();
+    if (v == "continue" || v == "stop")
+      cp.continue_after_ready_by = v == "continue";
+    else
+      r.error_at(*n, "expected after_ready_by continue or stop, got " + quoted(*n));
   }
   if (auto n = Reader::child(node, "days")) {
     if (n->IsMap()) {

@@ -104,6 +104,8 @@ std::string_view to_string(ConnectErrorKind kind) {
       return "server_error";
     case ConnectErrorKind::bad_response:
       return "bad_response";
+    case ConnectErrorKind::budget_exhausted:
+      return "budget_exhausted";
     case ConnectErrorKind::device_not_found:
       return "device_not_found";
   }
@@ -123,7 +125,22 @@ bool ConnectClient::token_valid(Instant now) const {
   return token_ && !token_->access_token.empty() && now < token_->expires_at;
 }
 
+bool ConnectClient::take_request() {
+  if (allowance_ && *allowance_ <= 0) return false;
+  if (allowance_) --*allowance_;
+  ++requests_sent_;
+  return true;
+}
+
+namespace {
+ConnectError budget_error() {
+  return make_error(ConnectErrorKind::budget_exhausted,
+                    "the day's request budget (vehicle.poll.max_per_day) is used up");
+}
+}  // namespace
+
 asio::awaitable<std::optional<ConnectError>> ConnectClient::login() {
+  if (!take_request()) co_return budget_error();
   token_.reset();
   ++login_count_;
   spdlog::debug("connect: logging in to {} as {}", source_.base_url, source_.email);
@@ -177,6 +194,7 @@ asio::awaitable<FetchResult> ConnectClient::fetch_vehicle() {
                    {"Content-Type", "application/json"},
                    {"Accept", "application/json"}};
     req.body = body_text;
+    if (!take_request()) co_return fail(budget_error());
     r = co_await net::async_fetch(std::move(req), client_options(source_));
     const bool refused =
         !r.ok() && r.error.kind == net::HttpErrorKind::http_status && r.error.status == 401;

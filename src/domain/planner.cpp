@@ -67,6 +67,23 @@ std::vector<Piece> charge_at_once(const PriceCurve& prices, Instant from, Instan
   return out;
 }
 
+// Pieces in time order carry hours of charging in energy_kwh; replaces them with the grid
+// energy drawn along the charge curve from `soc`. Returns the hours.
+double assign_energy(std::vector<Piece>& pieces, const VehicleSpec& v, double soc) {
+  double hours = 0.0;
+  for (Piece& p : pieces) {
+    hours += p.energy_kwh;
+    if (!v.taper_above_soc) {  // flat: exactly power x time (a rounded-up minute included)
+      p.energy_kwh *= v.max_charge_kw;
+      continue;
+    }
+    double next = soc_after_hours(v, soc, p.energy_kwh);
+    p.energy_kwh = grid_energy_kwh(v, soc, next);
+    soc = next;
+  }
+  return hours;
+}
+
 bool touches_end(const std::vector<Piece>& chosen, Instant t) {
   return std::any_of(chosen.begin(), chosen.end(), [&](const Piece& p) { return p.end == t; });
 }
@@ -247,6 +264,7 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
     }
     if (plan.charge_now_cost_p) s += " vs " + money(*plan.charge_now_cost_p) + " charging now";
   }
+  if (!r.power_note.empty()) s += "; planned at " + r.power_note;
   if (fell_back) s += "; no uninterrupted block was long enough, so the cheapest slots are used";
   if (!plan.feasible) {
     s += "; cannot reach " + num(r.target_soc, 0) + "% by " + zone.format_hhmm(plan.ready_by) +
@@ -265,19 +283,23 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
   plan.soc = r.soc;
   plan.target_soc = r.target_soc;
   const VehicleSpec& v = r.vehicle;
-  const double kw = v.max_charge_kw;
+  // Pieces are placed in hours of charging (a "power" of 1), since along a charge curve the
+  // time from one SoC to another does not depend on when it is spent; the energy of each
+  // piece follows from the curve once the pieces are in time order.
+  const double kw = 1.0;
   plan.energy_needed_kwh = grid_energy_kwh(v, r.soc, r.target_soc);
-  const double full_kwh = grid_energy_kwh(v, r.soc, 100.0);
+  const double need_h = charge_hours(v, r.soc, r.target_soc);
+  const double full_h = charge_hours(v, r.soc, 100.0);
 
   std::vector<Piece> chosen;
   bool fell_back = false;
-  if (r.now < r.ready_by && kw > 0) {
+  if (r.now < r.ready_by && v.max_charge_kw > 0) {
     // 1. Below min_soc: at once, whatever the price.
     Instant cursor = r.now;
     double delivered = 0.0;
     if (r.min_soc && r.soc < *r.min_soc) {
       auto now_pieces =
-          charge_at_once(prices, r.now, r.ready_by, grid_energy_kwh(v, r.soc, *r.min_soc), kw);
+          charge_at_once(prices, r.now, r.ready_by, charge_hours(v, r.soc, *r.min_soc), kw);
       for (auto& p : now_pieces) {
         p.immediate = true;
         delivered += p.energy_kwh;
@@ -291,8 +313,8 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
     for (const auto& s : known.slots()) {
       if (s.end - s.start >= k_min_run) candidates.push_back({s.start, s.end, s.price_p_per_kwh});
     }
-    double target_rem = std::max(0.0, plan.energy_needed_kwh - delivered);
-    double full_rem = std::max(0.0, full_kwh - delivered);
+    double target_rem = std::max(0.0, need_h - delivered);
+    double full_rem = std::max(0.0, full_h - delivered);
     double cheap_cap = 0.0;
     if (r.charge_below_p_per_kwh) {
       for (const auto& c : candidates) {
@@ -341,6 +363,7 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
   // 4. Slots (one price each) and runs (touching slots merged).
   std::sort(chosen.begin(), chosen.end(),
             [](const Piece& a, const Piece& b) { return a.start < b.start; });
+  const double planned_h = assign_energy(chosen, v, r.soc);
   for (const Piece& p : chosen) {
     if (!(p.start < p.end)) continue;
     if (!plan.slots.empty()) {
@@ -351,9 +374,12 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
         continue;
       }
     }
-    plan.slots.push_back({p.start, p.end, kw, p.energy_kwh, p.price, 0.0, p.immediate});
+    plan.slots.push_back({p.start, p.end, 0.0, p.energy_kwh, p.price, 0.0, p.immediate});
   }
   for (auto& slot : plan.slots) {
+    double h = hours_of(slot.end - slot.start);
+    // Flat curve: the power itself (a partial last minute draws it too); tapering: the average.
+    slot.power_kw = !v.taper_above_soc ? v.max_charge_kw : h > 0 ? slot.energy_kwh / h : 0.0;
     slot.cost_p = slot.price_p_per_kwh ? slot.energy_kwh * *slot.price_p_per_kwh : 0.0;
     plan.total_energy_kwh += slot.energy_kwh;
     plan.total_cost_p += slot.cost_p;
@@ -373,8 +399,9 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
   plan.expected_soc = soc_after(v, r.soc, plan.total_energy_kwh);
 
   // 5. What the same energy would cost charging at once from now.
-  if (plan.total_energy_kwh > k_eps_kwh && kw > 0) {
-    auto pieces = charge_at_once(prices, r.now, r.ready_by, plan.total_energy_kwh, kw);
+  if (plan.total_energy_kwh > k_eps_kwh) {
+    auto pieces = charge_at_once(prices, r.now, r.ready_by, planned_h, 1.0);
+    assign_energy(pieces, v, r.soc);
     double cost = 0.0;
     bool known = true;
     for (const auto& p : pieces) {

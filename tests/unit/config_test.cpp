@@ -93,6 +93,23 @@ std::string replace(std::string_view base, std::string_view from, std::string_vi
   return s;
 }
 
+TEST(Config, FieldKeysHaveDefaultsAndParse) {
+  TempDir dir;
+  auto d = load(dir, k_valid);
+  ASSERT_TRUE(d.config);
+  EXPECT_EQ(d.config->vehicle.poll.max_per_day, 40);
+  EXPECT_TRUE(d.config->vehicle.learn);
+  EXPECT_TRUE(d.config->charging.continue_after_ready_by);
+  auto r = load(dir, replace(replace(k_valid, "  target_soc: 80",
+                                     "  target_soc: 80\n  after_ready_by: stop"),
+                             "    initial_soc: 35",
+                             "    initial_soc: 35\n  poll: { max_per_day: 24 }\n  learn: false"));
+  ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors.front().to_string());
+  EXPECT_EQ(r.config->vehicle.poll.max_per_day, 24);
+  EXPECT_FALSE(r.config->vehicle.learn);
+  EXPECT_FALSE(r.config->charging.continue_after_ready_by);
+}
+
 class ConfigErrors : public ::testing::TestWithParam<ErrorCase> {};
 
 TEST_P(ConfigErrors, ReportsLineAndColumn) {
@@ -123,6 +140,20 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"battery_not_a_number", replace(k_valid, "37.9", "big"), 3, 16,
                   "expected a usable battery capacity in kWh (a number), got 'big'"},
         ErrorCase{"battery_zero", replace(k_valid, "37.9", "0"), 3, 16, "in (0, 1000]"},
+        ErrorCase{"after_ready_by_unknown",
+                  replace(k_valid, "  target_soc: 80", "  target_soc: 80\n  after_ready_by: go"),
+                  10, 19, "expected after_ready_by continue or stop, got 'go'"},
+        ErrorCase{"max_per_day_not_whole",
+                  replace(k_valid, "    initial_soc: 35",
+                          "    initial_soc: 35\n  poll: { max_per_day: 12.5 }"),
+                  8, 24, "expected a whole number of requests per day"},
+        ErrorCase{"max_per_day_zero",
+                  replace(k_valid, "    initial_soc: 35",
+                          "    initial_soc: 35\n  poll: { max_per_day: 0 }"),
+                  8, 24, "a number of requests per day"},
+        ErrorCase{"learn_not_bool",
+                  replace(k_valid, "    initial_soc: 35", "    initial_soc: 35\n  learn: maybe"),
+                  8, 10, "expected vehicle.learn (true or false), got 'maybe'"},
         ErrorCase{
             "efficiency_above_one",
             replace(k_valid, "  max_charge_kw: 7.4", "  max_charge_kw: 7.4\n  efficiency: 1.2"), 5,

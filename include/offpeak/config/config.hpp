@@ -55,6 +55,7 @@ struct PollIntervals {
   Seconds charging{5 * 60};
   Seconds plugged{15 * 60};
   Seconds away{60 * 60};
+  int max_per_day = 40;  // hard cap on Connect API requests per UTC day (token + device calls)
 };
 
 struct VehicleConfig {
@@ -62,6 +63,7 @@ struct VehicleConfig {
   VehicleSpec spec;
   std::variant<ConnectSource, SimulatorSource> source;
   PollIntervals poll;
+  bool learn = true;  // learn the real charging power and taper from history and plan with them
 };
 
 struct OctopusAgileTariff {

@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -32,6 +33,7 @@ enum class ConnectErrorKind {
   server_error,         // 5xx (503 may carry retry_after)
   bad_response,         // not the documented JSON, truncated, too large, other 4xx
   device_not_found,     // device_id not on the account, or several devices and none chosen
+  budget_exhausted,     // the request allowance (set_request_allowance) is used up; nothing sent
 };
 
 std::string_view to_string(ConnectErrorKind kind);
@@ -87,8 +89,15 @@ class ConnectClient {
   std::optional<Instant> backoff_until() const { return backoff_until_; }
   // Number of logins performed (for tests and metrics).
   int login_count() const { return login_count_; }
+  // Requests sent to the service (token and device calls, retries included).
+  std::int64_t requests_sent() const { return requests_sent_; }
+  // At most `n` more requests may be sent (nullopt: no limit). A fetch that would need more
+  // fails with budget_exhausted before sending anything it cannot finish within it.
+  void set_request_allowance(std::optional<int> n) { allowance_ = n; }
 
  private:
+  // Counts a request against the allowance; false (nothing may be sent) when it is used up.
+  bool take_request();
   boost::asio::awaitable<std::optional<ConnectError>> login();
   bool token_valid(Instant now) const;
 
@@ -98,6 +107,8 @@ class ConnectClient {
   std::optional<CachedToken> token_;
   std::optional<Instant> backoff_until_;
   int login_count_ = 0;
+  std::int64_t requests_sent_ = 0;
+  std::optional<int> allowance_;
 };
 
 // Outcome of fetch_vehicle_once, mapped to the CLI's exit codes.

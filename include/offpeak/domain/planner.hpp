@@ -35,13 +35,16 @@ struct PlanRequest {
   Strategy strategy = Strategy::cheapest;
   std::optional<double> min_soc;
   std::optional<double> charge_below_p_per_kwh;
+  // Where the vehicle's power comes from, for the explanation ("6.0 kW learned from 5
+  // sessions"); empty: not mentioned.
+  std::string power_note;
 };
 
 // A stretch of charging at one price.
 struct PlannedSlot {
   Instant start;
   Instant end;
-  double power_kw = 0.0;
+  double power_kw = 0.0;                  // average wall power along the charge curve
   double energy_kwh = 0.0;                // grid-side energy drawn in this slot
   std::optional<double> price_p_per_kwh;  // nullopt only for min_soc charging at unknown price
   double cost_p = 0.0;                    // energy_kwh x price (0 when the price is unknown)

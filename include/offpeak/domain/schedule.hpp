@@ -28,6 +28,9 @@ struct ChargingPolicy {
   std::optional<double> min_soc;                 // charge at once, at any price, up to this percent
   std::optional<double> charge_below_p_per_kwh;  // always charge at or below this price
   Strategy strategy = Strategy::cheapest;
+  // Target not reached at ready_by and still plugged in: keep charging to the target at any
+  // price (true, `continue`), or stop at ready_by (false, `stop`).
+  bool continue_after_ready_by = true;
   std::array<DayOverride, 7> days{};  // by weekday (Weekday index) of the ready-by day
 };
 

@@ -1,0 +1,64 @@
+#pragma once
+// When to ask the car's cloud for its state, within a daily request budget. Pure and
+// clock-injected: the daemon and the backtest ask the same policy.
+//
+// Car clouds lock an account that asks too often (BMW: about 50 requests a UTC day, the
+// owner's own app included), so a poll is spent where a decision depends on it:
+//  - the first observation after start-up;
+//  - confirming a command (a few minutes after it, until the controller's confirm deadline);
+//  - shortly before a planned start (a fresh SoC before switching on) and before the end of
+//    the current run (the target);
+//  - around the usual plug-in time of the weekday (learned from the recorded sessions);
+//  - otherwise rarely: every `idle` interval while plugged in or away.
+// Polls that only refresh (`routine`) are spread over what is left of the day after a
+// reserve for the decisions above; no poll at all is made once the budget is spent, until
+// the next UTC day.
+
+#include <offpeak/domain/time.hpp>
+
+#include <array>
+#include <optional>
+#include <string>
+
+namespace offpeak {
+
+struct PollPolicySettings {
+  Seconds charging{5 * 60};  // the most often it polls while charging
+  Seconds plugged{15 * 60};  // ... while plugged in
+  Seconds away{60 * 60};     // ... while away
+  int max_per_day = 40;      // requests per UTC day, never exceeded
+  Seconds idle{3 * 3600};    // routine polls while plugged in and nothing depends on it
+  Seconds confirm_delay{5 * 60};
+  Seconds before_start{10 * 60};
+};
+
+// What the policy looks at. Every instant is UTC.
+struct PollSituation {
+  Instant now;
+  std::optional<Instant> last_observed;  // the last successful observation
+  std::optional<bool> plugged_in;        // as last observed
+  bool charging = false;                 // the switch is believed on and the car plugged in
+  std::optional<Instant> confirm_by;     // a command awaits confirmation until then
+  std::optional<Instant> command_at;     // when that command was accepted
+  std::optional<Instant> next_start;     // the next planned start
+  std::optional<Instant> run_end;        // the end of the run in progress
+  // Usual plug-in time per local weekday (Weekday index, minutes after local midnight).
+  std::array<std::optional<int>, 7> usual_plug_in{};
+  int used_today = 0;  // requests already sent this UTC day
+};
+
+struct PollDecision {
+  Instant at;
+  std::string why;       // plain words for the debug log
+  bool routine = false;  // only a refresh; nothing waits for it
+};
+
+// The instant of the next poll (>= now). `cost` is what one poll may need (2: a token and a
+// device call). `zone` places the usual plug-in times.
+PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, const Zone& zone,
+                       int cost = 2);
+
+// The start of the next UTC day after `t`.
+Instant next_utc_day(Instant t);
+
+}  // namespace offpeak

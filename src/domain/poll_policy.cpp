@@ -1,0 +1,93 @@
+#include <offpeak/domain/poll_policy.hpp>
+
+#include <algorithm>
+
+namespace offpeak {
+namespace {
+
+using namespace std::chrono;
+
+constexpr Seconds k_window_before{20 * 60};  // watch for the car from this long before ...
+constexpr Seconds k_window_after{90 * 60};   // ... until this long after the usual plug-in
+constexpr Seconds k_window_every{15 * 60};
+constexpr Seconds k_before_end{10 * 60};
+constexpr Seconds k_charging_every{60 * 60};
+
+// Keeps the earliest candidate of each kind: decisions and routine refreshes.
+struct Earliest {
+  std::optional<PollDecision> decision;
+  std::optional<PollDecision> routine;
+  void offer(Instant at, std::string why, bool is_routine) {
+    auto& best = is_routine ? routine : decision;
+    if (!best || at < best->at) best = PollDecision{at, std::move(why), is_routine};
+  }
+};
+
+}  // namespace
+
+Instant next_utc_day(Instant t) {
+  return floor<days>(t) + days{1};
+}
+
+PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, const Zone& zone,
+                       int cost) {
+  const Instant now = s.now;
+  const int remaining = p.max_per_day - s.used_today;
+  const Instant tomorrow = next_utc_day(now);
+  if (remaining < cost) {
+    return {tomorrow, "the day's budget of " + std::to_string(p.max_per_day) + " requests is spent",
+            false};
+  }
+  if (!s.last_observed) return {now, "first observation", false};
+  const Instant last = *s.last_observed;
+  Earliest e;
+
+  // Decisions that wait for a reading.
+  if (s.confirm_by && s.command_at) {
+    Instant at = std::max(*s.command_at + p.confirm_delay, last + p.confirm_delay);
+    e.offer(std::min(at, *s.confirm_by), "confirm the command", false);
+  }
+  if (s.next_start && *s.next_start > now && last < *s.next_start - 3 * p.before_start) {
+    e.offer(*s.next_start - p.before_start, "fresh SoC before the planned start", false);
+  }
+  if (s.charging) {
+    if (s.run_end && last < *s.run_end - k_before_end)
+      e.offer(*s.run_end - k_before_end, "near the end of the run", false);
+    e.offer(last + std::max(p.charging, k_charging_every), "charging", true);
+  } else if (s.plugged_in == true) {
+    e.offer(last + std::max(p.plugged, p.idle), "plugged in, nothing planned soon", true);
+  } else {
+    // Away: watch for the usual plug-in of today (and of tomorrow, across midnight).
+    LocalDate today = zone.local_date(now);
+    for (int d = -1; d <= 1; ++d) {
+      LocalDate day{sys_days(today) + days{d}};
+      auto usual = s.usual_plug_in[static_cast<std::size_t>(weekday_of(day))];
+      if (!usual) continue;
+      Instant centre = zone.at(day, *usual);
+      Instant from = centre - k_window_before, to = centre + k_window_after;
+      if (now >= to) continue;
+      Instant at = std::max(from, last + std::max(p.away / 4, k_window_every));
+      if (at < to) e.offer(at, "around the usual plug-in time " + zone.format_hhmm(centre), true);
+    }
+    e.offer(last + std::max(p.away, p.idle / 2), "away", true);
+  }
+
+  // Spread routine polls over the rest of the day, keeping a reserve for decisions.
+  const int reserve = std::max(2 * cost, p.max_per_day / 4);
+  std::optional<PollDecision> routine = e.routine;
+  if (routine) {
+    if (remaining - cost < reserve) {
+      routine = PollDecision{tomorrow, "saving the rest of the budget for decisions", true};
+    } else {
+      const auto left = tomorrow - now;
+      const int polls = std::max(1, (remaining - reserve) / cost);
+      routine->at = std::max(routine->at, last + duration_cast<Seconds>(left / polls));
+    }
+  }
+  PollDecision d = e.decision && (!routine || e.decision->at <= routine->at) ? *e.decision
+                                                                             : *routine;
+  d.at = std::max(d.at, now);
+  return d;
+}
+
+}  // namespace offpeak

@@ -1,0 +1,220 @@
+// The field-true parts of the domain: planning along a tapering charge curve, learning the
+// charging model from observations, and the poll budget.
+#include <offpeak/domain/charging_model.hpp>
+#include <offpeak/domain/planner.hpp>
+#include <offpeak/domain/poll_policy.hpp>
+#include <offpeak/domain/simulated_car.hpp>
+
+#include "test_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace offpeak {
+namespace {
+
+using namespace std::chrono;
+using test::at;
+
+const Instant k_t0 = at("2026-01-05T00:00:00Z");  // Monday, GMT
+
+VehicleSpec tapering(double kw = 6.0) {
+  VehicleSpec v{37.9, kw, 0.9};
+  v.taper_above_soc = 80.0;
+  v.taper_end_kw = 2.0;
+  return v;
+}
+
+// --- planning along the curve ---------------------------------------------------------------
+
+TEST(PlannerCurve, TaperedPlanReachesTheTargetAndTakesLonger) {
+  PlanRequest r;
+  r.now = k_t0;
+  r.soc = 50;
+  r.target_soc = 95;
+  r.ready_by = k_t0 + hours{12};
+  r.vehicle = tapering();
+  PriceCurve prices = test::curve(k_t0, std::vector<std::optional<double>>(24, 10.0));
+  Plan tapered = make_plan(r, prices, Zone::utc());
+  VehicleSpec flat = tapering();
+  flat.taper_above_soc.reset();
+  r.vehicle = flat;
+  Plan flat_plan = make_plan(r, prices, Zone::utc());
+  ASSERT_TRUE(tapered.feasible);
+  EXPECT_NEAR(tapered.total_energy_kwh, grid_energy_kwh(flat, 50, 95), 1e-6);
+  EXPECT_NEAR(tapered.expected_soc, 95, 1e-6);
+  auto duration = [](const Plan& p) {
+    Seconds d{0};
+    for (const auto& s : p.slots)
+      d += s.end - s.start;
+    return d;
+  };
+  EXPECT_NEAR(static_cast<double>(duration(tapered).count()),
+              charge_hours(tapering(), 50, 95) * 3600, 2.0);
+  EXPECT_GT(duration(tapered), duration(flat_plan) + minutes{15});
+  // The last slot draws less than the first: the power falls with SoC.
+  EXPECT_LT(tapered.slots.back().power_kw, 6.0 - 0.5);
+}
+
+TEST(PlannerCurve, ACarThatFollowsThePlanArrivesAtTheTarget) {
+  // A simulated car with the same curve, switched by the plan's runs, ends at the target.
+  PlanRequest r;
+  r.now = k_t0;
+  r.soc = 30;
+  r.target_soc = 90;
+  r.ready_by = k_t0 + hours{10};
+  r.vehicle = tapering();
+  std::vector<std::optional<double>> p(20, 25.0);
+  for (int i = 4; i < 12; ++i)
+    p[i] = 8.0 + i % 3;
+  Plan plan = make_plan(r, test::curve(k_t0, p), Zone::utc());
+  SimulatedCarParams params;
+  params.spec = tapering();
+  params.soc_percent = 30;
+  params.plugged_in = true;
+  params.switched_on = false;
+  SimulatedCar car(params, k_t0);
+  for (const auto& run : plan.runs) {
+    car.advance(run.start);
+    car.start_charging();
+    car.advance(run.end);
+    car.stop_charging();
+  }
+  EXPECT_NEAR(car.soc_percent(), 90, 0.1);
+}
+
+// --- learning ---------------------------------------------------------------------------
+
+// Observations of charging sessions of a car following `truth`, polled every `every`, with
+// the SoC reported as a whole number (as the service does) and optional noise.
+std::vector<ChargeObservation> sessions(const VehicleSpec& truth, int count, Seconds every,
+                                        double from_soc, double to_soc, unsigned seed = 1) {
+  std::vector<ChargeObservation> out;
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> jitter(-120, 120);
+  Instant t = k_t0;
+  for (int s = 0; s < count; ++s) {
+    double soc = from_soc;
+    out.push_back({t, std::round(soc), false});
+    while (soc < to_soc) {
+      Seconds step = every + Seconds{jitter(rng)};
+      soc = soc_after_hours(truth, soc, static_cast<double>(step.count()) / 3600.0);
+      t += step;
+      out.push_back({t, std::floor(soc), soc < 100});
+    }
+    t += hours{20};
+    out.push_back({t, std::floor(soc), false});
+  }
+  return out;
+}
+
+TEST(ChargingModel, LearnsALowerPowerAndTheTaper) {
+  VehicleSpec configured{37.9, 7.4, 0.9};
+  VehicleSpec truth = tapering(6.0);
+  auto obs = sessions(truth, 5, minutes{45}, 20, 99);
+  auto m = learn_charging_model(obs, configured);
+  ASSERT_TRUE(m.power_kw);
+  EXPECT_NEAR(*m.power_kw, 6.0, 0.3);
+  ASSERT_TRUE(m.taper_above_soc);
+  EXPECT_NEAR(*m.taper_above_soc, 80, 5);
+  EXPECT_NEAR(m.taper_end_kw, 2.0, 1.0);
+  EXPECT_EQ(m.sessions, 5);
+  EXPECT_EQ(describe(m, configured).substr(0, 28), "6.0 kW learned from 5 sessio");
+  // Planning with it: the same hours as the truth, within a few minutes.
+  VehicleSpec eff = effective_spec(configured, m);
+  EXPECT_NEAR(charge_hours(eff, 40, 90), charge_hours(truth, 40, 90), 0.15);
+}
+
+TEST(ChargingModel, NeverAboveTheConfiguredPowerAndRobustToOutliers) {
+  VehicleSpec configured{37.9, 5.0, 0.9};
+  auto obs = sessions(tapering(7.0), 4, minutes{40}, 10, 75);
+  // A cloud glitch: one reading far too high.
+  obs[3].soc_percent += 30;
+  auto m = learn_charging_model(obs, configured);
+  ASSERT_TRUE(m.power_kw);
+  EXPECT_DOUBLE_EQ(*m.power_kw, 5.0);
+  EXPECT_FALSE(m.taper_above_soc);  // no pairs above 80 %: nothing to learn there
+}
+
+TEST(ChargingModel, NothingLearnedFromTooLittle) {
+  VehicleSpec configured{37.9, 7.4, 0.9};
+  auto obs = sessions(tapering(6.0), 1, minutes{20}, 40, 50);
+  auto m = learn_charging_model(obs, configured);
+  EXPECT_FALSE(m.power_kw);
+  EXPECT_EQ(effective_spec(configured, m).max_charge_kw, 7.4);
+  EXPECT_EQ(describe(m, configured), "7.4 kW configured (nothing learned yet)");
+}
+
+// --- poll budget ------------------------------------------------------------------------
+
+PollSituation away_at(Instant now, Instant last) {
+  PollSituation s;
+  s.now = now;
+  s.last_observed = last;
+  s.plugged_in = false;
+  return s;
+}
+
+TEST(PollPolicy, FirstObservationAtOnceThenRarelyWhileAway) {
+  PollPolicySettings p;
+  PollSituation s;
+  s.now = k_t0;
+  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, k_t0);
+  auto d = next_poll(away_at(k_t0, k_t0), p, Zone::utc());
+  EXPECT_GE(d.at, k_t0 + minutes{90});
+  EXPECT_TRUE(d.routine);
+}
+
+TEST(PollPolicy, NeverExceedsTheBudget) {
+  PollPolicySettings p;
+  p.max_per_day = 10;
+  PollSituation s = away_at(k_t0 + hours{3}, k_t0 + hours{2});
+  s.used_today = 9;
+  auto d = next_poll(s, p, Zone::utc());
+  EXPECT_EQ(d.at, k_t0 + days{1});
+  // Even a decision waits for the next day when the budget cannot pay for it.
+  s.confirm_by = s.now + minutes{10};
+  s.command_at = s.now;
+  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, k_t0 + days{1});
+}
+
+TEST(PollPolicy, ConfirmsACommandAndChecksBeforeAStart) {
+  PollPolicySettings p;
+  PollSituation s = away_at(k_t0 + hours{23} + minutes{50}, k_t0 + hours{23} + minutes{50});
+  s.plugged_in = true;
+  s.next_start = k_t0 + hours{24} + minutes{30};
+  auto d = next_poll(s, p, Zone::utc());
+  EXPECT_EQ(d.at, *s.next_start - p.before_start);
+  EXPECT_FALSE(d.routine);
+  s.command_at = s.now;
+  s.confirm_by = s.now + minutes{20};
+  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, s.now + p.confirm_delay);
+}
+
+TEST(PollPolicy, WatchesTheUsualPlugInTime) {
+  PollPolicySettings p;
+  PollSituation s = away_at(k_t0 + hours{17}, k_t0 + hours{16} + minutes{50});
+  s.usual_plug_in[0] = 18 * 60;  // Mondays 18:00
+  auto d = next_poll(s, p, Zone::utc());
+  EXPECT_EQ(d.at, k_t0 + hours{18} - minutes{20});
+  // A simulated day away with the usual plug-in: within the budget, and more than one poll
+  // in the window.
+  int polls = 0, in_window = 0;
+  Instant t = k_t0, last = k_t0;
+  while (t < k_t0 + days{1}) {
+    PollSituation day = away_at(t, last);
+    day.usual_plug_in[0] = 18 * 60;
+    day.used_today = polls;
+    auto next = next_poll(day, p, Zone::utc(), 1);
+    if (next.at >= k_t0 + days{1}) break;
+    t = last = next.at;
+    ++polls;
+    if (t >= k_t0 + hours{17} + minutes{40} && t <= k_t0 + hours{19} + minutes{30}) ++in_window;
+  }
+  EXPECT_LE(polls, 24);
+  EXPECT_GE(in_window, 4);
+}
+
+}  // namespace
+}  // namespace offpeak
