@@ -8,6 +8,7 @@ namespace offpeak {
 namespace {
 
 constexpr Seconds k_retry_base{30};
+constexpr Seconds k_startup_grace{5 * 60};
 
 std::string pct(double v) {
   char buf[16];
@@ -46,11 +47,13 @@ Controller::Controller(ControllerSettings settings, Zone zone)
 void Controller::observe(const VehicleState& state) {
   last_obs_ = state;
   bool charging = state.charging_state == ChargingState::charging;
-  if (!switch_on_) {
-    switch_on_ = charging;  // reconcile after start-up: believe what the car shows
-  } else if (settings_.confirmable && !pending_ && !confirm_by_ && !retry_at_) {
-    switch_on_ = charging;  // someone else switched it: believe the car
-  }
+  // A charging car proves the switch on (after start-up, or someone else switched it). A car
+  // that is not charging proves nothing: it may be unplugged, full or at its own limit while
+  // the charger stays on, so the switch state stays as believed (unknown after start-up:
+  // the controller then sends a stop unless a run wants power).
+  if (charging && !pending_ && (!switch_on_ || (settings_.confirmable && !confirm_by_ && !retry_at_)))
+    switch_on_ = true;
+  if (state.plugged_in == false) overdue_.reset();
   if (confirm_by_ && last_sent_ && state.observed_at >= last_sent_at_) {
     bool agrees = (*last_sent_ == Action::start) == charging;
     // A car that cannot charge (unplugged, full) never agrees with a start; that is not a
@@ -95,7 +98,11 @@ void Controller::command_result(Instant at, bool ok, const std::string& detail) 
   if (ok) {
     switch_on_ = action == Action::start;
     retry_at_.reset();
-    if (settings_.confirmable) {
+    // A stop while the car is seen not charging has nothing to show: it is confirmed already
+    // (and needs no poll).
+    const bool nothing_to_show = action == Action::stop && last_obs_ &&
+                                 last_obs_->charging_state != ChargingState::charging;
+    if (settings_.confirmable && !nothing_to_show) {
       confirm_by_ = at + settings_.confirm_after * (1 << std::min(retries_, 4));
     } else {
       retries_ = 0;
@@ -185,8 +192,18 @@ void Controller::replan(Instant now, const Deadline& d) {
   req.strategy = settings_.policy.strategy;
   req.min_soc = settings_.policy.min_soc;
   req.charge_below_p_per_kwh = settings_.policy.charge_below_p_per_kwh;
+  req.power_note = settings_.power_note;
+  if (mode_ == Mode::now) req.min_soc = d.target_soc;  // what will happen: at once to the target
   plan_prices_ = prices_.slice(now, d.ready_by);
   plan_ = make_plan(req, plan_prices_, zone_);
+  if (mode_ == Mode::off) {  // nothing will be charged: no slots, and the reason says so
+    plan_->slots.clear();
+    plan_->runs.clear();
+    plan_->total_energy_kwh = plan_->total_cost_p = 0;
+    plan_->expected_soc = req.soc;
+    plan_->charge_now_cost_p.reset();
+    plan_->explanation = "mode is off: no charging until the mode is smart or now";
+  }
   plan_plugged_ = last_obs_->plugged_in;
 }
 
@@ -238,6 +255,12 @@ bool Controller::want_on(Instant now, std::string& why) const {
       why = "mode now: charging at once to " + pct(d.target_soc);
       want = true;
     }
+  } else if (overdue_ && settings_.policy.continue_after_ready_by &&
+             *soc < overdue_->target_soc) {
+    why = "ready-by " + zone_.format(overdue_->ready_by) + " passed with the car at " + pct(*soc) +
+          ", below its target " + pct(overdue_->target_soc) +
+          "; charging on to the target at any price (after_ready_by: continue)";
+    want = true;
   } else {
     const ChargeRun* run = plan_ ? run_at(*plan_, now) : nullptr;
     if (run == nullptr) {
@@ -271,7 +294,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
 }
 
 std::optional<std::pair<Action, Instant>> Controller::next_action(Instant now) const {
-  if (!plan_ || mode_ != Mode::smart) return std::nullopt;
+  if (!plan_ || mode_ == Mode::off) return std::nullopt;
   for (const auto& run : plan_->runs) {
     if (run.start <= now && now < run.end) return std::pair{Action::stop, run.end};
     if (run.start > now) return std::pair{Action::start, run.start};
@@ -290,6 +313,16 @@ Controller::Step Controller::step(Instant now) {
       dirty_ = true;
     }
   }
+  // A deadline that passed with the target unmet while plugged in (after_ready_by).
+  if (plan_ && now >= plan_->ready_by && last_obs_ && last_obs_->plugged_in == true &&
+      last_obs_->soc_percent && *last_obs_->soc_percent < plan_->target_soc - 0.5 &&
+      mode_ == Mode::smart) {
+    if (!overdue_) overdue_ = Deadline{plan_->ready_by, plan_->target_soc};
+  }
+  if (overdue_ && last_obs_ && last_obs_->soc_percent &&
+      *last_obs_->soc_percent >= overdue_->target_soc)
+    overdue_.reset();
+  if (!first_step_) first_step_ = now;
   Deadline d = deadline(now);
   if (auto why_replan = needs_replan(now, d)) {
     replan_reason_ = *why_replan;
@@ -318,7 +351,13 @@ Controller::Step Controller::step(Instant now) {
       }
     }
     // A new edge (also right after an unconfirmed command when the wish has changed since).
-    if (!out.command && switch_on_ && *switch_on_ != want) {
+    // Standing off: after start-up the charger's state is unknown; it counts as the opposite
+    // of the wish, so a stop is sent once unless a run wants power (as soon as the car has been
+    // seen, or after a grace period without an observation) and a car plugged in later waits
+    // for the plan.
+    const bool unknown = !switch_on_;
+    const bool may_act = !unknown || last_obs_ || now >= *first_step_ + k_startup_grace;
+    if (!out.command && may_act && switch_on_.value_or(!want) != want) {
       bool new_edge = last_sent_ != wanted;
       if (new_edge && (!retry_at_ || failing_)) {
         retries_ = 0;
@@ -327,7 +366,11 @@ Controller::Step Controller::step(Instant now) {
       }
       bool gave_up = failing_ && !new_edge;
       bool waiting = retry_at_ && now < *retry_at_;
-      if (!gave_up && !waiting) out.command = Command{wanted, why};
+      if (!gave_up && !waiting) {
+        out.command = Command{wanted, unknown && !want ? "standing off: " + why +
+                                                             " (the charger's state is unknown)"
+                                                       : why};
+      }
     }
     if (out.command) pending_ = out.command->action;
   }
@@ -340,6 +383,7 @@ Controller::Step Controller::step(Instant now) {
   earliest(retry_at_);
   earliest(mode_until_);
   earliest(d.ready_by);
+  if (!switch_on_ && first_step_) earliest(*first_step_ + k_startup_grace);
   return out;
 }
 

@@ -53,7 +53,15 @@ TEST_F(ControllerTest, PlansOnFirstObservationAndStartsAtTheRunBoundary) {
   c.observe(obs("2026-01-10T18:00:00Z", 40, true, false));
   auto s = c.step(at("2026-01-10T18:00:00Z"));
   EXPECT_TRUE(s.replanned);
-  EXPECT_FALSE(s.command);  // 18:00 is peak: nothing to do
+  // 18:00 is peak: the charger, in an unknown state after start-up, is switched off once.
+  ASSERT_TRUE(s.command);
+  EXPECT_EQ(s.command->action, Action::stop);
+  EXPECT_EQ(s.command->reason,
+            "standing off: waiting for the planned run 00:30-02:46 (the charger's state is "
+            "unknown)");
+  c.command_result(at("2026-01-10T18:00:00Z"), true, "ok");
+  s = c.step(at("2026-01-10T18:00:00Z"));
+  EXPECT_FALSE(s.command);
   ASSERT_TRUE(s.wake_at);
   EXPECT_EQ(*s.wake_at, at("2026-01-11T00:30:00Z"));  // exact timer to the run start
   auto again = c.step(at("2026-01-10T18:05:00Z"));
@@ -114,18 +122,79 @@ TEST_F(ControllerTest, AfterRestartReconcilesWithTheObservedStateInsteadOfResend
   EXPECT_EQ(t.command->action, Action::stop);
 }
 
-TEST_F(ControllerTest, NothingIsSentBeforeTheFirstObservation) {
+TEST_F(ControllerTest, NothingIsSentBeforeTheFirstObservationThenStandsOffAfterAGrace) {
   Controller c = make();
   auto s = c.step(at("2026-01-11T01:00:00Z"));
   EXPECT_FALSE(s.command);
   EXPECT_FALSE(c.switch_on());
   EXPECT_EQ(c.reason(), "no observation of the car yet");
+  ASSERT_TRUE(s.wake_at);
+  EXPECT_EQ(*s.wake_at, at("2026-01-11T01:05:00Z"));
+  // The car's cloud does not answer: the charger is switched off all the same.
+  auto later = c.step(at("2026-01-11T01:05:00Z"));
+  ASSERT_TRUE(later.command);
+  EXPECT_EQ(later.command->action, Action::stop);
+}
+
+TEST_F(ControllerTest, StandsOffAfterARunAndAtUnplug) {
+  Controller c = make();
+  c.observe(obs("2026-01-11T00:30:00Z", 70, true, false));
+  Instant t = at("2026-01-11T00:30:00Z");
+  auto start = c.step(t);
+  ASSERT_TRUE(start.command);
+  EXPECT_EQ(start.command->action, Action::start);
+  c.command_result(t, true, "ok");
+  c.observe(obs("2026-01-11T00:35:00Z", 71, true, true));
+  EXPECT_FALSE(c.step(t + minutes{5}).command);
+  // Unplugged mid-run: the car stops charging but the relay would stay on: a stop is sent.
+  c.observe(obs("2026-01-11T00:50:00Z", 73, false, false));
+  auto unplug = c.step(t + minutes{20});
+  ASSERT_TRUE(unplug.command);
+  EXPECT_EQ(unplug.command->action, Action::stop);
+  EXPECT_EQ(unplug.command->reason, "car is unplugged");
+  c.command_result(t + minutes{20}, true, "ok");
+  EXPECT_EQ(c.switch_on(), false);
+  // Nothing more while it stays unplugged.
+  c.observe(obs("2026-01-11T01:50:00Z", 73, false, false));
+  EXPECT_FALSE(c.step(t + minutes{80}).command);
+}
+
+TEST_F(ControllerTest, AfterReadyByContinuesToTheTargetOrStops) {
+  for (bool cont : {true, false}) {
+    settings_.policy.continue_after_ready_by = cont;
+    Controller c = make();
+    // Plugged in at 06:00 with 40 %: the plan can only use the peak price and ends at 07:30.
+    c.observe(obs("2026-01-11T06:00:00Z", 40, true, false));
+    Instant t = at("2026-01-11T06:00:00Z");
+    auto s = c.step(t);
+    ASSERT_TRUE(s.command);
+    c.command_result(t, true, "ok");
+    c.observe(obs("2026-01-11T06:05:00Z", 41, true, true));
+    c.step(t + minutes{5});
+    c.observe(obs("2026-01-11T07:29:00Z", 65, true, true));
+    c.step(at("2026-01-11T07:29:00Z"));
+    auto after = c.step(at("2026-01-11T07:30:00Z"));
+    if (cont) {
+      EXPECT_FALSE(after.command) << after.command->reason;
+      EXPECT_NE(c.reason().find("after_ready_by: continue"), std::string::npos) << c.reason();
+      c.observe(obs("2026-01-11T08:40:00Z", 80, true, true));
+      auto done = c.step(at("2026-01-11T08:40:00Z"));
+      ASSERT_TRUE(done.command);
+      EXPECT_EQ(done.command->action, Action::stop);
+    } else {
+      ASSERT_TRUE(after.command);
+      EXPECT_EQ(after.command->action, Action::stop);
+    }
+  }
 }
 
 TEST_F(ControllerTest, PluggedInAfterThePlannedStartStartsAtOnce) {
   Controller c = make();
   c.observe(obs("2026-01-10T18:00:00Z", 40, false, false));
-  EXPECT_FALSE(c.step(at("2026-01-10T18:00:00Z")).command);
+  auto off = c.step(at("2026-01-10T18:00:00Z"));  // standing off at start-up
+  ASSERT_TRUE(off.command);
+  EXPECT_EQ(off.command->action, Action::stop);
+  c.command_result(at("2026-01-10T18:00:00Z"), true, "ok");
   EXPECT_FALSE(c.step(at("2026-01-11T00:30:00Z")).command);  // unplugged: never start
   EXPECT_EQ(c.reason(), "car is unplugged");
   c.observe(obs("2026-01-11T01:10:00Z", 40, true, false));
@@ -228,7 +297,8 @@ TEST_F(ControllerTest, LogSwitchNeedsNoConfirmation) {
 TEST_F(ControllerTest, ModesNowAndOff) {
   Controller c = make();
   c.observe(obs("2026-01-10T18:00:00Z", 40, true, false));
-  c.step(at("2026-01-10T18:00:00Z"));
+  ASSERT_TRUE(c.step(at("2026-01-10T18:00:00Z")).command);  // standing off
+  c.command_result(at("2026-01-10T18:00:00Z"), true, "ok");
   c.set_mode(Mode::now, at("2026-01-10T19:00:00Z"));
   auto s = c.step(at("2026-01-10T18:00:10Z"));
   ASSERT_TRUE(s.command);
@@ -244,6 +314,16 @@ TEST_F(ControllerTest, ModesNowAndOff) {
   c.set_mode(Mode::off);
   EXPECT_FALSE(c.step(at("2026-01-11T01:00:00Z")).command);
   EXPECT_EQ(c.reason(), "mode is off");
+  ASSERT_TRUE(c.plan());  // the plan shows what will happen: nothing
+  EXPECT_TRUE(c.plan()->runs.empty());
+  EXPECT_FALSE(c.next_action(at("2026-01-11T01:00:00Z")));
+  // Mode now: the plan is charging at once to the target.
+  c.set_mode(Mode::now);
+  c.step(at("2026-01-11T01:00:00Z"));
+  ASSERT_TRUE(c.plan());
+  ASSERT_FALSE(c.plan()->runs.empty());
+  EXPECT_EQ(c.plan()->runs.front().start, at("2026-01-11T01:00:00Z"));
+  EXPECT_NEAR(c.plan()->expected_soc, 80, 1e-6);
 }
 
 TEST_F(ControllerTest, OverrideAppliesToTheNextDeadlineOnly) {

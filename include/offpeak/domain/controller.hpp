@@ -10,8 +10,12 @@
 //    below charge_below); stop at 100 %.
 //  - Observations older than `stale_after` start nothing new (a running charge may go on to the
 //    end of its run).
-//  - After a restart the switch state is unknown until the first observation: CHARGING means
-//    on, anything else off; nothing is re-sent blindly.
+//  - Standing off: whenever no run wants power the charger is off. After a restart the switch
+//    state is unknown: an observation showing CHARGING proves it on; otherwise a stop is sent
+//    once (or a start when a run wants power), so a car plugged in later waits for the plan.
+//  - after_ready_by continue: a deadline that passes with the car plugged in and below its
+//    target keeps it charging to the target at any price; stop: the next deadline is planned.
+//  - Mode now plans charging at once to the target; mode off plans nothing.
 //  - Confirmable switches: after a command the next observation must agree (CHARGING after
 //    start, not CHARGING after stop) within `confirm_after`; otherwise the command is retried
 //    with doubling back-off up to `max_retries`, then the switch is reported as failing.
@@ -51,6 +55,7 @@ struct ControllerSettings {
   Seconds confirm_after{3 * 60};  // how long a command may take to show in observations
   int max_retries = 3;
   double replan_soc_drift = 2.0;  // percentage points
+  std::string power_note;         // where vehicle.max_charge_kw comes from, for explanations
 };
 
 // A one-off override of the next deadline (from the API), cleared once that deadline passes.
@@ -128,6 +133,8 @@ class Controller {
   std::optional<DeadlineOverride> override_;
   std::optional<Instant> override_deadline_;  // the deadline the override applies to
 
+  std::optional<Deadline> overdue_;  // a passed deadline whose target was not reached
+  std::optional<Instant> first_step_;
   std::optional<bool> switch_on_;
   std::optional<Action> pending_;  // emitted, no command_result yet
   std::optional<Action> last_sent_;
