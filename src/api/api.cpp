@@ -514,9 +514,16 @@ json::value status_json(const StatusSnapshot& s) {
   json::object errors;
   for (const auto& [kind, n] : s.poll_errors)
     errors[kind] = n;
-  o["polls"] = json::object{{"total", s.polls_total},
-                            {"consecutive_failures", s.consecutive_poll_failures},
-                            {"errors", std::move(errors)}};
+  o["polls"] = json::object{
+      {"total", s.polls_total},
+      {"today", s.polls_today},
+      {"requests_today", s.requests_today},
+      {"max_requests_per_day", s.max_requests_per_day},
+      {"next_at", s.next_poll_at ? json::value(format_rfc3339(*s.next_poll_at)) : nullptr},
+      {"next_reason", s.next_poll_reason},
+      {"consecutive_failures", s.consecutive_poll_failures},
+      {"errors", std::move(errors)}};
+  o["charging_model"] = s.charging_model;
   return o;
 }
 
@@ -579,6 +586,15 @@ std::string metrics_text(const StatusSnapshot& s) {
   }
   w.family("offpeak_polls_total", "counter", "Polls of the vehicle service since start.");
   w.sample("offpeak_polls_total", static_cast<double>(s.polls_total));
+  w.family("offpeak_polls_today", "gauge", "Polls of the vehicle service in the current UTC day.");
+  w.sample("offpeak_polls_today", static_cast<double>(s.polls_today));
+  w.family("offpeak_poll_requests_today", "gauge",
+           "Requests to the vehicle service (token and device calls, retries included) in the "
+           "current UTC day.");
+  w.sample("offpeak_poll_requests_today", static_cast<double>(s.requests_today));
+  w.family("offpeak_poll_requests_max_per_day", "gauge",
+           "The daily request budget (vehicle.poll.max_per_day).");
+  w.sample("offpeak_poll_requests_max_per_day", static_cast<double>(s.max_requests_per_day));
   w.family("offpeak_poll_errors_total", "counter", "Failed polls since start, by kind.");
   for (const auto& [kind, n] : s.poll_errors) {
     w.sample("offpeak_poll_errors_total", static_cast<double>(n),

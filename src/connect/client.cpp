@@ -279,6 +279,7 @@ FetchOutcome outcome_of(const ConnectError& e) {
     case ConnectErrorKind::tls:
     case ConnectErrorKind::rate_limited:
     case ConnectErrorKind::server_error:
+    case ConnectErrorKind::budget_exhausted:
       o.kind = FetchOutcome::Kind::unreachable;
       break;
     case ConnectErrorKind::credentials_refused:

@@ -21,7 +21,8 @@ namespace {
 
 constexpr const char* k_mode_key = "mode";
 constexpr const char* k_mode_until_key = "mode_until";
-constexpr Seconds k_confirm_poll_delay{60};
+constexpr const char* k_poll_day_key = "poll_day";  // "YYYY-MM-DD <requests>"
+constexpr Seconds k_confirm_after{20 * 60};         // the car's cloud may lag by 10 min
 
 store::CommandAction to_store(Action a) {
   return a == Action::start ? store::CommandAction::start : store::CommandAction::stop;
@@ -31,6 +32,13 @@ std::string pct(std::optional<double> v) {
   if (!v) return "?%";
   char buf[16];
   std::snprintf(buf, sizeof buf, "%.0f%%", *v);
+  return buf;
+}
+
+// "3600", "0.5": the speed without trailing zeros.
+std::string speed_text(double speed) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", speed);
   return buf;
 }
 
@@ -66,14 +74,19 @@ bool same_source(const config::Config& a, const config::Config& b) {
 
 ControllerSettings Service::controller_settings(const config::Config& cfg) const {
   ControllerSettings s;
-  s.vehicle = cfg.vehicle.spec;
+  s.vehicle = cfg.vehicle.learn ? effective_spec(cfg.vehicle.spec, model_) : cfg.vehicle.spec;
+  s.power_note = cfg.vehicle.learn ? describe(model_, cfg.vehicle.spec)
+                                   : fmt::format("{:.1f} kW configured (vehicle.learn: false)",
+                                                 cfg.vehicle.spec.max_charge_kw);
   s.policy = cfg.charging;
-  s.stale_after = 3 * std::max(cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging);
+  // Polls are few (a daily budget): a reading is fresh enough to start on for 2 hours.
+  s.stale_after = std::max(Seconds{2 * 3600},
+                           3 * std::max(cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging));
   // The simulated car is its own charger, so commands show in its observations whatever the
   // switch type.
   s.confirmable = (switch_ && switch_->confirmable()) ||
                   std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
-  s.confirm_after = std::max(Seconds{3 * 60}, cfg.vehicle.poll.charging + k_confirm_poll_delay);
+  s.confirm_after = k_confirm_after;
   return s;
 }
 
@@ -111,9 +124,17 @@ Service::Service(config::Config cfg, ServiceOptions options)
     Instant now = clock_.now();
     agile_known_ = tariffs::cached_agile(*agile, store_, now - hours{48}, now + hours{72});
   }
-  // API (issue 5): a one-off deadline override set through the API.
+  // A one-off deadline override set through the API.
   if (auto o = store_.get_setting(api::k_override_key)) {
     if (auto parsed = api::parse_override_setting(*o)) controller_.set_override(*parsed);
+  }
+  // The day's request count survives restarts (the budget is per UTC day).
+  if (auto pd = store_.get_setting(k_poll_day_key)) {
+    Instant today = floor<days>(clock_.now());
+    if (pd->size() > 11 && pd->substr(0, 10) == format_rfc3339(today).substr(0, 10)) {
+      poll_day_ = today;
+      requests_today_ = std::atoi(pd->c_str() + 11);
+    }
   }
   if (auto open = store_.current_open_session(device_id())) {
     session_open_ = true;
@@ -151,19 +172,20 @@ int Service::run() {
   spdlog::info("offpeakd starting: {} ({}), tariff {}, switch {}, database {}{}", cfg_.vehicle.name,
                source_->describe(), cfg_.tariff.name, switch_->name(),
                cfg_.storage.database.string(),
-               clock_.is_virtual() ? ", virtual clock x" + std::to_string(clock_.speed()) +
-                                         " from " + format_rfc3339(clock_.now())
+               clock_.is_virtual() ? ", virtual clock x" + speed_text(clock_.speed()) + " from " +
+                                         format_rfc3339(clock_.now())
                                    : "");
   refresh_prices();
   next_poll_at_ = clock_.now();
   wake_at_ = clock_.now();
+  asio::co_spawn(io_, relearn(), asio::detached);
   asio::co_spawn(io_, signal_loop(), asio::detached);
   asio::co_spawn(io_, poll_loop(), asio::detached);
   asio::co_spawn(io_, control_loop(), asio::detached);
   asio::co_spawn(io_, price_loop(), asio::detached);
   asio::co_spawn(io_, watchdog_loop(), asio::detached);
   asio::co_spawn(io_, housekeeping_loop(), asio::detached);
-  // API (issue 5): up before READY=1.
+  // The API is up before READY=1.
   api_ = std::make_unique<ApiRuntime>(*this);
   if (auto listening = api_->start(); !listening) {
     spdlog::error("cannot start the API: {}", listening.error());
@@ -194,8 +216,8 @@ void Service::stop() {
   price_timer_.cancel();
   watchdog_timer_.cancel();
   housekeeping_timer_.cancel();
-  if (api_) api_->stop();  // API (issue 5)
-  io_.stop();              // in-flight requests are abandoned; nothing half-written is left behind
+  if (api_) api_->stop();
+  io_.stop();  // in-flight requests are abandoned; nothing half-written is left behind
 }
 
 asio::awaitable<void> Service::signal_loop() {
@@ -237,7 +259,7 @@ void Service::reload() {
   switch_ = make_switch(cfg_.switch_config, exec_pool_);
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
-  if (api_) api_->reload();  // API (issue 5): a new token at once
+  if (api_) api_->reload();  // a new API token at once
   if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
   refresh_prices();
   spdlog::info("configuration reloaded: tariff {}, switch {}, target {}% by {}", cfg_.tariff.name,
@@ -249,19 +271,55 @@ void Service::reload() {
   update_status();
 }
 
-Seconds Service::poll_interval() const {
+PollDecision Service::poll_decision() const {
   const auto& p = cfg_.vehicle.poll;
-  if (!last_state_) return p.plugged;
-  if (last_state_->charging_state == ChargingState::charging) return p.charging;
-  if (last_state_->plugged_in == true) return p.plugged;
-  return p.away;
+  PollPolicySettings settings;
+  settings.charging = p.charging;
+  settings.plugged = p.plugged;
+  settings.away = p.away;
+  settings.max_per_day = p.max_per_day;
+  Instant now = clock_.now();
+  PollSituation sit;
+  sit.now = now;
+  if (last_state_) {
+    sit.last_observed = last_state_->observed_at;
+    sit.plugged_in = last_state_->plugged_in;
+  }
+  sit.charging = controller_.switch_on() == true && sit.plugged_in != false;
+  sit.confirm_by = controller_.confirm_by();
+  sit.command_at = controller_.last_command_at();
+  if (auto next = controller_.next_action(now)) {
+    if (next->first == Action::start) {
+      sit.next_start = next->second;
+    } else {
+      sit.run_end = next->second;
+    }
+  }
+  sit.usual_plug_in = usual_plug_in_;
+  sit.used_today = floor<days>(now) == poll_day_ ? requests_today_ : 0;
+  PollDecision d = next_poll(sit, settings, cfg_.zone, source_->requests_per_poll());
+  if (backoff_until_ && d.at < *backoff_until_) {
+    d.at = *backoff_until_;
+    d.why += " (backing off after a failure)";
+  }
+  return d;
 }
 
-void Service::request_poll_at(Instant t) {
-  if (t < next_poll_at_) {
-    next_poll_at_ = t;
-    poll_timer_.cancel();
+void Service::request_poll_at(Instant) {
+  poll_timer_.cancel();  // the poll loop asks the policy again
+}
+
+void Service::roll_poll_day(Instant now) {
+  Instant day = floor<days>(now);
+  if (day == poll_day_) return;
+  if (poll_day_ != Instant{} && polls_today_ > 0) {
+    spdlog::info("polled the car {} times ({} requests of {} allowed) on {}", polls_today_,
+                 requests_today_, cfg_.vehicle.poll.max_per_day,
+                 format_rfc3339(poll_day_).substr(0, 10));
   }
+  poll_day_ = day;
+  polls_today_ = 0;
+  requests_today_ = 0;
 }
 
 void Service::kick_controller() {
@@ -272,50 +330,99 @@ void Service::kick_controller() {
 asio::awaitable<void> Service::poll_loop() {
   std::mt19937 rng{std::random_device{}()};
   while (!stopping_) {
-    while (!stopping_ && clock_.now() < next_poll_at_) {
+    for (;;) {
+      next_poll_ = poll_decision();
+      next_poll_at_ = next_poll_.at;
+      if (stopping_ || clock_.now() >= next_poll_at_) break;
+      spdlog::debug("next poll at {}: {}", cfg_.zone.format(next_poll_at_), next_poll_.why);
       co_await sleep_until(poll_timer_, clock_, next_poll_at_);
     }
     if (stopping_) co_return;
-    Instant day = floor<days>(clock_.now());
-    if (day != poll_day_) {
-      if (poll_day_ != Instant{})
-        spdlog::info("polled the car {} times on {}", polls_today_,
-                     format_rfc3339(poll_day_).substr(0, 10));
-      poll_day_ = day;
-      polls_today_ = 0;
-    }
+    Instant now = clock_.now();
+    roll_poll_day(now);
+    const int allowance = cfg_.vehicle.poll.max_per_day - requests_today_;
+    if (allowance < 1) continue;  // the policy waits for the next day
+    source_->set_request_allowance(allowance);
+    const std::int64_t before = source_->requests_sent();
     ++polls_today_;
     ++polls_total_;
     PollResult r = co_await source_->poll();
     if (stopping_) co_return;
-    Seconds interval = poll_interval();
+    requests_today_ += static_cast<int>(source_->requests_sent() - before);
+    {
+      std::string value =
+          format_rfc3339(poll_day_).substr(0, 10) + " " + std::to_string(requests_today_);
+      Instant at = clock_.now();
+      db_write([value, at](store::Store& st) { st.set_setting(k_poll_day_key, value, at); });
+    }
     if (r.state) {
       if (poll_failures_ > 0)
         spdlog::info("the car is reachable again after {} failed poll(s)", poll_failures_);
       poll_failures_ = 0;
+      backoff_until_.reset();
       handle_observation(*r.state);
-      interval = poll_interval();
     } else {
       ++poll_failures_;
       ++poll_errors_[r.error_kind];
-      // Back off: 30 s doubling, with jitter, never beyond the "away" interval.
+      // Back off: 30 s doubling, with jitter, never beyond the "away" interval; every try
+      // counts against the day's budget.
       double base = 30.0 * std::pow(2.0, std::min(poll_failures_ - 1, 10));
       double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(rng);
       Seconds backoff{static_cast<long long>(
           std::min(base, static_cast<double>(cfg_.vehicle.poll.away.count())) * jitter)};
       if (r.retry_after && *r.retry_after > backoff) backoff = *r.retry_after;
-      interval = backoff;
+      backoff_until_ = clock_.now() + backoff;
       if (r.credentials_refused) {
         spdlog::error("the Connect account refused the credentials: {} (check vehicle.source)",
                       r.error);
-        interval = std::max(interval, cfg_.vehicle.poll.away);
+        backoff_until_ = clock_.now() + std::max(backoff, cfg_.vehicle.poll.away);
+      } else if (r.error_kind == "budget_exhausted") {
+        spdlog::warn("not polling the car: {}; {} requests sent today", r.error, requests_today_);
       } else {
-        spdlog::warn("polling the car failed ({}): {}; next try in {}", r.error_kind, r.error,
-                     format_duration(interval));
+        spdlog::warn("polling the car failed ({}): {}; next try in {} at the earliest",
+                     r.error_kind, r.error, format_duration(backoff));
       }
       update_status();
     }
-    next_poll_at_ = clock_.now() + interval;
+  }
+}
+
+asio::awaitable<void> Service::relearn() {
+  struct History {
+    std::vector<ChargeObservation> observations;
+    std::vector<Instant> plug_ins;
+  };
+  Instant now = clock_.now();
+  std::string dev = device_id();
+  History h;
+  try {
+    h = co_await offload<History>(db_pool_, [this, now, dev] {
+      History out;
+      store::TimeRange range{now - days{60}, now + days{1}, 20000};
+      for (const auto& row : store_.samples(dev, range)) {
+        if (!row.soc_percent) continue;
+        out.observations.push_back(
+            {row.ts, *row.soc_percent, row.charging_state == ChargingState::charging});
+      }
+      for (const auto& session : store_.sessions(dev, range))
+        out.plug_ins.push_back(session.started_at);
+      return out;
+    });
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot read the charging history: {}", e.what());
+    co_return;
+  }
+  if (stopping_) co_return;
+  usual_plug_in_ = usual_plug_in_times(h.plug_ins, cfg_.zone);
+  LearnedChargingModel m = learn_charging_model(h.observations, cfg_.vehicle.spec);
+  if (!(m == model_) || !model_.power_kw) {
+    spdlog::info("charging model: {}{}", describe(m, cfg_.vehicle.spec),
+                 cfg_.vehicle.learn ? "" : " (not used: vehicle.learn is false)");
+  }
+  if (!(m == model_)) {
+    model_ = m;
+    controller_.set_settings(controller_settings(cfg_));
+    kick_controller();
   }
 }
 
@@ -369,6 +476,7 @@ void Service::handle_observation(const VehicleState& state) {
       spdlog::info("unplugged at {} with {}: session {:.2f} kWh, est. {}", cfg_.zone.format(at),
                    pct(soc), energy, report::money(cost));
       session_open_ = false;
+      asio::co_spawn(io_, relearn(), asio::detached);  // the session is history now
     } else {
       db_write([dev, soc, energy, cost](store::Store& s) {
         if (auto open = s.current_open_session(dev)) s.update_session(open->id, soc, energy, cost);
@@ -418,7 +526,7 @@ asio::awaitable<void> Service::control_loop() {
       if (outcome.ok) source_->switched(cmd.action);
       controller_.command_result(at, outcome.ok, outcome.detail);
       record_command(cmd, outcome, at);
-      if (outcome.ok) request_poll_at(at + k_confirm_poll_delay);  // confirm early
+      request_poll_at(at);  // the poll policy decides when to confirm
       update_status();
       continue;
     }

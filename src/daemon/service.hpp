@@ -9,7 +9,9 @@
 
 #include <offpeak/config/config.hpp>
 #include <offpeak/daemon/systemd.hpp>
+#include <offpeak/domain/charging_model.hpp>
 #include <offpeak/domain/controller.hpp>
+#include <offpeak/domain/poll_policy.hpp>
 #include <offpeak/store/store.hpp>
 #include <offpeak/tariffs/agile.hpp>
 
@@ -18,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,7 +53,7 @@ class Service {
   boost::asio::awaitable<void> signal_loop();
   boost::asio::awaitable<void> housekeeping_loop();
 
-  // --- local API (issue 5; api_backend.cpp) ---
+  // --- local API (api_backend.cpp) ---
   friend class ServiceApi;
   friend class ApiRuntime;
 
@@ -64,7 +67,13 @@ class Service {
   void stop();
   void update_status();
   ControllerSettings controller_settings(const config::Config& cfg) const;
-  Seconds poll_interval() const;
+  // When to poll next, from the poll policy and the failure back-off.
+  PollDecision poll_decision() const;
+  // Starts a new UTC day of the request count when the day has changed.
+  void roll_poll_day(Instant now);
+  // Re-learns the charging model and the usual plug-in times from the database (worker
+  // thread), then adopts them.
+  boost::asio::awaitable<void> relearn();
   std::string device_id() const;
   // Queues a database write; failures are logged, never fatal.
   template <typename F>
@@ -98,8 +107,13 @@ class Service {
   bool session_open_ = false;
   double session_start_soc_ = 0;
   double session_cost_p_ = 0;
-  // Poll accounting (rate limits): polls in the current UTC day.
+  // Poll accounting (rate limits): polls and requests in the current UTC day.
   std::int64_t polls_today_ = 0;
+  int requests_today_ = 0;
+  std::optional<Instant> backoff_until_;  // failures: no poll before then
+  PollDecision next_poll_{};
+  LearnedChargingModel model_;
+  std::array<std::optional<int>, 7> usual_plug_in_{};
   std::int64_t polls_total_ = 0;
   Instant poll_day_{};
   std::map<std::string, std::int64_t> poll_errors_;
@@ -110,7 +124,6 @@ class Service {
   std::string price_note_;
   config::Secret persisted_token_;  // the Connect token last written to the cache
 
-  // --- local API (issue 5) ---
   // Commands since start by (action, "ok"/"failed"), for /metrics.
   std::map<std::pair<std::string, std::string>, std::int64_t> command_counts_;
   // Declared last: destroyed first, while everything it reads still exists.

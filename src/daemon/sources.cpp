@@ -46,6 +46,12 @@ VehicleState SimulatorSource::advance() {
 
 boost::asio::awaitable<PollResult> SimulatorSource::poll() {
   PollResult r;
+  if (allowance_ && *allowance_ <= 0) {
+    r.error_kind = "budget_exhausted";
+    r.error = "the day's request budget (vehicle.poll.max_per_day) is used up";
+    co_return r;
+  }
+  ++polls_;
   r.state = advance();
   co_return r;
 }

@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,12 @@ class VehicleSource {
   // Called after the switch accepted a command (the simulated car is its own charger).
   virtual void switched(Action) {}
   virtual std::string describe() const = 0;
+  // Requests sent to the car's cloud since start (token and device calls, retries included).
+  virtual std::int64_t requests_sent() const = 0;
+  // At most `n` more requests may be sent (the day's budget); nullopt: no limit.
+  virtual void set_request_allowance(std::optional<int> n) = 0;
+  // The most requests one poll may need.
+  virtual int requests_per_poll() const = 0;
 };
 
 class SimulatorSource final : public VehicleSource {
@@ -38,6 +45,9 @@ class SimulatorSource final : public VehicleSource {
   boost::asio::awaitable<PollResult> poll() override;
   void switched(Action action) override;
   std::string describe() const override { return "simulated car " + car_.params().device_id; }
+  std::int64_t requests_sent() const override { return polls_; }
+  void set_request_allowance(std::optional<int> n) override { allowance_ = n; }
+  int requests_per_poll() const override { return 1; }
 
  private:
   // Advances the car to now; at each plug-in after a trip, takes off the trip's use.
@@ -48,6 +58,8 @@ class SimulatorSource final : public VehicleSource {
   double daily_use_soc_;
   bool was_plugged_;
   bool ever_plugged_;
+  std::int64_t polls_ = 0;
+  std::optional<int> allowance_;
 };
 
 class ConnectSource final : public VehicleSource {
@@ -56,6 +68,9 @@ class ConnectSource final : public VehicleSource {
                 std::optional<connect::CachedToken> cached);
   boost::asio::awaitable<PollResult> poll() override;
   std::string describe() const override;
+  std::int64_t requests_sent() const override { return client_.requests_sent(); }
+  void set_request_allowance(std::optional<int> n) override { client_.set_request_allowance(n); }
+  int requests_per_poll() const override { return 2; }
   const connect::ConnectClient& client() const { return client_; }
 
  private:

@@ -25,6 +25,30 @@ struct Earliest {
 
 }  // namespace
 
+std::array<std::optional<int>, 7> usual_plug_in_times(const std::vector<Instant>& plug_ins,
+                                                      const Zone& zone) {
+  std::array<std::vector<int>, 7> by_day;
+  std::vector<int> all;
+  for (Instant t : plug_ins) {
+    LocalTime lt = zone.to_local(t);
+    int m = lt.seconds_of_day / 60;
+    by_day[static_cast<std::size_t>(weekday_of(lt.date))].push_back(m);
+    all.push_back(m);
+  }
+  auto median = [](std::vector<int> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::array<std::optional<int>, 7> out{};
+  for (std::size_t d = 0; d < 7; ++d) {
+    if (by_day[d].size() >= 2)
+      out[d] = median(by_day[d]);
+    else if (all.size() >= 3)
+      out[d] = median(all);
+  }
+  return out;
+}
+
 Instant next_utc_day(Instant t) {
   return floor<days>(t) + days{1};
 }

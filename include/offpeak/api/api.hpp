@@ -60,6 +60,12 @@ struct StatusSnapshot {
   std::optional<double> price_now;  // p/kWh, nullopt when unknown
   std::optional<Instant> prices_known_until;
   std::int64_t polls_total = 0;
+  std::int64_t polls_today = 0;     // polls in the current UTC day
+  std::int64_t requests_today = 0;  // requests to the car's cloud in the current UTC day
+  int max_requests_per_day = 0;     // vehicle.poll.max_per_day
+  std::optional<Instant> next_poll_at;
+  std::string next_poll_reason;
+  std::string charging_model;  // "6.0 kW learned from 5 sessions", ...
   int consecutive_poll_failures = 0;
   std::map<std::string, std::int64_t> poll_errors;  // by kind, since start
   // Commands since start by (action, result) where result is "ok" or "failed".

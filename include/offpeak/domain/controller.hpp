@@ -96,6 +96,12 @@ class Controller {
   // nullopt: unknown (before the first observation after start-up).
   std::optional<bool> switch_on() const { return switch_on_; }
   bool switch_failing() const { return failing_; }
+  // A command awaits confirmation by an observation until then (nullopt: none).
+  std::optional<Instant> confirm_by() const { return confirm_by_; }
+  // When the last command was accepted or refused (nullopt: none since start-up).
+  std::optional<Instant> last_command_at() const {
+    return last_sent_ ? std::optional<Instant>(last_sent_at_) : std::nullopt;
+  }
   const std::string& switch_problem() const { return problem_; }
   // Why the switch is in its wanted state, in plain words ("inside the planned run
   // 00:30-02:46 at 8.50p", "car unplugged", ...).

@@ -19,6 +19,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace offpeak {
 
@@ -57,6 +58,12 @@ struct PollDecision {
 // device call). `zone` places the usual plug-in times.
 PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, const Zone& zone,
                        int cost = 2);
+
+// The usual plug-in time per local weekday from recorded plug-in instants: the median of the
+// weekday's plug-ins where it has at least 2, else the median of all where there are at least
+// 3, else unknown.
+std::array<std::optional<int>, 7> usual_plug_in_times(const std::vector<Instant>& plug_ins,
+                                                      const Zone& zone);
 
 // The start of the next UTC day after `t`.
 Instant next_utc_day(Instant t);
