@@ -207,8 +207,9 @@ void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path
 
 void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
                    const Environment& env, VehicleConfig& vc) {
-  if (!r.check_map(node, "vehicle",
-                   {"name", "battery_kwh", "max_charge_kw", "efficiency", "source", "poll", "learn"})) {
+  if (!r.check_map(
+          node, "vehicle",
+          {"name", "battery_kwh", "max_charge_kw", "efficiency", "source", "poll", "learn"})) {
     return;
   }
   if (auto n = Reader::child(node, "name")) {

@@ -73,8 +73,8 @@ int run_offpeakd(int argc, char** argv) {
     for (const char* local : {"http://127.0.0.1", "http://localhost", "http://[::1]",
                               "https://127.0.0.1", "https://localhost", "https://[::1]"}) {
       const std::string l(local);
-      if (u.compare(0, l.size(), l) == 0 && (u.size() == l.size() || u[l.size()] == ':' ||
-                                               u[l.size()] == '/'))
+      if (u.compare(0, l.size(), l) == 0 &&
+          (u.size() == l.size() || u[l.size()] == ':' || u[l.size()] == '/'))
         simulated = true;
     }
   }

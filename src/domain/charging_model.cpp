@@ -22,7 +22,8 @@ struct Pair {
 };
 
 double weighted_median(std::vector<Pair> v) {
-  std::sort(v.begin(), v.end(), [](const Pair& a, const Pair& b) { return a.power_kw < b.power_kw; });
+  std::sort(v.begin(), v.end(),
+            [](const Pair& a, const Pair& b) { return a.power_kw < b.power_kw; });
   double total = 0;
   for (const auto& p : v)
     total += p.hours;

@@ -51,7 +51,8 @@ void Controller::observe(const VehicleState& state) {
   // that is not charging proves nothing: it may be unplugged, full or at its own limit while
   // the charger stays on, so the switch state stays as believed (unknown after start-up:
   // the controller then sends a stop unless a run wants power).
-  if (charging && !pending_ && (!switch_on_ || (settings_.confirmable && !confirm_by_ && !retry_at_)))
+  if (charging && !pending_ &&
+      (!switch_on_ || (settings_.confirmable && !confirm_by_ && !retry_at_)))
     switch_on_ = true;
   if (state.plugged_in == false) overdue_.reset();
   if (confirm_by_ && last_sent_ && state.observed_at >= last_sent_at_) {
@@ -100,8 +101,8 @@ void Controller::command_result(Instant at, bool ok, const std::string& detail) 
     retry_at_.reset();
     // A stop while the car is seen not charging has nothing to show: it is confirmed already
     // (and needs no poll).
-    const bool nothing_to_show = action == Action::stop && last_obs_ &&
-                                 last_obs_->charging_state != ChargingState::charging;
+    const bool nothing_to_show =
+        action == Action::stop && last_obs_ && last_obs_->charging_state != ChargingState::charging;
     if (settings_.confirmable && !nothing_to_show) {
       confirm_by_ = at + settings_.confirm_after * (1 << std::min(retries_, 4));
     } else {
@@ -255,8 +256,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
       why = "mode now: charging at once to " + pct(d.target_soc);
       want = true;
     }
-  } else if (overdue_ && settings_.policy.continue_after_ready_by &&
-             *soc < overdue_->target_soc) {
+  } else if (overdue_ && settings_.policy.continue_after_ready_by && *soc < overdue_->target_soc) {
     why = "ready-by " + zone_.format(overdue_->ready_by) + " passed with the car at " + pct(*soc) +
           ", below its target " + pct(overdue_->target_soc) +
           "; charging on to the target at any price (after_ready_by: continue)";
@@ -367,9 +367,9 @@ Controller::Step Controller::step(Instant now) {
       bool gave_up = failing_ && !new_edge;
       bool waiting = retry_at_ && now < *retry_at_;
       if (!gave_up && !waiting) {
-        out.command = Command{wanted, unknown && !want ? "standing off: " + why +
-                                                             " (the charger's state is unknown)"
-                                                       : why};
+        out.command = Command{
+            wanted,
+            unknown && !want ? "standing off: " + why + " (the charger's state is unknown)" : why};
       }
     }
     if (out.command) pending_ = out.command->action;

@@ -108,8 +108,8 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
       routine->at = std::max(routine->at, last + duration_cast<Seconds>(left / polls));
     }
   }
-  PollDecision d = e.decision && (!routine || e.decision->at <= routine->at) ? *e.decision
-                                                                             : *routine;
+  PollDecision d =
+      e.decision && (!routine || e.decision->at <= routine->at) ? *e.decision : *routine;
   d.at = std::max(d.at, now);
   return d;
 }

@@ -1,8 +1,8 @@
 #include <offpeak/domain/vehicle.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <utility>
 
 namespace offpeak {

@@ -100,10 +100,10 @@ TEST(Config, FieldKeysHaveDefaultsAndParse) {
   EXPECT_EQ(d.config->vehicle.poll.max_per_day, 40);
   EXPECT_TRUE(d.config->vehicle.learn);
   EXPECT_TRUE(d.config->charging.continue_after_ready_by);
-  auto r = load(dir, replace(replace(k_valid, "  target_soc: 80",
-                                     "  target_soc: 80\n  after_ready_by: stop"),
-                             "    initial_soc: 35",
-                             "    initial_soc: 35\n  poll: { max_per_day: 24 }\n  learn: false"));
+  auto r = load(
+      dir, replace(replace(k_valid, "  target_soc: 80", "  target_soc: 80\n  after_ready_by: stop"),
+                   "    initial_soc: 35",
+                   "    initial_soc: 35\n  poll: { max_per_day: 24 }\n  learn: false"));
   ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors.front().to_string());
   EXPECT_EQ(r.config->vehicle.poll.max_per_day, 24);
   EXPECT_FALSE(r.config->vehicle.learn);
@@ -152,8 +152,8 @@ INSTANTIATE_TEST_SUITE_P(
                           "    initial_soc: 35\n  poll: { max_per_day: 0 }"),
                   8, 24, "a number of requests per day"},
         ErrorCase{"learn_not_bool",
-                  replace(k_valid, "    initial_soc: 35", "    initial_soc: 35\n  learn: maybe"),
-                  8, 10, "expected vehicle.learn (true or false), got 'maybe'"},
+                  replace(k_valid, "    initial_soc: 35", "    initial_soc: 35\n  learn: maybe"), 8,
+                  10, "expected vehicle.learn (true or false), got 'maybe'"},
         ErrorCase{
             "efficiency_above_one",
             replace(k_valid, "  max_charge_kw: 7.4", "  max_charge_kw: 7.4\n  efficiency: 1.2"), 5,

@@ -14,9 +14,9 @@ namespace offpeak {
 // The charge curve: the car draws `max_charge_kw` from the wall up to `taper_above_soc`; above
 // it the power falls linearly with SoC to `taper_end_kw` at 100 % (no taper when unset).
 struct VehicleSpec {
-  double battery_kwh = 0.0;    // usable capacity, > 0
-  double max_charge_kw = 0.0;  // power drawn from the wall while charging, > 0
-  double efficiency = 0.9;     // energy into the battery / energy from the grid, (0, 1]
+  double battery_kwh = 0.0;               // usable capacity, > 0
+  double max_charge_kw = 0.0;             // power drawn from the wall while charging, > 0
+  double efficiency = 0.9;                // energy into the battery / energy from the grid, (0, 1]
   std::optional<double> taper_above_soc;  // percent, (0, 100); nullopt: constant power
   double taper_end_kw = 0.0;              // wall power at 100 % when tapering, (0, max_charge_kw]
 };
