@@ -265,7 +265,7 @@ void Service::reload() {
   spdlog::info("configuration reloaded: tariff {}, switch {}, target {}% by {}", cfg_.tariff.name,
                switch_->name(), cfg_.charging.target_soc,
                format_time_of_day(cfg_.charging.ready_by));
-  request_poll_at(clock_.now());
+  reschedule_poll();
   kick_controller();
   notifier_.ready();
   update_status();
@@ -305,8 +305,8 @@ PollDecision Service::poll_decision() const {
   return d;
 }
 
-void Service::request_poll_at(Instant) {
-  poll_timer_.cancel();  // the poll loop asks the policy again
+void Service::reschedule_poll() {
+  poll_timer_.cancel();
 }
 
 void Service::roll_poll_day(Instant now) {
@@ -526,7 +526,7 @@ asio::awaitable<void> Service::control_loop() {
       if (outcome.ok) source_->switched(cmd.action);
       controller_.command_result(at, outcome.ok, outcome.detail);
       record_command(cmd, outcome, at);
-      request_poll_at(at);  // the poll policy decides when to confirm
+      reschedule_poll();  // the poll policy decides when to confirm
       update_status();
       continue;
     }

@@ -61,7 +61,8 @@ class Service {
   void adopt_plan();
   void record_command(const Command& cmd, const SwitchOutcome& outcome, Instant at);
   void refresh_prices();
-  void request_poll_at(Instant t);
+  // Makes the poll loop ask the poll policy again (after a command, a reload, ...).
+  void reschedule_poll();
   void kick_controller();
   void reload();
   void stop();
