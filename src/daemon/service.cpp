@@ -42,6 +42,26 @@ std::string speed_text(double speed) {
   return buf;
 }
 
+// What the charging model and the usual plug-in times are learned from: 60 days of samples
+// and sessions of one car (worker thread).
+struct ChargeHistory {
+  std::vector<ChargeObservation> observations;
+  std::vector<Instant> plug_ins;
+};
+
+ChargeHistory load_history(store::Store& store, const std::string& dev, Instant now) {
+  ChargeHistory out;
+  store::TimeRange range{now - days{60}, now + days{1}, 20000};
+  for (const auto& row : store.samples(dev, range)) {
+    if (!row.soc_percent) continue;
+    out.observations.push_back(
+        {row.ts, *row.soc_percent, row.charging_state == ChargingState::charging});
+  }
+  for (const auto& session : store.sessions(dev, range))
+    out.plug_ins.push_back(session.started_at);
+  return out;
+}
+
 std::unique_ptr<VehicleSource> make_source(const config::Config& cfg, const Clock& clock,
                                            store::Store& store) {
   if (const auto* c = std::get_if<config::ConnectSource>(&cfg.vehicle.source)) {
@@ -388,26 +408,16 @@ asio::awaitable<void> Service::poll_loop() {
 }
 
 asio::awaitable<void> Service::relearn() {
-  struct History {
-    std::vector<ChargeObservation> observations;
-    std::vector<Instant> plug_ins;
-  };
   Instant now = clock_.now();
-  std::string dev = device_id();
-  History h;
+  const std::string dev = device_id();
+  ChargeHistory h;
   try {
-    h = co_await offload<History>(db_pool_, [this, now, dev] {
-      History out;
-      store::TimeRange range{now - days{60}, now + days{1}, 20000};
-      for (const auto& row : store_.samples(dev, range)) {
-        if (!row.soc_percent) continue;
-        out.observations.push_back(
-            {row.ts, *row.soc_percent, row.charging_state == ChargingState::charging});
-      }
-      for (const auto& session : store_.sessions(dev, range))
-        out.plug_ins.push_back(session.started_at);
-      return out;
-    });
+    // Only trivially destructible captures: GCC 12 destroys a capturing temporary of a
+    // co_await expression twice when its captures own memory.
+    const std::string* devp = &dev;
+    store::Store* st = &store_;
+    h = co_await offload<ChargeHistory>(db_pool_,
+                                        [st, devp, now] { return load_history(*st, *devp, now); });
   } catch (const std::exception& e) {
     spdlog::warn("cannot read the charging history: {}", e.what());
     co_return;
