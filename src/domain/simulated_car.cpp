@@ -52,9 +52,22 @@ std::optional<Instant> SimulatedCar::next_transition_after(Instant t) const {
 void SimulatedCar::charge_for(Seconds d) {
   if (!charging() || d.count() <= 0 || params_.spec.battery_kwh <= 0) return;
   const double hours = static_cast<double>(d.count()) / 3600.0;
-  const double rate_pct_per_h =
-      params_.spec.max_charge_kw * params_.spec.efficiency / params_.spec.battery_kwh * 100.0;
-  soc_ = std::min(100.0, soc_ + rate_pct_per_h * hours);
+  const double before = soc_;
+  soc_ = soc_after_hours(params_.spec, soc_, hours);
+  const double kwh = grid_energy_kwh(params_.spec, before, soc_);
+  energy_kwh_ += kwh;
+  if (!stretch_open_) {
+    log_.push_back({now_, now_, 0.0, before, before});
+    stretch_open_ = true;
+  }
+  auto& s = log_.back();
+  s.to = now_ + d;
+  s.kwh += kwh;
+  s.end_soc = soc_;
+}
+
+void SimulatedCar::close_stretch_if_idle() {
+  if (!charging()) stretch_open_ = false;
 }
 
 VehicleState SimulatedCar::advance(Instant to) {
@@ -63,6 +76,7 @@ VehicleState SimulatedCar::advance(Instant to) {
     const Instant segment_end = next && *next < to ? *next : to;
     charge_for(segment_end - now_);
     now_ = segment_end;
+    close_stretch_if_idle();  // full
     if (next && *next == now_) set_plugged_in(pattern_plugged_at(now_));
   }
   return state();
@@ -98,15 +112,17 @@ bool SimulatedCar::start_charging() {
 
 void SimulatedCar::stop_charging() {
   on_ = false;
+  close_stretch_if_idle();
 }
 
 void SimulatedCar::set_soc(double soc_percent) {
   soc_ = clamp_soc(soc_percent);
+  stretch_open_ = false;  // a jump in SoC is no charging
 }
 
 void SimulatedCar::set_plugged_in(bool plugged) {
-  if (plugged && !plugged_) on_ = true;
   plugged_ = plugged;
+  close_stretch_if_idle();
 }
 
 }  // namespace offpeak

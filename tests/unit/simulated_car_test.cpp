@@ -78,15 +78,54 @@ TEST(SimulatedCar, DailyPatternAcrossMidnightInLocalTime) {
   EXPECT_EQ(s.charging_state, ChargingState::not_charging);
 }
 
-TEST(SimulatedCar, PluggingInSwitchesOnAndSocIsClamped) {
-  SimulatedCar car(params(50, false), k_t0);
+TEST(SimulatedCar, TheSwitchIsTheChargersAndKeepsItsStateAcrossPlugIn) {
+  SimulatedCar car(params(50, true), k_t0);
   car.stop_charging();
-  car.set_plugged_in(true);
-  EXPECT_TRUE(car.switched_on());
+  car.set_plugged_in(false);
+  car.set_plugged_in(true);  // a relay that is off stays off: the car waits
+  EXPECT_FALSE(car.switched_on());
+  EXPECT_EQ(car.advance(k_t0 + 1h).charging_state, ChargingState::not_charging);
+  EXPECT_EQ(car.soc_percent(), 50.0);
+  EXPECT_TRUE(car.start_charging());
+  car.set_plugged_in(false);
+  car.set_plugged_in(true);  // ... and one that is on charges at once
+  EXPECT_EQ(car.advance(k_t0 + 2h).charging_state, ChargingState::charging);
+  EXPECT_GT(car.soc_percent(), 50.0);
+}
+
+TEST(SimulatedCar, SocIsClamped) {
+  SimulatedCar car(params(50, false), k_t0);
   car.set_soc(150);
   EXPECT_EQ(car.soc_percent(), 100.0);
   car.set_soc(-3);
   EXPECT_EQ(car.soc_percent(), 0.0);
+}
+
+TEST(SimulatedCar, TapersAndLogsEveryStretchWithItsEnergy) {
+  auto p = params(70, true);
+  p.spec.taper_above_soc = 80.0;
+  p.spec.taper_end_kw = 2.0;
+  SimulatedCar car(p, k_t0);
+  car.advance(k_t0 + 30min);
+  car.stop_charging();
+  car.advance(k_t0 + 1h);
+  ASSERT_TRUE(car.start_charging());
+  car.advance(k_t0 + 3h);
+  ASSERT_EQ(car.charging_log().size(), 2U);
+  const auto& a = car.charging_log()[0];
+  const auto& b = car.charging_log()[1];
+  EXPECT_EQ(a.from, k_t0);
+  EXPECT_EQ(a.to, k_t0 + 30min);
+  EXPECT_EQ(b.from, k_t0 + 1h);
+  EXPECT_EQ(b.to, k_t0 + 3h);  // in progress: up to now
+  EXPECT_EQ(b.start_soc, a.end_soc);
+  // Each stretch's energy is what its SoC rise needs from the grid; the total is their sum.
+  EXPECT_NEAR(a.kwh, grid_energy_kwh(p.spec, a.start_soc, a.end_soc), 1e-9);
+  EXPECT_NEAR(b.kwh, grid_energy_kwh(p.spec, b.start_soc, b.end_soc), 1e-9);
+  EXPECT_NEAR(car.energy_kwh(), a.kwh + b.kwh, 1e-9);
+  // Along the taper: slower than the flat rate would have been.
+  EXPECT_NEAR(car.soc_percent(), soc_after_hours(p.spec, 70, 2.5), 1e-6);
+  EXPECT_LT(car.soc_percent(), 70 + 2.5 * 20.0);
 }
 
 }  // namespace

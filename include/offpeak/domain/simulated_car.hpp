@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace offpeak {
 
@@ -17,6 +18,16 @@ struct PlugPattern {
   TimeOfDay plug_in_at;
   TimeOfDay unplug_at;
   Zone zone = Zone::utc();
+};
+
+// One stretch of charging: from switch-on (or plug-in into a charger that is on) to the
+// moment the car stopped drawing power. `to` is the current instant while it goes on.
+struct ChargingStretch {
+  Instant from;
+  Instant to;
+  double kwh = 0.0;  // grid-side energy drawn
+  double start_soc = 0.0;
+  double end_soc = 0.0;
 };
 
 struct SimulatedCarParams {
@@ -29,7 +40,9 @@ struct SimulatedCarParams {
   double soc_percent = 50.0;         // initial SoC, clamped to 0..100
   bool plugged_in = false;           // initial plug state when there is no pattern
   std::optional<PlugPattern> pattern;
-  bool switched_on = true;  // remote charging switch; plugging in turns it on again
+  // The charger's remote switch (a relay or a wallbox), not the car's: it keeps its state
+  // across unplug and plug-in. A car plugged into a charger that is on charges at once.
+  bool switched_on = true;
 };
 
 class SimulatedCar {
@@ -38,8 +51,9 @@ class SimulatedCar {
   SimulatedCar(SimulatedCarParams params, Instant start);
 
   // Moves simulated time forward to `to` (earlier instants are ignored) and returns the state.
-  // While plugged in and switched on, SoC rises by
-  // max_charge_kw * efficiency / battery_kwh * 100 percent per hour, up to 100 %.
+  // While plugged in and switched on, the car draws its charge curve's power (max_charge_kw,
+  // tapering above spec.taper_above_soc) and SoC rises by power * efficiency / battery_kwh
+  // * 100 percent per hour, up to 100 %.
   // Pattern transitions inside the interval are applied at their exact instants.
   VehicleState advance(Instant to);
 
@@ -51,7 +65,7 @@ class SimulatedCar {
   void stop_charging();
 
   // Direct overrides (simulator control). SoC is clamped to 0..100. Setting the plug state
-  // holds until the pattern's next transition, if any. Plugging in switches the car on.
+  // holds until the pattern's next transition, if any. The switch keeps its state.
   void set_soc(double soc_percent);
   void set_plugged_in(bool plugged);
 
@@ -61,6 +75,10 @@ class SimulatedCar {
   bool plugged_in() const { return plugged_; }
   bool switched_on() const { return on_; }
   bool charging() const { return plugged_ && on_ && soc_ < 100.0; }
+  // Grid-side energy drawn since the start (kWh).
+  double energy_kwh() const { return energy_kwh_; }
+  // Every stretch of charging since the start, the one in progress last.
+  const std::vector<ChargingStretch>& charging_log() const { return log_; }
 
   // Whether the pattern says "plugged in" at `t` (params' plugged_in without a pattern).
   bool pattern_plugged_at(Instant t) const;
@@ -69,12 +87,17 @@ class SimulatedCar {
 
  private:
   void charge_for(Seconds d);
+  // Ends the open stretch of the charging log when the car no longer charges.
+  void close_stretch_if_idle();
 
   SimulatedCarParams params_;
   Instant now_;
   double soc_;
   bool plugged_;
   bool on_;
+  double energy_kwh_ = 0.0;
+  std::vector<ChargingStretch> log_;
+  bool stretch_open_ = false;
 };
 
 }  // namespace offpeak
