@@ -455,6 +455,14 @@ json::value status_json(const StatusSnapshot& s) {
   o["plugged_in"] = obs && obs->plugged_in ? json::value(*obs->plugged_in) : json::value(nullptr);
   o["range_km"] = obs ? number_or_null(obs->range_km, 1) : json::value(nullptr);
   o["observed_at"] = obs ? instant_or_null(obs->observed_at) : json::value(nullptr);
+  if (const auto& e = s.soc_estimate) {
+    o["soc_now"] = json::object{{"soc", report::round_to(e->soc_percent, 2)},
+                                {"estimated", e->estimated},
+                                {"metered", e->metered},
+                                {"reading_at", format_rfc3339(e->reading_at)}};
+  } else {
+    o["soc_now"] = nullptr;
+  }
   o["stale"] = s.stale;
   o["mode"] = std::string(to_string(s.mode));
   o["mode_until"] = instant_or_null(s.mode_until);
@@ -534,6 +542,12 @@ std::string metrics_text(const StatusSnapshot& s) {
   w.sample("offpeak_build_info", 1, "version=\"" + label_value(k_version) + "\"");
   w.family("offpeak_soc_percent", "gauge", "Last observed state of charge in percent.");
   w.optional_sample("offpeak_soc_percent", obs ? obs->soc_percent : std::nullopt);
+  w.family("offpeak_soc_estimate_percent", "gauge",
+           "State of charge now: the last reading, or estimated from it since (charger on "
+           "stretches along the charge curve, or metered energy).");
+  w.optional_sample(
+      "offpeak_soc_estimate_percent",
+      s.soc_estimate ? std::optional<double>(s.soc_estimate->soc_percent) : std::nullopt);
   w.family("offpeak_plugged_in", "gauge", "1 when the car was last seen plugged in, else 0.");
   if (obs && obs->plugged_in) w.sample("offpeak_plugged_in", *obs->plugged_in ? 1 : 0);
   w.family("offpeak_charging", "gauge", "1 when the car was last seen charging, else 0.");

@@ -157,9 +157,22 @@ Service::Service(config::Config cfg, ServiceOptions options)
     }
   }
   if (auto open = store_.current_open_session(device_id())) {
-    session_open_ = true;
-    session_start_soc_ = open->start_soc.value_or(0);
-    session_cost_p_ = open->cost_p;
+    SessionRecord r;
+    r.started_at = open->started_at;
+    r.start_soc = open->start_soc;
+    r.energy_kwh = open->energy_kwh;
+    r.cost_p = open->cost_p;
+    std::optional<VehicleState> last;
+    if (auto row = store_.last_sample(device_id()); row && row->soc_percent) {
+      VehicleState v;
+      v.device_id = row->device_id;
+      v.observed_at = row->ts;
+      v.soc_percent = row->soc_percent;
+      v.plugged_in = row->plugged_in;
+      v.charging_state = row->charging_state;
+      last = v;
+    }
+    sessions_.resume(r, last);
   }
 }
 
@@ -455,43 +468,46 @@ void Service::handle_observation(const VehicleState& state) {
       db_write([key, t](store::Store& s) { s.put_token(key, t); });
     }
   }
-  // Sessions: plug-in to unplug.
-  std::string dev = state.device_id.empty() ? device_id() : state.device_id;
-  const auto& spec = cfg_.vehicle.spec;
-  if (state.plugged_in == true && !session_open_) {
-    session_open_ = true;
-    session_start_soc_ = state.soc_percent.value_or(0);
-    session_cost_p_ = 0;
-    Instant at = state.observed_at;
-    auto soc = state.soc_percent;
-    // open_session keeps a session that is already open (a restart while plugged in).
-    db_write([dev, at, soc](store::Store& s) { s.open_session(dev, at, soc); });
-    spdlog::info("plugged in at {} with {}", cfg_.zone.format(at), pct(soc));
-  } else if (session_open_) {
-    double energy = 0;
-    if (state.soc_percent) energy = grid_energy_kwh(spec, session_start_soc_, *state.soc_percent);
-    if (prev && prev->soc_percent && state.soc_percent && *state.soc_percent > *prev->soc_percent) {
-      double delta = grid_energy_kwh(spec, *prev->soc_percent, *state.soc_percent);
-      if (auto price = controller_.prices().price_at(prev->observed_at))
-        session_cost_p_ += delta * *price;
+  // Sessions: plug-in to unplug, the energy priced at the stretches the charger was on.
+  const std::string dev = state.device_id.empty() ? device_id() : state.device_id;
+  const Instant since = prev ? prev->observed_at : state.observed_at;
+  SessionUpdate u = sessions_.observe(state, controller_.settings().vehicle, controller_.prices(),
+                                      controller_.on_stretches(since, state.observed_at));
+  const SessionRecord& rec = u.session;
+  const auto soc = u.soc;
+  const double energy = rec.energy_kwh;
+  const double cost = rec.cost_p;
+  switch (u.kind) {
+    case SessionUpdate::Kind::opened: {
+      const Instant from = rec.started_at;
+      const auto start_soc = rec.start_soc;
+      // open_session keeps a session that is already open (a restart while plugged in).
+      db_write([dev, from, start_soc, soc, energy, cost](store::Store& s) {
+        auto id = s.open_session(dev, from, start_soc);
+        if (energy > 0) s.update_session(id, soc, energy, cost);
+      });
+      spdlog::info("plugged in at {} with {}{}", cfg_.zone.format(rec.started_at),
+                   pct(rec.start_soc), rec.note.empty() ? "" : "; " + rec.note);
+      break;
     }
-    double cost = session_cost_p_;
-    auto soc = state.soc_percent;
-    if (state.plugged_in == false) {
-      Instant at = state.observed_at;
+    case SessionUpdate::Kind::updated:
+      db_write([dev, soc, energy, cost](store::Store& s) {
+        if (auto open = s.current_open_session(dev)) s.update_session(open->id, soc, energy, cost);
+      });
+      break;
+    case SessionUpdate::Kind::closed: {
+      const Instant at = u.at;
       db_write([dev, at, soc, energy, cost](store::Store& s) {
         if (auto open = s.current_open_session(dev))
           s.close_session(open->id, at, soc, energy, cost);
       });
       spdlog::info("unplugged at {} with {}: session {:.2f} kWh, est. {}", cfg_.zone.format(at),
                    pct(soc), energy, report::money(cost));
-      session_open_ = false;
       asio::co_spawn(io_, relearn(), asio::detached);  // the session is history now
-    } else {
-      db_write([dev, soc, energy, cost](store::Store& s) {
-        if (auto open = s.current_open_session(dev)) s.update_session(open->id, soc, energy, cost);
-      });
+      break;
     }
+    case SessionUpdate::Kind::none:
+      break;
   }
   controller_.observe(state);
   kick_controller();

@@ -12,6 +12,7 @@
 #include <offpeak/domain/charging_model.hpp>
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/poll_policy.hpp>
+#include <offpeak/domain/session_tracker.hpp>
 #include <offpeak/store/store.hpp>
 #include <offpeak/tariffs/agile.hpp>
 
@@ -105,9 +106,7 @@ class Service {
   bool stopping_ = false;
   int poll_failures_ = 0;
   std::optional<VehicleState> last_state_;
-  bool session_open_ = false;
-  double session_start_soc_ = 0;
-  double session_cost_p_ = 0;
+  SessionTracker sessions_;
   // Poll accounting (rate limits): polls and requests in the current UTC day.
   std::int64_t polls_today_ = 0;
   int requests_today_ = 0;

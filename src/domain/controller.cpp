@@ -42,10 +42,11 @@ std::string_view to_string(Action a) {
 }
 
 Controller::Controller(ControllerSettings settings, Zone zone)
-    : settings_(std::move(settings)), zone_(std::move(zone)) {}
+    : settings_(std::move(settings)), zone_(std::move(zone)), estimator_(settings_.vehicle) {}
 
 void Controller::observe(const VehicleState& state) {
   last_obs_ = state;
+  estimator_.observe(state);
   bool charging = state.charging_state == ChargingState::charging;
   // A charging car proves the switch on (after start-up, or someone else switched it). A car
   // that is not charging proves nothing: it may be unplugged, full or at its own limit while
@@ -75,6 +76,7 @@ void Controller::set_prices(PriceCurve prices) {
 
 void Controller::set_settings(ControllerSettings settings) {
   settings_ = std::move(settings);
+  estimator_.set_spec(settings_.vehicle);
   dirty_ = true;
 }
 
@@ -98,6 +100,7 @@ void Controller::command_result(Instant at, bool ok, const std::string& detail) 
   last_sent_at_ = at;
   if (ok) {
     switch_on_ = action == Action::start;
+    estimator_.switched(at, *switch_on_);
     retry_at_.reset();
     // A stop while the car is seen not charging has nothing to show: it is confirmed already
     // (and needs no poll).
@@ -238,11 +241,18 @@ bool Controller::want_on(Instant now, std::string& why) const {
     why = "mode is off";
     return false;
   }
-  const auto& soc = last_obs_->soc_percent;
-  if (!soc) {
+  const auto est = estimator_.estimate(now);
+  if (!est) {
     why = "state of charge unknown";
     return false;
   }
+  const std::optional<double> soc = est->soc_percent;
+  // "target 80% reached" or, between readings, "... (estimated 80%; a poll confirms)".
+  auto reached = [&](double target) {
+    std::string r = "target " + pct(target) + " reached";
+    if (est->estimated) r += " (estimated " + pct(est->soc_percent) + "; a poll confirms)";
+    return r;
+  };
   if (*soc >= 100.0) {
     why = "battery full";
     return false;
@@ -251,7 +261,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
   bool want = false;
   if (mode_ == Mode::now) {
     if (*soc >= d.target_soc) {
-      why = "target " + pct(d.target_soc) + " reached (mode now)";
+      why = reached(d.target_soc) + " (mode now)";
     } else {
       why = "mode now: charging at once to " + pct(d.target_soc);
       want = true;
@@ -270,7 +280,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
       bool cheap = settings_.policy.charge_below_p_per_kwh && price &&
                    *price <= *settings_.policy.charge_below_p_per_kwh;
       if (*soc >= d.target_soc && !cheap) {
-        why = "target " + pct(d.target_soc) + " reached";
+        why = reached(d.target_soc);
       } else {
         char buf[96];
         std::snprintf(buf, sizeof buf, "inside the planned run %s-%s",
@@ -383,6 +393,14 @@ Controller::Step Controller::step(Instant now) {
   earliest(retry_at_);
   earliest(mode_until_);
   earliest(d.ready_by);
+  // While charging, the instant the estimated SoC reaches the target (mode now, after ready-by
+  // and runs that began above their projection end there, not at a planned instant).
+  if (switch_on_ == true) {
+    if (auto est = estimator_.estimate(now); est && est->soc_percent < d.target_soc) {
+      const double h = charge_hours(settings_.vehicle, est->soc_percent, d.target_soc);
+      earliest(now + Seconds{static_cast<long long>(std::ceil(h * 3600.0))});
+    }
+  }
   if (!switch_on_ && first_step_) earliest(*first_step_ + k_startup_grace);
   return out;
 }

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace offpeak {
 namespace {
 
@@ -324,6 +326,49 @@ TEST_F(ControllerTest, ModesNowAndOff) {
   ASSERT_FALSE(c.plan()->runs.empty());
   EXPECT_EQ(c.plan()->runs.front().start, at("2026-01-11T01:00:00Z"));
   EXPECT_NEAR(c.plan()->expected_soc, 80, 1e-6);
+}
+
+// Between polls the SoC is estimated from the switch's stretches: mode now stops at the
+// estimated target at the instant the curve reaches it, says it is an estimate, and the stop
+// awaits confirmation (a poll reads the real SoC).
+TEST_F(ControllerTest, StopsAtTheEstimatedTargetBetweenPolls) {
+  Controller c = make();
+  c.observe(obs("2026-01-10T18:00:00Z", 50, true, false));
+  c.set_mode(Mode::now);
+  auto s = c.step(at("2026-01-10T18:00:00Z"));
+  ASSERT_TRUE(s.command);
+  ASSERT_EQ(s.command->action, Action::start);
+  c.command_result(at("2026-01-10T18:00:00Z"), true, "ok");
+  c.observe(obs("2026-01-10T18:05:00Z", 51, true, true));  // confirmed; the last poll for a while
+  s = c.step(at("2026-01-10T18:05:00Z"));
+  EXPECT_FALSE(s.command);
+  // 51 % -> 80 % of 37.9 kWh at 7.4 kW x 0.9: the controller wakes when the estimate gets there.
+  const double h = charge_hours(settings_.vehicle, 51, 80);
+  const Instant reach =
+      at("2026-01-10T18:05:00Z") + Seconds{static_cast<long long>(std::ceil(h * 3600))};
+  auto mid = c.soc_estimate(reach - minutes{30});
+  ASSERT_TRUE(mid);
+  EXPECT_TRUE(mid->estimated);
+  EXPECT_GT(mid->soc_percent, 70);
+  // Following its own wake-ups, the first command is the stop, at that instant.
+  Instant t = at("2026-01-10T18:05:00Z");
+  for (int i = 0; i < 10 && !s.command; ++i) {
+    ASSERT_TRUE(s.wake_at);
+    ASSERT_LE(*s.wake_at, reach);
+    t = *s.wake_at;
+    s = c.step(t);
+  }
+  EXPECT_EQ(t, reach);
+  ASSERT_TRUE(s.command);
+  EXPECT_EQ(s.command->action, Action::stop);
+  EXPECT_NE(s.command->reason.find("target 80% reached (estimated 80%; a poll confirms)"),
+            std::string::npos)
+      << s.command->reason;
+  c.command_result(reach, true, "ok");
+  EXPECT_TRUE(c.confirm_by());
+  // The estimate stands still once the charger is off.
+  EXPECT_NEAR(c.soc_estimate(reach + hours{2})->soc_percent, c.soc_estimate(reach)->soc_percent,
+              1e-9);
 }
 
 TEST_F(ControllerTest, OverrideAppliesToTheNextDeadlineOnly) {

@@ -12,6 +12,7 @@
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
+#include <offpeak/domain/soc_estimator.hpp>
 #include <offpeak/domain/time.hpp>
 #include <offpeak/domain/vehicle.hpp>
 #include <offpeak/net/http_server.hpp>
@@ -45,6 +46,7 @@ struct StatusSnapshot {
   std::string timezone;                     // IANA name, for clients that show local time
   VehicleSpec vehicle;                      // for the projected SoC
   std::optional<VehicleState> observation;  // the last one, nullopt before the first
+  std::optional<SocEstimate> soc_estimate;  // the SoC now: the reading or an estimate from it
   bool stale = true;                        // the observation is too old to act on
   Mode mode = Mode::smart;
   std::optional<Instant> mode_until;

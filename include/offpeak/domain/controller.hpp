@@ -16,6 +16,9 @@
 //  - after_ready_by continue: a deadline that passes with the car plugged in and below its
 //    target keeps it charging to the target at any price; stop: the next deadline is planned.
 //  - Mode now plans charging at once to the target; mode off plans nothing.
+//  - Between readings the SoC is estimated (SocEstimator: the switch's stretches along the
+//    charge curve, or metered energy); the controller stops at the estimated target, and the
+//    stop's confirmation poll reads the real SoC.
 //  - Confirmable switches: after a command the next observation must agree (CHARGING after
 //    start, not CHARGING after stop) within `confirm_after`; otherwise the command is retried
 //    with doubling back-off up to `max_retries`, then the switch is reported as failing.
@@ -26,12 +29,15 @@
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
+#include <offpeak/domain/soc_estimator.hpp>
 #include <offpeak/domain/time.hpp>
 #include <offpeak/domain/vehicle.hpp>
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace offpeak {
 
@@ -78,6 +84,8 @@ class Controller {
   void set_override(std::optional<DeadlineOverride> o);
   // The outcome of the last emitted command (ok = the switch accepted it).
   void command_result(Instant at, bool ok, const std::string& detail);
+  // The charger's energy register (Wh; only differences count), where it meters.
+  void metered(Instant at, double energy_wh) { estimator_.metered(at, energy_wh); }
 
   // --- the step: call on every input and at `wake_at` ---
   struct Step {
@@ -116,6 +124,12 @@ class Controller {
   Deadline deadline(Instant now) const;
   // True when the last observation is older than stale_after at `now` (or there is none).
   bool stale(Instant now) const;
+  // The SoC at `now`: the last reading, or an estimate from it (marked as one).
+  std::optional<SocEstimate> soc_estimate(Instant now) const { return estimator_.estimate(now); }
+  // When the charger was believed on within [from, to] since the last reading.
+  std::vector<std::pair<Instant, Instant>> on_stretches(Instant from, Instant to) const {
+    return estimator_.on_stretches(from, to);
+  }
 
  private:
   bool want_on(Instant now, std::string& why) const;
@@ -128,6 +142,7 @@ class Controller {
 
   ControllerSettings settings_;
   Zone zone_;
+  SocEstimator estimator_;
   PriceCurve prices_;
   std::optional<VehicleState> last_obs_;
   std::optional<Plan> plan_;

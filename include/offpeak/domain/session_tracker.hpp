@@ -1,0 +1,64 @@
+#pragma once
+// Charging sessions, plug-in to unplug, with the energy drawn and its cost. Pure: fed readings
+// of the car, the stretches the charger was on between them (from SocEstimator) and the
+// prices. Used by the daemon and the backtest.
+//
+// An honest record: a car that was already charging when its plug-in was first seen (the
+// charger was on, the poll came later) drew energy before that; the tracker infers the plug-in
+// instant and that energy from the SoC rise since the last reading that showed it unplugged,
+// prices it, and says it was inferred. The SoC before the trip home is an upper bound of the
+// SoC at plug-in, so the inferred energy is a lower bound.
+
+#include <offpeak/domain/price_curve.hpp>
+#include <offpeak/domain/time.hpp>
+#include <offpeak/domain/vehicle.hpp>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace offpeak {
+
+struct SessionRecord {
+  Instant started_at{};
+  std::optional<double> start_soc;
+  double energy_kwh = 0.0;  // grid side
+  double cost_p = 0.0;      // energy x price where the price is known
+  bool inferred = false;    // the plug-in instant and early energy were inferred
+  std::string note;         // plain words on how it was recorded, for the log
+};
+
+struct SessionUpdate {
+  enum class Kind { none, opened, updated, closed };
+  Kind kind = Kind::none;
+  SessionRecord session;  // the session as it stands (as closed, for `closed`)
+  std::optional<double> soc;
+  Instant at{};
+};
+
+class SessionTracker {
+ public:
+  // Continues a session that was open before a restart.
+  void resume(SessionRecord open, std::optional<VehicleState> last_reading = std::nullopt);
+
+  // A new reading. `on_stretches`: when the charger was on since the previous reading (used
+  // to price the energy drawn between the two; the whole interval when empty).
+  SessionUpdate observe(const VehicleState& state, const VehicleSpec& spec,
+                        const PriceCurve& prices,
+                        const std::vector<std::pair<Instant, Instant>>& on_stretches);
+
+  const std::optional<SessionRecord>& open() const { return open_; }
+  const std::optional<VehicleState>& last_reading() const { return last_; }
+
+ private:
+  std::optional<SessionRecord> open_;
+  std::optional<VehicleState> last_;            // the previous reading with a SoC
+  std::optional<VehicleState> last_unplugged_;  // the latest reading that showed it unplugged
+};
+
+// The time-weighted average known price over `stretches` (nullopt when no price is known).
+std::optional<double> average_price(const PriceCurve& prices,
+                                    const std::vector<std::pair<Instant, Instant>>& stretches);
+
+}  // namespace offpeak

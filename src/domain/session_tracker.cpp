@@ -1,0 +1,99 @@
+#include <offpeak/domain/session_tracker.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace offpeak {
+
+std::optional<double> average_price(const PriceCurve& prices,
+                                    const std::vector<std::pair<Instant, Instant>>& stretches) {
+  double weighted = 0;
+  double seconds = 0;
+  for (const auto& [from, to] : stretches) {
+    for (const auto& slot : prices.slots()) {
+      const Instant a = std::max(from, slot.start);
+      const Instant b = std::min(to, slot.end);
+      if (a >= b) continue;
+      const auto d = static_cast<double>((b - a).count());
+      weighted += slot.price_p_per_kwh * d;
+      seconds += d;
+    }
+  }
+  if (seconds <= 0) return std::nullopt;
+  return weighted / seconds;
+}
+
+void SessionTracker::resume(SessionRecord open, std::optional<VehicleState> last_reading) {
+  open_ = std::move(open);
+  if (last_reading && last_reading->soc_percent) last_ = std::move(last_reading);
+}
+
+SessionUpdate SessionTracker::observe(
+    const VehicleState& state, const VehicleSpec& spec, const PriceCurve& prices,
+    const std::vector<std::pair<Instant, Instant>>& on_stretches) {
+  SessionUpdate u;
+  u.at = state.observed_at;
+  u.soc = state.soc_percent;
+  const std::optional<VehicleState> prev = last_;
+  if (state.soc_percent) last_ = state;
+
+  if (state.plugged_in == false) {
+    last_unplugged_ = state;
+    if (!open_) return u;
+    u.kind = SessionUpdate::Kind::closed;
+    u.session = *open_;
+    open_.reset();
+    return u;
+  }
+  if (state.plugged_in != true && !open_) return u;
+
+  if (!open_) {
+    SessionRecord s;
+    s.started_at = state.observed_at;
+    s.start_soc = state.soc_percent;
+    const bool charging = state.charging_state == ChargingState::charging;
+    const auto& before = last_unplugged_;
+    if (charging && before && before->soc_percent && state.soc_percent &&
+        *state.soc_percent > *before->soc_percent) {
+      const double from = *before->soc_percent;
+      const double to = *state.soc_percent;
+      const auto hours = charge_hours(spec, from, to);
+      const Instant earliest = before->observed_at;
+      const Instant by_curve = state.observed_at - Seconds{static_cast<long long>(hours * 3600)};
+      s.started_at = std::max(earliest, by_curve);
+      s.start_soc = from;
+      s.energy_kwh = grid_energy_kwh(spec, from, to);
+      if (auto p = average_price(prices, {{s.started_at, state.observed_at}}))
+        s.cost_p = s.energy_kwh * *p;
+      s.inferred = true;
+      char buf[200];
+      std::snprintf(buf, sizeof buf,
+                    "already charging when first seen: plugged in about %lld min earlier and "
+                    "drew at least %.2f kWh before (inferred from the SoC rise %.0f%% -> %.0f%%)",
+                    static_cast<long long>((state.observed_at - s.started_at).count() / 60),
+                    s.energy_kwh, from, to);
+      s.note = buf;
+    } else if (charging) {
+      s.note = "already charging when first seen; the energy before is unknown";
+    }
+    open_ = s;
+    u.kind = SessionUpdate::Kind::opened;
+    u.session = s;
+    return u;
+  }
+
+  // An open session: add the energy of a SoC rise since the previous reading.
+  if (prev && prev->soc_percent && state.soc_percent && *state.soc_percent > *prev->soc_percent &&
+      state.observed_at > prev->observed_at) {
+    const double kwh = grid_energy_kwh(spec, *prev->soc_percent, *state.soc_percent);
+    auto stretches = on_stretches;
+    if (stretches.empty()) stretches.emplace_back(prev->observed_at, state.observed_at);
+    open_->energy_kwh += kwh;
+    if (auto p = average_price(prices, stretches)) open_->cost_p += kwh * *p;
+  }
+  u.kind = SessionUpdate::Kind::updated;
+  u.session = *open_;
+  return u;
+}
+
+}  // namespace offpeak

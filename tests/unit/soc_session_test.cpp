@@ -1,0 +1,173 @@
+// SoC between polls (SocEstimator) and the session record (SessionTracker).
+#include <offpeak/domain/session_tracker.hpp>
+#include <offpeak/domain/simulated_car.hpp>
+#include <offpeak/domain/soc_estimator.hpp>
+
+#include "test_util.hpp"
+
+#include <gtest/gtest.h>
+
+namespace offpeak {
+namespace {
+
+using namespace std::chrono;
+using test::at;
+
+const Instant k_t0 = at("2026-01-05T18:00:00Z");
+
+VehicleSpec spec() {
+  VehicleSpec v{40.0, 8.0, 0.9};  // 18 %/h
+  v.taper_above_soc = 80.0;
+  v.taper_end_kw = 2.0;
+  return v;
+}
+
+VehicleState reading(Instant t, std::optional<double> soc, bool plugged, ChargingState cs) {
+  VehicleState s;
+  s.device_id = "CAR";
+  s.observed_at = t;
+  s.soc_percent = soc;
+  s.plugged_in = plugged;
+  s.charging_state = cs;
+  return s;
+}
+
+// --- estimation ---------------------------------------------------------------------------
+
+TEST(SocEstimator, FollowsTheSimulatedCarThroughSwitchChanges) {
+  // The truth: a simulated car with the same curve, switched on and off between two readings.
+  SimulatedCarParams p;
+  p.spec = spec();
+  p.soc_percent = 60;
+  p.plugged_in = true;
+  p.switched_on = false;
+  SimulatedCar car(p, k_t0);
+  SocEstimator e(spec());
+  e.observe(car.state());
+  EXPECT_FALSE(e.estimate(k_t0 + hours{1})->estimated);  // nothing charged: the reading
+  car.advance(k_t0 + minutes{30});
+  car.start_charging();
+  e.switched(k_t0 + minutes{30}, true);
+  car.advance(k_t0 + minutes{90});
+  car.stop_charging();
+  e.switched(k_t0 + minutes{90}, false);
+  car.advance(k_t0 + minutes{120});
+  car.start_charging();
+  e.switched(k_t0 + minutes{120}, true);
+  for (auto t : {k_t0 + minutes{100}, k_t0 + minutes{150}, k_t0 + minutes{200}}) {
+    SimulatedCar truth = car;
+    truth.advance(t);
+    if (t < k_t0 + minutes{120}) continue;  // the copy cannot go back in time
+    auto est = e.estimate(t);
+    ASSERT_TRUE(est);
+    EXPECT_TRUE(est->estimated);
+    EXPECT_FALSE(est->metered);
+    EXPECT_EQ(est->reading_at, k_t0);
+    EXPECT_NEAR(est->soc_percent, truth.soc_percent(), 1e-6) << format_rfc3339(t);
+  }
+  // Between the two stretches it stood still at the first stretch's end.
+  EXPECT_NEAR(e.estimate(k_t0 + minutes{100})->soc_percent, soc_after_hours(spec(), 60, 1.0), 1e-6);
+}
+
+TEST(SocEstimator, ANewReadingIsTheNewBaseAndUnplugStopsTheRise) {
+  SocEstimator e(spec());
+  e.observe(reading(k_t0, 40, true, ChargingState::charging));
+  EXPECT_NEAR(e.estimate(k_t0 + hours{1})->soc_percent, 58, 1e-6);
+  e.observe(reading(k_t0 + hours{1}, 55, true, ChargingState::charging));  // the car is slower
+  EXPECT_NEAR(e.estimate(k_t0 + hours{2})->soc_percent, 73, 1e-6);
+  e.observe(reading(k_t0 + hours{2}, 70, false, ChargingState::not_charging));
+  auto est = e.estimate(k_t0 + hours{5});
+  EXPECT_FALSE(est->estimated);
+  EXPECT_EQ(est->soc_percent, 70);
+}
+
+TEST(SocEstimator, NotChargingAtTheReadingMeansOffUntilASwitchOn) {
+  SocEstimator e(spec());
+  e.switched(k_t0 - minutes{5}, true);  // a start the car did not (yet) show
+  e.observe(reading(k_t0, 40, true, ChargingState::not_charging));
+  EXPECT_FALSE(e.estimate(k_t0 + hours{1})->estimated);
+  e.switched(k_t0 + hours{1}, true);
+  EXPECT_NEAR(e.estimate(k_t0 + hours{2})->soc_percent, 58, 1e-6);
+  EXPECT_EQ(e.on_stretches(k_t0, k_t0 + hours{2}).size(), 1U);
+}
+
+TEST(SocEstimator, MeteredEnergyWinsOverTheCurve) {
+  SocEstimator e(spec());
+  e.metered(k_t0 - minutes{1}, 100000.0);
+  e.observe(reading(k_t0, 40, true, ChargingState::charging));
+  e.metered(k_t0 + hours{1}, 104000.0);  // 4 kWh: a car drawing half its data sheet
+  auto est = e.estimate(k_t0 + hours{1});
+  ASSERT_TRUE(est);
+  EXPECT_TRUE(est->metered);
+  EXPECT_NEAR(est->soc_percent, 40 + 4.0 * 0.9 * 100 / 40, 1e-9);
+}
+
+TEST(SocEstimator, NothingBeforeTheFirstSoc) {
+  SocEstimator e(spec());
+  e.observe(reading(k_t0, std::nullopt, true, ChargingState::charging));
+  EXPECT_FALSE(e.estimate(k_t0 + hours{1}));
+}
+
+// --- sessions ---------------------------------------------------------------------------
+
+PriceCurve peak_then_cheap() {
+  // 24.5p until 00:30, then 8.5p.
+  return PriceCurve({{k_t0 - hours{6}, at("2026-01-06T00:30:00Z"), 24.5},
+                     {at("2026-01-06T00:30:00Z"), at("2026-01-06T05:30:00Z"), 8.5}});
+}
+
+TEST(SessionTracker, InfersAPlugInThatCameBeforeTheFirstReadingAndPricesItsEnergy) {
+  SessionTracker t;
+  const auto prices = peak_then_cheap();
+  t.observe(reading(k_t0 - hours{2}, 35, false, ChargingState::not_charging), spec(), prices, {});
+  // Seen plugged in 55 minutes after an 18:00 plug-in, already charging at the peak price.
+  auto truth_soc = soc_after_hours(spec(), 35, 55.0 / 60);
+  auto u = t.observe(reading(k_t0 + minutes{55}, truth_soc, true, ChargingState::charging), spec(),
+                     prices, {});
+  ASSERT_EQ(u.kind, SessionUpdate::Kind::opened);
+  EXPECT_TRUE(u.session.inferred);
+  EXPECT_LE(std::chrono::abs(u.session.started_at - k_t0), minutes{1});
+  EXPECT_EQ(u.session.start_soc, 35);
+  EXPECT_NEAR(u.session.energy_kwh, 8.0 * 55 / 60, 0.05);
+  EXPECT_NEAR(u.session.cost_p, u.session.energy_kwh * 24.5, 1.0);
+  EXPECT_NE(u.session.note.find("inferred"), std::string::npos) << u.session.note;
+}
+
+TEST(SessionTracker, PricesEnergyAtTheStretchesTheChargerWasOn) {
+  SessionTracker t;
+  const auto prices = peak_then_cheap();
+  const Instant cheap = at("2026-01-06T00:30:00Z");
+  auto u = t.observe(reading(k_t0, 35, true, ChargingState::not_charging), spec(), prices, {});
+  ASSERT_EQ(u.kind, SessionUpdate::Kind::opened);
+  EXPECT_FALSE(u.session.inferred);
+  EXPECT_EQ(u.session.energy_kwh, 0);
+  // The previous reading was at 18:00 at the peak price; the charging was all at 8.5p.
+  u = t.observe(reading(cheap + hours{2}, 71, true, ChargingState::charging), spec(), prices,
+                {{cheap, cheap + hours{2}}});
+  ASSERT_EQ(u.kind, SessionUpdate::Kind::updated);
+  EXPECT_NEAR(u.session.energy_kwh, grid_energy_kwh(spec(), 35, 71), 1e-9);
+  EXPECT_NEAR(u.session.cost_p, u.session.energy_kwh * 8.5, 1e-6);
+  u = t.observe(reading(cheap + hours{7}, 71, false, ChargingState::not_charging), spec(), prices,
+                {});
+  ASSERT_EQ(u.kind, SessionUpdate::Kind::closed);
+  EXPECT_NEAR(u.session.energy_kwh, grid_energy_kwh(spec(), 35, 71), 1e-9);
+  EXPECT_FALSE(t.open());
+}
+
+TEST(SessionTracker, ChargingWhenFirstSeenWithoutHistorySaysTheEarlierEnergyIsUnknown) {
+  SessionTracker t;
+  auto u =
+      t.observe(reading(k_t0, 50, true, ChargingState::charging), spec(), peak_then_cheap(), {});
+  ASSERT_EQ(u.kind, SessionUpdate::Kind::opened);
+  EXPECT_FALSE(u.session.inferred);
+  EXPECT_NE(u.session.note.find("unknown"), std::string::npos);
+}
+
+TEST(SessionTracker, AverageKnownPriceIgnoresUnknownSlots) {
+  PriceCurve c({{k_t0, k_t0 + hours{1}, 10.0}, {k_t0 + hours{2}, k_t0 + hours{3}, 20.0}});
+  EXPECT_NEAR(*average_price(c, {{k_t0, k_t0 + hours{3}}}), 15.0, 1e-9);
+  EXPECT_FALSE(average_price(c, {{k_t0 + hours{1}, k_t0 + hours{2}}}));
+}
+
+}  // namespace
+}  // namespace offpeak
