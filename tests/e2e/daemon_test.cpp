@@ -419,6 +419,47 @@ TEST(Offpeakd, ConnectSourceAndHttpSwitchAgainstTheSimulator) {
   EXPECT_EQ(logins_after, 2) << again.log();
 }
 
+// vehicle.poll.max_per_day is never exceeded, retries included: a day of 503s, then 429s
+// with Retry-After, against offpeak-connect-sim; the daemon and the simulator share one
+// virtual clock at 3600x (20 s real = 20 h of one UTC day).
+TEST(Offpeakd, PollBudgetHoldsThroughADayOf503sAnd429s) {
+  TempDir dir;
+  Sim sim(dir, {"--speed", "3600", "--start", "2026-01-10T00:05:00Z"});
+  ASSERT_GT(sim.port(), 0);
+  dir.write("pw", "demopass\n");
+  std::string cfg = connect_config(dir, sim, "pw");
+  cfg.replace(cfg.find("  poll: { charging: 1s, plugged: 1s, away: 1s }\n"),
+              std::strlen("  poll: { charging: 1s, plugged: 1s, away: 1s }\n"),
+              "  poll: { max_per_day: 16 }\n");
+  dir.write("offpeak.yaml", cfg);
+  sim.curl("PUT", "/sim/vehicles/WBY7ZddD802daf16", "{\"soc\":40,\"plugged_in\":true}");
+  sim.curl("POST", "/sim/faults", "{\"mode\":\"http503\",\"count\":100000}");
+  // The daemon's clock starts where the simulator's is now.
+  std::smatch m;
+  std::string state = sim.curl("GET", "/sim/state");
+  ASSERT_TRUE(std::regex_search(state, m, std::regex("\"now\":\"([^\"]+)\""))) << state;
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level",
+             "debug", "--speed", "3600", "--start", m[1].str()},
+            (dir.path() / "offpeakd.log").string());
+  std::this_thread::sleep_for(8s);
+  sim.curl("POST", "/sim/faults", "{\"mode\":\"http429\",\"count\":100000,\"retry_after\":60}");
+  std::this_thread::sleep_for(12s);
+  std::string status = sim.curl("GET", "/sim/state");
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(5s), 0) << d.log();
+  ASSERT_NE(status.find("\"now\":\"2026-01-10T"), std::string::npos) << status;  // one UTC day
+  const std::string requests = sim.curl("GET", "/sim/requests");
+  int api_requests = 0;
+  for (auto pos = requests.find("\"/api/"); pos != std::string::npos;
+       pos = requests.find("\"/api/", pos + 1))
+    ++api_requests;
+  EXPECT_LE(api_requests, 16) << requests;
+  // The budget, not the back-off, was what held it: it was spent.
+  EXPECT_GE(api_requests, 14) << d.log();
+  EXPECT_NE(d.log().find("budget of 16 requests is spent"), std::string::npos) << d.log();
+  EXPECT_NE(d.log().find("http_status"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace offpeak::testing
 
