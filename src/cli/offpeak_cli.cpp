@@ -264,8 +264,13 @@ int run_offpeak(int argc, char** argv) {
   auto* vehicle = app.add_subcommand(
       "vehicle",
       "Log in to the Orange Power Connect API and fetch the car's state once (retries transient "
-      "failures, gives up within 60 s; exit 69 unreachable, 77 credentials refused)");
+      "failures, gives up within 60 s; exit 69 unreachable, 77 credentials refused); with "
+      "--model, print what was learned from the recorded history instead");
   add_common(vehicle, common, true);
+  bool vehicle_model = false;
+  vehicle->add_flag("--model", vehicle_model,
+                    "Print the charging model learned from the database (real wall power, taper, "
+                    "usual plug-in times) and what the planner uses; asks no cloud");
 
   BacktestArgs backtest_args;
   auto* backtest = add_backtest_command(app, backtest_args);
@@ -295,7 +300,7 @@ int run_offpeak(int argc, char** argv) {
     if (vehicle->parsed()) {
       auto cfg = load_or_report(common.config);
       if (!cfg) return k_exit_config;
-      return cmd_vehicle(*cfg, common.json);
+      return vehicle_model ? cmd_vehicle_model(*cfg, common.json) : cmd_vehicle(*cfg, common.json);
     }
     if (status->parsed()) return cmd_status(status_args);
   } catch (const std::exception& e) {

@@ -1,5 +1,6 @@
 #pragma once
-// `offpeak vehicle`: log in to the Connect API and fetch the car's state once.
+// `offpeak vehicle`: log in to the Connect API and fetch the car's state once; with --model,
+// print what was learned about the car from its recorded history.
 
 #include <offpeak/config/config.hpp>
 
@@ -9,5 +10,11 @@ namespace offpeak::cli {
 // service stays unreachable, 77 when the credentials are refused, 78 when the configured source
 // is not `connect`, 1 otherwise. Retries transient failures and gives up within 60 s.
 int cmd_vehicle(const config::Config& cfg, bool json);
+
+// `offpeak vehicle --model`: what the daemon learned from the recorded history (the charging
+// model it plans with and the usual plug-in times), read from storage.database without
+// creating it and without asking the car's cloud. Returns 0, or 1 when the database cannot
+// be read (a missing database is reported as "nothing recorded yet", exit 0).
+int cmd_vehicle_model(const config::Config& cfg, bool json);
 
 }  // namespace offpeak::cli

@@ -2,6 +2,7 @@
 
 #include <offpeak/daemon/logging.hpp>
 #include <offpeak/report/report.hpp>
+#include <offpeak/store/history.hpp>
 #include <offpeak/tariffs/agile.hpp>
 #include <offpeak/tariffs/agile_feed.hpp>
 
@@ -40,26 +41,6 @@ std::string speed_text(double speed) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", speed);
   return buf;
-}
-
-// What the charging model and the usual plug-in times are learned from: 60 days of samples
-// and sessions of one car (worker thread).
-struct ChargeHistory {
-  std::vector<ChargeObservation> observations;
-  std::vector<Instant> plug_ins;
-};
-
-ChargeHistory load_history(store::Store& store, const std::string& dev, Instant now) {
-  ChargeHistory out;
-  store::TimeRange range{now - days{60}, now + days{1}, 20000};
-  for (const auto& row : store.samples(dev, range)) {
-    if (!row.soc_percent) continue;
-    out.observations.push_back(
-        {row.ts, *row.soc_percent, row.charging_state == ChargingState::charging});
-  }
-  for (const auto& session : store.sessions(dev, range))
-    out.plug_ins.push_back(session.started_at);
-  return out;
 }
 
 std::unique_ptr<VehicleSource> make_source(const config::Config& cfg, const Clock& clock,
@@ -423,14 +404,14 @@ asio::awaitable<void> Service::poll_loop() {
 asio::awaitable<void> Service::relearn() {
   Instant now = clock_.now();
   const std::string dev = device_id();
-  ChargeHistory h;
+  store::ChargeHistory h;
   try {
     // Only trivially destructible captures: GCC 12 destroys a capturing temporary of a
     // co_await expression twice when its captures own memory.
     const std::string* devp = &dev;
     store::Store* st = &store_;
-    h = co_await offload<ChargeHistory>(db_pool_,
-                                        [st, devp, now] { return load_history(*st, *devp, now); });
+    h = co_await offload<store::ChargeHistory>(
+        db_pool_, [st, devp, now] { return store::load_charge_history(*st, *devp, now); });
   } catch (const std::exception& e) {
     spdlog::warn("cannot read the charging history: {}", e.what());
     co_return;
