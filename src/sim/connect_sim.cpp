@@ -145,6 +145,9 @@ struct ConnectSim::State {
     SimCar config;
     SimulatedCar model;
     json::array history;  // switch commands
+    // What the cloud last refreshed (with soc_update_every) and when it refreshes next.
+    VehicleState reported;
+    Instant next_refresh;
   };
   struct Token {
     std::size_t account = 0;
@@ -164,7 +167,10 @@ struct ConnectSim::State {
     for (auto& car : config.cars) {
       if (car.record_id.empty()) car.record_id = derived_hex("_id" + car.params.device_id, 24);
       if (car.id.empty()) car.id = derived_hex("id" + car.params.device_id, 32);
-      cars.push_back(Car{car, SimulatedCar(car.params, now), json::array{}});
+      SimulatedCar model(car.params, now);
+      VehicleState reported = model.state();
+      const Instant next = now + car.soc_update_every.value_or(Seconds{0});
+      cars.push_back(Car{car, std::move(model), json::array{}, std::move(reported), next});
     }
     for (std::size_t i = 0; i < config.accounts.size(); ++i) {
       auto& a = config.accounts[i];
@@ -181,10 +187,25 @@ struct ConnectSim::State {
     return nullptr;
   }
 
+  // Moves every car to now. A car whose cloud refreshes every soc_update_every first takes
+  // its snapshot at the last refresh instant passed (start + k x interval), as the cloud saw it.
   void advance_all() {
     const Instant now = clock.now();
-    for (auto& c : cars)
+    for (auto& c : cars) {
+      const auto every = c.config.soc_update_every;
+      if (every && every->count() > 0 && c.next_refresh <= now) {
+        c.next_refresh += ((now - c.next_refresh) / *every) * *every;  // the last one passed
+        c.model.advance(c.next_refresh);
+        c.reported = c.model.state();
+        c.next_refresh += *every;
+      }
       c.model.advance(now);
+    }
+  }
+
+  // What get-user-devices reports: the last refreshed state, or the live one.
+  static VehicleState reported_state(const Car& car) {
+    return car.config.soc_update_every ? car.reported : car.model.state();
   }
 
   void record(const ServerRequest& req) {
@@ -211,7 +232,7 @@ struct ConnectSim::State {
   }
 
   json::object device_json(const Car& car, const SimAccount& account, bool wrong_types) const {
-    const VehicleState s = car.model.state();
+    const VehicleState s = reported_state(car);
     const bool miles = car.config.range_units == "MILES";
     const double range = s.range_km.value_or(0) / (miles ? k_km_per_mile : 1.0);
     const auto range_int = static_cast<std::int64_t>(std::lround(range));
@@ -404,8 +425,28 @@ ServerResponse api_devices(ConnectSim::State& st, const ServerRequest& req, bool
   return json_response(200, devices);
 }
 
+json::object stretch_json(const ChargingStretch& s) {
+  return json::object{{"from", format_rfc3339(s.from)},
+                      {"to", format_rfc3339(s.to)},
+                      {"kwh", s.kwh},
+                      {"start_soc", s.start_soc},
+                      {"end_soc", s.end_soc}};
+}
+
+// The true state at the car's current instant (the caller advanced it to now), never what
+// the lagging cloud reports.
 json::object car_state_json(const ConnectSim::State::Car& car) {
   const VehicleState s = car.model.state();
+  json::array log;
+  for (const auto& stretch : car.model.charging_log())
+    log.push_back(stretch_json(stretch));
+  // A stretch that began at this very instant has drawn nothing yet and is not in the
+  // model's log; it is in progress all the same.
+  const auto& model_log = car.model.charging_log();
+  if (car.model.charging() && (model_log.empty() || model_log.back().to != car.model.now())) {
+    log.push_back(stretch_json(
+        {car.model.now(), car.model.now(), 0.0, car.model.soc_percent(), car.model.soc_percent()}));
+  }
   return json::object{
       {"device_id", car.config.params.device_id},
       {"soc", s.soc_percent.value_or(0)},
@@ -413,6 +454,8 @@ json::object car_state_json(const ConnectSim::State::Car& car) {
       {"switched_on", car.model.switched_on()},
       {"charging_state", std::string(to_string(s.charging_state))},
       {"range_km", s.range_km.value_or(0)},
+      {"energy_kwh", car.model.energy_kwh()},
+      {"charging_log", std::move(log)},
       {"history", car.history},
   };
 }

@@ -24,7 +24,9 @@ int run_connect_sim(int argc, char** argv) {
   bool single_object = false;
   std::string log_level = "info";
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free port)");
-  app.add_option("--config", config_file, "YAML file with accounts and cars")
+  app.add_option("--config", config_file,
+                 "YAML file with accounts and cars (format: docs/connect-sim.md; unknown keys "
+                 "are errors)")
       ->check(CLI::ExistingFile);
   app.add_option("--speed", speed, "simulated seconds per real second")->check(CLI::PositiveNumber);
   app.add_option("--start", start_text, "simulated start instant (RFC 3339), default now");
@@ -33,6 +35,10 @@ int run_connect_sim(int argc, char** argv) {
   app.add_flag("--single-object", single_object,
                "answer get-user-devices with a bare object when the account has one car");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
+  app.footer(
+      "Per car, taper_above_soc/taper_end_kw make charging slow down near full and "
+      "soc_update_every makes the cloud report stale values between refreshes, as real cars "
+      "do. GET /sim/state shows the true state, energy_kwh and charging_log.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,23 +9,49 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <future>
 #include <string>
 #include <thread>
 
 namespace offpeak::test {
 
+// A clock the test sets; safe to read from the server thread while the test thread sets it.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(Instant t) : s_(t.time_since_epoch().count()) {}
+  Instant now() const override { return Instant{Seconds{s_.load()}}; }
+  void set(Instant t) { s_.store(t.time_since_epoch().count()); }
+  void advance(Seconds d) { s_.fetch_add(d.count()); }
+
+ private:
+  std::atomic<std::int64_t> s_;
+};
+
 class SimThread {
  public:
   explicit SimThread(sim::SimConfig config = sim::default_sim_config(), bool single_object = false,
                      net::ServerOptions options = {}, double speed = 1.0)
+      : SimThread(std::move(config), nullptr, single_object, options, speed) {}
+  // Simulated time from `clock` (which must outlive this object) instead of a virtual clock.
+  SimThread(sim::SimConfig config, const Clock& clock)
+      : SimThread(std::move(config), &clock, false, {}, 1.0) {}
+  SimThread(const SimThread&) = delete;
+  SimThread& operator=(const SimThread&) = delete;
+
+ private:
+  SimThread(sim::SimConfig config, const Clock* clock, bool single_object,
+            net::ServerOptions options, double speed)
       : clock_(SystemClock{}.now(), speed),
-        sim_(std::move(config), clock_, single_object),
+        sim_(std::move(config), clock != nullptr ? *clock : clock_, single_object),
         server_(ioc_, options, sim_.handler()) {
     auto r = server_.listen();
     if (!r) throw std::runtime_error(r.error());
     thread_ = std::thread([this] { ioc_.run(); });
   }
+
+ public:
   ~SimThread() {
     std::promise<void> done;
     boost::asio::post(ioc_, [this, &done] {

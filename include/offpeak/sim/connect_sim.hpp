@@ -25,6 +25,9 @@ struct SimCar {
   std::string record_id;                   // "_id" (24 hex); derived from device_id when empty
   std::string id;                          // "id" (32 hex); derived from device_id when empty
   std::string range_units = "KILOMETERS";  // or "MILES" (range is then reported in miles)
+  // The cloud refreshes what get-user-devices reports (SoC, range, plug and charging state)
+  // at most this often, on a fixed schedule from the simulator's start; nullopt: always live.
+  std::optional<Seconds> soc_update_every;
 };
 
 struct SimAccount {
@@ -48,7 +51,8 @@ struct SimConfig {
 SimConfig default_sim_config();
 
 // Reads a YAML configuration (format in docs/connect-sim.md). Never throws; on failure the
-// error says which file and what.
+// error is "FILE:LINE:COL: what is wrong" (1-based; "FILE: ..." when there is no position).
+// Unknown keys are errors, with a did-you-mean when a known key is close.
 struct SimConfigResult {
   std::optional<SimConfig> config;
   std::string error;
