@@ -1,4 +1,4 @@
-// The local API (issue 5) against the real offpeakd: a simulated car on a virtual clock
+// The local API against the real offpeakd: a simulated car on a virtual clock
 // (--speed 60), the API on 127.0.0.1:0 (the port is read from the daemon's log line), a
 // temporary database. Also `offpeak status`, promtool and a headless Chromium run when those
 // programs are installed (skipped otherwise).
