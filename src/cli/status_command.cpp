@@ -65,7 +65,8 @@ void print_readable(const json::object& s) {
     std::cout << "next:         " << text_of(next->as_object().if_contains("action")) << " at "
               << local_of(next->as_object().if_contains("at"), zone) << "\n";
   } else {
-    std::cout << "next:         nothing planned\n";
+    std::cout << "next:         none (" << text_of(s.if_contains("reason"), "nothing planned")
+              << ")\n";
   }
   if (const auto* p = s.if_contains("plan"); p && p->is_object()) {
     const auto& plan = p->as_object();

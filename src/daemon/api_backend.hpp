@@ -1,5 +1,5 @@
 #pragma once
-// The daemon's side of the local API (issue 5). ServiceApi reads the Service's state on the
+// The daemon's side of the local API. ServiceApi reads the Service's state on the
 // event loop for the router, runs store reads on the database worker thread and applies (and
 // persists) mode and override changes. ApiRuntime owns the backend, the router and the HTTP
 // server on the Service's io_context.

@@ -9,6 +9,7 @@ namespace {
 
 constexpr Seconds k_retry_base{30};
 constexpr Seconds k_startup_grace{5 * 60};
+constexpr const char* k_off_reason = "mode is off: no charging until the mode is smart or now";
 
 std::string pct(double v) {
   char buf[16];
@@ -197,16 +198,23 @@ void Controller::replan(Instant now, const Deadline& d) {
   req.min_soc = settings_.policy.min_soc;
   req.charge_below_p_per_kwh = settings_.policy.charge_below_p_per_kwh;
   req.power_note = settings_.power_note;
-  if (mode_ == Mode::now) req.min_soc = d.target_soc;  // what will happen: at once to the target
   plan_prices_ = prices_.slice(now, d.ready_by);
-  plan_ = make_plan(req, plan_prices_, zone_);
+  if (mode_ == Mode::now) {  // what will happen: at once to the target, past ready_by if need be
+    req.at_once = true;
+    req.charge_until = mode_until_;
+    plan_ = make_plan(req, prices_, zone_);
+  } else {
+    plan_ = make_plan(req, plan_prices_, zone_);
+  }
   if (mode_ == Mode::off) {  // nothing will be charged: no slots, and the reason says so
     plan_->slots.clear();
     plan_->runs.clear();
     plan_->total_energy_kwh = plan_->total_cost_p = 0;
     plan_->expected_soc = req.soc;
+    plan_->shortfall_kwh = plan_->energy_needed_kwh;
+    plan_->feasible = plan_->energy_needed_kwh <= 1e-6;  // the target is not reached
     plan_->charge_now_cost_p.reset();
-    plan_->explanation = "mode is off: no charging until the mode is smart or now";
+    plan_->explanation = k_off_reason;
   }
   plan_plugged_ = last_obs_->plugged_in;
 }
@@ -238,7 +246,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
     return false;
   }
   if (mode_ == Mode::off) {
-    why = "mode is off";
+    why = k_off_reason;
     return false;
   }
   const auto est = estimator_.estimate(now);

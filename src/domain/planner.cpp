@@ -274,6 +274,38 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
   return s;
 }
 
+std::string explain_at_once(const Plan& plan, const PlanRequest& r, const Zone& zone) {
+  if (plan.energy_needed_kwh <= k_eps_kwh) {
+    return "mode now: already at " + num(r.soc, 0) + "% (target " + num(r.target_soc, 0) +
+           "%): nothing to charge";
+  }
+  std::string s = "mode now: charging at once to " + num(r.target_soc, 0) +
+                  "% whatever the price; need " + num(plan.energy_needed_kwh, 2) +
+                  " kWh from the grid (" + num(r.soc, 0) + "% -> " + num(r.target_soc, 0) +
+                  "% of " + num(r.vehicle.battery_kwh, 1) + " kWh at " +
+                  num(r.vehicle.efficiency * 100, 0) + "% efficiency)";
+  if (plan.runs.empty()) return s + "; no charging possible (no charging power)";
+  s += "; charging";
+  bool first = true;
+  for (const auto& slot : plan.slots) {
+    s += first ? " " : ", ";
+    first = false;
+    s += local_span(zone, slot.start, slot.end) + " at ";
+    s += slot.price_p_per_kwh ? num(*slot.price_p_per_kwh, 2) + "p" : "unknown price";
+  }
+  s += " (" + num(plan.total_energy_kwh, 2) + " kWh)";
+  s += "; est. cost " + money(plan.total_cost_p);
+  if (plan.unknown_price_kwh > k_eps_kwh) {
+    s += " plus " + num(plan.unknown_price_kwh, 2) + " kWh at unknown price";
+  }
+  if (!r.power_note.empty()) s += "; planned at " + r.power_note;
+  if (!plan.feasible && r.charge_until) {
+    s += "; mode now ends at " + zone.format(*r.charge_until) + " with the car at about " +
+         num(plan.expected_soc, 0) + "%, then smart charging plans the rest";
+  }
+  return s;
+}
+
 }  // namespace
 
 Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone) {
@@ -293,7 +325,13 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
 
   std::vector<Piece> chosen;
   bool fell_back = false;
-  if (r.now < r.ready_by && v.max_charge_kw > 0) {
+  if (r.at_once) {
+    if (v.max_charge_kw > 0 && need_h > k_eps_kwh) {
+      Instant to = r.now + seconds_for(need_h, kw) + k_min_run;
+      if (r.charge_until) to = std::min(to, *r.charge_until);
+      chosen = charge_at_once(prices, r.now, to, need_h, kw);
+    }
+  } else if (r.now < r.ready_by && v.max_charge_kw > 0) {
     // 1. Below min_soc: at once, whatever the price.
     Instant cursor = r.now;
     double delivered = 0.0;
@@ -399,6 +437,12 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
   plan.expected_soc = soc_after(v, r.soc, plan.total_energy_kwh);
 
   // 5. What the same energy would cost charging at once from now.
+  if (r.at_once) {
+    if (plan.total_energy_kwh > k_eps_kwh && plan.unknown_price_kwh <= k_eps_kwh)
+      plan.charge_now_cost_p = plan.total_cost_p;
+    plan.explanation = explain_at_once(plan, r, zone);
+    return plan;
+  }
   if (plan.total_energy_kwh > k_eps_kwh) {
     auto pieces = charge_at_once(prices, r.now, r.ready_by, planned_h, 1.0);
     assign_energy(pieces, v, r.soc);

@@ -1,4 +1,4 @@
-// The local API (issue 5) against the real offpeakd: a simulated car on a virtual clock
+// The local API against the real offpeakd: a simulated car on a virtual clock
 // (--speed 60), the API on 127.0.0.1:0 (the port is read from the daemon's log line), a
 // temporary database. Also `offpeak status`, promtool and a headless Chromium run when those
 // programs are installed (skipped otherwise).
@@ -445,6 +445,84 @@ TEST_F(ApiTest, ChargeNowSendsACommandWithinSeconds) {
       5s));
 }
 
+// `offpeak status` against the daemon; its stdout.
+std::string status_text(unsigned short port, const fs::path& dir) {
+  const fs::path out = dir / "status.txt";
+  pid_t pid = spawn({OFFPEAK_BIN, "status", "--url", "http://127.0.0.1:" + std::to_string(port)},
+                    out, dir / "status.err");
+  if (wait_exit(pid, 15s) != 0) return "offpeak status failed: " + read_file(dir / "status.err");
+  return read_file(out);
+}
+
+// Every mode shows what will really happen, in the status JSON and in `offpeak status`: mode
+// now the charge from now to the target with its SoC projection and cost, mode off no
+// charging and why.
+TEST_F(ApiTest, StatusShowsWhatEachModeWillDo) {
+  ASSERT_EQ(http(port(), "POST", "/api/v1/mode", R"({"mode":"now"})", auth()).status, 200);
+  json::value st;
+  auto mode_is = [&](const char* mode) {
+    return eventually(
+        [&] {
+          st = http(port(), "GET", "/api/v1/status").json();
+          return st.is_object() && st.at("mode").as_string() == mode && st.at("plan").is_object() &&
+                 st.at("reason").as_string().find("mode") == 0;
+        },
+        5s);
+  };
+  ASSERT_TRUE(mode_is("now")) << st << daemon_->log();
+  {
+    const auto& s = st.as_object();
+    const auto& plan = s.at("plan").as_object();
+    const auto& runs = plan.at("runs").as_array();
+    ASSERT_EQ(runs.size(), 1u) << st;
+    // Charging from the moment of the plan (not the smart plan's 00:30 run).
+    EXPECT_EQ(runs[0].at("start").as_string(), plan.at("made_at").as_string()) << st;
+    EXPECT_NE(runs[0].at("start").as_string(), "2026-01-11T00:30:00Z");
+    ASSERT_TRUE(s.at("next_action").is_object()) << st;
+    EXPECT_EQ(s.at("next_action").at("action").as_string(), "stop");
+    EXPECT_EQ(s.at("next_action").at("at").as_string(), runs[0].at("end").as_string());
+    EXPECT_NEAR(plan.at("expected_soc").to_number<double>(), 80.0, 0.01) << st;
+    EXPECT_GT(plan.at("total_cost_p").to_number<double>(), 0.0);
+    const auto& proj = plan.at("projected_soc").as_array();
+    ASSERT_FALSE(proj.empty());
+    EXPECT_NEAR(proj.back().at("soc").to_number<double>(), 80.0, 0.01) << st;
+    EXPECT_EQ(proj.back().at("at").as_string(), runs[0].at("end").as_string());
+    EXPECT_EQ(
+        std::string(plan.at("explanation").as_string()).rfind("mode now: charging at once", 0), 0u)
+        << st;
+    EXPECT_EQ(s.at("reason").as_string(), "mode now: charging at once to 80%") << st;
+    const std::string text = status_text(port(), *dir_);
+    EXPECT_NE(text.find("next:         stop at"), std::string::npos) << text;
+    EXPECT_NE(text.find("mode now: charging at once"), std::string::npos) << text;
+  }
+
+  ASSERT_EQ(http(port(), "POST", "/api/v1/mode", R"({"mode":"off"})", auth()).status, 200);
+  ASSERT_TRUE(mode_is("off")) << st << daemon_->log();
+  {
+    const auto& s = st.as_object();
+    EXPECT_TRUE(s.at("next_action").is_null()) << st;
+    EXPECT_EQ(s.at("reason").as_string(),
+              "mode is off: no charging until the mode is smart or now");
+    const auto& plan = s.at("plan").as_object();
+    EXPECT_TRUE(plan.at("runs").as_array().empty()) << st;
+    EXPECT_FALSE(plan.at("feasible").as_bool());
+    EXPECT_DOUBLE_EQ(plan.at("total_cost_p").to_number<double>(), 0.0);
+    const std::string text = status_text(port(), *dir_);
+    EXPECT_NE(text.find("next:         none (mode is off: no charging"), std::string::npos) << text;
+  }
+
+  ASSERT_EQ(http(port(), "POST", "/api/v1/mode", R"({"mode":"smart"})", auth()).status, 200);
+  EXPECT_TRUE(eventually(
+      [&] {
+        st = http(port(), "GET", "/api/v1/status").json();
+        return st.is_object() && st.at("mode").as_string() == "smart" &&
+               st.at("next_action").is_object() &&
+               st.at("next_action").at("at").as_string() == "2026-01-11T00:30:00Z";
+      },
+      5s))
+      << st;
+}
+
 TEST_F(ApiTest, OneOffOverride) {
   Reply r =
       http(port(), "PUT", "/api/v1/charging", R"({"target_soc":90,"ready_by":"06:00"})", auth());
@@ -535,12 +613,23 @@ TEST_F(ApiTest, DashboardRendersInHeadlessChromium) {
   const std::string png = read_file(shot);
   EXPECT_EQ(png.substr(1, 3), "PNG");
 
-  std::vector<std::string> dump = common;
-  dump.push_back("--dump-dom");
-  dump.push_back(url);
-  pid = spawn(dump, *dir_ / "dom.html", *dir_ / "chromium.err");
-  ASSERT_EQ(wait_exit(pid, 40s), 0) << read_file(*dir_ / "chromium.err");
-  const std::string dom = read_file(*dir_ / "dom.html");
+  // The page after its scripts ran (empty when Chromium failed).
+  auto dump_dom = [&] {
+    std::vector<std::string> dump = common;
+    dump.push_back("--dump-dom");
+    dump.push_back(url);
+    pid_t p = spawn(dump, *dir_ / "dom.html", *dir_ / "chromium.err");
+    if (wait_exit(p, 40s) != 0) return std::string();
+    return read_file(*dir_ / "dom.html");
+  };
+  // The text of the element with this id.
+  auto text_of = [](const std::string& html, const std::string& id) {
+    std::smatch m;
+    const std::regex re("id=\"" + id + "\"[^>]*>([^<]*)<");
+    return std::regex_search(html, m, re) ? m[1].str() : "(no #" + id + ")";
+  };
+  const std::string dom = dump_dom();
+  ASSERT_FALSE(dom.empty()) << read_file(*dir_ / "chromium.err");
   std::smatch m;
   ASSERT_TRUE(
       std::regex_search(dom, m, std::regex(R"re(<svg id="chart"[^>]*data-rendered="(\d+)")re")))
@@ -550,6 +639,40 @@ TEST_F(ApiTest, DashboardRendersInHeadlessChromium) {
   EXPECT_NE(dom.find("class=\"soc-history\""), std::string::npos) << "SoC history is drawn";
   EXPECT_NE(dom.find("class=\"soc-projected\""), std::string::npos);
   EXPECT_NE(dom.find("class=\"ready-by\""), std::string::npos);
+  EXPECT_EQ(text_of(dom, "next").rfind("start at ", 0), 0u) << text_of(dom, "next");
+  // Price axis at round steps: Go's 24.50p peak (x 1.1 headroom) gives 0p to 25p by 5p.
+  std::string ticks;
+  const std::regex tick(R"re(class="price-tick"[^>]*>([^<]*)<)re");
+  for (std::sregex_iterator it(dom.begin(), dom.end(), tick), end; it != end; ++it)
+    ticks += (ticks.empty() ? "" : " ") + (*it)[1].str();
+  EXPECT_EQ(ticks, "0p 5p 10p 15p 20p 25p");
+
+  // Mode now: the next action is the stop at the target, and the chart shows the run from now.
+  ASSERT_EQ(http(port(), "POST", "/api/v1/mode", R"({"mode":"now"})", auth()).status, 200);
+  ASSERT_TRUE(eventually([] {
+    const json::value st = http(port(), "GET", "/api/v1/status").json();
+    return st.is_object() && st.at("reason").as_string().rfind("mode now", 0) == 0;
+  }));
+  const std::string now_dom = dump_dom();
+  ASSERT_FALSE(now_dom.empty()) << read_file(*dir_ / "chromium.err");
+  EXPECT_TRUE(std::regex_search(text_of(now_dom, "next"), std::regex(R"(^stop at .* · 80%$)")))
+      << text_of(now_dom, "next");
+  EXPECT_NE(now_dom.find("class=\"run\""), std::string::npos);
+  EXPECT_NE(now_dom.find("mode now: charging at once to 80%"), std::string::npos)
+      << now_dom.substr(0, 4000);
+
+  // Mode off: no charging, and why.
+  ASSERT_EQ(http(port(), "POST", "/api/v1/mode", R"({"mode":"off"})", auth()).status, 200);
+  ASSERT_TRUE(eventually([] {
+    const json::value st = http(port(), "GET", "/api/v1/status").json();
+    return st.is_object() && st.at("reason").as_string().rfind("mode is off", 0) == 0;
+  }));
+  const std::string off_dom = dump_dom();
+  ASSERT_FALSE(off_dom.empty()) << read_file(*dir_ / "chromium.err");
+  EXPECT_EQ(text_of(off_dom, "next"), "mode is off: no charging until the mode is smart or now");
+  EXPECT_EQ(off_dom.find("class=\"run\""), std::string::npos) << "no charging is drawn";
+  EXPECT_EQ(off_dom.find("class=\"soc-projected\""), std::string::npos) << "no projection";
+  EXPECT_EQ(http(port(), "POST", "/api/v1/mode", R"({"mode":"smart"})", auth()).status, 200);
 }
 
 TEST(ApiRestart, ModeAndOverridePersist) {

@@ -50,6 +50,9 @@ struct VisibleCase {
   const char* visible_until;
   const char* next_publication;
 };
+void PrintTo(const VisibleCase& c, std::ostream* os) {
+  *os << "at " << c.now;
+}
 
 class VisibleUntil : public ::testing::TestWithParam<VisibleCase> {};
 
@@ -232,6 +235,9 @@ struct DstCase {
   const char* depart;
   int night_minutes;
 };
+void PrintTo(const DstCase& c, std::ostream* os) {
+  *os << c.arrive << " to " << c.depart;
+}
 
 class DstNight : public ::testing::TestWithParam<DstCase> {};
 

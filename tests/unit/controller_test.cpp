@@ -266,7 +266,7 @@ TEST_F(ControllerTest, AnUnconfirmedStartFollowedByModeOffStopsAtOnce) {
   auto s = c.step(t + minutes{3});  // the confirmation is due now, and the wish is "off"
   ASSERT_TRUE(s.command);
   EXPECT_EQ(s.command->action, Action::stop);
-  EXPECT_EQ(s.command->reason, "mode is off");
+  EXPECT_EQ(s.command->reason, "mode is off: no charging until the mode is smart or now");
 }
 
 TEST_F(ControllerTest, FailedCommandsAreRetriedWithLimits) {
@@ -315,7 +315,7 @@ TEST_F(ControllerTest, ModesNowAndOff) {
   c.observe(obs("2026-01-10T19:05:00Z", 48, true, false));
   c.set_mode(Mode::off);
   EXPECT_FALSE(c.step(at("2026-01-11T01:00:00Z")).command);
-  EXPECT_EQ(c.reason(), "mode is off");
+  EXPECT_EQ(c.reason(), "mode is off: no charging until the mode is smart or now");
   ASSERT_TRUE(c.plan());  // the plan shows what will happen: nothing
   EXPECT_TRUE(c.plan()->runs.empty());
   EXPECT_FALSE(c.next_action(at("2026-01-11T01:00:00Z")));
@@ -369,6 +369,66 @@ TEST_F(ControllerTest, StopsAtTheEstimatedTargetBetweenPolls) {
   // The estimate stands still once the charger is off.
   EXPECT_NEAR(c.soc_estimate(reach + hours{2})->soc_percent, c.soc_estimate(reach)->soc_percent,
               1e-9);
+}
+
+// Mode now plans what will happen: charging from now to the target at any price, past the
+// ready-by when it takes longer, without charge_below's extra slots; until `until` if given.
+TEST_F(ControllerTest, ModeNowPlansTheChargeToTheTargetAtOnce) {
+  settings_.policy.charge_below_p_per_kwh = 10.0;  // would add the 8.5p night in smart mode
+  Controller c = make();
+  const Instant t = at("2026-01-11T06:30:00Z");
+  c.observe(obs("2026-01-11T06:30:00Z", 40, true, false));
+  c.set_mode(Mode::now);
+  c.step(t);
+  ASSERT_TRUE(c.plan());
+  const Plan& p = *c.plan();
+  ASSERT_EQ(p.runs.size(), 1u);
+  EXPECT_EQ(p.runs.front().start, t);
+  EXPECT_GT(p.runs.front().end, at("2026-01-11T07:30:00Z"));  // past the ready-by
+  EXPECT_TRUE(p.feasible);
+  EXPECT_NEAR(p.expected_soc, 80, 1e-6);
+  EXPECT_NEAR(p.total_cost_p, p.total_energy_kwh * 24.5, 1e-6);  // peak price all along
+  EXPECT_EQ(p.explanation.rfind("mode now: charging at once to 80%", 0), 0u) << p.explanation;
+  EXPECT_EQ(p.explanation.find("min_soc"), std::string::npos) << p.explanation;
+  auto next = c.next_action(t);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->first, Action::stop);
+  EXPECT_EQ(next->second, p.runs.front().end);
+  EXPECT_EQ(c.reason(), "mode now: charging at once to 80%");
+
+  // With `until`, the plan ends there and says what is reached.
+  c.set_mode(Mode::now, at("2026-01-11T07:00:00Z"));
+  c.step(t);
+  ASSERT_TRUE(c.plan());
+  ASSERT_EQ(c.plan()->runs.size(), 1u);
+  EXPECT_EQ(c.plan()->runs.front().end, at("2026-01-11T07:00:00Z"));
+  EXPECT_FALSE(c.plan()->feasible);
+  EXPECT_NE(c.plan()->explanation.find("mode now ends at"), std::string::npos)
+      << c.plan()->explanation;
+
+  // At the target: nothing to charge, and no next action.
+  c.set_mode(Mode::now);
+  c.observe(obs("2026-01-11T06:31:00Z", 80, true, false));
+  c.step(at("2026-01-11T06:31:00Z"));
+  ASSERT_TRUE(c.plan());
+  EXPECT_TRUE(c.plan()->runs.empty());
+  EXPECT_FALSE(c.next_action(at("2026-01-11T06:31:00Z")));
+  EXPECT_EQ(c.reason(), "target 80% reached (mode now)");
+}
+
+TEST_F(ControllerTest, ModeOffPlansNoChargingAndFallsShort) {
+  Controller c = make();
+  c.observe(obs("2026-01-10T18:00:00Z", 40, true, false));
+  c.set_mode(Mode::off);
+  c.step(at("2026-01-10T18:00:00Z"));
+  ASSERT_TRUE(c.plan());
+  EXPECT_TRUE(c.plan()->runs.empty());
+  EXPECT_FALSE(c.plan()->feasible);
+  EXPECT_DOUBLE_EQ(c.plan()->total_cost_p, 0);
+  EXPECT_DOUBLE_EQ(c.plan()->expected_soc, 40);
+  EXPECT_FALSE(c.next_action(at("2026-01-10T18:00:00Z")));
+  EXPECT_EQ(c.reason(), "mode is off: no charging until the mode is smart or now");
+  EXPECT_EQ(c.plan()->explanation, c.reason());
 }
 
 TEST_F(ControllerTest, OverrideAppliesToTheNextDeadlineOnly) {

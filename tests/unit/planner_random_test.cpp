@@ -167,6 +167,15 @@ double max_abs_price(const std::vector<Usable>& u) {
   return m;
 }
 
+}  // namespace
+
+// Test names print the strategy's name (found next to the type, in namespace offpeak).
+static void PrintTo(Strategy s, std::ostream* os) {
+  *os << to_string(s);
+}
+
+namespace {
+
 class PlannerRandom : public ::testing::TestWithParam<Strategy> {};
 
 TEST_P(PlannerRandom, MatchesTheIndependentOptimum) {

@@ -184,6 +184,9 @@ struct PartialCase {
   double cost;
   std::size_t runs;
 };
+void PrintTo(const PartialCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class PlannerPartial : public ::testing::TestWithParam<PartialCase> {};
 

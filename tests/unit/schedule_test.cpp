@@ -19,6 +19,9 @@ struct DeadlineCase {
   int ready_by_minutes;
   const char* expected;
 };
+void PrintTo(const DeadlineCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class NextDeadline : public ::testing::TestWithParam<DeadlineCase> {};
 

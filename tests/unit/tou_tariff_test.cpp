@@ -43,6 +43,9 @@ struct DstCase {
   Slots expected;
   long long cheap_hours;
 };
+void PrintTo(const DstCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class TouDstNight : public ::testing::TestWithParam<DstCase> {};
 
@@ -114,6 +117,9 @@ struct ShapeCase {
   const char* to;
   Slots expected;
 };
+void PrintTo(const ShapeCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class TouShape : public ::testing::TestWithParam<ShapeCase> {};
 
@@ -258,6 +264,9 @@ struct GapCase {
   std::vector<TouPeriod> periods;
   std::optional<std::string> gap;
 };
+void PrintTo(const GapCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class TouCoverage : public ::testing::TestWithParam<GapCase> {};
 

@@ -1,5 +1,5 @@
 #pragma once
-// The daemon's local REST API, dashboard and Prometheus metrics (issue 5): routing, request
+// The daemon's local REST API, dashboard and Prometheus metrics: routing, request
 // validation, JSON and the metrics text. No sockets here: Router turns a net::ServerRequest
 // into a net::ServerResponse and runs as the handler of a net::HttpServer; the daemon supplies
 // state and history through ApiBackend.

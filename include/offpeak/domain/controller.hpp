@@ -15,7 +15,8 @@
 //    once (or a start when a run wants power), so a car plugged in later waits for the plan.
 //  - after_ready_by continue: a deadline that passes with the car plugged in and below its
 //    target keeps it charging to the target at any price; stop: the next deadline is planned.
-//  - Mode now plans charging at once to the target; mode off plans nothing.
+//  - Mode now plans charging at once to the target, whatever the price and past ready_by if
+//    need be (until `until` when given); mode off plans nothing and says so.
 //  - Between readings the SoC is estimated (SocEstimator: the switch's stretches along the
 //    charge curve, or metered energy); the controller stops at the estimated target, and the
 //    stop's confirmation poll reads the real SoC.

@@ -14,6 +14,9 @@
 //     minute are not used; a remainder shorter than a minute is rounded up to one minute.
 //  5. Infeasible (not enough known time before ready_by): every usable slot is used and the
 //     explanation says by how much the target is missed.
+//  6. at_once (mode now): charge from now to the target at full power whatever the price
+//     (unknown too), not limited by ready_by but ending at charge_until when that comes first;
+//     min_soc, charge_below and the strategy do not apply.
 
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
@@ -38,6 +41,9 @@ struct PlanRequest {
   // Where the vehicle's power comes from, for the explanation ("6.0 kW learned from 5
   // sessions"); empty: not mentioned.
   std::string power_note;
+  // Charge at once to the target (rule 6), stopping at charge_until if set.
+  bool at_once = false;
+  std::optional<Instant> charge_until;
 };
 
 // A stretch of charging at one price.
@@ -67,6 +73,7 @@ struct Plan {
   double energy_needed_kwh = 0.0;  // grid-side, to reach target_soc
   bool feasible = true;
   std::vector<PlannedSlot> slots;  // sorted, non-overlapping, within [now, ready_by]
+                                   // (at_once: from now, possibly past ready_by)
   std::vector<ChargeRun> runs;     // slots merged where they touch
   double total_energy_kwh = 0.0;
   double total_cost_p = 0.0;
