@@ -23,6 +23,14 @@ void SocEstimator::observe(const VehicleState& state) {
   } else {
     charging_at_reading_.reset();
   }
+  // A car's cloud lags (BMW: about 10 minutes): a reading shortly after a switch change may
+  // still show the state before it. The switch's own word is the better guess then; the
+  // controller's confirmation sorts out a switch that did not act.
+  for (auto it = switches_.rbegin(); it != switches_.rend(); ++it) {
+    if (it->first > reading_at_) continue;
+    if (reading_at_ - it->first <= k_cloud_lag) charging_at_reading_.reset();
+    break;
+  }
   // Switch changes before the reading are folded into it; keep the latest as the state.
   std::optional<std::pair<Instant, bool>> last_before;
   std::vector<std::pair<Instant, bool>> later;

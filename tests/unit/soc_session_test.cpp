@@ -83,12 +83,26 @@ TEST(SocEstimator, ANewReadingIsTheNewBaseAndUnplugStopsTheRise) {
 
 TEST(SocEstimator, NotChargingAtTheReadingMeansOffUntilASwitchOn) {
   SocEstimator e(spec());
-  e.switched(k_t0 - minutes{5}, true);  // a start the car did not (yet) show
+  e.switched(k_t0 - minutes{30}, true);  // a start the car did not act on
   e.observe(reading(k_t0, 40, true, ChargingState::not_charging));
   EXPECT_FALSE(e.estimate(k_t0 + hours{1})->estimated);
   e.switched(k_t0 + hours{1}, true);
   EXPECT_NEAR(e.estimate(k_t0 + hours{2})->soc_percent, 58, 1e-6);
   EXPECT_EQ(e.on_stretches(k_t0, k_t0 + hours{2}).size(), 1U);
+}
+
+// The cloud lags: a reading a few minutes after an accepted stop that still says CHARGING
+// (with the SoC of before) must not make the estimate rise again.
+TEST(SocEstimator, ALaggingReadingAfterAStopDoesNotRestartTheRise) {
+  SocEstimator e(spec());
+  e.observe(reading(k_t0, 40, true, ChargingState::charging));
+  e.switched(k_t0 + hours{1}, false);
+  e.observe(reading(k_t0 + hours{1} + minutes{5}, 55, true, ChargingState::charging));
+  EXPECT_FALSE(e.estimate(k_t0 + hours{3})->estimated);
+  EXPECT_EQ(e.estimate(k_t0 + hours{3})->soc_percent, 55);
+  // Long after the change the car's word counts again (someone switched it on by hand).
+  e.observe(reading(k_t0 + hours{2}, 55, true, ChargingState::charging));
+  EXPECT_NEAR(e.estimate(k_t0 + hours{3})->soc_percent, 73, 1e-6);
 }
 
 TEST(SocEstimator, MeteredEnergyWinsOverTheCurve) {

@@ -26,6 +26,8 @@ struct SocEstimate {
 
 class SocEstimator {
  public:
+  static constexpr Seconds k_cloud_lag{15 * 60};
+
   explicit SocEstimator(VehicleSpec spec = {}) : spec_(spec) {}
 
   // The charge curve to estimate with (the learned one where learned).
@@ -34,7 +36,8 @@ class SocEstimator {
 
   // A reading of the car. One without a SoC only updates the plug state. A reading that
   // shows CHARGING proves the charger on from then on; NOT_CHARGING while plugged in proves
-  // it drew nothing (a stop took effect, the car is at its own limit).
+  // it drew nothing (a stop took effect, the car is at its own limit); except within
+  // k_cloud_lag after a switch change, when the switch's state counts (the cloud lags).
   void observe(const VehicleState& state);
   // The charger was switched (a command the switch accepted, or a charger's own report).
   void switched(Instant at, bool on);
