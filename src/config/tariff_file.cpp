@@ -2,6 +2,8 @@
 
 #include "yaml_reader.hpp"
 
+#include <offpeak/domain/spelling.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -18,21 +20,6 @@ std::string ConfigError::to_string() const {
 
 namespace detail {
 namespace {
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j)
-    prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] =
-          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1U : 0U)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 std::string join(std::initializer_list<std::string_view> items) {
   std::string out;
@@ -80,12 +67,7 @@ bool Reader::check_map(const YAML::Node& map, std::string_view what,
     std::string k = key.IsScalar() ? key.Scalar() : std::string();
     if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
     std::string msg = "unknown key '" + k + "' in '" + std::string(what) + "'";
-    std::string_view best;
-    std::size_t best_d = 3;
-    for (auto a : allowed) {
-      auto d = edit_distance(k, a);
-      if (d < best_d) best_d = d, best = a;
-    }
+    const std::string_view best = closest_name(k, allowed);
     if (!best.empty()) msg += " (did you mean '" + std::string(best) + "'?)";
     msg += "; expected one of: " + join(allowed);
     error_at(key, msg);

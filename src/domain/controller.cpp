@@ -254,28 +254,28 @@ bool Controller::want_on(Instant now, std::string& why) const {
     why = "state of charge unknown";
     return false;
   }
-  const std::optional<double> soc = est->soc_percent;
+  const double soc = est->soc_percent;
   // "target 80% reached" or, between readings, "... (estimated 80%; a poll confirms)".
   auto reached = [&](double target) {
     std::string r = "target " + pct(target) + " reached";
-    if (est->estimated) r += " (estimated " + pct(est->soc_percent) + "; a poll confirms)";
+    if (est->estimated) r += " (estimated " + pct(soc) + "; a poll confirms)";
     return r;
   };
-  if (*soc >= 100.0) {
+  if (soc >= 100.0) {
     why = "battery full";
     return false;
   }
   Deadline d = deadline(now);
   bool want = false;
   if (mode_ == Mode::now) {
-    if (*soc >= d.target_soc) {
+    if (soc >= d.target_soc) {
       why = reached(d.target_soc) + " (mode now)";
     } else {
       why = "mode now: charging at once to " + pct(d.target_soc);
       want = true;
     }
-  } else if (overdue_ && settings_.policy.continue_after_ready_by && *soc < overdue_->target_soc) {
-    why = "ready-by " + zone_.format(overdue_->ready_by) + " passed with the car at " + pct(*soc) +
+  } else if (overdue_ && settings_.policy.continue_after_ready_by && soc < overdue_->target_soc) {
+    why = "ready-by " + zone_.format(overdue_->ready_by) + " passed with the car at " + pct(soc) +
           ", below its target " + pct(overdue_->target_soc) +
           "; charging on to the target at any price (after_ready_by: continue)";
     want = true;
@@ -287,7 +287,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
       auto price = prices_.price_at(now);
       bool cheap = settings_.policy.charge_below_p_per_kwh && price &&
                    *price <= *settings_.policy.charge_below_p_per_kwh;
-      if (*soc >= d.target_soc && !cheap) {
+      if (soc >= d.target_soc && !cheap) {
         why = reached(d.target_soc);
       } else {
         char buf[96];
@@ -298,7 +298,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
           std::snprintf(buf, sizeof buf, " at %.2fp", *price);
           why += buf;
         }
-        if (cheap && *soc >= d.target_soc) why += " (at or below charge_below)";
+        if (cheap && soc >= d.target_soc) why += " (at or below charge_below)";
         want = true;
       }
     }

@@ -230,6 +230,33 @@ std::string local_span(const Zone& zone, Instant a, Instant b) {
   return from + "-" + to;
 }
 
+// "need 18.95 kWh from the grid (35% -> 80% of 37.9 kWh at 90% efficiency)".
+std::string need_text(const Plan& plan, const PlanRequest& r) {
+  return "need " + num(plan.energy_needed_kwh, 2) + " kWh from the grid (" + num(r.soc, 0) +
+         "% -> " + num(r.target_soc, 0) + "% of " + num(r.vehicle.battery_kwh, 1) + " kWh at " +
+         num(r.vehicle.efficiency * 100, 0) + "% efficiency)";
+}
+
+// "; charging 00:30-03:03 GMT at 8.50p (18.95 kWh); est. cost £1.61[ plus ... at unknown
+// price]"; `mark_immediate` notes the slots charged at once below min_soc.
+std::string charging_text(const Plan& plan, const Zone& zone, bool mark_immediate) {
+  std::string s = "; charging";
+  bool first = true;
+  for (const auto& slot : plan.slots) {
+    s += first ? " " : ", ";
+    first = false;
+    s += local_span(zone, slot.start, slot.end) + " at ";
+    s += slot.price_p_per_kwh ? num(*slot.price_p_per_kwh, 2) + "p" : "unknown price";
+    if (mark_immediate && slot.immediate) s += " (at once, below min_soc)";
+  }
+  s += " (" + num(plan.total_energy_kwh, 2) + " kWh)";
+  s += "; est. cost " + money(plan.total_cost_p);
+  if (plan.unknown_price_kwh > k_eps_kwh) {
+    s += " plus " + num(plan.unknown_price_kwh, 2) + " kWh at unknown price";
+  }
+  return s;
+}
+
 std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bool fell_back) {
   std::string s;
   std::string by = zone.format(plan.ready_by);
@@ -240,28 +267,13 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
     s = "already at " + num(r.soc, 0) + "% (target " + num(r.target_soc, 0) + "% by " + by +
         "): nothing needed";
   } else {
-    s = "need " + num(plan.energy_needed_kwh, 2) + " kWh from the grid (" + num(r.soc, 0) +
-        "% -> " + num(r.target_soc, 0) + "% of " + num(r.vehicle.battery_kwh, 1) + " kWh at " +
-        num(r.vehicle.efficiency * 100, 0) + "% efficiency) by " + by;
+    s = need_text(plan, r) + " by " + by;
   }
   s += "; window " + zone.format(r.now) + " - " + by;
   if (plan.runs.empty()) {
     s += "; no charging planned";
   } else {
-    s += "; charging";
-    bool first = true;
-    for (const auto& slot : plan.slots) {
-      s += first ? " " : ", ";
-      first = false;
-      s += local_span(zone, slot.start, slot.end) + " at ";
-      s += slot.price_p_per_kwh ? num(*slot.price_p_per_kwh, 2) + "p" : "unknown price";
-      if (slot.immediate) s += " (at once, below min_soc)";
-    }
-    s += " (" + num(plan.total_energy_kwh, 2) + " kWh)";
-    s += "; est. cost " + money(plan.total_cost_p);
-    if (plan.unknown_price_kwh > k_eps_kwh) {
-      s += " plus " + num(plan.unknown_price_kwh, 2) + " kWh at unknown price";
-    }
+    s += charging_text(plan, zone, true);
     if (plan.charge_now_cost_p) s += " vs " + money(*plan.charge_now_cost_p) + " charging now";
   }
   if (!r.power_note.empty()) s += "; planned at " + r.power_note;
@@ -280,24 +292,9 @@ std::string explain_at_once(const Plan& plan, const PlanRequest& r, const Zone& 
            "%): nothing to charge";
   }
   std::string s = "mode now: charging at once to " + num(r.target_soc, 0) +
-                  "% whatever the price; need " + num(plan.energy_needed_kwh, 2) +
-                  " kWh from the grid (" + num(r.soc, 0) + "% -> " + num(r.target_soc, 0) +
-                  "% of " + num(r.vehicle.battery_kwh, 1) + " kWh at " +
-                  num(r.vehicle.efficiency * 100, 0) + "% efficiency)";
+                  "% whatever the price; " + need_text(plan, r);
   if (plan.runs.empty()) return s + "; no charging possible (no charging power)";
-  s += "; charging";
-  bool first = true;
-  for (const auto& slot : plan.slots) {
-    s += first ? " " : ", ";
-    first = false;
-    s += local_span(zone, slot.start, slot.end) + " at ";
-    s += slot.price_p_per_kwh ? num(*slot.price_p_per_kwh, 2) + "p" : "unknown price";
-  }
-  s += " (" + num(plan.total_energy_kwh, 2) + " kWh)";
-  s += "; est. cost " + money(plan.total_cost_p);
-  if (plan.unknown_price_kwh > k_eps_kwh) {
-    s += " plus " + num(plan.unknown_price_kwh, 2) + " kWh at unknown price";
-  }
+  s += charging_text(plan, zone, false);
   if (!r.power_note.empty()) s += "; planned at " + r.power_note;
   if (!plan.feasible && r.charge_until) {
     s += "; mode now ends at " + zone.format(*r.charge_until) + " with the car at about " +

@@ -20,6 +20,7 @@ SimulatedCar::SimulatedCar(SimulatedCarParams params, Instant start)
       plugged_(params_.plugged_in),
       on_(params_.switched_on) {
   if (params_.pattern) plugged_ = pattern_plugged_at(start);
+  sync_stretch();
 }
 
 bool SimulatedCar::pattern_plugged_at(Instant t) const {
@@ -52,22 +53,24 @@ std::optional<Instant> SimulatedCar::next_transition_after(Instant t) const {
 void SimulatedCar::charge_for(Seconds d) {
   if (!charging() || d.count() <= 0 || params_.spec.battery_kwh <= 0) return;
   const double hours = static_cast<double>(d.count()) / 3600.0;
+  sync_stretch();
   const double before = soc_;
   soc_ = soc_after_hours(params_.spec, soc_, hours);
   const double kwh = grid_energy_kwh(params_.spec, before, soc_);
   energy_kwh_ += kwh;
-  if (!stretch_open_) {
-    log_.push_back({now_, now_, 0.0, before, before});
-    stretch_open_ = true;
-  }
   auto& s = log_.back();
   s.to = now_ + d;
   s.kwh += kwh;
   s.end_soc = soc_;
 }
 
-void SimulatedCar::close_stretch_if_idle() {
-  if (!charging()) stretch_open_ = false;
+void SimulatedCar::sync_stretch() {
+  if (!charging()) {
+    stretch_open_ = false;
+  } else if (!stretch_open_) {
+    log_.push_back({now_, now_, 0.0, soc_, soc_});
+    stretch_open_ = true;
+  }
 }
 
 VehicleState SimulatedCar::advance(Instant to) {
@@ -76,7 +79,7 @@ VehicleState SimulatedCar::advance(Instant to) {
     const Instant segment_end = next && *next < to ? *next : to;
     charge_for(segment_end - now_);
     now_ = segment_end;
-    close_stretch_if_idle();  // full
+    sync_stretch();  // full, or plugged in or out by the pattern
     if (next && *next == now_) set_plugged_in(pattern_plugged_at(now_));
   }
   return state();
@@ -107,22 +110,24 @@ VehicleState SimulatedCar::state() const {
 bool SimulatedCar::start_charging() {
   if (!plugged_) return false;
   on_ = true;
+  sync_stretch();
   return true;
 }
 
 void SimulatedCar::stop_charging() {
   on_ = false;
-  close_stretch_if_idle();
+  sync_stretch();
 }
 
 void SimulatedCar::set_soc(double soc_percent) {
   soc_ = clamp_soc(soc_percent);
-  stretch_open_ = false;  // a jump in SoC is no charging
+  stretch_open_ = false;  // a jump in SoC is no charging: a new stretch from here
+  sync_stretch();
 }
 
 void SimulatedCar::set_plugged_in(bool plugged) {
   plugged_ = plugged;
-  close_stretch_if_idle();
+  sync_stretch();
 }
 
 }  // namespace offpeak

@@ -440,13 +440,6 @@ json::object car_state_json(const ConnectSim::State::Car& car) {
   json::array log;
   for (const auto& stretch : car.model.charging_log())
     log.push_back(stretch_json(stretch));
-  // A stretch that began at this very instant has drawn nothing yet and is not in the
-  // model's log; it is in progress all the same.
-  const auto& model_log = car.model.charging_log();
-  if (car.model.charging() && (model_log.empty() || model_log.back().to != car.model.now())) {
-    log.push_back(stretch_json(
-        {car.model.now(), car.model.now(), 0.0, car.model.soc_percent(), car.model.soc_percent()}));
-  }
   return json::object{
       {"device_id", car.config.params.device_id},
       {"soc", s.soc_percent.value_or(0)},

@@ -1,3 +1,4 @@
+#include <offpeak/domain/spelling.hpp>
 #include <offpeak/sim/connect_sim.hpp>
 
 #include <yaml-cpp/yaml.h>
@@ -14,24 +15,9 @@ namespace {
 // Problems are thrown as YAML::Exception (mark + message), like yaml-cpp's own syntax
 // errors, and formatted once in load_sim_config(). The messages follow the daemon config's
 // style (src/config); the sim library does not link the config module, so the few helpers
-// it needs live here.
+// it needs live here (the did-you-mean distance is the domain's, shared with it).
 [[noreturn]] void fail(const YAML::Node& n, std::string message) {
   throw YAML::Exception(n.Mark(), std::move(message));
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j)
-    prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] =
-          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1U : 0U)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 // The value as the user wrote it, shortened, for messages.
@@ -47,12 +33,7 @@ std::string quoted(const YAML::Node& n) {
 // The known key `k` probably stands for: the closest within two edits, else one it begins
 // (a shortened key such as "taper_above"); empty when none is close.
 std::string_view closest(std::string_view k, std::initializer_list<std::string_view> allowed) {
-  std::string_view best;
-  std::size_t best_d = 3;
-  for (const auto a : allowed) {
-    const auto d = edit_distance(k, a);
-    if (d < best_d) best_d = d, best = a;
-  }
+  const std::string_view best = closest_name(k, allowed);
   if (!best.empty() || k.size() < 3) return best;
   for (const auto a : allowed) {
     if (a.substr(0, k.size()) == k) return a;

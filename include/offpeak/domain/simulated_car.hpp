@@ -87,8 +87,9 @@ class SimulatedCar {
 
  private:
   void charge_for(Seconds d);
-  // Ends the open stretch of the charging log when the car no longer charges.
-  void close_stretch_if_idle();
+  // Keeps the charging log in step with charging(): opens a stretch at the instant charging
+  // begins, ends it when it stops.
+  void sync_stretch();
 
   SimulatedCarParams params_;
   Instant now_;
