@@ -508,6 +508,29 @@ json::value status_json(const StatusSnapshot& s) {
       {"on", s.switch_on ? json::value(*s.switch_on) : json::value(nullptr)},
       {"failing", s.switch_failing},
       {"problem", s.switch_failing ? json::value(s.switch_problem) : json::value(nullptr)}};
+  if (s.charger) {
+    const ChargerSnapshot& c = *s.charger;
+    auto text_or_null = [](const std::string& t) {
+      return t.empty() ? json::value(nullptr) : json::value(t);
+    };
+    o["charger"] = json::object{
+        {"id", c.id},
+        {"connected", c.connected},
+        {"address", text_or_null(c.address)},
+        {"vendor", text_or_null(c.vendor)},
+        {"model", text_or_null(c.model)},
+        {"firmware", text_or_null(c.firmware)},
+        {"status", c.status},
+        {"plugged_in", c.plugged_in ? json::value(*c.plugged_in) : json::value(nullptr)},
+        {"power_w", number_or_null(c.power_w, 1)},
+        {"energy_wh", number_or_null(c.energy_wh, 1)},
+        {"limit_a", number_or_null(c.limit_a, 1)},
+        {"error_code", text_or_null(c.error_code)},
+        {"last_error", text_or_null(c.last_error)},
+        {"connected_since", instant_or_null(c.connected_since)}};
+  } else {
+    o["charger"] = nullptr;
+  }
   const bool fresh = s.prices_known_until && *s.prices_known_until >= s.deadline.ready_by;
   json::object prices{{"current_p_per_kwh", number_or_null(s.price_now, 3)},
                       {"known_until", instant_or_null(s.prices_known_until)},
@@ -589,6 +612,16 @@ std::string metrics_text(const StatusSnapshot& s) {
   if (s.switch_on) w.sample("offpeak_switch_on", *s.switch_on ? 1 : 0);
   w.family("offpeak_switch_failing", "gauge", "1 when the switch failed to carry out commands.");
   w.sample("offpeak_switch_failing", s.switch_failing ? 1 : 0);
+  if (s.charger) {
+    const ChargerSnapshot& c = *s.charger;
+    w.family("offpeak_charger_connected", "gauge",
+             "1 when the OCPP charger is connected to offpeak, 0 when not.");
+    w.sample("offpeak_charger_connected", c.connected ? 1 : 0);
+    w.family("offpeak_charger_power_watts", "gauge", "The power the charger meters now.");
+    if (c.power_w) w.sample("offpeak_charger_power_watts", *c.power_w);
+    w.family("offpeak_charger_energy_wh", "gauge", "The charger's energy import register (Wh).");
+    if (c.energy_wh) w.sample("offpeak_charger_energy_wh", *c.energy_wh);
+  }
   w.family("offpeak_commands_total", "counter", "Start and stop commands sent since start.");
   for (const char* action : {"start", "stop"}) {
     for (const char* result : {"ok", "failed"}) {

@@ -371,7 +371,119 @@ std::optional<std::vector<std::string>> parse_argv(const YAML::Node& node, Reade
   return argv;
 }
 
-void parse_switch(const YAML::Node& node, Reader& r, SwitchConfig& sc) {
+// HOST:PORT ("[::1]:8080" too) into host and port; an error names `example`.
+void parse_listen(const YAML::Node& n, Reader& r, std::string_view example, std::string& host_out,
+                  unsigned short& port_out) {
+  auto s = r.string(n, "HOST:PORT");
+  if (!s) return;
+  auto colon = s->rfind(':');
+  std::string host = colon == std::string::npos ? "" : s->substr(0, colon);
+  std::string port = colon == std::string::npos ? "" : s->substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  int p = -1;
+  if (!port.empty() && port.size() <= 5 &&
+      std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    p = std::stoi(port);
+  }
+  if (host.empty() || p < 0 || p > 65535) {
+    r.error_at(n, "expected HOST:PORT such as " + std::string(example) + ", got " + quoted(n));
+  } else {
+    host_out = host;
+    port_out = static_cast<unsigned short>(p);
+  }
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+void parse_ocpp_switch(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
+                       const Environment& env, SwitchConfig& sc) {
+  r.check_map(node, "switch (type: ocpp)",
+              {"type", "listen", "charge_point_id", "password_file", "allow_insecure", "connector",
+               "phases", "max_current_a", "tls_cert", "tls_key"});
+  OcppSwitch o;
+  if (auto n = Reader::child(node, "listen")) {
+    parse_listen(*n, r, "0.0.0.0:8887", o.listen_host, o.listen_port);
+  }
+  if (auto n = r.required(node, "charge_point_id", "switch (type: ocpp)")) {
+    if (auto s = r.string(*n, "the charger's identity")) {
+      bool ok =
+          !s->empty() && s->size() <= 48 && std::all_of(s->begin(), s->end(), [](unsigned char c) {
+            return c > 0x20 && c < 0x7f && c != '/' && c != ':' && c != '%';
+          });
+      if (ok) {
+        o.charge_point_id = *s;
+      } else {
+        r.error_at(*n,
+                   "expected the charger's identity (1-48 printable characters, no '/', ':' or "
+                   "'%'), got " +
+                       quoted(*n));
+      }
+    }
+  }
+  if (auto n = Reader::child(node, "allow_insecure")) {
+    if (auto v = r.boolean(*n, "allow_insecure")) o.allow_insecure = *v;
+  }
+  if (auto n = Reader::child(node, "connector")) {
+    if (auto v = r.number_in(*n, "a connector id", 1, 99)) {
+      if (*v != std::floor(*v)) {
+        r.error_at(*n, "expected a whole connector id such as 1, got " + quoted(*n));
+      } else {
+        o.connector = static_cast<int>(*v);
+      }
+    }
+  }
+  if (auto n = Reader::child(node, "phases")) {
+    auto v = r.number(*n, "the number of phases");
+    if (v && (*v == 1 || *v == 3)) {
+      o.phases = static_cast<int>(*v);
+    } else if (v) {
+      r.error_at(*n, "expected 1 or 3 phases, got " + quoted(*n));
+    }
+  }
+  if (auto n = Reader::child(node, "max_current_a")) {
+    if (auto v = r.number_in(*n, "a current in amperes", 6, 80)) {
+      o.max_current_a = std::round(*v * 10) / 10;  // the schema wants multiples of 0.1
+    }
+  }
+  if (auto n = Reader::child(node, "password_file")) {
+    if (auto p = r.path(*n, dir)) {
+      o.password_file = *p;
+      if (auto s = read_secret_file(*p, &*n, r, "OCPP password")) o.password = std::move(*s);
+    }
+  } else if (env.credentials_directory &&
+             std::filesystem::exists(*env.credentials_directory / "ocpp-password")) {
+    o.password_file = *env.credentials_directory / "ocpp-password";
+    if (auto s = read_secret_file(*o.password_file, nullptr, r, "credential ocpp-password")) {
+      o.password = std::move(*s);
+    }
+  }
+  auto cert = Reader::child(node, "tls_cert");
+  auto key = Reader::child(node, "tls_key");
+  if (cert) o.tls_cert = r.path(*cert, dir);
+  if (key) o.tls_key = r.path(*key, dir);
+  if (cert && !key) r.error_at(*cert, "'tls_cert' needs 'tls_key' (the certificate's private key)");
+  if (key && !cert) r.error_at(*key, "'tls_key' needs 'tls_cert'");
+  for (const auto& f : {o.tls_cert, o.tls_key}) {
+    if (f && !std::filesystem::exists(*f)) {
+      r.error_at(f == o.tls_cert ? *cert : *key, "cannot read " + f->string() + ": no such file");
+    }
+  }
+  if (o.password.empty() && !o.allow_insecure && !is_loopback(o.listen_host)) {
+    auto at = Reader::child(node, "listen");
+    r.error_at(at ? *at : node,
+               "a charger listening on " + o.listen_host +
+                   " (not loopback) without 'password_file' would let anyone on the network "
+                   "pose as the charger; set 'password_file' (or the credential "
+                   "ocpp-password), or 'allow_insecure: true' to accept that");
+  }
+  sc = std::move(o);
+}
+
+void parse_switch(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
+                  const Environment& env, SwitchConfig& sc) {
   if (!node.IsMap()) {
     r.error_at(node, "expected a mapping for 'switch', got " + quoted(node));
     return;
@@ -413,39 +525,19 @@ void parse_switch(const YAML::Node& node, Reader& r, SwitchConfig& sc) {
       if (auto d = r.duration(*n)) e.timeout = *d;
     }
     sc = e;
+  } else if (type == "ocpp") {
+    parse_ocpp_switch(node, r, dir, env, sc);
   } else {
     r.error_at(*Reader::child(node, "type"),
-               "unknown switch type '" + type + "'; expected one of: log, http, exec");
+               "unknown switch type '" + type + "'; expected one of: log, http, exec, ocpp");
   }
-}
-
-bool is_loopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
 }
 
 void parse_api(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
                const Environment& env, ApiConfig& api) {
   if (!r.check_map(node, "api", {"listen", "token_file", "allow_remote"})) return;
   if (auto n = Reader::child(node, "listen")) {
-    auto s = r.string(*n, "HOST:PORT");
-    if (s) {
-      auto colon = s->rfind(':');
-      std::string host = colon == std::string::npos ? "" : s->substr(0, colon);
-      std::string port = colon == std::string::npos ? "" : s->substr(colon + 1);
-      if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-      int p = -1;
-      if (!port.empty() && port.size() <= 5 &&
-          std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        p = std::stoi(port);
-      }
-      if (host.empty() || p < 0 || p > 65535) {
-        r.error_at(*n, "expected HOST:PORT such as 127.0.0.1:8080, got " + quoted(*n));
-      } else {
-        api.listen_host = host;
-        api.listen_port = static_cast<unsigned short>(p);
-      }
-    }
+    parse_listen(*n, r, "127.0.0.1:8080", api.listen_host, api.listen_port);
   }
   if (auto n = Reader::child(node, "allow_remote")) {
     if (auto v = r.boolean(*n, "allow_remote")) api.allow_remote = *v;
@@ -520,7 +612,7 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
       r.error_at(*n, "expected a tariff file path or a tariff mapping, got " + quoted(*n));
     }
   }
-  if (auto n = Reader::child(*root, "switch")) parse_switch(*n, r, cfg.switch_config);
+  if (auto n = Reader::child(*root, "switch")) parse_switch(*n, r, dir, env, cfg.switch_config);
   // storage
   bool have_db = false;
   if (auto n = Reader::child(*root, "storage")) {

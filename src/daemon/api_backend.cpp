@@ -52,6 +52,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.poll_errors = s.poll_errors_;
   snap.commands = s.command_counts_;
   snap.api_connections = server ? server->connection_count() : 0;
+  if (s.ocpp_) snap.charger = s.ocpp_->snapshot();
   return snap;
 }
 

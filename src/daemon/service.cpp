@@ -111,6 +111,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
     persisted_token_ = c->client().token()->access_token;  // came from the cache
   }
   switch_ = make_switch(cfg_.switch_config, exec_pool_);
+  setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
   // Settings that outlive restarts.
@@ -199,6 +200,12 @@ int Service::run() {
   asio::co_spawn(io_, price_loop(), asio::detached);
   asio::co_spawn(io_, watchdog_loop(), asio::detached);
   asio::co_spawn(io_, housekeeping_loop(), asio::detached);
+  if (ocpp_) {
+    if (auto listening = ocpp_->start(); !listening) {
+      spdlog::error("cannot start the OCPP server: {}", listening.error());
+      return 1;
+    }
+  }
   // The API is up before READY=1.
   api_ = std::make_unique<ApiRuntime>(*this);
   if (auto listening = api_->start(); !listening) {
@@ -231,6 +238,7 @@ void Service::stop() {
   watchdog_timer_.cancel();
   housekeeping_timer_.cancel();
   if (api_) api_->stop();
+  if (ocpp_) ocpp_->stop();
   io_.stop();  // in-flight requests are abandoned; nothing half-written is left behind
 }
 
@@ -271,6 +279,7 @@ void Service::reload() {
     spdlog::info("vehicle source changed: now {}", source_->describe());
   }
   switch_ = make_switch(cfg_.switch_config, exec_pool_);
+  setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
   if (api_) api_->reload();  // a new API token at once
@@ -312,6 +321,13 @@ PollDecision Service::poll_decision() const {
   sit.usual_plug_in = usual_plug_in_;
   sit.used_today = floor<days>(now) == poll_day_ ? requests_today_ : 0;
   PollDecision d = next_poll(sit, settings, cfg_.zone, source_->requests_per_poll());
+  // The charger reported a plug-in: one early poll for the SoC while the budget keeps a
+  // quarter of the day's requests.
+  if (early_poll_at_ && d.at > *early_poll_at_ &&
+      sit.used_today + source_->requests_per_poll() <= p.max_per_day * 3 / 4) {
+    d.at = std::max(*early_poll_at_, now);
+    d.why = "the charger reported a plug-in";
+  }
   if (backoff_until_ && d.at < *backoff_until_) {
     d.at = *backoff_until_;
     d.why += " (backing off after a failure)";
@@ -362,6 +378,8 @@ asio::awaitable<void> Service::poll_loop() {
     ++polls_total_;
     PollResult r = co_await source_->poll();
     if (stopping_) co_return;
+    early_poll_at_.reset();
+    if (r.state && ocpp_) ocpp_->amend(*r.state);
     requests_today_ += static_cast<int>(source_->requests_sent() - before);
     {
       std::string value =
@@ -454,6 +472,12 @@ void Service::handle_observation(const VehicleState& state) {
   const Instant since = prev ? prev->observed_at : state.observed_at;
   SessionUpdate u = sessions_.observe(state, controller_.settings().vehicle, controller_.prices(),
                                       controller_.on_stretches(since, state.observed_at));
+  record_session(u, dev);
+  controller_.observe(state);
+  kick_controller();
+}
+
+void Service::record_session(const SessionUpdate& u, const std::string& dev) {
   const SessionRecord& rec = u.session;
   const auto soc = u.soc;
   const double energy = rec.energy_kwh;
@@ -482,16 +506,15 @@ void Service::handle_observation(const VehicleState& state) {
         if (auto open = s.current_open_session(dev))
           s.close_session(open->id, at, soc, energy, cost);
       });
-      spdlog::info("unplugged at {} with {}: session {:.2f} kWh, est. {}", cfg_.zone.format(at),
-                   pct(soc), energy, report::money(cost));
+      spdlog::info("unplugged at {} with {}: session {:.2f} kWh{}, {}{}", cfg_.zone.format(at),
+                   pct(soc), energy, rec.metered ? " (metered)" : "", rec.metered ? "" : "est. ",
+                   report::money(cost));
       asio::co_spawn(io_, relearn(), asio::detached);  // the session is history now
       break;
     }
     case SessionUpdate::Kind::none:
       break;
   }
-  controller_.observe(state);
-  kick_controller();
 }
 
 void Service::adopt_plan() {

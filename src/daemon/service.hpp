@@ -3,6 +3,7 @@
 // poller, the controller, the price refresh and the watchdog; SQLite on a worker thread.
 
 #include "api_backend.hpp"
+#include "ocpp_bridge.hpp"
 #include "runtime.hpp"
 #include "sources.hpp"
 #include "switches.hpp"
@@ -57,6 +58,17 @@ class Service {
   // --- local API (api_backend.cpp) ---
   friend class ServiceApi;
   friend class ApiRuntime;
+  // --- OCPP charger (ocpp_bridge.cpp) ---
+  friend class OcppBridge;
+  // Creates, reconfigures or drops the OCPP central system per the switch config; with one,
+  // switch_ is its switch.
+  void setup_ocpp();
+  // The charger reports a plug-in or unplug: the session opens or closes at once.
+  void charger_plug(Instant at, bool plugged);
+  // The charger's energy register: the open session's energy becomes metered.
+  void charger_metered(Instant at, double energy_wh);
+  // Logs and stores a session change.
+  void record_session(const SessionUpdate& u, const std::string& dev);
 
   void handle_observation(const VehicleState& state);
   void adopt_plan();
@@ -126,6 +138,8 @@ class Service {
 
   // Commands since start by (action, "ok"/"failed"), for /metrics.
   std::map<std::pair<std::string, std::string>, std::int64_t> command_counts_;
+  std::optional<Instant> early_poll_at_;  // a plug-in the charger reported: poll the car then
+  std::unique_ptr<OcppBridge> ocpp_;      // switch type ocpp
   // Declared last: destroyed first, while everything it reads still exists.
   std::unique_ptr<ApiRuntime> api_;
 };

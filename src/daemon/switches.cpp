@@ -176,6 +176,7 @@ std::unique_ptr<Switch> make_switch(const config::SwitchConfig& config,
   if (const auto* e = std::get_if<config::ExecSwitch>(&config)) {
     return std::make_unique<ExecSwitch>(*e, exec_pool);
   }
+  // type: ocpp needs the event loop and the service: Service::setup_ocpp replaces this.
   return std::make_unique<LogSwitch>();
 }
 

@@ -57,11 +57,15 @@ void Controller::observe(const VehicleState& state) {
       (!switch_on_ || (settings_.confirmable && !confirm_by_ && !retry_at_)))
     switch_on_ = true;
   if (state.plugged_in == false) overdue_.reset();
-  if (confirm_by_ && last_sent_ && state.observed_at >= last_sent_at_) {
+  confirmed_by(state.observed_at, charging, state.plugged_in);
+}
+
+void Controller::confirmed_by(Instant at, bool charging, std::optional<bool> plugged_in) {
+  if (confirm_by_ && last_sent_ && at >= last_sent_at_) {
     bool agrees = (*last_sent_ == Action::start) == charging;
     // A car that cannot charge (unplugged, full) never agrees with a start; that is not a
     // switch failure, and the controller stops wanting it anyway.
-    if (agrees || (*last_sent_ == Action::start && state.plugged_in == false)) {
+    if (agrees || (*last_sent_ == Action::start && plugged_in == false)) {
       confirm_by_.reset();
       retries_ = 0;
       retry_at_.reset();
@@ -69,6 +73,33 @@ void Controller::observe(const VehicleState& state) {
       problem_.clear();
     }
   }
+}
+
+void Controller::charger_report(Instant at, std::optional<bool> plugged_in,
+                                std::optional<bool> offering) {
+  if (plugged_in) {
+    VehicleState plug;  // no SoC: the estimator only takes the plug state
+    plug.plugged_in = plugged_in;
+    plug.observed_at = at;
+    estimator_.observe(plug);
+    if (last_obs_) {
+      last_obs_->plugged_in = plugged_in;
+    } else {
+      VehicleState none;  // no reading yet: stale, no SoC, but the plug is known
+      none.plugged_in = plugged_in;
+      last_obs_ = none;
+    }
+    if (*plugged_in == false) overdue_.reset();
+  }
+  if (!offering) return;
+  // The charger is the switch: its word on offering current settles the believed state when
+  // no command is on its way (a charger that boots held while a car reading said CHARGING,
+  // or one that left Charging by itself).
+  if (!pending_ && !confirm_by_ && !retry_at_ && switch_on_ != *offering) {
+    switch_on_ = *offering;
+    estimator_.switched(at, *offering);
+  }
+  confirmed_by(at, *offering, plugged_in);
 }
 
 void Controller::set_prices(PriceCurve prices) {

@@ -83,8 +83,8 @@ SessionUpdate SessionTracker::observe(
   }
 
   // An open session: add the energy of a SoC rise since the previous reading.
-  if (prev && prev->soc_percent && state.soc_percent && *state.soc_percent > *prev->soc_percent &&
-      state.observed_at > prev->observed_at) {
+  if (!open_->metered && prev && prev->soc_percent && state.soc_percent &&
+      *state.soc_percent > *prev->soc_percent && state.observed_at > prev->observed_at) {
     const double kwh = grid_energy_kwh(spec, *prev->soc_percent, *state.soc_percent);
     auto stretches = on_stretches;
     if (stretches.empty()) stretches.emplace_back(prev->observed_at, state.observed_at);
@@ -93,6 +93,31 @@ SessionUpdate SessionTracker::observe(
   }
   u.kind = SessionUpdate::Kind::updated;
   u.session = *open_;
+  return u;
+}
+
+SessionUpdate SessionTracker::metered(Instant at, double energy_wh, const PriceCurve& prices) {
+  SessionUpdate u;
+  u.at = at;
+  const auto prev = meter_;
+  meter_ = std::make_pair(at, energy_wh);
+  if (!open_) return u;
+  // From the first register reading on, the meter counts (not the SoC rise).
+  if (!open_->metered) {
+    open_->metered = true;
+    open_->note = open_->note.empty() ? "metered by the charger"
+                                      : open_->note + "; then metered by the charger";
+  }
+  if (!prev || energy_wh < prev->second || at < prev->first) return u;
+  const double kwh = (energy_wh - prev->second) / 1000.0;
+  if (kwh <= 0 || kwh > 200.0) return u;  // > 200: a new meter or a unit mix-up
+  open_->energy_kwh += kwh;
+  const Instant from = prev->first;
+  std::optional<double> price = average_price(prices, {{from, std::max(at, from + Seconds{1})}});
+  if (price) open_->cost_p += kwh * *price;
+  u.kind = SessionUpdate::Kind::updated;
+  u.session = *open_;
+  u.soc = last_ ? last_->soc_percent : std::nullopt;
   return u;
 }
 

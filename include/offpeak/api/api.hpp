@@ -39,6 +39,22 @@ inline constexpr const char* k_override_key = "override";
 // Largest request body accepted (413 beyond).
 inline constexpr std::size_t k_max_body_bytes = 64 * 1024;
 
+// The charger's own view, where offpeak is its OCPP central system (switch type ocpp).
+struct ChargerSnapshot {
+  std::string id;  // the charge point identity
+  bool connected = false;
+  std::string address;  // the charger's IP
+  std::string vendor, model, firmware;
+  std::string status;  // the connector's OCPP status ("Charging", ...), "unknown"
+  std::optional<bool> plugged_in;
+  std::optional<double> power_w;
+  std::optional<double> energy_wh;  // the register
+  std::optional<double> limit_a;    // the limit the charger last accepted
+  std::string error_code;           // the connector's error, empty when none
+  std::string last_error;           // the last failed command or protocol problem
+  std::optional<Instant> connected_since;
+};
+
 // Everything /api/v1/status and /metrics show, taken on the event loop at one instant.
 struct StatusSnapshot {
   Instant now{};
@@ -73,6 +89,7 @@ struct StatusSnapshot {
   // Commands since start by (action, result) where result is "ok" or "failed".
   std::map<std::pair<std::string, std::string>, std::int64_t> commands;
   std::size_t api_connections = 0;
+  std::optional<ChargerSnapshot> charger;  // switch type ocpp only
 };
 
 // The daemon side. All calls happen on the event loop; the coroutines must not block it

@@ -104,7 +104,22 @@ struct ExecSwitch {
   std::vector<std::string> stop;
   Seconds timeout{30};
 };
-using SwitchConfig = std::variant<LogSwitch, HttpSwitch, ExecSwitch>;
+// offpeakd as the OCPP 1.6J central system of one charger (docs/ocpp.md).
+struct OcppSwitch {
+  std::string listen_host = "0.0.0.0";
+  unsigned short listen_port = 8887;  // 0 picks a free port
+  std::string charge_point_id;        // the identity the charger presents (last path segment)
+  std::optional<std::filesystem::path> password_file;
+  Secret password;  // HTTP Basic auth (security profile 1); empty when none
+  bool allow_insecure = false;
+  int connector = 1;
+  int phases = 1;
+  std::optional<double> max_current_a;            // default: max_charge_kw / (230 V x phases)
+  std::optional<std::filesystem::path> tls_cert;  // wss:// (security profile 2)
+  std::optional<std::filesystem::path> tls_key;
+  friend bool operator==(const OcppSwitch&, const OcppSwitch&) = default;
+};
+using SwitchConfig = std::variant<LogSwitch, HttpSwitch, ExecSwitch, OcppSwitch>;
 
 struct StorageConfig {
   std::filesystem::path database;  // absolute

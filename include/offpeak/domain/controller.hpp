@@ -87,6 +87,11 @@ class Controller {
   void command_result(Instant at, bool ok, const std::string& detail);
   // The charger's energy register (Wh; only differences count), where it meters.
   void metered(Instant at, double energy_wh) { estimator_.metered(at, energy_wh); }
+  // The charger's own report (an OCPP wallbox): whether a car is plugged in and whether the
+  // charger offers current (nullopt: unknown). A plug change acts at once (re-plan), without
+  // waiting for the car's cloud; the SoC and its age stay the last reading's. `offering`
+  // confirms a command the way a car observation does.
+  void charger_report(Instant at, std::optional<bool> plugged_in, std::optional<bool> offering);
 
   // --- the step: call on every input and at `wake_at` ---
   struct Step {
@@ -140,6 +145,8 @@ class Controller {
   std::optional<std::string> needs_replan(Instant now, const Deadline& d) const;
   void replan(Instant now, const Deadline& d);
   double projected_soc(Instant now) const;
+  // An observation agreeing with (or not) the last command: clears the confirmation.
+  void confirmed_by(Instant at, bool charging, std::optional<bool> plugged_in);
 
   ControllerSettings settings_;
   Zone zone_;

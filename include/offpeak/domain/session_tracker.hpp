@@ -26,6 +26,7 @@ struct SessionRecord {
   double energy_kwh = 0.0;  // grid side
   double cost_p = 0.0;      // energy x price where the price is known
   bool inferred = false;    // the plug-in instant and early energy were inferred
+  bool metered = false;     // the energy since `metered_from` comes from the charger's meter
   std::string note;         // plain words on how it was recorded, for the log
 };
 
@@ -48,13 +49,19 @@ class SessionTracker {
                         const PriceCurve& prices,
                         const std::vector<std::pair<Instant, Instant>>& on_stretches);
 
+  // The charger's energy register (Wh; an OCPP wallbox). While a session is open its energy
+  // and cost come from the meter from then on (each increment priced at its interval) instead
+  // of the SoC rise. A register that goes back (a new meter, a reset) starts a new baseline.
+  SessionUpdate metered(Instant at, double energy_wh, const PriceCurve& prices);
+
   const std::optional<SessionRecord>& open() const { return open_; }
   const std::optional<VehicleState>& last_reading() const { return last_; }
 
  private:
   std::optional<SessionRecord> open_;
-  std::optional<VehicleState> last_;            // the previous reading with a SoC
-  std::optional<VehicleState> last_unplugged_;  // the latest reading that showed it unplugged
+  std::optional<VehicleState> last_;                 // the previous reading with a SoC
+  std::optional<VehicleState> last_unplugged_;       // the latest reading that showed it unplugged
+  std::optional<std::pair<Instant, double>> meter_;  // the last register reading (Wh)
 };
 
 // The time-weighted average known price over `stretches` (nullopt when no price is known).
