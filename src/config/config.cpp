@@ -471,7 +471,7 @@ void parse_ocpp_switch(const YAML::Node& node, Reader& r, const std::filesystem:
       r.error_at(f == o.tls_cert ? *cert : *key, "cannot read " + f->string() + ": no such file");
     }
   }
-  if (o.password.empty() && !o.allow_insecure && !is_loopback(o.listen_host)) {
+  if (o.password.empty() && !o.password_file && !o.allow_insecure && !is_loopback(o.listen_host)) {
     auto at = Reader::child(node, "listen");
     r.error_at(at ? *at : node,
                "a charger listening on " + o.listen_host +

@@ -91,11 +91,12 @@ void Controller::charger_report(Instant at, std::optional<bool> plugged_in,
     }
     if (*plugged_in == false) overdue_.reset();
   }
+  charger_offering_ = offering;
   if (!offering) return;
-  // The charger is the switch: its word on offering current settles the believed state when
-  // no command is on its way (a charger that boots held while a car reading said CHARGING,
-  // or one that left Charging by itself).
-  if (!pending_ && !confirm_by_ && !retry_at_ && switch_on_ != *offering) {
+  // With a car plugged in, the charger's word on offering current settles the believed state
+  // when no command is on its way (a charger that boots held while a car reading said
+  // CHARGING, or one that left Charging by itself). Unplugged it says nothing of its limit.
+  if (plugged_in == true && !pending_ && !confirm_by_ && !retry_at_ && switch_on_ != *offering) {
     switch_on_ = *offering;
     estimator_.switched(at, *offering);
   }
@@ -136,8 +137,9 @@ void Controller::command_result(Instant at, bool ok, const std::string& detail) 
     retry_at_.reset();
     // A stop while the car is seen not charging has nothing to show: it is confirmed already
     // (and needs no poll).
-    const bool nothing_to_show =
-        action == Action::stop && last_obs_ && last_obs_->charging_state != ChargingState::charging;
+    const bool nothing_to_show = action == Action::stop && last_obs_ &&
+                                 last_obs_->charging_state != ChargingState::charging &&
+                                 charger_offering_ != true;
     if (settings_.confirmable && !nothing_to_show) {
       confirm_by_ = at + settings_.confirm_after * (1 << std::min(retries_, 4));
     } else {

@@ -192,9 +192,73 @@ INSTANTIATE_TEST_SUITE_P(
                   14, 17, "expected an http:// or https:// URL"},
         ErrorCase{"remote_listen_without_token",
                   std::string(k_valid) + "api: { listen: 0.0.0.0:8080 }\n", 12, 16, "not loopback"},
+        ErrorCase{"switch_ocpp_no_id",
+                  std::string(k_valid) + "switch:\n  type: ocpp\n  listen: 127.0.0.1:8887\n", 13, 3,
+                  "charge_point_id"},
+        ErrorCase{"switch_ocpp_unknown_key",
+                  std::string(k_valid) +
+                      "switch:\n  type: ocpp\n  charge_point_id: CP01\n  listen: "
+                      "127.0.0.1:0\n  phase: 3\n",
+                  16, 3, "did you mean 'phases'"},
+        ErrorCase{"switch_ocpp_remote_without_password",
+                  std::string(k_valid) +
+                      "switch:\n  type: ocpp\n  charge_point_id: CP01\n  listen: 0.0.0.0:8887\n",
+                  15, 11, "without 'password_file'"},
+        ErrorCase{"switch_ocpp_bad_phases",
+                  std::string(k_valid) +
+                      "switch:\n  type: ocpp\n  charge_point_id: CP01\n  listen: "
+                      "127.0.0.1:0\n  phases: 2\n",
+                  16, 11, "expected 1 or 3 phases"},
+        ErrorCase{"switch_ocpp_id_with_slash",
+                  std::string(k_valid) +
+                      "switch:\n  type: ocpp\n  charge_point_id: a/b\n  listen: 127.0.0.1:0\n",
+                  14, 20, "no '/'"},
+        ErrorCase{"switch_ocpp_cert_without_key",
+                  std::string(k_valid) +
+                      "switch:\n  type: ocpp\n  charge_point_id: CP01\n  listen: "
+                      "127.0.0.1:0\n  tls_cert: go.yaml\n",
+                  16, 13, "'tls_cert' needs 'tls_key'"},
         ErrorCase{"min_soc_above_target",
                   replace(k_valid, "  target_soc: 80", "  target_soc: 80\n  min_soc: 90"), 10, 12,
                   "min_soc must not be above target_soc"}));
+
+TEST(Config, OcppSwitchParsesWithDefaultsAndTheCredential) {
+  TempDir dir;
+  dir.write("pw", "s3cret\n");
+  auto r = load(dir, std::string(k_valid) +
+                         "switch:\n  type: ocpp\n  listen: 0.0.0.0:8887\n  charge_point_id: "
+                         "CP01\n  password_file: pw\n  phases: 3\n  max_current_a: 16.04\n");
+  ASSERT_TRUE(r.config) << (r.errors.empty() ? "" : r.errors.front().to_string());
+  const auto& o = std::get<OcppSwitch>(r.config->switch_config);
+  EXPECT_EQ(o.listen_host, "0.0.0.0");
+  EXPECT_EQ(o.listen_port, 8887);
+  EXPECT_EQ(o.charge_point_id, "CP01");
+  EXPECT_EQ(o.password.reveal(), "s3cret");
+  EXPECT_EQ(o.connector, 1);
+  EXPECT_EQ(o.phases, 3);
+  EXPECT_DOUBLE_EQ(*o.max_current_a, 16.0);  // a multiple of 0.1
+  // The systemd credential ocpp-password when no password_file is given.
+  dir.write("creds/ocpp-password", "from-credential\n");
+  Environment env = test_env(dir);
+  env.credentials_directory = dir.path() / "creds";
+  dir.write("go.yaml", k_go);
+  auto c = load_config(dir.write("offpeak.yaml", std::string(k_valid) +
+                                                     "switch: { type: ocpp, charge_point_id: CP01 "
+                                                     "}\n"),
+                       env);
+  ASSERT_TRUE(c.config) << (c.errors.empty() ? "" : c.errors.front().to_string());
+  const auto& o2 = std::get<OcppSwitch>(c.config->switch_config);
+  EXPECT_EQ(o2.password.reveal(), "from-credential");
+  EXPECT_FALSE(o2.max_current_a);
+  // A wrong password file names the file, never a secret.
+  auto bad = load(dir, std::string(k_valid) +
+                           "switch: { type: ocpp, charge_point_id: CP01, password_file: nope }\n");
+  ASSERT_FALSE(bad.errors.empty());
+  EXPECT_NE(bad.errors.front().message.find("nope"), std::string::npos)
+      << bad.errors.front().to_string();
+  EXPECT_NE(bad.errors.front().message.find("cannot read the OCPP password file"),
+            std::string::npos);
+}
 
 TEST(Config, CollectsEveryErrorInFileOrder) {
   TempDir dir;

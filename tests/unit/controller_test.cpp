@@ -161,6 +161,81 @@ TEST_F(ControllerTest, StandsOffAfterARunAndAtUnplug) {
   EXPECT_FALSE(c.step(t + minutes{80}).command);
 }
 
+// An OCPP charger reports plug-in at once: the controller re-plans without a car poll, and
+// the charger's word on offering current confirms commands.
+TEST_F(ControllerTest, ChargerReportActsOnPlugInAndConfirms) {
+  Controller c = make();
+  c.observe(obs("2026-01-10T17:00:00Z", 40, false, false));
+  Instant t = at("2026-01-10T17:00:00Z");
+  auto s = c.step(t);  // standing off while unplugged
+  ASSERT_TRUE(s.command);
+  EXPECT_EQ(s.command->action, Action::stop);
+  c.command_result(t, true, "ok");
+  // 19:00: the charger says plugged in (held): a plan for the cheap window, no start yet.
+  t = at("2026-01-10T19:00:00Z");
+  c.charger_report(t, true, false);
+  s = c.step(t);
+  EXPECT_FALSE(s.command);
+  ASSERT_TRUE(c.plan());
+  ASSERT_FALSE(c.plan()->runs.empty());
+  EXPECT_EQ(c.plan()->runs.front().start, at("2026-01-11T00:30:00Z"));
+  EXPECT_EQ(c.last_observation()->plugged_in, true);
+  EXPECT_EQ(c.last_observation()->soc_percent, 40);  // the reading's SoC and age stay
+  EXPECT_EQ(c.last_observation()->observed_at, at("2026-01-10T17:00:00Z"));
+  // 00:30 (a fresh reading first): start; the charger offering current confirms it.
+  c.observe(obs("2026-01-11T00:20:00Z", 40, true, false));
+  t = at("2026-01-11T00:30:00Z");
+  s = c.step(t);
+  ASSERT_TRUE(s.command);
+  EXPECT_EQ(s.command->action, Action::start);
+  c.command_result(t, true, "ok");
+  EXPECT_TRUE(c.confirm_by());
+  c.charger_report(t + seconds{5}, true, true);
+  EXPECT_FALSE(c.confirm_by());
+  // Unplugged at the charger: a stop at once.
+  c.charger_report(t + minutes{10}, false, false);
+  s = c.step(t + minutes{10});
+  ASSERT_TRUE(s.command);
+  EXPECT_EQ(s.command->action, Action::stop);
+}
+
+// A charger that accepts a 0 A profile and keeps charging is a failing switch.
+TEST_F(ControllerTest, ChargerThatIgnoresAHoldIsReportedFailing) {
+  settings_.max_retries = 2;
+  settings_.confirm_after = minutes{3};
+  Controller c = make();
+  c.observe(obs("2026-01-10T19:00:00Z", 40, true, false));
+  Instant t = at("2026-01-10T19:00:00Z");
+  c.charger_report(t, true, true);  // it charges at the peak price
+  EXPECT_EQ(c.switch_on(), true);
+  int stops = 0;
+  for (int i = 0; i < 60; ++i) {
+    auto s = c.step(t);
+    if (s.command) {
+      EXPECT_EQ(s.command->action, Action::stop);
+      ++stops;
+      c.command_result(t, true, "limit 0 A accepted");
+    }
+    t += minutes{1};
+    c.charger_report(t, true, true);  // still offering current
+  }
+  EXPECT_EQ(stops, 3);
+  EXPECT_TRUE(c.switch_failing());
+  EXPECT_NE(c.switch_problem().find("did not stop charging"), std::string::npos);
+}
+
+// A charger that boots held while a car reading said CHARGING: the charger's word wins.
+TEST_F(ControllerTest, ChargerNotOfferingSettlesTheBelievedState) {
+  Controller c = make();
+  c.observe(obs("2026-01-11T00:40:00Z", 40, true, true));
+  EXPECT_EQ(c.switch_on(), true);
+  c.charger_report(at("2026-01-11T00:40:10Z"), true, false);
+  EXPECT_EQ(c.switch_on(), false);
+  auto s = c.step(at("2026-01-11T00:40:10Z"));
+  ASSERT_TRUE(s.command);
+  EXPECT_EQ(s.command->action, Action::start);  // inside the run: release
+}
+
 TEST_F(ControllerTest, AfterReadyByContinuesToTheTargetOrStops) {
   for (bool cont : {true, false}) {
     settings_.policy.continue_after_ready_by = cont;

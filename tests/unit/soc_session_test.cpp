@@ -177,6 +177,34 @@ TEST(SessionTracker, ChargingWhenFirstSeenWithoutHistorySaysTheEarlierEnergyIsUn
   EXPECT_NE(u.session.note.find("unknown"), std::string::npos);
 }
 
+TEST(SessionTracker, MeteredEnergyReplacesTheSocRise) {
+  SessionTracker t;
+  const auto prices = peak_then_cheap();
+  const Instant cheap = at("2026-01-06T00:30:00Z");
+  t.metered(k_t0 - hours{1}, 5000, prices);  // before the session: only a baseline
+  auto u = t.observe(reading(k_t0, 35, true, ChargingState::not_charging), spec(), prices, {});
+  ASSERT_EQ(u.kind, SessionUpdate::Kind::opened);
+  u = t.metered(cheap, 5000, prices);
+  u = t.metered(cheap + hours{1}, 12400, prices);  // 7.4 kWh in the cheap hour
+  ASSERT_EQ(u.kind, SessionUpdate::Kind::updated);
+  EXPECT_NEAR(u.session.energy_kwh, 7.4, 1e-9);
+  EXPECT_NEAR(u.session.cost_p, 7.4 * 8.5, 1e-6);
+  EXPECT_TRUE(u.session.metered);
+  // A SoC reading no longer adds its curve's energy.
+  u = t.observe(reading(cheap + hours{1}, 52, true, ChargingState::charging), spec(), prices,
+                {{cheap, cheap + hours{1}}});
+  EXPECT_NEAR(u.session.energy_kwh, 7.4, 1e-9);
+  // A register that goes back is a new baseline, not negative energy.
+  t.metered(cheap + hours{2}, 100, prices);
+  u = t.metered(cheap + hours{3}, 1100, prices);
+  EXPECT_NEAR(u.session.energy_kwh, 8.4, 1e-9);
+  u = t.observe(reading(cheap + hours{5}, 60, false, ChargingState::not_charging), spec(), prices,
+                {});
+  ASSERT_EQ(u.kind, SessionUpdate::Kind::closed);
+  EXPECT_NEAR(u.session.energy_kwh, 8.4, 1e-9);
+  EXPECT_NE(u.session.note.find("metered"), std::string::npos);
+}
+
 TEST(SessionTracker, AverageKnownPriceIgnoresUnknownSlots) {
   PriceCurve c({{k_t0, k_t0 + hours{1}, 10.0}, {k_t0 + hours{2}, k_t0 + hours{3}, 20.0}});
   EXPECT_NEAR(*average_price(c, {{k_t0, k_t0 + hours{3}}}), 15.0, 1e-9);

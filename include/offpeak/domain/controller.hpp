@@ -165,7 +165,8 @@ class Controller {
   std::optional<Deadline> overdue_;  // a passed deadline whose target was not reached
   std::optional<Instant> first_step_;
   std::optional<bool> switch_on_;
-  std::optional<Action> pending_;  // emitted, no command_result yet
+  std::optional<bool> charger_offering_;  // the charger's last word (charger_report)
+  std::optional<Action> pending_;         // emitted, no command_result yet
   std::optional<Action> last_sent_;
   Instant last_sent_at_{};
   std::optional<Instant> confirm_by_;  // confirmable commands awaiting an agreeing observation
