@@ -91,6 +91,37 @@ void print_readable(const json::object& s) {
               << text_of(o.if_contains("on"), "unknown")
               << (bad ? ", FAILING: " + text_of(o.if_contains("problem")) : std::string()) << "\n";
   }
+  if (const auto* ch = s.if_contains("charger"); ch && ch->is_object()) {
+    const auto& o = ch->as_object();
+    const auto* conn = o.if_contains("connected");
+    const bool connected = conn && conn->is_bool() && conn->as_bool();
+    std::cout << "charger:      " << text_of(o.if_contains("id"));
+    if (!connected) {
+      std::cout << " not connected";
+    } else {
+      std::cout << " " << text_of(o.if_contains("status"), "unknown");
+      if (const auto* w = o.if_contains("power_w"); w && w->is_number()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, ", %.1f kW", w->to_number<double>() / 1000.0);
+        std::cout << buf;
+      }
+      if (const auto* l = o.if_contains("limit_a"); l && l->is_number()) {
+        std::cout << ", limit " << text_of(l) << " A";
+      }
+      if (const auto* e = o.if_contains("energy_wh"); e && e->is_number()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, ", meter %.2f kWh", e->to_number<double>() / 1000.0);
+        std::cout << buf;
+      }
+    }
+    if (const auto* e = o.if_contains("error_code"); e && e->is_string()) {
+      std::cout << ", error " << text_of(e);
+    }
+    if (const auto* e = o.if_contains("last_error"); e && e->is_string()) {
+      std::cout << " (last problem: " << text_of(e) << ")";
+    }
+    std::cout << "\n";
+  }
   if (const auto* pr = s.if_contains("prices"); pr && pr->is_object()) {
     const auto& o = pr->as_object();
     std::cout << "price now:    " << text_of(o.if_contains("current_p_per_kwh"), "unknown")
