@@ -23,7 +23,6 @@ namespace {
 constexpr const char* k_mode_key = "mode";
 constexpr const char* k_mode_until_key = "mode_until";
 constexpr const char* k_poll_day_key = "poll_day";  // "YYYY-MM-DD <requests>"
-constexpr Seconds k_confirm_after{20 * 60};         // the car's cloud may lag by 10 min
 
 store::CommandAction to_store(Action a) {
   return a == Action::start ? store::CommandAction::start : store::CommandAction::stop;
@@ -74,21 +73,16 @@ bool same_source(const config::Config& a, const config::Config& b) {
 }  // namespace
 
 ControllerSettings Service::controller_settings(const config::Config& cfg) const {
-  ControllerSettings s;
-  s.vehicle = cfg.vehicle.learn ? effective_spec(cfg.vehicle.spec, model_) : cfg.vehicle.spec;
-  s.power_note = cfg.vehicle.learn ? describe(model_, cfg.vehicle.spec)
-                                   : fmt::format("{:.1f} kW configured (vehicle.learn: false)",
-                                                 cfg.vehicle.spec.max_charge_kw);
-  s.policy = cfg.charging;
-  // Polls are few (a daily budget): a reading is fresh enough to start on for 2 hours.
-  s.stale_after = std::max(Seconds{2 * 3600},
-                           3 * std::max(cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging));
   // The simulated car is its own charger, so commands show in its observations whatever the
   // switch type.
-  s.confirmable = (switch_ && switch_->confirmable()) ||
-                  std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
-  s.confirm_after = k_confirm_after;
-  return s;
+  const bool confirmable = (switch_ && switch_->confirmable()) ||
+                           std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
+  return polled_car_settings(
+      cfg.vehicle.learn ? effective_spec(cfg.vehicle.spec, model_) : cfg.vehicle.spec,
+      cfg.vehicle.learn ? describe(model_, cfg.vehicle.spec)
+                        : fmt::format("{:.1f} kW configured (vehicle.learn: false)",
+                                      cfg.vehicle.spec.max_charge_kw),
+      cfg.charging, cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging, confirmable);
 }
 
 Service::Service(config::Config cfg, ServiceOptions options)

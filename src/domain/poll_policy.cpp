@@ -150,7 +150,10 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
 
   // Decisions that wait for a reading.
   if (s.confirm_by && s.command_at) {
-    Instant at = std::max(*s.command_at + p.confirm_delay, last + p.confirm_delay);
+    // A reading since the command that did not confirm it is most likely the cloud lagging
+    // behind the car: the next try waits twice as long.
+    const Seconds gap = last > *s.command_at ? 2 * p.confirm_delay : p.confirm_delay;
+    Instant at = std::max(*s.command_at + p.confirm_delay, last + gap);
     e.offer(std::min(at, *s.confirm_by), "confirm the command", false);
   }
   if (s.next_start && *s.next_start > now && last < *s.next_start - 3 * p.before_start) {
