@@ -76,6 +76,11 @@ std::string describe_source(const config::Config& c) {
 std::string describe_switch(const config::Config& c) {
   if (std::holds_alternative<config::LogSwitch>(c.switch_config)) return "log";
   if (std::holds_alternative<config::HttpSwitch>(c.switch_config)) return "http";
+  if (const auto* o = std::get_if<config::OcppSwitch>(&c.switch_config)) {
+    return "ocpp (charge point " + o->charge_point_id + " on " + o->listen_host + ":" +
+           std::to_string(o->listen_port) + (o->tls_cert ? ", TLS" : "") +
+           (o->password.empty() ? ", no password" : ", Basic auth") + ")";
+  }
   return "exec";
 }
 

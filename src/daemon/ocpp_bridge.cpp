@@ -455,6 +455,10 @@ void Service::setup_ocpp() {
   }
   if (!ocpp_) {
     ocpp_ = std::make_unique<OcppBridge>(*this, *o);
+    // Switched to ocpp by a reload: listen now (at start-up run() does it before READY=1).
+    if (api_) {
+      if (auto r = ocpp_->start(); !r) spdlog::error("cannot start the OCPP server: {}", r.error());
+    }
   } else {
     ocpp_->reconfigure(*o);
   }
