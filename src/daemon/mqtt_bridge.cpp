@@ -18,6 +18,8 @@ namespace {
 
 // How often the state is compared with what was published (only changes are sent).
 constexpr milliseconds k_tick{1000};
+// Between closing a connection and opening its replacement after SIGHUP.
+constexpr milliseconds k_reconnect_pause{1000};
 
 template <class... Ts>
 struct overloaded : Ts... {
@@ -25,6 +27,14 @@ struct overloaded : Ts... {
 };
 template <class... Ts>
 overloaded(Ts...) -> overloaded<Ts...>;
+
+// Messages sent just before a clean disconnect go with QoS 0: a QoS 1 message beyond the
+// broker's in-flight limit waits in libmosquitto for acknowledgements that the disconnect
+// would never let arrive. TCP keeps them in order before the DISCONNECT.
+mqtt::Message last_words(mqtt::Message m) {
+  m.qos = 0;
+  return m;
+}
 
 class MqttSwitch final : public Switch {
  public:
@@ -50,6 +60,7 @@ MqttBridge::MqttBridge(Service& service)
     : service_(service),
       api_(service),
       tick_timer_(service.io_),
+      reconnect_timer_(service.io_),
       wake_(service.io_),
       self_(std::make_shared<MqttBridge*>(this)) {
   api_.origin = "MQTT";
@@ -89,8 +100,9 @@ void MqttBridge::stop() {
   if (stopped_) return;
   stopped_ = true;
   tick_timer_.cancel();
+  reconnect_timer_.cancel();
   wake_.cancel();
-  if (client_) client_->stop(mqtt::offline_message(names_));
+  if (client_) client_->stop(last_words(mqtt::offline_message(names_)));
 }
 
 void MqttBridge::reload() {
@@ -101,14 +113,37 @@ void MqttBridge::reload() {
     return;
   }
   if (!next && !current) return;
+  const bool had_connection = client_ && client_->connected();
   if (client_) {
     spdlog::info("MQTT: the mqtt: section changed; {}", next ? "reconnecting" : "disconnecting");
-    client_->stop(mqtt::offline_message(names_));
+    // Home Assistant entities that the new settings no longer announce under the same topics
+    // are removed while the old connection still stands.
+    const mqtt::Names next_names =
+        next ? mqtt::Names{next->topic_prefix, next->discovery_prefix} : mqtt::Names{};
+    const bool same_topics = next && next_names.node_id() == names_.node_id() &&
+                             next_names.discovery_prefix == names_.discovery_prefix;
+    if (discovery_ && client_->connected() && (!next || !next->discovery || !same_topics)) {
+      for (const auto& m : mqtt::discovery_messages(names_, mqtt::DeviceInfo{}, false))
+        publish(last_words(m));
+    }
+    client_->stop(last_words(mqtt::offline_message(names_)));
     client_.reset();
   }
   publisher_.reset();
   tick_timer_.cancel();
-  if (next && !stopped_) connect(*next);
+  if (!next || stopped_) return;
+  if (!had_connection) {
+    connect(*next);
+    return;
+  }
+  // A new connection with the same client id takes the session over at once, and the broker
+  // then drops what it has not yet read from the old one (the last retained messages): give
+  // the old connection a moment to be read to its DISCONNECT.
+  reconnect_timer_.expires_after(k_reconnect_pause);
+  reconnect_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_ || client_ || !service_.cfg_.mqtt) return;
+    connect(*service_.cfg_.mqtt);
+  });
 }
 
 std::optional<api::MqttStatus> MqttBridge::status() const {
@@ -138,7 +173,7 @@ void MqttBridge::publish(const mqtt::Message& m) {
 }
 
 void MqttBridge::on_connected() {
-  client_->subscribe(names_.command_filter(), 1);
+  client_->subscribe(names_.command_filter(), 1, true);
   client_->subscribe(names_.ha_status_topic(), 1);
   subscribe_switch_state();
   publish(mqtt::online_message(names_));

@@ -66,6 +66,7 @@ class MqttBridge final : public MqttSwitchFactory {
   bool discovery_ = true;
   mqtt::StatePublisher publisher_;
   boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer reconnect_timer_;
   bool stopped_ = false;
   // The MQTT switch's view of the broker.
   boost::asio::steady_timer wake_;

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -23,6 +24,8 @@ constexpr seconds k_min_backoff{1};
 constexpr seconds k_max_backoff{60};
 constexpr seconds k_connack_timeout{30};
 constexpr milliseconds k_misc_interval{1000};
+constexpr const char* k_tls_failed =
+    "TLS handshake failed (the broker's certificate is not trusted, or not for this host name)";
 
 void init_library() {
   static std::once_flag once;
@@ -54,7 +57,6 @@ struct MqttClient::Impl : std::enable_shared_from_this<Impl> {
         cfg(std::move(cfg_)),
         will(std::move(will_)),
         handlers(std::move(handlers_)),
-        handle(std::make_shared<Handle>()),
         gate(std::make_shared<Gate>()),
         retry_timer(io_),
         misc_timer(io_),
@@ -73,13 +75,16 @@ struct MqttClient::Impl : std::enable_shared_from_this<Impl> {
   // refuses the settings.
   bool setup() {
     init_library();
+    handle = std::make_shared<Handle>();  // a fresh object for every attempt
     handle->mosq = mosquitto_new(cfg.client_id.c_str(), true, this);
     if (!handle->mosq) {
       stats.last_error = std::string("cannot create the MQTT client: ") + std::strerror(errno);
       return false;
     }
     mosquitto* m = handle->mosq;
-    mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    // MQTT 5: subscriptions can ask for the publisher's retain flag (retained commands are
+    // recognised even when they arrive live).
+    mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
     mosquitto_connect_callback_set(m, &Impl::on_connect_cb);
     mosquitto_disconnect_callback_set(m, &Impl::on_disconnect_cb);
     mosquitto_message_callback_set(m, &Impl::on_message_cb);
@@ -108,17 +113,17 @@ struct MqttClient::Impl : std::enable_shared_from_this<Impl> {
 
   void start() {
     if (phase != Phase::idle) return;
-    if (!setup()) {
-      spdlog::error("MQTT: {}", stats.last_error);
-      phase = Phase::stopped;
-      return;
-    }
     begin_connect();
   }
 
   // --- connecting ---------------------------------------------------------------------------
 
   void begin_connect() {
+    if (!setup()) {
+      spdlog::error("MQTT: {}", stats.last_error);
+      phase = Phase::stopped;
+      return;
+    }
     phase = Phase::connecting;
     std::shared_ptr<Handle> h = handle;
     std::shared_ptr<Gate> g = gate;
@@ -144,6 +149,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<Impl> {
     if (rc != MOSQ_ERR_SUCCESS) {
       std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(err) : mosquitto_strerror(rc);
       if (rc == MOSQ_ERR_EAI) why = "cannot resolve " + cfg.host;
+      if (rc == MOSQ_ERR_TLS) why = k_tls_failed;
       connection_failed("cannot connect to " + cfg.broker_url() + ": " + why);
       return;
     }
@@ -250,9 +256,8 @@ struct MqttClient::Impl : std::enable_shared_from_this<Impl> {
     if (rc == MOSQ_ERR_SUCCESS || lost) return;
     lost = true;
     if (lost_reason.empty()) {
-      lost_reason = rc == MOSQ_ERR_TLS ? "TLS handshake failed (certificate not trusted, or the "
-                                         "name does not match the broker's host name?)"
-                                       : std::string(mosquitto_strerror(rc));
+      lost_reason =
+          rc == MOSQ_ERR_TLS ? std::string(k_tls_failed) : std::string(mosquitto_strerror(rc));
     }
   }
 
@@ -291,7 +296,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<Impl> {
   static void on_connect_cb(mosquitto*, void* obj, int rc) {
     auto* s = static_cast<Impl*>(obj);
     if (rc != 0) {
-      s->lost_reason = std::string("refused: ") + mosquitto_connack_string(rc);
+      s->lost_reason = std::string("refused: ") + mosquitto_reason_string(rc);
       return;  // libmosquitto closes the connection and calls on_disconnect
     }
     s->phase = Phase::connected;
@@ -367,9 +372,10 @@ struct MqttClient::Impl : std::enable_shared_from_this<Impl> {
     return mid;
   }
 
-  bool subscribe(const std::string& filter, int qos) {
+  bool subscribe(const std::string& filter, int qos, bool retain_as_published) {
     if (phase != Phase::connected) return false;
-    int rc = mosquitto_subscribe(handle->mosq, nullptr, filter.c_str(), qos);
+    const int options = retain_as_published ? MQTT_SUB_OPT_RETAIN_AS_PUBLISHED : 0;
+    int rc = mosquitto_subscribe_v5(handle->mosq, nullptr, filter.c_str(), qos, options, nullptr);
     after_io();
     if (rc != MOSQ_ERR_SUCCESS) {
       spdlog::warn("MQTT: cannot subscribe to {}: {}", mqtt::printable(filter),
@@ -390,7 +396,7 @@ struct MqttClient::Impl : std::enable_shared_from_this<Impl> {
     retry_timer.cancel();
     misc_timer.cancel();
     connack_timer.cancel();
-    if (!connecting && handle->mosq) {
+    if (!connecting && handle && handle->mosq) {
       if (was_connected && last) {
         int mid = 0;
         mosquitto_publish(handle->mosq, &mid, last->topic.c_str(),
@@ -454,8 +460,8 @@ std::optional<int> MqttClient::publish(const mqtt::Message& message) {
   return impl_->publish(message);
 }
 
-bool MqttClient::subscribe(const std::string& filter, int qos) {
-  return impl_->subscribe(filter, qos);
+bool MqttClient::subscribe(const std::string& filter, int qos, bool retain_as_published) {
+  return impl_->subscribe(filter, qos, retain_as_published);
 }
 
 MqttClientStats MqttClient::stats() const {

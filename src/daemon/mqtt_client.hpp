@@ -1,9 +1,10 @@
 #pragma once
-// An MQTT client on the daemon's event loop: libmosquitto driven by Asio. The library's socket
+// An MQTT 5 client on the daemon's event loop: libmosquitto driven by Asio. The library's socket
 // is watched with async_wait (read always, write while libmosquitto has something to send)
 // and mosquitto_loop_read/write/misc are called from the loop. The blocking part of a
-// connection (DNS and the TCP connect) runs on a short-lived worker thread; the TLS handshake,
-// CONNECT and CONNACK then run on the loop. Reconnecting is ours (libmosquitto's own only works
+// connection (DNS, the TCP connect, and the TLS handshake as far as libmosquitto does it at
+// connect time) runs on a short-lived worker thread; CONNACK and everything after it are read
+// on the loop. Reconnecting is ours (libmosquitto's own only works
 // with its threads): back-off from 1 s doubling to 60 s with jitter, the new socket registered
 // afresh (the old descriptor is released, never closed: libmosquitto owns it).
 
@@ -59,7 +60,9 @@ class MqttClient {
   bool connected() const;
   // The message id, or nullopt when not connected or refused by the library.
   std::optional<int> publish(const mqtt::Message& message);
-  bool subscribe(const std::string& filter, int qos);
+  // `retain_as_published`: messages keep the publisher's retain flag even when they arrive
+  // live (MQTT 5), so a retained command is recognised as one.
+  bool subscribe(const std::string& filter, int qos, bool retain_as_published = false);
   MqttClientStats stats() const;
   const config::MqttConfig& config() const;
 
