@@ -399,7 +399,13 @@ TEST(Mqtt, SwitchDrivesAnEmulatedPlugHeldOffOnInTheRunOffAtTheTarget) {
                            "-t cmnd/plug/POWER | while read -r p; do echo \"plug: $p\"; " +
                            join(pub) + "-t stat/plug/POWER -m \"$p\"; done\n");
   ::chmod((dir.path() / "plug.sh").c_str(), 0755);
-  Process plug({"/bin/sh", (dir.path() / "plug.sh").string()}, (dir.path() / "plug.log").string());
+  // In its own process group, so that the whole pipeline goes at the end.
+  Process plug({"/usr/bin/setsid", "/bin/sh", (dir.path() / "plug.sh").string()},
+               (dir.path() / "plug.log").string());
+  struct KillGroup {
+    pid_t pgid;
+    ~KillGroup() { ::kill(-pgid, SIGKILL); }
+  } kill_plug{plug.pid()};
   auto rec_args = sub;
   rec_args.insert(rec_args.end(), {"-t", "cmnd/#", "-F", "%r\t%t\t%p"});
   Process recorder(rec_args, (dir.path() / "recorder.log").string());
