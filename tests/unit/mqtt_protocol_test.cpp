@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <ostream>
 #include <random>
 #include <set>
 
@@ -197,6 +198,11 @@ struct BadPayload {
   const char* expect_in_reason;
 };
 
+// For test names: the topic and what the reason must say (never the raw payload bytes).
+void PrintTo(const BadPayload& c, std::ostream* os) {
+  *os << c.topic << " -> " << c.expect_in_reason;
+}
+
 class MqttHostile : public ::testing::TestWithParam<BadPayload> {};
 
 TEST_P(MqttHostile, IsIgnoredWithAReason) {
@@ -383,6 +389,10 @@ struct MqttErrorCase {
   int column;
   const char* message_part;
 };
+
+void PrintTo(const MqttErrorCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class MqttConfigErrors : public ::testing::TestWithParam<MqttErrorCase> {};
 
