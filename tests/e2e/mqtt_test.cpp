@@ -293,6 +293,14 @@ TEST(Mqtt, StatusStateDiscoveryApiAndTheWillOnKill) {
   const std::string metrics = http_get(dir, port, "/metrics");
   EXPECT_NE(metrics.find("offpeak_mqtt_connected 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("offpeak_mqtt_messages_published_total"), std::string::npos);
+  if (have("/usr/bin/promtool")) {
+    dir.write("metrics.txt", metrics);
+    const std::string check =
+        run(dir, {"/bin/sh", "-c",
+                  "/usr/bin/promtool check metrics < " + (dir.path() / "metrics.txt").string() +
+                      " && echo PROMTOOL-OK"});
+    EXPECT_NE(check.find("PROMTOOL-OK"), std::string::npos) << check;
+  }
 
   // The password never reaches the log, the API or the broker's topics.
   EXPECT_EQ(d.log().find(k_password), std::string::npos);
