@@ -1,5 +1,7 @@
 #include "service.hpp"
 
+#include "mqtt_bridge.hpp"
+
 #include <offpeak/daemon/logging.hpp>
 #include <offpeak/report/report.hpp>
 #include <offpeak/store/history.hpp>
@@ -104,7 +106,8 @@ Service::Service(config::Config cfg, ServiceOptions options)
   if (const auto* c = dynamic_cast<const ConnectSource*>(source_.get()); c && c->client().token()) {
     persisted_token_ = c->client().token()->access_token;  // came from the cache
   }
-  switch_ = make_switch(cfg_.switch_config, exec_pool_);
+  mqtt_ = std::make_unique<MqttBridge>(*this);
+  switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
   setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
@@ -126,6 +129,12 @@ Service::Service(config::Config cfg, ServiceOptions options)
   }
   // The day's request count survives restarts (the budget is per UTC day).
   if (auto pd = store_.get_setting(k_poll_day_key)) budget_.restore(*pd, clock_.now());
+  // Without a configured device id the car is known from the first observation; until then,
+  // the car the database last saw (its history, learned model and open session).
+  if (const auto* c = std::get_if<config::ConnectSource>(&cfg_.vehicle.source);
+      c && !c->device_id) {
+    if (auto row = store_.last_sample("")) remembered_device_ = row->device_id;
+  }
   if (auto open = store_.current_open_session(device_id())) {
     SessionRecord r;
     r.started_at = open->started_at;
@@ -155,6 +164,7 @@ std::string Service::device_id() const {
   if (const auto* c = std::get_if<config::ConnectSource>(&cfg_.vehicle.source)) {
     if (c->device_id) return *c->device_id;
     if (last_state_) return last_state_->device_id;
+    if (!remembered_device_.empty()) return remembered_device_;
     return c->email;
   }
   return std::get<config::SimulatorSource>(cfg_.vehicle.source).device_id;
@@ -200,6 +210,7 @@ int Service::run() {
     spdlog::error("cannot start the API: {}", listening.error());
     return 1;
   }
+  mqtt_->start();
   notifier_.ready();
   update_status();
   io_.run();
@@ -226,6 +237,7 @@ void Service::stop() {
   watchdog_timer_.cancel();
   housekeeping_timer_.cancel();
   if (api_) api_->stop();
+  if (mqtt_) mqtt_->stop();  // publishes offline
   if (ocpp_) ocpp_->stop();
   io_.stop();  // in-flight requests are abandoned; nothing half-written is left behind
 }
@@ -266,7 +278,8 @@ void Service::reload() {
     source_ = make_source(cfg_, clock_, store_);
     spdlog::info("vehicle source changed: now {}", source_->describe());
   }
-  switch_ = make_switch(cfg_.switch_config, exec_pool_);
+  if (mqtt_) mqtt_->reload();
+  switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
   setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
@@ -577,8 +590,10 @@ asio::awaitable<void> Service::price_loop() {
         agile_refresh_.last_attempt = now;
         tariffs::AgileRefresh r;
         try {
-          r = co_await offload<tariffs::AgileRefresh>(db_pool_, [this, t, now, from, to] {
-            return tariffs::refresh_agile(t, &store_, now, from, to);
+          // Only trivially destructible captures (see offload).
+          const config::OctopusAgileTariff* tp = &t;
+          r = co_await offload<tariffs::AgileRefresh>(db_pool_, [this, tp, now, from, to] {
+            return tariffs::refresh_agile(*tp, &store_, now, from, to);
           });
         } catch (const std::exception& e) {
           r.error = e.what();

@@ -30,6 +30,8 @@
 
 namespace offpeak::daemon {
 
+class MqttBridge;
+
 struct ServiceOptions {
   std::optional<double> speed;                    // --speed (simulator only)
   std::optional<Instant> start;                   // --start
@@ -69,6 +71,7 @@ class Service {
   void charger_metered(Instant at, double energy_wh);
   // Logs and stores a session change.
   void record_session(const SessionUpdate& u, const std::string& dev);
+  friend class MqttBridge;  // mqtt_bridge.cpp
 
   void handle_observation(const VehicleState& state);
   void adopt_plan();
@@ -116,6 +119,7 @@ class Service {
   bool stopping_ = false;
   int poll_failures_ = 0;
   std::optional<VehicleState> last_state_;
+  std::string remembered_device_;  // the car the database last saw (connect without device_id)
   SessionTracker sessions_;
   // Poll accounting (rate limits): polls and requests in the current UTC day.
   RequestBudget budget_;
@@ -135,6 +139,8 @@ class Service {
   std::map<std::pair<std::string, std::string>, std::int64_t> command_counts_;
   std::optional<Instant> early_poll_at_;  // a plug-in the charger reported: poll the car then
   std::unique_ptr<OcppBridge> ocpp_;      // switch type ocpp
+  // State, commands and discovery over MQTT, and the mqtt switch's connection.
+  std::unique_ptr<MqttBridge> mqtt_;
   // Declared last: destroyed first, while everything it reads still exists.
   std::unique_ptr<ApiRuntime> api_;
 };

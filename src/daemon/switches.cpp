@@ -66,9 +66,12 @@ class ExecSwitch final : public Switch {
     std::vector<std::string> argv = action == Action::start ? c_.start : c_.stop;
     for (auto& a : argv)
       a = substitute(a, device_id, action);
-    Seconds timeout = c_.timeout;
-    co_return co_await offload<SwitchOutcome>(
-        pool_, [argv = std::move(argv), timeout] { return run_program(argv, timeout); });
+    const Seconds timeout = c_.timeout;
+    // argv lives in this coroutine's frame until the program has run (see offload).
+    const std::vector<std::string>* args = &argv;
+    SwitchOutcome out = co_await offload<SwitchOutcome>(
+        pool_, [args, timeout] { return run_program(*args, timeout); });
+    co_return out;
   }
   bool confirmable() const override { return true; }
   std::string name() const override { return "exec"; }
@@ -170,7 +173,11 @@ SwitchOutcome run_program(const std::vector<std::string>& argv, Seconds timeout)
 }
 
 std::unique_ptr<Switch> make_switch(const config::SwitchConfig& config,
-                                    boost::asio::thread_pool& exec_pool) {
+                                    boost::asio::thread_pool& exec_pool, MqttSwitchFactory* mqtt) {
+  if (const auto* m = std::get_if<config::MqttSwitch>(&config)) {
+    if (mqtt) return mqtt->make_mqtt_switch(*m);
+    spdlog::error("switch type mqtt without an MQTT connection: commands are only logged");
+  }
   if (const auto* h = std::get_if<config::HttpSwitch>(&config))
     return std::make_unique<HttpSwitch>(*h);
   if (const auto* e = std::get_if<config::ExecSwitch>(&config)) {
