@@ -197,6 +197,7 @@ int Service::run() {
   asio::co_spawn(io_, poll_loop(), asio::detached);
   asio::co_spawn(io_, control_loop(), asio::detached);
   asio::co_spawn(io_, price_loop(), asio::detached);
+  if (cfg_.carbon) asio::co_spawn(io_, carbon_loop(), asio::detached);
   asio::co_spawn(io_, watchdog_loop(), asio::detached);
   asio::co_spawn(io_, housekeeping_loop(), asio::detached);
   // The API is up before READY=1.
@@ -228,6 +229,7 @@ void Service::stop() {
   poll_timer_.cancel();
   control_timer_.cancel();
   price_timer_.cancel();
+  carbon_timer_.cancel();
   watchdog_timer_.cancel();
   housekeeping_timer_.cancel();
   if (api_) api_->stop();
@@ -617,6 +619,7 @@ asio::awaitable<void> Service::price_loop() {
           spdlog::info("Agile prices: {} rates in {} page(s); known until {}", r.fetched, r.pages,
                        last ? cfg_.zone.format(*last) : std::string("-"));
         }
+        co_await update_price_forecast();
         refresh_prices();
         continue;
       }

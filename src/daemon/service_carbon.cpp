@@ -1,0 +1,84 @@
+// The daemon's carbon intensity refresh and price forecast: fetched and read off the event
+// loop, handed to the controller (planner rules 7 and 8).
+
+#include "service.hpp"
+
+#include <offpeak/domain/price_forecast.hpp>
+#include <offpeak/tariffs/carbon_feed.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace offpeak::daemon {
+
+namespace asio = boost::asio;
+using namespace std::chrono;
+
+asio::awaitable<void> Service::carbon_loop() {
+  while (!stopping_ && cfg_.carbon) {
+    const Instant now = clock_.now();
+    const Instant due = tariffs::next_carbon_refresh(carbon_refresh_, now);
+    if (due > now) {
+      const bool woke = co_await sleep_until(carbon_timer_, clock_, due);
+      (void)woke;  // cancelled: the loop condition sees stopping_
+      continue;
+    }
+    carbon_fetch_cfg_ = *cfg_.carbon;
+    const Instant from = now - hours{1};
+    const Instant to = now + hours{72};
+    carbon_refresh_.last_attempt = now;
+    tariffs::CarbonRefresh r;
+    try {
+      r = co_await offload<tariffs::CarbonRefresh>(db_pool_, [this, now, from, to] {
+        return tariffs::refresh_carbon(carbon_fetch_cfg_, &store_, now, from, to);
+      });
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    if (stopping_) co_return;
+    if (r.error) {
+      ++carbon_refresh_.consecutive_failures;
+      spdlog::warn("fetching the carbon intensity forecast failed ({}); using {} cached", *r.error,
+                   r.known.empty() ? "nothing" : "what is");
+    } else {
+      carbon_refresh_.consecutive_failures = 0;
+      carbon_refresh_.last_success = now;
+      auto last = r.known.last_end();
+      spdlog::info("carbon intensity ({}{}): {} half-hours{}; known until {}",
+                   tariffs::carbon_area(carbon_fetch_cfg_).key(),
+                   r.region_name.empty() ? "" : ", " + r.region_name, r.fetched,
+                   r.unknown > 0 ? ", " + std::to_string(r.unknown) + " without a value" : "",
+                   last ? cfg_.zone.format(*last) : std::string("-"));
+    }
+    carbon_known_ = r.known;
+    controller_.set_carbon(carbon_known_);
+    kick_controller();
+  }
+}
+
+asio::awaitable<void> Service::update_price_forecast() {
+  const auto* agile = std::get_if<config::OctopusAgileTariff>(&cfg_.tariff.kind);
+  // With a fallback tariff the gaps are already filled by it; without history, nothing.
+  if (agile == nullptr || agile->fallback || stopping_) {
+    price_forecast_.reset();
+    controller_.set_forecast(std::nullopt);
+    co_return;
+  }
+  const Instant now = clock_.now();
+  const std::string code = agile->tariff_code();
+  const std::string* code_ptr = &code;
+  PriceCurve history;
+  try {
+    history = co_await offload<PriceCurve>(db_pool_, [this, code_ptr, now] {
+      return store_.load_prices(*code_ptr, now - days{28}, now + days{3});
+    });
+  } catch (const std::exception& e) {
+    spdlog::warn("reading the price history for the forecast failed: {}", e.what());
+    co_return;
+  }
+  if (stopping_) co_return;
+  price_forecast_ = forecast_prices(history, now, now + days{4}, london_);
+  controller_.set_forecast(price_forecast_);
+  kick_controller();
+}
+
+}  // namespace offpeak::daemon
