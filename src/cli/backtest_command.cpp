@@ -1,6 +1,7 @@
 // `offpeak backtest`: the daemon's controller replayed over a price history.
 
 #include "backtest_command.hpp"
+#include "stays_backtest.hpp"
 
 #include <offpeak/backtest/backtest.hpp>
 #include <offpeak/cli/cli.hpp>
@@ -183,6 +184,7 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
   cmd->add_option("--target", a.target, "Target SoC percent. Default: from the configuration")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--nights-csv", a.nights_csv, "Write one row per night to this CSV file");
+  add_stays_options(*cmd, a);
   return cmd;
 }
 
@@ -236,6 +238,9 @@ int cmd_backtest(const BacktestArgs& a) {
   options.depart = *depart;
   options.arrive_soc = a.arrive_soc;
   options.target_soc = a.target;
+  if (a.depart_after_days || !a.stays_csv.empty()) {
+    return run_stays_backtest(a, cfg, setup, *prices, *from, *to, *arrive, *depart);
+  }
   ProgressBar bar;
   if (isatty(STDERR_FILENO) == 1) options.progress = [&bar](int d, int t) { bar(d, t); };
 

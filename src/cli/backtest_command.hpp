@@ -22,6 +22,12 @@ struct BacktestArgs {
   double arrive_soc = 30.0;
   std::optional<double> target;
   std::string nights_csv;
+  // Multi-day stays (stays_backtest.cpp).
+  std::optional<int> depart_after_days;
+  std::string arrive_on;  // --arrive-on mon..sun
+  std::string stays_csv;
+  std::string carbon_csv;
+  double carbon_weight = 0.0;
 };
 
 // Adds the `backtest` subcommand with its options bound to `args`; returns it.
