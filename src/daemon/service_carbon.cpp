@@ -50,7 +50,11 @@ asio::awaitable<void> Service::carbon_loop() {
                    last ? cfg_.zone.format(*last) : std::string("-"));
     }
     carbon_known_ = r.known;
-    controller_.set_carbon(carbon_known_);
+    // Nothing known (yet): no carbon figures at all rather than "0 kg plus unknown".
+    if (carbon_known_.empty())
+      controller_.set_carbon(std::nullopt);
+    else
+      controller_.set_carbon(carbon_known_);
     kick_controller();
   }
 }
