@@ -271,7 +271,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
     why = k_off_reason;
     return false;
   }
-  const auto est = estimator_.estimate(now);
+  const auto est = soc_estimate(now);
   if (!est) {
     why = "state of charge unknown";
     return false;
@@ -426,13 +426,20 @@ Controller::Step Controller::step(Instant now) {
   // While charging, the instant the estimated SoC reaches the target (mode now, after ready-by
   // and runs that began above their projection end there, not at a planned instant).
   if (switch_on_ == true) {
-    if (auto est = estimator_.estimate(now); est && est->soc_percent < d.target_soc) {
+    if (auto est = soc_estimate(now);
+        settings_.estimate_between_readings && est && est->soc_percent < d.target_soc) {
       const double h = charge_hours(settings_.vehicle, est->soc_percent, d.target_soc);
       earliest(now + Seconds{static_cast<long long>(std::ceil(h * 3600.0))});
     }
   }
   if (!switch_on_ && first_step_) earliest(*first_step_ + k_startup_grace);
   return out;
+}
+
+std::optional<SocEstimate> Controller::soc_estimate(Instant now) const {
+  if (settings_.estimate_between_readings) return estimator_.estimate(now);
+  if (!last_obs_ || !last_obs_->soc_percent) return std::nullopt;
+  return SocEstimate{*last_obs_->soc_percent, false, last_obs_->observed_at, false};
 }
 
 }  // namespace offpeak

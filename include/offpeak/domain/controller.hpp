@@ -63,6 +63,9 @@ struct ControllerSettings {
   int max_retries = 3;
   double replan_soc_drift = 2.0;  // percentage points
   std::string power_note;         // where vehicle.max_charge_kw comes from, for explanations
+  // false: act on readings only, as pollers without estimation do (the backtest's baselines);
+  // the SoC between readings is then the last reading's.
+  bool estimate_between_readings = true;
 };
 
 // A one-off override of the next deadline (from the API), cleared once that deadline passes.
@@ -130,7 +133,7 @@ class Controller {
   // True when the last observation is older than stale_after at `now` (or there is none).
   bool stale(Instant now) const;
   // The SoC at `now`: the last reading, or an estimate from it (marked as one).
-  std::optional<SocEstimate> soc_estimate(Instant now) const { return estimator_.estimate(now); }
+  std::optional<SocEstimate> soc_estimate(Instant now) const;
   // When the charger was believed on within [from, to] since the last reading.
   std::vector<std::pair<Instant, Instant>> on_stretches(Instant from, Instant to) const {
     return estimator_.on_stretches(from, to);
