@@ -242,6 +242,9 @@ void Controller::replan(Instant now, const Deadline& d) {
 }
 
 std::string Controller::idle_reason(Instant now) const {
+  if (plan_ && plan_->runs.empty() && plan_->forecast_kwh > 0) {
+    return "waiting for the published prices (the plan's charging is at forecast prices)";
+  }
   if (!plan_ || plan_->runs.empty()) return "no charging planned";
   const ChargeRun* ended = nullptr;
   for (const auto& run : plan_->runs) {

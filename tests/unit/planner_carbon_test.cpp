@@ -156,6 +156,7 @@ TEST(PlannerForecast, ControllerNeverStartsChargingOnAForecast) {
     EXPECT_EQ(step.command->action, Action::stop) << step.command->reason;
     c.command_result(now, true, "ok");
   }
+  EXPECT_NE(c.reason().find("waiting for the published prices"), std::string::npos) << c.reason();
   for (int minute = 1; minute < 60; ++minute) {
     step = c.step(now + Seconds{60 * minute});
     EXPECT_FALSE(step.command && step.command->action == Action::start)
