@@ -191,7 +191,7 @@ int Service::run() {
   asio::co_spawn(io_, poll_loop(), asio::detached);
   asio::co_spawn(io_, control_loop(), asio::detached);
   asio::co_spawn(io_, price_loop(), asio::detached);
-  if (cfg_.carbon) asio::co_spawn(io_, carbon_loop(), asio::detached);
+  carbon_configured();
   asio::co_spawn(io_, watchdog_loop(), asio::detached);
   asio::co_spawn(io_, housekeeping_loop(), asio::detached);
   // The API is up before READY=1.
@@ -272,6 +272,8 @@ void Service::reload() {
   if (api_) api_->reload();  // a new API token at once
   if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
   refresh_prices();
+  carbon_configured();
+  asio::co_spawn(io_, update_price_forecast(), asio::detached);
   spdlog::info("configuration reloaded: tariff {}, switch {}, target {}% by {}", cfg_.tariff.name,
                switch_->name(), cfg_.charging.target_soc,
                format_time_of_day(cfg_.charging.ready_by));

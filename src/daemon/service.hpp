@@ -120,6 +120,9 @@ class Service {
   std::string price_note_;
   // Grid carbon intensity (`carbon:`) and the price forecast (service_carbon.cpp).
   boost::asio::awaitable<void> carbon_loop();
+  // Starts, restarts or stops the carbon refresh after a (re)load of `carbon:`.
+  void carbon_configured();
+  bool carbon_running_ = false;
   // Re-reads the price history from the cache (worker thread) and hands the forecast for the
   // unpublished times to the controller; none with a `fallback:` tariff or without history.
   boost::asio::awaitable<void> update_price_forecast();

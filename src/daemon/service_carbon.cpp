@@ -7,11 +7,32 @@
 #include <offpeak/tariffs/carbon_feed.hpp>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 namespace offpeak::daemon {
 
 namespace asio = boost::asio;
 using namespace std::chrono;
+
+void Service::carbon_configured() {
+  if (!cfg_.carbon) {  // removed: no carbon figures any more
+    carbon_known_ = PriceCurve{};
+    controller_.set_carbon(std::nullopt);
+    carbon_timer_.cancel();  // the loop sees it and ends
+    return;
+  }
+  const config::CarbonConfig& c = *cfg_.carbon;
+  if (tariffs::carbon_area(c).key() != tariffs::carbon_area(carbon_fetch_cfg_).key() ||
+      c.base_url != carbon_fetch_cfg_.base_url) {
+    carbon_refresh_ = {};  // another area or server: fetch at once
+    carbon_timer_.cancel();
+  }
+  if (!carbon_running_) {
+    carbon_running_ = true;
+    asio::co_spawn(io_, carbon_loop(), asio::detached);
+  }
+}
 
 asio::awaitable<void> Service::carbon_loop() {
   while (!stopping_ && cfg_.carbon) {
@@ -49,6 +70,12 @@ asio::awaitable<void> Service::carbon_loop() {
                    r.unknown > 0 ? ", " + std::to_string(r.unknown) + " without a value" : "",
                    last ? cfg_.zone.format(*last) : std::string("-"));
     }
+    if (!cfg_.carbon) break;  // removed by a reload during the fetch
+    if (tariffs::carbon_area(*cfg_.carbon).key() != tariffs::carbon_area(carbon_fetch_cfg_).key() ||
+        cfg_.carbon->base_url != carbon_fetch_cfg_.base_url) {
+      carbon_refresh_ = {};  // changed by a reload during the fetch: fetch the new one now
+      continue;
+    }
     carbon_known_ = r.known;
     // Nothing known (yet): no carbon figures at all rather than "0 kg plus unknown".
     if (carbon_known_.empty())
@@ -57,6 +84,7 @@ asio::awaitable<void> Service::carbon_loop() {
       controller_.set_carbon(carbon_known_);
     kick_controller();
   }
+  carbon_running_ = false;
 }
 
 asio::awaitable<void> Service::update_price_forecast() {

@@ -174,6 +174,21 @@ TEST(CarbonDaemon, PlansOnTheGreenestHoursAndShowsKgCo2) {
     std::this_thread::sleep_for(100ms);
   }
   const std::string status_body = port != 0 ? get(port, "/api/v1/status") : std::string();
+  // SIGHUP with `carbon:` removed: the plans carry no carbon figures any more.
+  {
+    std::string cfg = read_file(dir / "offpeak.yaml");
+    cfg = cfg.substr(0, cfg.find("carbon:\n"));
+    std::ofstream(dir / "offpeak.yaml") << cfg;
+  }
+  ::kill(pid, SIGHUP);
+  bool dropped = false;
+  for (int i = 0; i < 100 && port != 0 && !dropped; ++i) {
+    std::this_thread::sleep_for(100ms);
+    boost::system::error_code ec;
+    const json::value after = json::parse(get(port, "/api/v1/plan"), ec);
+    dropped = !ec && after.is_object() && !after.as_object().contains("total_co2_kg") &&
+              read_file(log).find("configuration reloaded") != std::string::npos;
+  }
   ::kill(pid, SIGTERM);
   int wstatus = 0;
   ::waitpid(pid, &wstatus, 0);
@@ -183,6 +198,7 @@ TEST(CarbonDaemon, PlansOnTheGreenestHoursAndShowsKgCo2) {
   g_upstream = nullptr;
 
   ASSERT_TRUE(plan.is_object() && plan.as_object().contains("total_co2_kg")) << text;
+  EXPECT_TRUE(dropped) << text;
   EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << text;
   const auto& p = plan.as_object();
   // 18.95 kWh at 7.4 kW: 2 h 34 min, all of it in the green 02:30-05:30 at the same 8.5p.
