@@ -122,7 +122,7 @@ StayRun simulate(const Setup& setup, const StayOptions& options, const Stay& sta
   }
 
   StayRun run;
-  double soc = options.arrive_soc;
+  double soc = stay.arrive_soc;
   bool switch_on = false;
   Instant t = stay.arrive;
   Instant horizon{};
@@ -202,13 +202,14 @@ void add(StayRun& sum, const StayRun& r) {
 }  // namespace
 
 std::vector<Stay> regular_stays(const Zone& zone, LocalDate from, LocalDate to, TimeOfDay arrive,
-                                TimeOfDay depart, int after_days, std::optional<Weekday> on) {
+                                TimeOfDay depart, int after_days, double arrive_soc,
+                                std::optional<Weekday> on) {
   std::vector<Stay> out;
   for (sys_days d = sys_days{from}; d <= sys_days{to}; d += days{1}) {
     if (on && weekday_of(LocalDate{d}) != *on) continue;
     const Instant a = zone.at(LocalDate{d}, arrive.minutes);
     const Instant b = zone.at(LocalDate{d + days{after_days}}, depart.minutes);
-    if (a < b) out.push_back({a, b});
+    if (a < b) out.push_back({a, b, arrive_soc});
   }
   return out;
 }
@@ -217,7 +218,7 @@ StayResult run_stay(const Setup& setup, const StayOptions& options, const Stay& 
                     const PriceCurve& prices, const std::optional<PriceCurve>& carbon) {
   StayResult r;
   r.stay = stay;
-  r.need_kwh = grid_energy_kwh(setup.vehicle, options.arrive_soc, options.target_soc);
+  r.need_kwh = grid_energy_kwh(setup.vehicle, stay.arrive_soc, options.target_soc);
   if (prices.known_until(stay.arrive) < stay.depart) {
     r.replayed = false;
     return r;

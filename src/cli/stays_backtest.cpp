@@ -48,7 +48,7 @@ bool read_csv(const std::string& file, const std::string& header,
     std::string cell;
     while (std::getline(ss, cell, ','))
       cells.push_back(cell);
-    if (cells.size() != 3 && header.find("g_per_kwh") != std::string::npos) {
+    if (cells.size() != 3) {
       error = file + ":" + std::to_string(n) + ": expected 3 columns";
       return false;
     }
@@ -86,26 +86,6 @@ std::optional<PriceCurve> load_carbon_csv(const std::string& file, std::string& 
   return PriceCurve(std::move(slots));
 }
 
-// arrive_utc,depart_utc.
-std::optional<std::vector<bt::Stay>> load_stays_csv(const std::string& file, std::string& error) {
-  std::vector<std::vector<std::string>> rows;
-  if (!read_csv(file, "arrive_utc,depart_utc", rows, error)) return std::nullopt;
-  std::vector<bt::Stay> out;
-  for (const auto& r : rows) {
-    std::optional<Instant> a, b;
-    if (r.size() == 3) {
-      a = parse_rfc3339(r[0]);
-      b = parse_rfc3339(r[1]);
-    }
-    if (!a || !b || !(*a < *b)) {
-      error = file + ":" + r.back() + ": expected arrive_utc < depart_utc as RFC 3339 instants";
-      return std::nullopt;
-    }
-    out.push_back({*a, *b});
-  }
-  return out;
-}
-
 json::object run_json(const bt::StayRun& r, int met) {
   return json::object{{"cost_p", report::round_to(r.cost_p, 3)},
                       {"co2_kg", report::round_to(r.co2_kg, 4)},
@@ -126,14 +106,12 @@ std::string pct_over(double v, double base) {
 void add_stays_options(CLI::App& cmd, BacktestArgs& a) {
   cmd.add_option("--depart-after-days", a.depart_after_days,
                  "Multi-day stays: arrive at --arrive on each date from --from to --to (or only "
-                 "on --arrive-on days) and leave N days later at --depart; reports published "
-                 "prices only, with the price forecast, and with --carbon-weight")
+                 "on --arrive-on days) with --arrive-soc and leave N days later at --depart "
+                 "(or the stays of --stays); reports published prices only, with the price "
+                 "forecast, and with --carbon-weight")
       ->check(CLI::Range(1, 30));
   cmd.add_option("--arrive-on", a.arrive_on, "Stays only arrive on this weekday (mon..sun)")
       ->check(CLI::IsMember({"mon", "tue", "wed", "thu", "fri", "sat", "sun"}));
-  cmd.add_option("--stays-csv", a.stays_csv,
-                 "Multi-day stays from a CSV (header arrive_utc,depart_utc), those arriving "
-                 "between --from and --to");
   cmd.add_option("--carbon-csv", a.carbon_csv,
                  "Grid carbon intensity for the stays (header valid_from_utc,valid_to_utc,"
                  "g_per_kwh): emissions are reported, and a carbon-weighted run is added");
@@ -147,20 +125,28 @@ int run_stays_backtest(const BacktestArgs& a, const config::Config& cfg, const b
                        TimeOfDay depart) {
   std::string error;
   std::vector<bt::Stay> stays;
-  if (!a.stays_csv.empty()) {
-    auto s = load_stays_csv(a.stays_csv, error);
-    if (!s) {
-      std::cerr << error << "\noffpeak: cannot read the stays in " << a.stays_csv << "\n";
+  if (!a.stays.empty()) {
+    std::ifstream in(a.stays);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::vector<bt::Stay> all;
+    try {
+      if (!in) throw std::runtime_error("cannot open the file");
+      all = bt::parse_stays_csv(text.str());
+    } catch (const std::exception& e) {
+      std::cerr << a.stays << ": " << e.what() << "\noffpeak: cannot read the stays in " << a.stays
+                << "\n";
       return k_exit_failure;
     }
-    for (const auto& st : *s) {  // --from/--to select by local arrival date
+    for (const auto& st : all) {  // --from/--to select by local arrival date
       const LocalDate d = cfg.zone.local_date(st.arrive);
       if (!(d < from) && !(to < d)) stays.push_back(st);
     }
   } else {
     std::optional<Weekday> on;
     if (!a.arrive_on.empty()) on = parse_weekday(a.arrive_on);
-    stays = bt::regular_stays(cfg.zone, from, to, arrive, depart, *a.depart_after_days, on);
+    stays = bt::regular_stays(cfg.zone, from, to, arrive, depart, *a.depart_after_days,
+                              a.arrive_soc, on);
   }
   std::optional<PriceCurve> carbon;
   if (!a.carbon_csv.empty()) {
@@ -172,7 +158,6 @@ int run_stays_backtest(const BacktestArgs& a, const config::Config& cfg, const b
     }
   }
   bt::StayOptions o;
-  o.arrive_soc = a.arrive_soc;
   o.target_soc = a.target.value_or(cfg.charging.target_soc);
   o.carbon_weight_p_per_kg = a.carbon_weight;
   const bt::StaySummary s = bt::run_stays(setup, o, stays, prices, carbon);
@@ -185,7 +170,6 @@ int run_stays_backtest(const BacktestArgs& a, const config::Config& cfg, const b
                      {"to", a.to},
                      {"stays", s.stays},
                      {"skipped", s.skipped},
-                     {"arrive_soc", a.arrive_soc},
                      {"target_soc", o.target_soc},
                      {"published_only", run_json(s.published_only, s.published_only_met)},
                      {"forecast", run_json(s.forecast, s.forecast_met)},
@@ -202,6 +186,7 @@ int run_stays_backtest(const BacktestArgs& a, const config::Config& cfg, const b
     for (const auto& r : s.per_stay) {
       json::object row{{"arrive", format_rfc3339(r.stay.arrive)},
                        {"depart", format_rfc3339(r.stay.depart)},
+                       {"arrive_soc", report::round_to(r.stay.arrive_soc, 2)},
                        {"replayed", r.replayed}};
       if (r.replayed) {
         row["published_only_cost_p"] = report::round_to(r.published_only.cost_p, 3);
@@ -222,9 +207,9 @@ int run_stays_backtest(const BacktestArgs& a, const config::Config& cfg, const b
   std::cout << "Stays backtest " << a.from << " .. " << a.to << " on " << a.prices << " ("
             << cfg.zone.name() << ")\n";
   std::snprintf(line, sizeof line,
-                "%s: %.1f kWh, %.1f kW, %.0f%% efficiency; each stay %.0f%% -> %.0f%%\n\n",
+                "%s: %.1f kWh, %.1f kW, %.0f%% efficiency; each stay to %.0f%%\n\n",
                 cfg.vehicle.name.c_str(), setup.vehicle.battery_kwh, setup.vehicle.max_charge_kw,
-                setup.vehicle.efficiency * 100, a.arrive_soc, o.target_soc);
+                setup.vehicle.efficiency * 100, o.target_soc);
   std::cout << line;
   std::cout << "  stays replayed    " << s.stays;
   if (s.skipped > 0) std::cout << "   (" << s.skipped << " more skipped: prices missing)";

@@ -1,5 +1,6 @@
 #pragma once
-// `offpeak backtest` with multi-day stays (--depart-after-days, --stays-csv) and carbon data
+// `offpeak backtest` with multi-day stays (--depart-after-days, or --stays without --field) and
+// carbon data
 // (--carbon-csv, --carbon-weight). Private to the cli module.
 
 #include "backtest_command.hpp"
@@ -9,7 +10,7 @@
 
 namespace offpeak::cli {
 
-// Adds --depart-after-days, --arrive-on, --stays-csv, --carbon-csv, --carbon-weight.
+// Adds --depart-after-days, --arrive-on, --carbon-csv, --carbon-weight.
 void add_stays_options(CLI::App& cmd, BacktestArgs& a);
 
 // Runs the stays backtest and prints its report; returns the exit status.

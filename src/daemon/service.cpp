@@ -23,7 +23,6 @@ namespace {
 constexpr const char* k_mode_key = "mode";
 constexpr const char* k_mode_until_key = "mode_until";
 constexpr const char* k_poll_day_key = "poll_day";  // "YYYY-MM-DD <requests>"
-constexpr Seconds k_confirm_after{20 * 60};         // the car's cloud may lag by 10 min
 
 store::CommandAction to_store(Action a) {
   return a == Action::start ? store::CommandAction::start : store::CommandAction::stop;
@@ -74,21 +73,16 @@ bool same_source(const config::Config& a, const config::Config& b) {
 }  // namespace
 
 ControllerSettings Service::controller_settings(const config::Config& cfg) const {
-  ControllerSettings s;
-  s.vehicle = cfg.vehicle.learn ? effective_spec(cfg.vehicle.spec, model_) : cfg.vehicle.spec;
-  s.power_note = cfg.vehicle.learn ? describe(model_, cfg.vehicle.spec)
-                                   : fmt::format("{:.1f} kW configured (vehicle.learn: false)",
-                                                 cfg.vehicle.spec.max_charge_kw);
-  s.policy = cfg.charging;
-  // Polls are few (a daily budget): a reading is fresh enough to start on for 2 hours.
-  s.stale_after = std::max(Seconds{2 * 3600},
-                           3 * std::max(cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging));
   // The simulated car is its own charger, so commands show in its observations whatever the
   // switch type.
-  s.confirmable = (switch_ && switch_->confirmable()) ||
-                  std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
-  s.confirm_after = k_confirm_after;
-  return s;
+  const bool confirmable = (switch_ && switch_->confirmable()) ||
+                           std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
+  return polled_car_settings(
+      cfg.vehicle.learn ? effective_spec(cfg.vehicle.spec, model_) : cfg.vehicle.spec,
+      cfg.vehicle.learn ? describe(model_, cfg.vehicle.spec)
+                        : fmt::format("{:.1f} kW configured (vehicle.learn: false)",
+                                      cfg.vehicle.spec.max_charge_kw),
+      cfg.charging, cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging, confirmable);
 }
 
 Service::Service(config::Config cfg, ServiceOptions options)
@@ -131,6 +125,12 @@ Service::Service(config::Config cfg, ServiceOptions options)
   }
   // The day's request count survives restarts (the budget is per UTC day).
   if (auto pd = store_.get_setting(k_poll_day_key)) budget_.restore(*pd, clock_.now());
+  // Without a configured device id the car is known from the first observation; until then,
+  // the car the database last saw (its history, learned model and open session).
+  if (const auto* c = std::get_if<config::ConnectSource>(&cfg_.vehicle.source);
+      c && !c->device_id) {
+    if (auto row = store_.last_sample("")) remembered_device_ = row->device_id;
+  }
   if (auto open = store_.current_open_session(device_id())) {
     SessionRecord r;
     r.started_at = open->started_at;
@@ -160,6 +160,7 @@ std::string Service::device_id() const {
   if (const auto* c = std::get_if<config::ConnectSource>(&cfg_.vehicle.source)) {
     if (c->device_id) return *c->device_id;
     if (last_state_) return last_state_->device_id;
+    if (!remembered_device_.empty()) return remembered_device_;
     return c->email;
   }
   return std::get<config::SimulatorSource>(cfg_.vehicle.source).device_id;
@@ -564,8 +565,10 @@ asio::awaitable<void> Service::price_loop() {
         agile_refresh_.last_attempt = now;
         tariffs::AgileRefresh r;
         try {
-          r = co_await offload<tariffs::AgileRefresh>(db_pool_, [this, t, now, from, to] {
-            return tariffs::refresh_agile(t, &store_, now, from, to);
+          // Only trivially destructible captures (see offload).
+          const config::OctopusAgileTariff* tp = &t;
+          r = co_await offload<tariffs::AgileRefresh>(db_pool_, [this, tp, now, from, to] {
+            return tariffs::refresh_agile(*tp, &store_, now, from, to);
           });
         } catch (const std::exception& e) {
           r.error = e.what();

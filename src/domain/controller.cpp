@@ -42,6 +42,19 @@ std::string_view to_string(Action a) {
   return a == Action::start ? "start" : "stop";
 }
 
+ControllerSettings polled_car_settings(VehicleSpec plan_with, std::string power_note,
+                                       ChargingPolicy policy, Seconds poll_plugged,
+                                       Seconds poll_charging, bool confirmable) {
+  ControllerSettings s;
+  s.vehicle = plan_with;
+  s.power_note = std::move(power_note);
+  s.policy = std::move(policy);
+  s.stale_after = std::max(Seconds{2 * 3600}, 3 * std::max(poll_plugged, poll_charging));
+  s.confirmable = confirmable;
+  s.confirm_after = Seconds{20 * 60};
+  return s;
+}
+
 Controller::Controller(ControllerSettings settings, Zone zone)
     : settings_(std::move(settings)), zone_(std::move(zone)), estimator_(settings_.vehicle) {}
 
@@ -357,9 +370,11 @@ Controller::Step Controller::step(Instant now) {
     }
   }
   // A deadline that passed with the target unmet while plugged in (after_ready_by).
-  if (plan_ && now >= plan_->ready_by && last_obs_ && last_obs_->plugged_in == true &&
-      last_obs_->soc_percent && *last_obs_->soc_percent < plan_->target_soc - 0.5 &&
-      mode_ == Mode::smart) {
+  // Only a plan made while plugged in can be overdue: a car that left and came back is a new
+  // stay, whatever the plan made while it was away said.
+  if (plan_ && plan_plugged_ == true && now >= plan_->ready_by && last_obs_ &&
+      last_obs_->plugged_in == true && last_obs_->soc_percent &&
+      *last_obs_->soc_percent < plan_->target_soc - 0.5 && mode_ == Mode::smart) {
     if (!overdue_) overdue_ = Deadline{plan_->ready_by, plan_->target_soc};
   }
   if (overdue_ && last_obs_ && last_obs_->soc_percent &&
@@ -376,6 +391,15 @@ Controller::Step Controller::step(Instant now) {
   bool want = want_on(now, why);
   reason_ = why;
   Action wanted = want ? Action::start : Action::stop;
+  // A switch given up on is tried again once the wish has changed (the car was unplugged, a
+  // run ended), also when the switch already is in the new wished state and nothing is sent.
+  if (last_wish_ && *last_wish_ != wanted && failing_ && !pending_) {
+    failing_ = false;
+    retries_ = 0;
+    retry_at_.reset();
+    problem_.clear();
+  }
+  last_wish_ = wanted;
 
   if (!pending_) {
     if (confirm_by_ && now >= *confirm_by_) {

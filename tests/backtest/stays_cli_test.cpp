@@ -57,12 +57,12 @@ TEST(OffpeakStaysCli, CarbonCsvAddsTheWeightedRun) {
   TempDir dir;
   auto cfg = dir.write("c.yaml", k_config);
   auto stays = dir.write("stays.csv",
-                         "arrive_utc,depart_utc\n"
-                         "2023-03-14T18:00:00Z,2023-03-16T07:30:00Z\n");
+                         "arrive,depart,arrive_soc\n"
+                         "2023-03-14T18:00:00Z,2023-03-16T07:30:00Z,30\n");
   const std::string base = "backtest --config " + cfg.string() + " --prices " +
                            data("agile_J_2023-02-14_03-17.csv") +
-                           " --from 2023-03-14 --to 2023-03-14 --stays-csv " + stays.string() +
-                           " --arrive-soc 30 --target 80 --carbon-weight 100 --carbon-csv ";
+                           " --from 2023-03-14 --to 2023-03-14 --stays " + stays.string() +
+                           " --target 80 --carbon-weight 100 --carbon-csv ";
   CommandResult r = run(base + data("carbon_national_2023-03-14.csv") + " --json");
   ASSERT_EQ(r.status, 0) << r.out;
   const json::object o = json::parse(r.out).as_object();

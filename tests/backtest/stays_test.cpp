@@ -43,7 +43,7 @@ Setup car60() {
 
 TEST(StayBacktest, RegularStaysFollowTheWeekday) {
   const auto stays = regular_stays(london(), day(2023, 1, 1), day(2023, 1, 31), TimeOfDay{18 * 60},
-                                   TimeOfDay{7 * 60 + 30}, 3, Weekday::fri);
+                                   TimeOfDay{7 * 60 + 30}, 3, 20.0, Weekday::fri);
   ASSERT_EQ(stays.size(), 4U);  // 6, 13, 20, 27 January
   EXPECT_EQ(format_rfc3339(stays[0].arrive), "2023-01-06T18:00:00Z");
   EXPECT_EQ(format_rfc3339(stays[0].depart), "2023-01-09T07:30:00Z");  // Monday
@@ -73,10 +73,9 @@ TEST(StayBacktest, WeekendStaysForecastBeatsPublishedOnly) {
   // Friday evening the published prices end on Saturday 23:00.
   const PriceCurve prices = load("agile_J_2023-01.csv");
   StayOptions o;
-  o.arrive_soc = 20;
   o.target_soc = 90;
   const auto stays = regular_stays(london(), day(2023, 1, 6), day(2023, 1, 27), TimeOfDay{18 * 60},
-                                   TimeOfDay{7 * 60 + 30}, 3, Weekday::fri);
+                                   TimeOfDay{7 * 60 + 30}, 3, 20.0, Weekday::fri);
   const StaySummary s = run_stays(car60(), o, stays, prices, std::nullopt);
   ASSERT_EQ(s.stays, 4);
   EXPECT_EQ(s.published_only_met, 4);
@@ -108,10 +107,10 @@ TEST(StayBacktest, CarbonWeightCutsEmissionsOnTheRealForecast) {
   auto parsed = tariffs::parse_carbon_response(ss.str());
   ASSERT_TRUE(parsed.curve) << parsed.error;
   StayOptions o;
-  o.arrive_soc = 30;
   o.target_soc = 80;
   o.carbon_weight_p_per_kg = 100;  // 100 g/kWh less is worth 10p/kWh more
-  const Stay stay{*parse_rfc3339("2023-03-14T18:00:00Z"), *parse_rfc3339("2023-03-16T07:30:00Z")};
+  const Stay stay{*parse_rfc3339("2023-03-14T18:00:00Z"), *parse_rfc3339("2023-03-16T07:30:00Z"),
+                  30.0};
   const StayResult r = run_stay(car60(), o, stay, prices, parsed.curve);
   ASSERT_TRUE(r.replayed);
   ASSERT_TRUE(r.carbon_weighted);

@@ -11,26 +11,22 @@
 // with a carbon weight also the optimum of cost + weight x emissions). Pure: no I/O.
 
 #include <offpeak/backtest/backtest.hpp>
+#include <offpeak/backtest/field.hpp>  // Stay, parse_stays_csv
 
 #include <optional>
 #include <vector>
 
 namespace offpeak::backtest {
 
-struct Stay {
-  Instant arrive;
-  Instant depart;
-};
-
 // A stay for every date in [from, to] (local) whose weekday is `on` (every date when nullopt):
-// arriving at `arrive` local time, leaving `after_days` days later at `depart`.
+// arriving at `arrive` local time with `arrive_soc`, leaving `after_days` days later at
+// `depart`.
 std::vector<Stay> regular_stays(const Zone& zone, LocalDate from, LocalDate to, TimeOfDay arrive,
-                                TimeOfDay depart, int after_days,
+                                TimeOfDay depart, int after_days, double arrive_soc,
                                 std::optional<Weekday> on = std::nullopt);
 
 struct StayOptions {
-  double arrive_soc = 30.0;  // percent
-  double target_soc = 80.0;  // percent at departure
+  double target_soc = 80.0;  // percent at departure (each stay has its arrival SoC)
   Seconds replan_every{30 * 60};
   Seconds observe_every{15 * 60};
   PublicationRule publication = PublicationRule::agile();

@@ -68,6 +68,13 @@ struct ControllerSettings {
   bool estimate_between_readings = true;
 };
 
+// The settings offpeakd runs the controller with for a car polled at these intervals: polls are
+// few (a daily budget), so a reading is fresh enough to start on for 2 h (or three poll
+// intervals), and a command may take 20 min to show in a reading (the car's cloud lags).
+ControllerSettings polled_car_settings(VehicleSpec plan_with, std::string power_note,
+                                       ChargingPolicy policy, Seconds poll_plugged,
+                                       Seconds poll_charging, bool confirmable);
+
 // A one-off override of the next deadline (from the API), cleared once that deadline passes.
 struct DeadlineOverride {
   std::optional<double> target_soc;
@@ -169,6 +176,7 @@ class Controller {
   std::optional<bool> switch_on_;
   std::optional<Action> pending_;  // emitted, no command_result yet
   std::optional<Action> last_sent_;
+  std::optional<Action> last_wish_;  // the wish of the previous step
   Instant last_sent_at_{};
   std::optional<Instant> confirm_by_;  // confirmable commands awaiting an agreeing observation
   int retries_ = 0;
