@@ -500,6 +500,13 @@ json::value status_json(const StatusSnapshot& s) {
                              {"runs", std::move(runs)},
                              {"projected_soc", std::move(proj)},
                              {"explanation", p.explanation}};
+    json::object& po = o["plan"].as_object();
+    po["charge_now_cost_p"] = number_or_null(p.charge_now_cost_p, 3);
+    if (p.total_co2_kg) {  // with carbon intensity data (`carbon:`)
+      po["total_co2_kg"] = report::round_to(*p.total_co2_kg, 4);
+      po["charge_now_co2_kg"] = number_or_null(p.charge_now_co2_kg, 4);
+    }
+    if (p.forecast_kwh > 0) po["forecast_kwh"] = report::round_to(p.forecast_kwh, 4);
   } else {
     o["plan"] = nullptr;
   }

@@ -1,6 +1,7 @@
 // `offpeak backtest`: the daemon's controller replayed over a price history.
 
 #include "backtest_command.hpp"
+#include "stays_backtest.hpp"
 
 #include <offpeak/backtest/backtest.hpp>
 #include <offpeak/cli/cli.hpp>
@@ -189,8 +190,9 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
                 "lags, over irregular stays; beside it a fixed-interval poller with nameplate "
                 "planning, and the same with a charger that switches on at plug-in");
   cmd->add_option("--stays", a.stays,
-                  "--field: CSV of stays (header arrive,depart,arrive_soc; RFC 3339, percent). "
-                  "Default: a seeded random pattern of evening arrivals");
+                  "CSV of stays (header arrive,depart,arrive_soc; RFC 3339, percent). With "
+                  "--field: the stays replayed (default: a seeded random pattern of evening "
+                  "arrivals); without: the multi-day stays report (see --depart-after-days)");
   cmd->add_option("--seed", a.seed, "--field: seed of the random stays. Default 1");
   cmd->add_option("--car-kw", a.car_kw,
                   "--field: what the car really draws from the wall, kW. Default 6.0")
@@ -203,6 +205,7 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
   cmd->add_option("--max-per-day", a.max_per_day,
                   "--field: request budget per UTC day. Default: vehicle.poll.max_per_day")
       ->check(CLI::Range(4, 10000));
+  add_stays_options(*cmd, a);
   return cmd;
 }
 
@@ -266,6 +269,9 @@ int cmd_backtest(const BacktestArgs& a) {
   options.depart = *depart;
   options.arrive_soc = a.arrive_soc;
   options.target_soc = a.target;
+  if (a.depart_after_days || !a.stays.empty()) {
+    return run_stays_backtest(a, cfg, setup, *prices, *from, *to, *arrive, *depart);
+  }
   ProgressBar bar;
   if (isatty(STDERR_FILENO) == 1) options.progress = [&bar](int d, int t) { bar(d, t); };
 

@@ -30,6 +30,11 @@ struct BacktestArgs {
   double car_taper_above = 80.0;
   std::string cloud_lag = "10m";
   int max_per_day = 0;  // 0: the configuration's vehicle.poll.max_per_day
+  // Multi-day stays (stays_backtest.cpp); --stays without --field gives them too.
+  std::optional<int> depart_after_days;
+  std::string arrive_on;  // --arrive-on mon..sun
+  std::string carbon_csv;
+  double carbon_weight = 0.0;
 };
 
 // Adds the `backtest` subcommand with its options bound to `args`; returns it.

@@ -261,7 +261,7 @@ void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::pat
 void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
   if (!r.check_map(node, "charging",
                    {"target_soc", "ready_by", "min_soc", "charge_below", "strategy",
-                    "after_ready_by", "days"})) {
+                    "after_ready_by", "days", "carbon_weight"})) {
     return;
   }
   if (auto n = Reader::child(node, "target_soc")) {
@@ -275,6 +275,10 @@ void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
   }
   if (auto n = Reader::child(node, "charge_below")) {
     if (auto v = r.number_in(*n, "a price in p/kWh", -10000, 10000)) cp.charge_below_p_per_kwh = *v;
+  }
+  if (auto n = Reader::child(node, "carbon_weight")) {
+    if (auto v = r.number_in(*n, "a carbon weight in p per kg CO2", 0, 10000))
+      cp.carbon_weight_p_per_kg = *v;
   }
   if (auto n = Reader::child(node, "strategy")) {
     auto s = n->IsScalar() ? parse_strategy(n->Scalar()) : std::nullopt;
@@ -774,7 +778,7 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   cfg.file = abs;
   if (!r.check_map(*root, "top level",
                    {"timezone", "vehicle", "charging", "tariff", "switch", "storage", "api", "log",
-                    "mqtt"})) {
+                    "mqtt", "carbon"})) {
     return result;
   }
   // Time zone first: other sections do not depend on it, but errors read better in order.
@@ -837,6 +841,7 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
         (env.state_directory ? *env.state_directory : env.working_directory) / "offpeak.db";
   }
   if (auto n = Reader::child(*root, "api")) parse_api(*n, r, dir, env, cfg.api);
+  if (auto n = Reader::child(*root, "carbon")) detail::parse_carbon(*n, r, cfg.carbon.emplace());
   if (auto n = Reader::child(*root, "log")) {
     if (r.check_map(*n, "log", {"level"})) {
       if (auto l = Reader::child(*n, "level")) {

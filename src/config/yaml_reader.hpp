@@ -69,4 +69,7 @@ std::optional<YAML::Node> load_yaml_file(const std::filesystem::path& file,
 std::optional<TariffConfig> parse_tariff(const YAML::Node& node, Reader& r,
                                          const std::filesystem::path& base_dir, int depth);
 
+// The `carbon:` mapping (carbon_config.cpp).
+void parse_carbon(const YAML::Node& node, Reader& r, CarbonConfig& out);
+
 }  // namespace offpeak::config::detail

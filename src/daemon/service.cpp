@@ -196,6 +196,7 @@ int Service::run() {
   asio::co_spawn(io_, poll_loop(), asio::detached);
   asio::co_spawn(io_, control_loop(), asio::detached);
   asio::co_spawn(io_, price_loop(), asio::detached);
+  carbon_configured();
   asio::co_spawn(io_, watchdog_loop(), asio::detached);
   asio::co_spawn(io_, housekeeping_loop(), asio::detached);
   if (ocpp_) {
@@ -234,6 +235,7 @@ void Service::stop() {
   poll_timer_.cancel();
   control_timer_.cancel();
   price_timer_.cancel();
+  carbon_timer_.cancel();
   watchdog_timer_.cancel();
   housekeeping_timer_.cancel();
   if (api_) api_->stop();
@@ -286,6 +288,8 @@ void Service::reload() {
   if (api_) api_->reload();  // a new API token at once
   if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
   refresh_prices();
+  carbon_configured();
+  asio::co_spawn(io_, update_price_forecast(), asio::detached);
   spdlog::info("configuration reloaded: tariff {}, switch {}, target {}% by {}", cfg_.tariff.name,
                switch_->name(), cfg_.charging.target_soc,
                format_time_of_day(cfg_.charging.ready_by));
@@ -613,6 +617,7 @@ asio::awaitable<void> Service::price_loop() {
           spdlog::info("Agile prices: {} rates in {} page(s); known until {}", r.fetched, r.pages,
                        last ? cfg_.zone.format(*last) : std::string("-"));
         }
+        co_await update_price_forecast();
         refresh_prices();
         continue;
       }

@@ -16,6 +16,7 @@
 #include <offpeak/domain/session_tracker.hpp>
 #include <offpeak/store/store.hpp>
 #include <offpeak/tariffs/agile.hpp>
+#include <offpeak/tariffs/carbon.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -133,6 +134,19 @@ class Service {
   tariffs::RefreshState agile_refresh_;
   Zone london_ = Zone::locate("Europe/London").value_or(Zone::utc());  // Agile publishes in UK time
   std::string price_note_;
+  // Grid carbon intensity (`carbon:`) and the price forecast (service_carbon.cpp).
+  boost::asio::awaitable<void> carbon_loop();
+  // Starts, restarts or stops the carbon refresh after a (re)load of `carbon:`.
+  void carbon_configured();
+  bool carbon_running_ = false;
+  // Re-reads the price history from the cache (worker thread) and hands the forecast for the
+  // unpublished times to the controller; none with a `fallback:` tariff or without history.
+  boost::asio::awaitable<void> update_price_forecast();
+  boost::asio::steady_timer carbon_timer_{io_};
+  config::CarbonConfig carbon_fetch_cfg_;  // read by the worker during a fetch
+  PriceCurve carbon_known_;
+  tariffs::CarbonRefreshState carbon_refresh_;
+  std::optional<PriceCurve> price_forecast_;
   config::Secret persisted_token_;  // the Connect token last written to the cache
 
   // Commands since start by (action, "ok"/"failed"), for /metrics.

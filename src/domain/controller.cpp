@@ -120,6 +120,14 @@ void Controller::set_prices(PriceCurve prices) {
   prices_ = std::move(prices);
 }
 
+void Controller::set_carbon(std::optional<PriceCurve> carbon) {
+  carbon_ = std::move(carbon);
+}
+
+void Controller::set_forecast(std::optional<PriceCurve> forecast) {
+  forecast_ = std::move(forecast);
+}
+
 void Controller::set_settings(ControllerSettings settings) {
   settings_ = std::move(settings);
   estimator_.set_spec(settings_.vehicle);
@@ -225,6 +233,12 @@ std::optional<std::string> Controller::needs_replan(Instant now, const Deadline&
   if (!(prices_.slice(from, plan_->ready_by) == plan_prices_.slice(from, plan_->ready_by))) {
     return std::string("prices changed");
   }
+  auto ahead = [&](const std::optional<PriceCurve>& c) -> std::optional<PriceCurve> {
+    if (!c) return std::nullopt;
+    return c->slice(from, plan_->ready_by);
+  };
+  if (ahead(carbon_) != ahead(plan_carbon_)) return std::string("carbon intensity changed");
+  if (ahead(forecast_) != ahead(plan_forecast_)) return std::string("price forecast changed");
   return std::nullopt;
 }
 
@@ -245,11 +259,16 @@ void Controller::replan(Instant now, const Deadline& d) {
   req.charge_below_p_per_kwh = settings_.policy.charge_below_p_per_kwh;
   req.power_note = settings_.power_note;
   plan_prices_ = prices_.slice(now, d.ready_by);
+  plan_carbon_ = carbon_;
+  plan_forecast_ = forecast_;
+  if (carbon_) req.carbon_g_per_kwh = carbon_->slice(now, std::max(now, d.ready_by));
+  req.carbon_weight_p_per_kg = settings_.policy.carbon_weight_p_per_kg;
   if (mode_ == Mode::now) {  // what will happen: at once to the target, past ready_by if need be
     req.at_once = true;
     req.charge_until = mode_until_;
     plan_ = make_plan(req, prices_, zone_);
   } else {
+    if (forecast_) req.forecast_prices = forecast_->slice(now, std::max(now, d.ready_by));
     plan_ = make_plan(req, plan_prices_, zone_);
   }
   if (mode_ == Mode::off) {  // nothing will be charged: no slots, and the reason says so
@@ -260,12 +279,18 @@ void Controller::replan(Instant now, const Deadline& d) {
     plan_->shortfall_kwh = plan_->energy_needed_kwh;
     plan_->feasible = plan_->energy_needed_kwh <= 1e-6;  // the target is not reached
     plan_->charge_now_cost_p.reset();
+    plan_->total_co2_kg.reset();
+    plan_->charge_now_co2_kg.reset();
+    plan_->unknown_carbon_kwh = plan_->forecast_kwh = 0;
     plan_->explanation = k_off_reason;
   }
   plan_plugged_ = last_obs_->plugged_in;
 }
 
 std::string Controller::idle_reason(Instant now) const {
+  if (plan_ && plan_->runs.empty() && plan_->forecast_kwh > 0) {
+    return "waiting for the published prices (the plan's charging is at forecast prices)";
+  }
   if (!plan_ || plan_->runs.empty()) return "no charging planned";
   const ChargeRun* ended = nullptr;
   for (const auto& run : plan_->runs) {

@@ -20,6 +20,7 @@ struct Piece {
   std::optional<double> price;
   double energy_kwh = 0.0;
   bool immediate = false;
+  bool forecast = false;
 };
 
 double hours_of(Seconds s) {
@@ -43,6 +44,69 @@ std::vector<Piece> timeline(const PriceCurve& prices, Instant from, Instant to) 
     cur = s.end;
   }
   if (cur < to) out.push_back({cur, to, std::nullopt});
+  return out;
+}
+
+// Time-weighted mean of the known values of `curve` in [from, to), or nullopt.
+std::optional<double> mean_known(const PriceCurve& curve, Instant from, Instant to) {
+  double sum = 0.0, secs = 0.0;
+  const PriceCurve curve_part = curve.slice(from, to);
+  for (const auto& s : curve_part.slots()) {
+    const double d = static_cast<double>((s.end - s.start).count());
+    sum += s.price_p_per_kwh * d;
+    secs += d;
+  }
+  if (secs <= 0.0) return std::nullopt;
+  return sum / secs;
+}
+
+// `prices` in [from, to) with weight x intensity / 1000 added to each price, slots cut where
+// the intensity changes; an unknown intensity counts as `unknown_as`.
+PriceCurve weighted_prices(const PriceCurve& prices, const PriceCurve& carbon, double weight,
+                           double unknown_as, Instant from, Instant to) {
+  std::vector<PriceSlot> out;
+  const PriceCurve prices_part = prices.slice(from, to);
+  for (const auto& s : prices_part.slots()) {
+    Instant cur = s.start;
+    auto add = [&](Instant a, Instant b, double g) {
+      if (a < b) out.push_back({a, b, s.price_p_per_kwh + weight * g / 1000.0});
+    };
+    const PriceCurve carbon_part = carbon.slice(s.start, s.end);
+    for (const auto& c : carbon_part.slots()) {
+      add(cur, c.start, unknown_as);
+      add(c.start, c.end, c.price_p_per_kwh);
+      cur = c.end;
+    }
+    add(cur, s.end, unknown_as);
+  }
+  return PriceCurve(std::move(out));
+}
+
+// Pieces (hours in energy_kwh) cut where a slot of `curve` starts or ends inside them, the
+// hours shared in proportion to the time.
+std::vector<Piece> split_at(const std::vector<Piece>& pieces, const PriceCurve& curve) {
+  std::vector<Piece> out;
+  for (const Piece& p : pieces) {
+    std::vector<Instant> cuts;
+    const PriceCurve curve_part = curve.slice(p.start, p.end);
+    for (const auto& c : curve_part.slots()) {
+      if (p.start < c.start) cuts.push_back(c.start);
+      if (c.end < p.end) cuts.push_back(c.end);
+    }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    const double total = static_cast<double>((p.end - p.start).count());
+    Instant cur = p.start;
+    cuts.push_back(p.end);
+    for (Instant cut : cuts) {
+      Piece q = p;
+      q.start = cur;
+      q.end = cut;
+      q.energy_kwh = p.energy_kwh * static_cast<double>((cut - cur).count()) / total;
+      out.push_back(q);
+      cur = cut;
+    }
+  }
   return out;
 }
 
@@ -247,12 +311,27 @@ std::string charging_text(const Plan& plan, const Zone& zone, bool mark_immediat
     first = false;
     s += local_span(zone, slot.start, slot.end) + " at ";
     s += slot.price_p_per_kwh ? num(*slot.price_p_per_kwh, 2) + "p" : "unknown price";
+    if (slot.forecast) s += " (forecast)";
     if (mark_immediate && slot.immediate) s += " (at once, below min_soc)";
   }
   s += " (" + num(plan.total_energy_kwh, 2) + " kWh)";
   s += "; est. cost " + money(plan.total_cost_p);
   if (plan.unknown_price_kwh > k_eps_kwh) {
     s += " plus " + num(plan.unknown_price_kwh, 2) + " kWh at unknown price";
+  }
+  return s;
+}
+
+// "; est. 2.31 kg CO2 (vs 3.02 kg charging now), carbon weighted at 10.00p/kg".
+std::string carbon_text(const Plan& plan, const PlanRequest& r) {
+  if (!plan.total_co2_kg) return {};
+  std::string s = "; est. " + num(*plan.total_co2_kg, 2) + " kg CO2";
+  if (plan.unknown_carbon_kwh > k_eps_kwh) {
+    s += " plus " + num(plan.unknown_carbon_kwh, 2) + " kWh at unknown carbon intensity";
+  }
+  if (plan.charge_now_co2_kg) s += " (vs " + num(*plan.charge_now_co2_kg, 2) + " kg charging now)";
+  if (r.carbon_weight_p_per_kg != 0.0) {
+    s += ", carbon weighted at " + num(r.carbon_weight_p_per_kg, 2) + "p/kg";
   }
   return s;
 }
@@ -270,11 +349,16 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
     s = need_text(plan, r) + " by " + by;
   }
   s += "; window " + zone.format(r.now) + " - " + by;
-  if (plan.runs.empty()) {
+  if (plan.slots.empty()) {
     s += "; no charging planned";
   } else {
     s += charging_text(plan, zone, true);
     if (plan.charge_now_cost_p) s += " vs " + money(*plan.charge_now_cost_p) + " charging now";
+    s += carbon_text(plan, r);
+    if (plan.forecast_kwh > k_eps_kwh) {
+      s += "; " + num(plan.forecast_kwh, 2) +
+           " kWh planned at forecast prices waits for the published prices";
+    }
   }
   if (!r.power_note.empty()) s += "; planned at " + r.power_note;
   if (fell_back) s += "; no uninterrupted block was long enough, so the cheapest slots are used";
@@ -295,6 +379,7 @@ std::string explain_at_once(const Plan& plan, const PlanRequest& r, const Zone& 
                   "% whatever the price; " + need_text(plan, r);
   if (plan.runs.empty()) return s + "; no charging possible (no charging power)";
   s += charging_text(plan, zone, false);
+  s += carbon_text(plan, r);
   if (!r.power_note.empty()) s += "; planned at " + r.power_note;
   if (!plan.feasible && r.charge_until) {
     s += "; mode now ends at " + zone.format(*r.charge_until) + " with the car at about " +
@@ -342,9 +427,16 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
         chosen.push_back(p);
       }
     }
-    // 2. Known-price candidates after that, at least a minute long.
+    // 2. Known-price candidates after that, at least a minute long: published prices, gaps
+    // filled by the forecast, raised by the carbon weight.
     std::vector<Piece> candidates;
-    const PriceCurve known = prices.slice(cursor, r.ready_by);
+    PriceCurve known = prices.slice(cursor, r.ready_by);
+    if (r.forecast_prices) known = known.filled_from(*r.forecast_prices, cursor, r.ready_by);
+    if (r.carbon_g_per_kwh && r.carbon_weight_p_per_kg != 0.0) {
+      const double unknown_as = mean_known(*r.carbon_g_per_kwh, r.now, r.ready_by).value_or(0.0);
+      known = weighted_prices(known, *r.carbon_g_per_kwh, r.carbon_weight_p_per_kg, unknown_as,
+                              cursor, r.ready_by);
+    }
     for (const auto& s : known.slots()) {
       if (s.end - s.start >= k_min_run) candidates.push_back({s.start, s.end, s.price_p_per_kwh});
     }
@@ -395,22 +487,40 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
     }
   }
 
-  // 4. Slots (one price each) and runs (touching slots merged).
+  // 4. Slots (one price each) and runs (touching slots merged). Planned pieces get back their
+  // published (or forecast) price; with carbon data they are cut where the intensity changes.
+  for (Piece& p : chosen) {
+    if (p.immediate || r.at_once) continue;
+    if (auto real = prices.price_at(p.start)) {
+      p.price = real;
+    } else if (r.forecast_prices) {
+      p.price = r.forecast_prices->price_at(p.start);
+      p.forecast = true;
+    }
+  }
+  if (r.carbon_g_per_kwh) chosen = split_at(chosen, *r.carbon_g_per_kwh);
   std::sort(chosen.begin(), chosen.end(),
             [](const Piece& a, const Piece& b) { return a.start < b.start; });
   const double planned_h = assign_energy(chosen, v, r.soc);
+  auto carbon_at = [&](Instant t) -> std::optional<double> {
+    if (!r.carbon_g_per_kwh) return std::nullopt;
+    return r.carbon_g_per_kwh->price_at(t);
+  };
   for (const Piece& p : chosen) {
     if (!(p.start < p.end)) continue;
     if (!plan.slots.empty()) {
       PlannedSlot& last = plan.slots.back();
-      if (last.end == p.start && last.price_p_per_kwh == p.price && last.immediate == p.immediate) {
+      if (last.end == p.start && last.price_p_per_kwh == p.price && last.immediate == p.immediate &&
+          last.forecast == p.forecast && last.carbon_g_per_kwh == carbon_at(p.start)) {
         last.end = p.end;
         last.energy_kwh += p.energy_kwh;
         continue;
       }
     }
-    plan.slots.push_back({p.start, p.end, 0.0, p.energy_kwh, p.price, 0.0, p.immediate});
+    plan.slots.push_back({p.start, p.end, 0.0, p.energy_kwh, p.price, 0.0, p.immediate, p.forecast,
+                          carbon_at(p.start), 0.0});
   }
+  if (r.carbon_g_per_kwh) plan.total_co2_kg = 0.0;
   for (auto& slot : plan.slots) {
     double h = hours_of(slot.end - slot.start);
     // Flat curve: the power itself (a partial last minute draws it too); tapering: the average.
@@ -419,6 +529,16 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
     plan.total_energy_kwh += slot.energy_kwh;
     plan.total_cost_p += slot.cost_p;
     if (!slot.price_p_per_kwh) plan.unknown_price_kwh += slot.energy_kwh;
+    if (slot.carbon_g_per_kwh) {
+      slot.co2_kg = slot.energy_kwh * *slot.carbon_g_per_kwh / 1000.0;
+      *plan.total_co2_kg += slot.co2_kg;
+    } else if (r.carbon_g_per_kwh) {
+      plan.unknown_carbon_kwh += slot.energy_kwh;
+    }
+    if (slot.forecast) {
+      plan.forecast_kwh += slot.energy_kwh;
+      continue;  // waits for the published prices: no run
+    }
     if (!plan.runs.empty() && plan.runs.back().end == slot.start) {
       plan.runs.back().end = slot.end;
       plan.runs.back().energy_kwh += slot.energy_kwh;
@@ -452,6 +572,17 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
         cost += p.energy_kwh * *p.price;
     }
     if (known) plan.charge_now_cost_p = cost;
+    if (r.carbon_g_per_kwh) {
+      double co2 = 0.0;
+      bool all = true;
+      for (const auto& p : split_at(pieces, *r.carbon_g_per_kwh)) {
+        if (auto g = carbon_at(p.start))
+          co2 += p.energy_kwh * *g / 1000.0;
+        else
+          all = false;
+      }
+      if (all) plan.charge_now_co2_kg = co2;
+    }
   }
   plan.explanation = explain(plan, r, zone, fell_back);
   return plan;

@@ -35,6 +35,14 @@ json::value plan_json(const Plan& plan) {
       o["price_p_per_kwh"] = nullptr;
     o["cost_p"] = round_to(s.cost_p, 3);
     if (s.immediate) o["immediate"] = true;
+    if (s.forecast) o["forecast"] = true;
+    if (plan.total_co2_kg) {
+      if (s.carbon_g_per_kwh)
+        o["carbon_g_per_kwh"] = *s.carbon_g_per_kwh;
+      else
+        o["carbon_g_per_kwh"] = nullptr;
+      o["co2_kg"] = round_to(s.co2_kg, 4);
+    }
     slots.push_back(std::move(o));
   }
   json::array runs;
@@ -61,6 +69,16 @@ json::value plan_json(const Plan& plan) {
     o["charge_now_cost_p"] = round_to(*plan.charge_now_cost_p, 3);
   else
     o["charge_now_cost_p"] = nullptr;
+  // Carbon (only with carbon intensity data): kg CO2 of the energy at a known intensity.
+  if (plan.total_co2_kg) {
+    o["total_co2_kg"] = round_to(*plan.total_co2_kg, 4);
+    o["unknown_carbon_kwh"] = round_to(plan.unknown_carbon_kwh, 4);
+    if (plan.charge_now_co2_kg)
+      o["charge_now_co2_kg"] = round_to(*plan.charge_now_co2_kg, 4);
+    else
+      o["charge_now_co2_kg"] = nullptr;
+  }
+  if (plan.forecast_kwh > 0) o["forecast_kwh"] = round_to(plan.forecast_kwh, 4);
   o["explanation"] = plan.explanation;
   return o;
 }

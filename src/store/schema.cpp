@@ -83,11 +83,24 @@ CREATE TABLE prices (
 CREATE INDEX prices_valid_to ON prices (tariff_code, valid_to);
 )sql";
 
+// Version 2: cache of the grid's carbon intensity forecast.
+constexpr const char* k_v2 = R"sql(
+CREATE TABLE carbon_intensity (
+  area        TEXT NOT NULL,
+  valid_from  TEXT NOT NULL,
+  valid_to    TEXT NOT NULL,
+  g_per_kwh   REAL NOT NULL,
+  fetched_at  TEXT NOT NULL,
+  PRIMARY KEY (area, valid_from)
+);
+CREATE INDEX carbon_intensity_valid_to ON carbon_intensity (area, valid_to);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& migrations() {
-  static const std::vector<std::string> list = {k_v1};
-  static_assert(k_schema_version == 1, "append a migration when raising k_schema_version");
+  static const std::vector<std::string> list = {k_v1, k_v2};
+  static_assert(k_schema_version == 2, "append a migration when raising k_schema_version");
   return list;
 }
 

@@ -570,6 +570,66 @@ std::optional<Instant> Store::prices_fetched_at(std::string_view tariff_code) co
   return ts_optional(s.getColumn(0));
 }
 
+void Store::upsert_carbon(std::string_view area, const std::vector<PriceSlot>& slots,
+                          Instant fetched_at) {
+  for (const auto& slot : slots) {
+    if (!(slot.start < slot.end)) {
+      throw std::invalid_argument("upsert_carbon: slot starting " + ts_text(slot.start) +
+                                  " does not end after it starts");
+    }
+  }
+  SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement erase(impl_->db,
+                          "DELETE FROM carbon_intensity WHERE area = ?1 AND valid_from < ?2 AND "
+                          "valid_to > ?3");
+  SQLite::Statement insert(impl_->db,
+                           "INSERT INTO carbon_intensity(area, valid_from, valid_to, g_per_kwh, "
+                           "fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+  const std::string key(area);
+  const std::string fetched = ts_text(fetched_at);
+  for (const auto& slot : slots) {
+    erase.bind(1, key);
+    erase.bind(2, ts_text(slot.end));
+    erase.bind(3, ts_text(slot.start));
+    erase.exec();
+    erase.reset();
+    insert.bind(1, key);
+    insert.bind(2, ts_text(slot.start));
+    insert.bind(3, ts_text(slot.end));
+    insert.bind(4, slot.price_p_per_kwh);
+    insert.bind(5, fetched);
+    insert.exec();
+    insert.reset();
+  }
+  tx.commit();
+}
+
+PriceCurve Store::load_carbon(std::string_view area, Instant from, Instant to) const {
+  SQLite::Statement s(impl_->db,
+                      "SELECT valid_from, valid_to, g_per_kwh FROM carbon_intensity "
+                      "WHERE area = ?1 AND valid_to > ?2 AND valid_from < ?3 "
+                      "ORDER BY valid_from");
+  bind_text(s, 1, area);
+  s.bind(2, ts_text(from));
+  s.bind(3, ts_text(to));
+  std::vector<PriceSlot> slots;
+  while (s.executeStep()) {
+    Instant start = std::max(ts_value(s.getColumn(0)), from);
+    const Instant end = std::min(ts_value(s.getColumn(1)), to);
+    if (!slots.empty()) start = std::max(start, slots.back().end);
+    if (start >= end) continue;
+    slots.push_back(PriceSlot{start, end, s.getColumn(2).getDouble()});
+  }
+  return PriceCurve(std::move(slots));
+}
+
+std::optional<Instant> Store::carbon_fetched_at(std::string_view area) const {
+  SQLite::Statement s(impl_->db, "SELECT max(fetched_at) FROM carbon_intensity WHERE area = ?1");
+  bind_text(s, 1, area);
+  if (!s.executeStep()) return std::nullopt;
+  return ts_optional(s.getColumn(0));
+}
+
 std::int64_t Store::delete_prices_before(Instant cutoff) {
   SQLite::Statement s(impl_->db, "DELETE FROM prices WHERE valid_to <= ?1");
   s.bind(1, ts_text(cutoff));

@@ -298,5 +298,92 @@ TEST(PlannerRandomOptions, InvariantsHoldWithMinSocAndChargeBelow) {
   }
 }
 
+// Carbon weight: the objective is cost + weight x kg CO2. The oracle cuts the usable time at
+// every change of price or intensity (dropping pieces under a minute), prices each piece at price +
+// weight x g/kWh / 1000 (an unknown intensity at the time-weighted mean of the known ones in [now,
+// ready_by), as documented) and solves the LP by enumerating its vertices, as above.
+TEST(PlannerRandomCarbon, WeightedObjectiveMatchesTheIndependentOptimum) {
+  Rng rng;
+  rng.gen.discard(3);
+  int checked = 0, greener = 0;
+  for (int k = 0; k < k_cases; ++k) {
+    Instance in = random_instance(rng, Strategy::cheapest);
+    PlanRequest& r = in.request;
+    // Half-hourly intensities offset by 15 minutes from the price grid, some unknown.
+    std::vector<PriceSlot> cs;
+    for (Instant t = test::at("2026-03-28T21:45:00Z"); t < r.ready_by + Seconds{3600};
+         t += Seconds{1800}) {
+      if (!rng.chance(0.1)) cs.push_back({t, t + Seconds{1800}, std::round(rng.uniform(20, 400))});
+    }
+    r.carbon_g_per_kwh = PriceCurve(cs);
+    r.carbon_weight_p_per_kg = rng.chance(0.2) ? 0.0 : std::round(rng.uniform(1.0, 200.0));
+    const double w = r.carbon_weight_p_per_kg;
+    const PriceCurve& carbon = *r.carbon_g_per_kwh;
+    // The mean known intensity over [now, ready_by), second by second.
+    double sum = 0.0, secs = 0.0;
+    for (Instant t = r.now; t < r.ready_by; t += Seconds{1}) {
+      if (auto g = carbon.price_at(t)) sum += *g, secs += 1.0;
+    }
+    const double mean = secs > 0 ? sum / secs : 0.0;
+    auto intensity = [&](Instant t) { return carbon.price_at(t).value_or(mean); };
+    // Usable time cut at the intensity boundaries.
+    std::vector<Usable> u;
+    for (const Usable& s : usable(in)) {
+      Instant a = s.start;
+      while (a < s.end) {
+        Instant b = s.end;
+        for (const auto& c : carbon.slots()) {
+          if (c.start > a && c.start < b) b = c.start;
+          if (c.end > a && c.end < b) b = c.end;
+        }
+        const double cap = r.vehicle.max_charge_kw * static_cast<double>((b - a).count()) / 3600.0;
+        // Weighted, time is cut where the intensity changes, and a piece shorter than a minute
+        // is not used (rule 4 applied to the cut pieces).
+        if (w == 0.0 || b - a >= Seconds{60}) {
+          u.push_back({a, b, s.price + w * intensity(a) / 1000.0, cap});
+        }
+        a = b;
+      }
+    }
+    SCOPED_TRACE("case " + std::to_string(k) + " weight " + std::to_string(w));
+    Plan p = make_plan(r, in.prices, test::london());
+    test::expect_plan_invariants(p, r, in.prices);
+    double objective = 0.0, co2 = 0.0, unknown = 0.0;
+    for (const auto& s : p.slots) {
+      EXPECT_EQ(s.carbon_g_per_kwh, carbon.price_at(s.start));
+      EXPECT_EQ(s.carbon_g_per_kwh, carbon.price_at(s.end - Seconds{1}));  // one intensity
+      if (s.carbon_g_per_kwh) {
+        EXPECT_NEAR(s.co2_kg, s.energy_kwh * *s.carbon_g_per_kwh / 1000.0, 1e-12);
+        co2 += s.co2_kg;
+      } else {
+        unknown += s.energy_kwh;
+      }
+      objective += s.cost_p + w * s.energy_kwh * intensity(s.start) / 1000.0;
+    }
+    ASSERT_TRUE(p.total_co2_kg);
+    EXPECT_NEAR(*p.total_co2_kg, co2, 1e-9);
+    EXPECT_NEAR(p.unknown_carbon_kwh, unknown, 1e-9);
+    if (u.size() > 14 || p.slots.empty()) continue;
+    ++checked;
+    EXPECT_NEAR(objective, lp_optimum(u, p.total_energy_kwh), 1e-6)
+        << p.explanation << "\n"
+        << ::testing::PrintToString(test::describe(in.prices)) << "\n"
+        << ::testing::PrintToString(test::describe(carbon)) << " now " << format_rfc3339(r.now)
+        << " ready " << format_rfc3339(r.ready_by);
+    // The same request without the weight never emits less.
+    PlanRequest plain = r;
+    plain.carbon_weight_p_per_kg = 0.0;
+    Plan q = make_plan(plain, in.prices, test::london());
+    if (unknown <= 1e-9 && q.unknown_carbon_kwh <= 1e-9 &&
+        std::abs(q.total_energy_kwh - p.total_energy_kwh) < 1e-9) {
+      EXPECT_LE(*p.total_co2_kg, *q.total_co2_kg + 1e-9);
+      if (*p.total_co2_kg < *q.total_co2_kg - 1e-6) ++greener;
+    }
+    if (::testing::Test::HasFailure()) return;
+  }
+  EXPECT_GT(checked, 150);
+  EXPECT_GT(greener, 20);
+}
+
 }  // namespace
 }  // namespace offpeak

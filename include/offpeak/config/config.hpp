@@ -169,6 +169,14 @@ enum class LogLevel { trace, debug, info, warn, error };
 std::optional<LogLevel> parse_log_level(std::string_view text);
 std::string_view to_string(LogLevel level);
 
+// Grid carbon intensity from the National Grid ESO Carbon Intensity API: a region id (1-17),
+// an outward postcode, or neither (the national forecast).
+struct CarbonConfig {
+  std::optional<int> region;
+  std::optional<std::string> postcode;  // outward part, upper case ("SW1A")
+  std::string base_url = "https://api.carbonintensity.org.uk";
+};
+
 struct Config {
   std::filesystem::path file;  // absolute path of the main file
   Zone zone = Zone::utc();
@@ -178,6 +186,7 @@ struct Config {
   SwitchConfig switch_config = LogSwitch{};
   StorageConfig storage;
   ApiConfig api;
+  std::optional<CarbonConfig> carbon;  // `carbon:`; nullopt: no carbon data
   LogLevel log_level = LogLevel::info;
   std::optional<MqttConfig> mqtt;
 };

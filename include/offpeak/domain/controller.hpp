@@ -89,6 +89,10 @@ class Controller {
   void observe(const VehicleState& state);
   // New price knowledge. `prices` should cover at least the next 48 h where known.
   void set_prices(PriceCurve prices);
+  // Grid carbon intensity (gCO2/kWh as a curve of values; gaps unknown), or nullopt: none.
+  void set_carbon(std::optional<PriceCurve> carbon);
+  // Estimated prices for the times not yet published (planner rule 8), or nullopt: none.
+  void set_forecast(std::optional<PriceCurve> forecast);
   void set_settings(ControllerSettings settings);
   // `until`: for Mode::now, revert to smart at that instant (nullopt: until the target).
   void set_mode(Mode mode, std::optional<Instant> until = std::nullopt);
@@ -165,7 +169,9 @@ class Controller {
   std::optional<VehicleState> last_obs_;
   std::optional<Plan> plan_;
   PriceCurve plan_prices_;  // the prices the adopted plan was made on
-  bool dirty_ = true;       // settings, prices or mode changed since the last plan
+  std::optional<PriceCurve> carbon_, plan_carbon_;
+  std::optional<PriceCurve> forecast_, plan_forecast_;
+  bool dirty_ = true;  // settings, prices or mode changed since the last plan
   std::optional<bool> plan_plugged_;
   Mode mode_ = Mode::smart;
   std::optional<Instant> mode_until_;

@@ -14,6 +14,18 @@
 //     minute are not used; a remainder shorter than a minute is rounded up to one minute.
 //  5. Infeasible (not enough known time before ready_by): every usable slot is used and the
 //     explanation says by how much the target is missed.
+//  7. Carbon: with `carbon_g_per_kwh` every planned slot carries the grid's carbon intensity
+//     and the plan its estimated kg CO2 (energy x intensity; energy at an unknown intensity is
+//     counted apart, never as zero). With `carbon_weight_p_per_kg` > 0 the objective is
+//     cost + weight x kg CO2: rules 3-5 run on price + weight x intensity / 1000 per kWh, where
+//     an unknown intensity counts as the time-weighted mean of the known intensities in
+//     [now, ready_by) (neither favoured nor avoided). Weighted, known time is cut where the
+//     intensity changes and rule 4 applies to the cut pieces. Weight 0: cost only, as before.
+//  8. Forecast prices: `forecast_prices` fills the gaps of `prices` in [now, ready_by) for
+//     planning only. Energy placed in forecast time is in `slots` (forecast = true), marked in
+//     the explanation, and never in `runs`: the controller never starts on a forecast; it waits
+//     for the published prices (the plan is remade when they come). min_soc (rule 1) and mode
+//     now (rule 6) never use the forecast.
 //  6. at_once (mode now): charge from now to the target at full power whatever the price
 //     (unknown too), not limited by ready_by but ending at charge_until when that comes first;
 //     min_soc, charge_below and the strategy do not apply.
@@ -44,6 +56,12 @@ struct PlanRequest {
   // Charge at once to the target (rule 6), stopping at charge_until if set.
   bool at_once = false;
   std::optional<Instant> charge_until;
+  // Grid carbon intensity in gCO2/kWh, as a curve of values (the PriceSlot value read as
+  // g/kWh); gaps are unknown.
+  std::optional<PriceCurve> carbon_g_per_kwh;
+  double carbon_weight_p_per_kg = 0.0;  // p per kg CO2 added to the objective (rule 7)
+  // Estimated prices for the gaps of the published prices (rule 8).
+  std::optional<PriceCurve> forecast_prices;
 };
 
 // A stretch of charging at one price.
@@ -55,6 +73,9 @@ struct PlannedSlot {
   std::optional<double> price_p_per_kwh;  // nullopt only for min_soc charging at unknown price
   double cost_p = 0.0;                    // energy_kwh x price (0 when the price is unknown)
   bool immediate = false;                 // part of the min_soc "charge at once" phase
+  bool forecast = false;  // the price is a forecast: waits for the published prices (no run)
+  std::optional<double> carbon_g_per_kwh;  // grid intensity, when known
+  double co2_kg = 0.0;                     // energy_kwh x intensity (0 when unknown)
 };
 
 // Adjacent slots merged: one start and one stop command each.
@@ -74,14 +95,21 @@ struct Plan {
   bool feasible = true;
   std::vector<PlannedSlot> slots;  // sorted, non-overlapping, within [now, ready_by]
                                    // (at_once: from now, possibly past ready_by)
-  std::vector<ChargeRun> runs;     // slots merged where they touch
+  std::vector<ChargeRun> runs;     // slots merged where they touch (forecast slots excluded)
   double total_energy_kwh = 0.0;
   double total_cost_p = 0.0;
   double shortfall_kwh = 0.0;               // > 0 when infeasible
   double expected_soc = 0.0;                // SoC at the end of the last run (capped at 100)
   double unknown_price_kwh = 0.0;           // energy planned at unknown price (min_soc only)
   std::optional<double> charge_now_cost_p;  // the same energy charged at once from now
-  std::string explanation;                  // plain words for installers, local times
+  // Carbon (only with carbon_g_per_kwh): estimated kg CO2 of the energy at a known
+  // intensity, the energy at an unknown intensity, and the same energy charged at once from
+  // now (nullopt when any of that time's intensity is unknown).
+  std::optional<double> total_co2_kg;
+  double unknown_carbon_kwh = 0.0;
+  std::optional<double> charge_now_co2_kg;
+  double forecast_kwh = 0.0;  // energy planned at forecast prices (waiting for publication)
+  std::string explanation;    // plain words for installers, local times
 };
 
 // Chooses the charging slots. `prices` should cover [now, ready_by); gaps are unknown.

@@ -28,6 +28,8 @@ struct ChargingPolicy {
   std::optional<double> min_soc;                 // charge at once, at any price, up to this percent
   std::optional<double> charge_below_p_per_kwh;  // always charge at or below this price
   Strategy strategy = Strategy::cheapest;
+  // p per kg CO2 added to the planner's objective (cost + weight x emissions); 0: cost only.
+  double carbon_weight_p_per_kg = 0.0;
   // Target not reached at ready_by and still plugged in: keep charging to the target at any
   // price (true, `continue`), or stop at ready_by (false, `stop`).
   bool continue_after_ready_by = true;

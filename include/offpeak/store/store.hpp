@@ -36,7 +36,7 @@ class StoreError : public std::runtime_error {
 };
 
 // The schema version this build writes (PRAGMA user_version after migration).
-inline constexpr int k_schema_version = 1;
+inline constexpr int k_schema_version = 2;
 
 // Samples older than this are deleted by prune_samples() unless told otherwise.
 inline constexpr Seconds k_default_sample_retention{Seconds{2 * 365 * 86400}};
@@ -219,6 +219,14 @@ class Store {
   std::optional<Instant> prices_fetched_at(std::string_view tariff_code) const;
   // Deletes cached slots that ended at or before `cutoff`; returns rows deleted.
   std::int64_t delete_prices_before(Instant cutoff);
+
+  // --- carbon intensity cache ------------------------------------------------------------
+  // The same contract as the price cache, for gCO2/kWh keyed by area ("national",
+  // "region 13", "postcode SW1A"); PriceSlot::price_p_per_kwh holds g/kWh.
+  void upsert_carbon(std::string_view area, const std::vector<PriceSlot>& slots,
+                     Instant fetched_at);
+  PriceCurve load_carbon(std::string_view area, Instant from, Instant to) const;
+  std::optional<Instant> carbon_fetched_at(std::string_view area) const;
 
   // --- maintenance -----------------------------------------------------------------------
   // The text of PRAGMA integrity_check: "ok" when healthy, else the problems, one a line.
