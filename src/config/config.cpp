@@ -161,14 +161,17 @@ void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path
       } else {
         src.password = Secret(pw->Scalar());
       }
-    } else if (pw_file) {
-      if (auto p = r.path(*pw_file, dir)) {
-        if (auto s = read_secret_file(*p, &*pw_file, r, "password")) src.password = std::move(*s);
-      }
     } else if (credential_given(env, "connect-password")) {
+      // The service's credential (systemd loads it from /etc/offpeak/connect-password) comes
+      // before 'password_file': the same file, which the service user itself cannot read.
       if (auto s = read_secret_file(*env.credentials_directory / "connect-password", nullptr, r,
                                     "credential connect-password")) {
         src.password = std::move(*s);
+      }
+      if (pw_file) r.path(*pw_file, dir);  // still checked for form
+    } else if (pw_file) {
+      if (auto p = r.path(*pw_file, dir)) {
+        if (auto s = read_secret_file(*p, &*pw_file, r, "password")) src.password = std::move(*s);
       }
     } else if (!r.misspelt(node, "password") && !r.misspelt(node, "password_file")) {
       r.error_at_parent(

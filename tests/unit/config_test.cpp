@@ -393,6 +393,13 @@ TEST(Config, ConnectSecretsComeFromFileOrCredentialsAndAreNeverEchoed) {
   EXPECT_EQ(std::get<ConnectSource>(r2.config->vehicle.source).password.reveal(),
             "from-credentials");
 
+  // With both, the credential wins: the service gets the file `offpeak setup` writes (and
+  // names in 'password_file') as its credential, since it cannot read the file itself.
+  auto both = load_config(dir.write("offpeak.yaml", connect), env);
+  ASSERT_TRUE(both.config) << both.errors.front().to_string();
+  EXPECT_EQ(std::get<ConnectSource>(both.config->vehicle.source).password.reveal(),
+            "from-credentials");
+
   // The unit's fallback when /etc/offpeak/connect-password is absent (SetCredential=ID:\n):
   // a lone newline is "no credential", so 'password_file' or 'password' decide, and without
   // them the error is the missing password, not an empty credential.
@@ -411,7 +418,9 @@ TEST(Config, ConnectSecretsComeFromFileOrCredentialsAndAreNeverEchoed) {
   auto neither =
       load_config(dir.write("offpeak.yaml", replace(connect, "    password_file: pw\n", "")), env);
   ASSERT_EQ(neither.errors.size(), 1U);
-  EXPECT_NE(neither.errors[0].message.find("no password for the Connect account"), std::string::npos) << neither.errors[0].to_string();
+  EXPECT_NE(neither.errors[0].message.find("no password for the Connect account"),
+            std::string::npos)
+      << neither.errors[0].to_string();
   EXPECT_NE(neither.errors[0].message.find("no password for the Connect account"),
             std::string::npos);
   // A simulator source does not need it at all.
