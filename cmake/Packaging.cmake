@@ -4,7 +4,8 @@
 #   /usr/bin/{offpeak,offpeakd,offpeak-connect-sim}
 #   /lib/systemd/system/offpeakd.service        (PREFIX/lib/systemd/system unless PREFIX is /usr)
 #   /usr/share/offpeak/config/                  example configuration, demo, tariff presets
-#   /usr/share/man/man{1,5,8}/                  offpeak(1), offpeak.yaml(5), offpeakd(8)
+#   /usr/share/man/man{1,5,8}/                  offpeak(1), offpeak.yaml(5), offpeakd(8),
+#                                               offpeak-connect-sim(1)
 #   /usr/share/bash-completion/completions/offpeak
 #   /usr/share/doc/offpeak/{copyright,changelog.gz}
 
@@ -29,7 +30,7 @@ install(CODE [[
 ]])
 
 # Manual pages and the changelog, compressed as Debian wants them (gzip -9n: reproducible).
-set(OFFPEAK_MAN_PAGES offpeak.1 offpeakd.8 offpeak.yaml.5)
+set(OFFPEAK_MAN_PAGES offpeak.1 offpeakd.8 offpeak.yaml.5 offpeak-connect-sim.1)
 set(compressed)
 foreach(page IN LISTS OFFPEAK_MAN_PAGES)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/packaging/man/${page}.gz)
@@ -65,15 +66,15 @@ set(CPACK_PACKAGE_NAME offpeak)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "${OFFPEAK_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "smart charging of an electric car on cheap electricity")
+# The extended description; CPack puts the summary above it as the synopsis.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-  "smart charging of an electric car on cheap electricity
- offpeakd polls the car's state from its cloud, plans the cheapest charging
- before the time the car is needed on the configured tariff (time-of-use
- presets, Octopus Agile), switches the charger and records every session
- with what it cost and saved. offpeak sets it up, checks the configuration,
- shows plans, prices, sessions and monthly reports.
- .
- The service is installed but not enabled: run `offpeak setup' first.")
+  "offpeakd polls the car's state from its cloud, plans the cheapest charging
+before the time the car is needed on the configured tariff (time-of-use
+presets, Octopus Agile), switches the charger and records every session
+with what it cost and saved. offpeak sets it up, checks the configuration,
+shows plans, prices, sessions and monthly reports.
+
+The service is installed but not enabled: run `offpeak setup' first.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # offpeak_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
