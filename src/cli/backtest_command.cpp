@@ -183,12 +183,40 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
   cmd->add_option("--target", a.target, "Target SoC percent. Default: from the configuration")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--nights-csv", a.nights_csv, "Write one row per night to this CSV file");
+  cmd->add_flag("--field", a.field,
+                "Replay offpeakd's whole loop (poll budget, SoC estimation, learned model, "
+                "sessions) against a car that draws less than configured, tapers and whose cloud "
+                "lags, over irregular stays; beside it a fixed-interval poller with nameplate "
+                "planning, and the same with a charger that switches on at plug-in");
+  cmd->add_option("--stays", a.stays,
+                  "--field: CSV of stays (header arrive,depart,arrive_soc; RFC 3339, percent). "
+                  "Default: a seeded random pattern of evening arrivals");
+  cmd->add_option("--seed", a.seed, "--field: seed of the random stays. Default 1");
+  cmd->add_option("--car-kw", a.car_kw,
+                  "--field: what the car really draws from the wall, kW. Default 6.0")
+      ->check(CLI::Range(0.5, 50.0));
+  cmd->add_option("--car-taper-above", a.car_taper_above,
+                  "--field: SoC above which the car tapers, percent (100: no taper). Default 80")
+      ->check(CLI::Range(50.0, 100.0));
+  cmd->add_option("--cloud-lag", a.cloud_lag,
+                  "--field: how often the car's cloud refreshes its SoC (30s, 10m). Default 10m");
+  cmd->add_option("--max-per-day", a.max_per_day,
+                  "--field: request budget per UTC day. Default: vehicle.poll.max_per_day")
+      ->check(CLI::Range(4, 10000));
   return cmd;
 }
 
 int cmd_backtest(const BacktestArgs& a) {
   auto from = parse_date(a.from);
   auto to = parse_date(a.to);
+  if (a.field) {
+    // Checked before anything is loaded, like the other arguments.
+    if (!parse_duration(a.cloud_lag)) {
+      std::cerr << "offpeak: --cloud-lag expects a duration such as 10m or 30s, got '"
+                << a.cloud_lag << "'\n";
+      return k_exit_usage;
+    }
+  }
   auto arrive = parse_time_of_day(a.arrive, false);
   auto depart = parse_time_of_day(a.depart, false);
   if (!from || !to) {
@@ -222,6 +250,8 @@ int cmd_backtest(const BacktestArgs& a) {
     std::cerr << "offpeak: cannot read the prices in " << a.prices << "\n";
     return k_exit_failure;
   }
+
+  if (a.field) return cmd_field_backtest(a, cfg, *prices);
 
   backtest::Setup setup;
   setup.vehicle = cfg.vehicle.spec;

@@ -22,6 +22,14 @@ struct BacktestArgs {
   double arrive_soc = 30.0;
   std::optional<double> target;
   std::string nights_csv;
+  // --field: the daemon's whole loop against a car that is not its data sheet.
+  bool field = false;
+  std::string stays;  // CSV of stays; default: a seeded random pattern
+  unsigned seed = 1;
+  double car_kw = 6.0;
+  double car_taper_above = 80.0;
+  std::string cloud_lag = "10m";
+  int max_per_day = 0;  // 0: the configuration's vehicle.poll.max_per_day
 };
 
 // Adds the `backtest` subcommand with its options bound to `args`; returns it.
@@ -29,5 +37,21 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& args);
 
 // Runs the backtest; returns the exit status (0, 2 usage, 78 configuration, 1 other).
 int cmd_backtest(const BacktestArgs& args);
+
+}  // namespace offpeak::cli
+
+namespace offpeak::config {
+struct Config;
+}
+namespace offpeak {
+class PriceCurve;
+}
+
+namespace offpeak::cli {
+
+// The field backtest (`--field`, field_backtest.cpp): the same arguments, after the
+// configuration and the prices are loaded.
+int cmd_field_backtest(const BacktestArgs& args, const config::Config& cfg,
+                       const PriceCurve& prices);
 
 }  // namespace offpeak::cli

@@ -38,12 +38,9 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.switch_problem = c.switch_problem();
   snap.price_now = c.prices().price_at(snap.now);
   if (snap.price_now) snap.prices_known_until = c.prices().known_until(snap.now);
-  snap.polls_total = s.polls_total_;
-  {
-    bool today = floor<std::chrono::days>(snap.now) == s.poll_day_;
-    snap.polls_today = today ? s.polls_today_ : 0;
-    snap.requests_today = today ? s.requests_today_ : 0;
-  }
+  snap.polls_total = s.budget_.polls_total();
+  snap.polls_today = s.budget_.polls(snap.now);
+  snap.requests_today = s.budget_.used(snap.now);
   snap.max_requests_per_day = s.cfg_.vehicle.poll.max_per_day;
   snap.next_poll_at = s.next_poll_at_;
   snap.next_poll_reason = s.next_poll_.why;

@@ -23,7 +23,6 @@ namespace {
 constexpr const char* k_mode_key = "mode";
 constexpr const char* k_mode_until_key = "mode_until";
 constexpr const char* k_poll_day_key = "poll_day";  // "YYYY-MM-DD <requests>"
-constexpr Seconds k_confirm_after{20 * 60};         // the car's cloud may lag by 10 min
 
 store::CommandAction to_store(Action a) {
   return a == Action::start ? store::CommandAction::start : store::CommandAction::stop;
@@ -74,21 +73,16 @@ bool same_source(const config::Config& a, const config::Config& b) {
 }  // namespace
 
 ControllerSettings Service::controller_settings(const config::Config& cfg) const {
-  ControllerSettings s;
-  s.vehicle = cfg.vehicle.learn ? effective_spec(cfg.vehicle.spec, model_) : cfg.vehicle.spec;
-  s.power_note = cfg.vehicle.learn ? describe(model_, cfg.vehicle.spec)
-                                   : fmt::format("{:.1f} kW configured (vehicle.learn: false)",
-                                                 cfg.vehicle.spec.max_charge_kw);
-  s.policy = cfg.charging;
-  // Polls are few (a daily budget): a reading is fresh enough to start on for 2 hours.
-  s.stale_after = std::max(Seconds{2 * 3600},
-                           3 * std::max(cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging));
   // The simulated car is its own charger, so commands show in its observations whatever the
   // switch type.
-  s.confirmable = (switch_ && switch_->confirmable()) ||
-                  std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
-  s.confirm_after = k_confirm_after;
-  return s;
+  const bool confirmable = (switch_ && switch_->confirmable()) ||
+                           std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
+  return polled_car_settings(
+      cfg.vehicle.learn ? effective_spec(cfg.vehicle.spec, model_) : cfg.vehicle.spec,
+      cfg.vehicle.learn ? describe(model_, cfg.vehicle.spec)
+                        : fmt::format("{:.1f} kW configured (vehicle.learn: false)",
+                                      cfg.vehicle.spec.max_charge_kw),
+      cfg.charging, cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging, confirmable);
 }
 
 Service::Service(config::Config cfg, ServiceOptions options)
@@ -130,13 +124,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
     if (auto parsed = api::parse_override_setting(*o)) controller_.set_override(*parsed);
   }
   // The day's request count survives restarts (the budget is per UTC day).
-  if (auto pd = store_.get_setting(k_poll_day_key)) {
-    Instant today = floor<days>(clock_.now());
-    if (pd->size() > 11 && pd->substr(0, 10) == format_rfc3339(today).substr(0, 10)) {
-      poll_day_ = today;
-      requests_today_ = std::atoi(pd->c_str() + 11);
-    }
-  }
+  if (auto pd = store_.get_setting(k_poll_day_key)) budget_.restore(*pd, clock_.now());
   if (auto open = store_.current_open_session(device_id())) {
     SessionRecord r;
     r.started_at = open->started_at;
@@ -293,24 +281,9 @@ PollDecision Service::poll_decision() const {
   settings.away = p.away;
   settings.max_per_day = p.max_per_day;
   Instant now = clock_.now();
-  PollSituation sit;
-  sit.now = now;
-  if (last_state_) {
-    sit.last_observed = last_state_->observed_at;
-    sit.plugged_in = last_state_->plugged_in;
-  }
-  sit.charging = controller_.switch_on() == true && sit.plugged_in != false;
-  sit.confirm_by = controller_.confirm_by();
-  sit.command_at = controller_.last_command_at();
-  if (auto next = controller_.next_action(now)) {
-    if (next->first == Action::start) {
-      sit.next_start = next->second;
-    } else {
-      sit.run_end = next->second;
-    }
-  }
+  PollSituation sit = poll_situation(controller_, last_state_, now);
   sit.usual_plug_in = usual_plug_in_;
-  sit.used_today = floor<days>(now) == poll_day_ ? requests_today_ : 0;
+  sit.used_today = budget_.used(now);
   PollDecision d = next_poll(sit, settings, cfg_.zone, source_->requests_per_poll());
   if (backoff_until_ && d.at < *backoff_until_) {
     d.at = *backoff_until_;
@@ -321,19 +294,6 @@ PollDecision Service::poll_decision() const {
 
 void Service::reschedule_poll() {
   poll_timer_.cancel();
-}
-
-void Service::roll_poll_day(Instant now) {
-  Instant day = floor<days>(now);
-  if (day == poll_day_) return;
-  if (poll_day_ != Instant{} && polls_today_ > 0) {
-    spdlog::info("polled the car {} times ({} requests of {} allowed) on {}", polls_today_,
-                 requests_today_, cfg_.vehicle.poll.max_per_day,
-                 format_rfc3339(poll_day_).substr(0, 10));
-  }
-  poll_day_ = day;
-  polls_today_ = 0;
-  requests_today_ = 0;
 }
 
 void Service::kick_controller() {
@@ -353,19 +313,20 @@ asio::awaitable<void> Service::poll_loop() {
     }
     if (stopping_) co_return;
     Instant now = clock_.now();
-    roll_poll_day(now);
-    const int allowance = cfg_.vehicle.poll.max_per_day - requests_today_;
+    if (auto ended = budget_.roll(now)) {
+      spdlog::info("polled the car {} times ({} requests of {} allowed) on {}", ended->polls,
+                   ended->requests, cfg_.vehicle.poll.max_per_day,
+                   format_rfc3339(ended->day).substr(0, 10));
+    }
+    const int allowance = budget_.allowance(now, cfg_.vehicle.poll.max_per_day);
     if (allowance < 1) continue;  // the policy waits for the next day
     source_->set_request_allowance(allowance);
     const std::int64_t before = source_->requests_sent();
-    ++polls_today_;
-    ++polls_total_;
     PollResult r = co_await source_->poll();
     if (stopping_) co_return;
-    requests_today_ += static_cast<int>(source_->requests_sent() - before);
+    budget_.record(now, static_cast<int>(source_->requests_sent() - before));
     {
-      std::string value =
-          format_rfc3339(poll_day_).substr(0, 10) + " " + std::to_string(requests_today_);
+      std::string value = budget_.persisted();
       Instant at = clock_.now();
       db_write([value, at](store::Store& st) { st.set_setting(k_poll_day_key, value, at); });
     }
@@ -378,20 +339,17 @@ asio::awaitable<void> Service::poll_loop() {
     } else {
       ++poll_failures_;
       ++poll_errors_[r.error_kind];
-      // Back off: 30 s doubling, with jitter, never beyond the "away" interval; every try
-      // counts against the day's budget.
-      double base = 30.0 * std::pow(2.0, std::min(poll_failures_ - 1, 10));
-      double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(rng);
-      Seconds backoff{static_cast<long long>(
-          std::min(base, static_cast<double>(cfg_.vehicle.poll.away.count())) * jitter)};
-      if (r.retry_after && *r.retry_after > backoff) backoff = *r.retry_after;
+      // Every try counts against the day's budget.
+      const double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(rng);
+      Seconds backoff = poll_backoff(poll_failures_, cfg_.vehicle.poll.away, jitter, r.retry_after);
       backoff_until_ = clock_.now() + backoff;
       if (r.credentials_refused) {
         spdlog::error("the Connect account refused the credentials: {} (check vehicle.source)",
                       r.error);
         backoff_until_ = clock_.now() + std::max(backoff, cfg_.vehicle.poll.away);
       } else if (r.error_kind == "budget_exhausted") {
-        spdlog::warn("not polling the car: {}; {} requests sent today", r.error, requests_today_);
+        spdlog::warn("not polling the car: {}; {} requests sent today", r.error,
+                     budget_.used(clock_.now()));
       } else {
         spdlog::warn("polling the car failed ({}): {}; next try in {} at the earliest",
                      r.error_kind, r.error, format_duration(backoff));

@@ -71,8 +71,6 @@ class Service {
   ControllerSettings controller_settings(const config::Config& cfg) const;
   // When to poll next, from the poll policy and the failure back-off.
   PollDecision poll_decision() const;
-  // Starts a new UTC day of the request count when the day has changed.
-  void roll_poll_day(Instant now);
   // Re-learns the charging model and the usual plug-in times from the database (worker
   // thread), then adopts them.
   boost::asio::awaitable<void> relearn();
@@ -108,14 +106,11 @@ class Service {
   std::optional<VehicleState> last_state_;
   SessionTracker sessions_;
   // Poll accounting (rate limits): polls and requests in the current UTC day.
-  std::int64_t polls_today_ = 0;
-  int requests_today_ = 0;
+  RequestBudget budget_;
   std::optional<Instant> backoff_until_;  // failures: no poll before then
   PollDecision next_poll_{};
   LearnedChargingModel model_;
   std::array<std::optional<int>, 7> usual_plug_in_{};
-  std::int64_t polls_total_ = 0;
-  Instant poll_day_{};
   std::map<std::string, std::int64_t> poll_errors_;
   // Dynamic tariff (Octopus Agile): published prices as known (cache + fetches).
   PriceCurve agile_known_;

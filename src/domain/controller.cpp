@@ -42,6 +42,19 @@ std::string_view to_string(Action a) {
   return a == Action::start ? "start" : "stop";
 }
 
+ControllerSettings polled_car_settings(VehicleSpec plan_with, std::string power_note,
+                                       ChargingPolicy policy, Seconds poll_plugged,
+                                       Seconds poll_charging, bool confirmable) {
+  ControllerSettings s;
+  s.vehicle = plan_with;
+  s.power_note = std::move(power_note);
+  s.policy = std::move(policy);
+  s.stale_after = std::max(Seconds{2 * 3600}, 3 * std::max(poll_plugged, poll_charging));
+  s.confirmable = confirmable;
+  s.confirm_after = Seconds{20 * 60};
+  return s;
+}
+
 Controller::Controller(ControllerSettings settings, Zone zone)
     : settings_(std::move(settings)), zone_(std::move(zone)), estimator_(settings_.vehicle) {}
 
@@ -249,7 +262,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
     why = k_off_reason;
     return false;
   }
-  const auto est = estimator_.estimate(now);
+  const auto est = soc_estimate(now);
   if (!est) {
     why = "state of charge unknown";
     return false;
@@ -332,9 +345,11 @@ Controller::Step Controller::step(Instant now) {
     }
   }
   // A deadline that passed with the target unmet while plugged in (after_ready_by).
-  if (plan_ && now >= plan_->ready_by && last_obs_ && last_obs_->plugged_in == true &&
-      last_obs_->soc_percent && *last_obs_->soc_percent < plan_->target_soc - 0.5 &&
-      mode_ == Mode::smart) {
+  // Only a plan made while plugged in can be overdue: a car that left and came back is a new
+  // stay, whatever the plan made while it was away said.
+  if (plan_ && plan_plugged_ == true && now >= plan_->ready_by && last_obs_ &&
+      last_obs_->plugged_in == true && last_obs_->soc_percent &&
+      *last_obs_->soc_percent < plan_->target_soc - 0.5 && mode_ == Mode::smart) {
     if (!overdue_) overdue_ = Deadline{plan_->ready_by, plan_->target_soc};
   }
   if (overdue_ && last_obs_ && last_obs_->soc_percent &&
@@ -351,6 +366,15 @@ Controller::Step Controller::step(Instant now) {
   bool want = want_on(now, why);
   reason_ = why;
   Action wanted = want ? Action::start : Action::stop;
+  // A switch given up on is tried again once the wish has changed (the car was unplugged, a
+  // run ended), also when the switch already is in the new wished state and nothing is sent.
+  if (last_wish_ && *last_wish_ != wanted && failing_ && !pending_) {
+    failing_ = false;
+    retries_ = 0;
+    retry_at_.reset();
+    problem_.clear();
+  }
+  last_wish_ = wanted;
 
   if (!pending_) {
     if (confirm_by_ && now >= *confirm_by_) {
@@ -404,13 +428,20 @@ Controller::Step Controller::step(Instant now) {
   // While charging, the instant the estimated SoC reaches the target (mode now, after ready-by
   // and runs that began above their projection end there, not at a planned instant).
   if (switch_on_ == true) {
-    if (auto est = estimator_.estimate(now); est && est->soc_percent < d.target_soc) {
+    if (auto est = soc_estimate(now);
+        settings_.estimate_between_readings && est && est->soc_percent < d.target_soc) {
       const double h = charge_hours(settings_.vehicle, est->soc_percent, d.target_soc);
       earliest(now + Seconds{static_cast<long long>(std::ceil(h * 3600.0))});
     }
   }
   if (!switch_on_ && first_step_) earliest(*first_step_ + k_startup_grace);
   return out;
+}
+
+std::optional<SocEstimate> Controller::soc_estimate(Instant now) const {
+  if (settings_.estimate_between_readings) return estimator_.estimate(now);
+  if (!last_obs_ || !last_obs_->soc_percent) return std::nullopt;
+  return SocEstimate{*last_obs_->soc_percent, false, last_obs_->observed_at, false};
 }
 
 }  // namespace offpeak

@@ -1,6 +1,10 @@
 #include <offpeak/domain/poll_policy.hpp>
 
+#include <offpeak/domain/controller.hpp>
+
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 
 namespace offpeak {
 namespace {
@@ -53,6 +57,84 @@ Instant next_utc_day(Instant t) {
   return floor<days>(t) + days{1};
 }
 
+PollSituation poll_situation(const Controller& controller,
+                             const std::optional<VehicleState>& last_reading, Instant now) {
+  PollSituation sit;
+  sit.now = now;
+  if (last_reading) {
+    sit.last_observed = last_reading->observed_at;
+    sit.plugged_in = last_reading->plugged_in;
+  }
+  sit.charging = controller.switch_on() == true && sit.plugged_in != false;
+  sit.confirm_by = controller.confirm_by();
+  sit.command_at = controller.last_command_at();
+  if (auto next = controller.next_action(now)) {
+    if (next->first == Action::start) {
+      sit.next_start = next->second;
+    } else {
+      sit.run_end = next->second;
+    }
+  }
+  return sit;
+}
+
+std::optional<RequestBudget::DayTotal> RequestBudget::roll(Instant now) {
+  const Instant day = floor<days>(now);
+  if (day <= day_) return std::nullopt;
+  std::optional<DayTotal> ended;
+  if (day_ != Instant{} && polls_ > 0) ended = DayTotal{day_, polls_, requests_};
+  day_ = day;
+  polls_ = 0;
+  requests_ = 0;
+  return ended;
+}
+
+void RequestBudget::record(Instant now, int requests) {
+  roll(now);
+  ++polls_;
+  ++polls_total_;
+  requests_ += std::max(requests, 0);
+}
+
+int RequestBudget::used(Instant now) const {
+  return floor<days>(now) == day_ ? requests_ : 0;
+}
+
+std::int64_t RequestBudget::polls(Instant now) const {
+  return floor<days>(now) == day_ ? polls_ : 0;
+}
+
+int RequestBudget::allowance(Instant now, int max_per_day) const {
+  return std::max(max_per_day - used(now), 0);
+}
+
+std::string RequestBudget::persisted() const {
+  return format_rfc3339(day_).substr(0, 10) + " " + std::to_string(requests_);
+}
+
+bool RequestBudget::restore(std::string_view text, Instant now) {
+  const Instant today = floor<days>(now);
+  if (text.size() < 12 || text[10] != ' ') return false;
+  if (text.substr(0, 10) != format_rfc3339(today).substr(0, 10)) return false;
+  int n = 0;
+  const char* first = text.data() + 11;
+  const char* last = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(first, last, n);
+  if (ec != std::errc{} || ptr != last || n < 0) return false;
+  if (today != day_) polls_ = 0;
+  day_ = today;
+  requests_ = n;
+  return true;
+}
+
+Seconds poll_backoff(int failures, Seconds cap, double jitter, std::optional<Seconds> retry_after) {
+  const double base = 30.0 * std::pow(2.0, std::clamp(failures - 1, 0, 10));
+  Seconds backoff{static_cast<long long>(std::min(base, static_cast<double>(cap.count())) *
+                                         std::clamp(jitter, 0.5, 2.0))};
+  if (retry_after && *retry_after > backoff) backoff = *retry_after;
+  return backoff;
+}
+
 PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, const Zone& zone,
                        int cost) {
   const Instant now = s.now;
@@ -68,7 +150,10 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
 
   // Decisions that wait for a reading.
   if (s.confirm_by && s.command_at) {
-    Instant at = std::max(*s.command_at + p.confirm_delay, last + p.confirm_delay);
+    // A reading since the command that did not confirm it is most likely the cloud lagging
+    // behind the car: the next try waits twice as long.
+    const Seconds gap = last > *s.command_at ? 2 * p.confirm_delay : p.confirm_delay;
+    Instant at = std::max(*s.command_at + p.confirm_delay, last + gap);
     e.offer(std::min(at, *s.confirm_by), "confirm the command", false);
   }
   if (s.next_start && *s.next_start > now && last < *s.next_start - 3 * p.before_start) {

@@ -118,3 +118,47 @@ TEST(OffpeakBacktestCli, NightsWithoutPricesAreReported) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(OffpeakBacktestCli, FieldReplayComparesTheDaemonWithTheBaselines) {
+  TempDir dir;
+  auto cfg = dir.write("c.yaml", k_config);
+  const std::string base = "backtest --field --config " + cfg.string() + " --prices " + prices() +
+                           " --from 2023-01-01 --to 2023-01-20 --car-kw 5.5 --seed 2";
+  CommandResult r = run(base + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  json::object o = json::parse(r.out).as_object();
+  json::array s = o.at("strategies").as_array();
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].as_object().at("strategy").as_string(), "field");
+  EXPECT_EQ(s[1].as_object().at("strategy").as_string(), "fixed");
+  EXPECT_EQ(s[2].as_object().at("strategy").as_string(), "before");
+  const auto& field = s[0].as_object();
+  EXPECT_LE(field.at("max_requests_in_a_day").as_int64(), 40);
+  EXPECT_GT(s[1].as_object().at("polls_per_day").to_number<double>(),
+            2 * field.at("polls_per_day").to_number<double>());
+  EXPECT_GT(field.at("stays").as_int64(), 10);
+  EXPECT_EQ(field.at("per_stay").as_array().size(),
+            static_cast<std::size_t>(field.at("stays").as_int64() +
+                                     field.at("unpriced_stays").as_int64()));
+  EXPECT_NE(std::string(field.at("model").as_string()).find("5."), std::string::npos);
+
+  // A CSV of stays, and its errors with the line.
+  auto stays = dir.write("stays.csv",
+                         "arrive,depart,arrive_soc\n"
+                         "2023-01-02T18:00:00Z,2023-01-03T07:45:00Z,30\n"
+                         "2023-01-03T19:00:00Z,2023-01-04T07:35:00Z,50\n");
+  r = run(base + " --stays " + stays.string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("Stays: 2 (" + stays.string() + ")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fixed 15m/5m, nameplate"), std::string::npos) << r.out;
+  auto bad = dir.write("bad.csv", "arrive,depart,arrive_soc\n2023-01-02T18:00:00Z,x,30\n");
+  r = run(base + " --stays " + bad.string(), true);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("bad.csv: line 2: expected an RFC 3339 instant, got 'x'"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(run(base + " --cloud-lag soon").status, 2);
+}
+
+}  // namespace

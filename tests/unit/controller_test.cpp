@@ -284,6 +284,37 @@ TEST_F(ControllerTest, FailedCommandsAreRetriedWithLimits) {
   EXPECT_FALSE(c.step(t + minutes{10}).command);
 }
 
+// Regression: a start refused because the car had just been unplugged (after_ready_by was
+// topping it up) left the switch "failing" for good: the wish went to stop while the switch was
+// already off, so no new edge ever cleared it, and the next evening's run never started.
+TEST_F(ControllerTest, AFailingSwitchIsTriedAgainWhenTheWishChanges) {
+  settings_.max_retries = 1;
+  Controller c = make();
+  c.observe(obs("2026-01-10T18:00:00Z", 40, true, false));
+  auto off = c.step(at("2026-01-10T18:00:00Z"));  // standing off: the switch is known off
+  ASSERT_TRUE(off.command);
+  c.command_result(at("2026-01-10T18:00:00Z"), true, "ok");
+  c.observe(obs("2026-01-11T00:30:00Z", 40, true, false));
+  Instant t = at("2026-01-11T00:30:00Z");
+  ASSERT_TRUE(c.step(t).command);
+  c.command_result(t, false, "HTTP 409: the car is not plugged in");
+  auto retry = c.step(t + seconds{30});
+  ASSERT_TRUE(retry.command);
+  c.command_result(t + seconds{30}, false, "HTTP 409: the car is not plugged in");
+  ASSERT_TRUE(c.switch_failing());
+  // Unplugged: nothing is wanted, and the switch is off already.
+  c.observe(obs("2026-01-11T00:40:00Z", 40, false, false));
+  EXPECT_FALSE(c.step(at("2026-01-11T00:40:00Z")).command);
+  // The next evening it is plugged in again: its run starts.
+  c.observe(obs("2026-01-11T19:00:00Z", 40, true, false));
+  c.step(at("2026-01-11T19:00:00Z"));
+  c.observe(obs("2026-01-12T00:20:00Z", 40, true, false));
+  auto s = c.step(at("2026-01-12T00:30:00Z"));
+  ASSERT_TRUE(s.command) << c.reason() << " / " << c.switch_problem();
+  EXPECT_EQ(s.command->action, Action::start);
+  EXPECT_FALSE(c.switch_failing());
+}
+
 TEST_F(ControllerTest, LogSwitchNeedsNoConfirmation) {
   Controller c = make(false);
   c.observe(obs("2026-01-11T00:30:00Z", 40, true, false));

@@ -216,5 +216,66 @@ TEST(PollPolicy, WatchesTheUsualPlugInTime) {
   EXPECT_GE(in_window, 4);
 }
 
+TEST(RequestBudget, CountsPerUtcDayAndReportsTheDayThatEnded) {
+  RequestBudget b;
+  EXPECT_FALSE(b.roll(k_t0 + hours{1}));  // the first day ends nothing
+  b.record(k_t0 + hours{1}, 2);
+  b.record(k_t0 + hours{5}, 1);
+  b.record(k_t0 + hours{6}, 3);  // a poll with retries
+  EXPECT_EQ(b.used(k_t0 + hours{7}), 6);
+  EXPECT_EQ(b.polls(k_t0 + hours{7}), 3);
+  EXPECT_EQ(b.allowance(k_t0 + hours{7}, 40), 34);
+  EXPECT_EQ(b.allowance(k_t0 + hours{7}, 5), 0);  // never negative
+  // The next UTC day counts afresh; the day that ended is reported once.
+  EXPECT_EQ(b.used(k_t0 + days{1}), 0);
+  auto ended = b.roll(k_t0 + days{1} + minutes{1});
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->day, k_t0);
+  EXPECT_EQ(ended->polls, 3);
+  EXPECT_EQ(ended->requests, 6);
+  EXPECT_FALSE(b.roll(k_t0 + days{1} + minutes{2}));
+  b.record(k_t0 + days{1} + minutes{3}, 2);
+  EXPECT_EQ(b.used(k_t0 + days{1} + minutes{4}), 2);
+  EXPECT_EQ(b.polls_total(), 4);
+}
+
+TEST(RequestBudget, SurvivesARestartOnTheSameDayOnly) {
+  RequestBudget before;
+  before.record(k_t0 + hours{9}, 2);
+  before.record(k_t0 + hours{10}, 15);
+  EXPECT_EQ(before.persisted(), "2026-01-05 17");
+
+  RequestBudget after;
+  EXPECT_TRUE(after.restore(before.persisted(), k_t0 + hours{11}));
+  EXPECT_EQ(after.used(k_t0 + hours{11}), 17);
+  EXPECT_EQ(after.allowance(k_t0 + hours{11}, 20), 3);
+  after.record(k_t0 + hours{12}, 2);
+  EXPECT_EQ(after.used(k_t0 + hours{12}), 19);
+  EXPECT_FALSE(after.roll(k_t0 + hours{13}));
+
+  RequestBudget next_day;
+  EXPECT_FALSE(next_day.restore(before.persisted(), k_t0 + days{1}));
+  EXPECT_EQ(next_day.used(k_t0 + days{1}), 0);
+  for (const char* bad : {"", "2026-01-05", "2026-01-05 ", "2026-01-05 x", "2026-01-05 -3",
+                          "2026-01-05 12z", "2026-01-0512"}) {
+    RequestBudget b;
+    EXPECT_FALSE(b.restore(bad, k_t0 + hours{1})) << bad;
+    EXPECT_EQ(b.used(k_t0 + hours{1}), 0) << bad;
+  }
+}
+
+TEST(PollBackoff, DoublesFromThirtySecondsUpToTheCapAndHonoursRetryAfter) {
+  const Seconds cap{3600};
+  EXPECT_EQ(poll_backoff(1, cap, 1.0), Seconds{30});
+  EXPECT_EQ(poll_backoff(2, cap, 1.0), Seconds{60});
+  EXPECT_EQ(poll_backoff(5, cap, 1.0), Seconds{480});
+  EXPECT_EQ(poll_backoff(8, cap, 1.0), cap);
+  EXPECT_EQ(poll_backoff(400, cap, 1.0), cap);  // no overflow for long outages
+  EXPECT_EQ(poll_backoff(1, cap, 0.8), Seconds{24});
+  EXPECT_EQ(poll_backoff(8, cap, 1.2), Seconds{4320});  // jitter spreads retries past the cap
+  EXPECT_EQ(poll_backoff(1, cap, 1.0, Seconds{900}), Seconds{900});
+  EXPECT_EQ(poll_backoff(8, cap, 1.0, Seconds{60}), cap);  // a shorter Retry-After changes nothing
+}
+
 }  // namespace
 }  // namespace offpeak

@@ -63,7 +63,17 @@ struct ControllerSettings {
   int max_retries = 3;
   double replan_soc_drift = 2.0;  // percentage points
   std::string power_note;         // where vehicle.max_charge_kw comes from, for explanations
+  // false: act on readings only, as pollers without estimation do (the backtest's baselines);
+  // the SoC between readings is then the last reading's.
+  bool estimate_between_readings = true;
 };
+
+// The settings offpeakd runs the controller with for a car polled at these intervals: polls are
+// few (a daily budget), so a reading is fresh enough to start on for 2 h (or three poll
+// intervals), and a command may take 20 min to show in a reading (the car's cloud lags).
+ControllerSettings polled_car_settings(VehicleSpec plan_with, std::string power_note,
+                                       ChargingPolicy policy, Seconds poll_plugged,
+                                       Seconds poll_charging, bool confirmable);
 
 // A one-off override of the next deadline (from the API), cleared once that deadline passes.
 struct DeadlineOverride {
@@ -126,7 +136,7 @@ class Controller {
   // True when the last observation is older than stale_after at `now` (or there is none).
   bool stale(Instant now) const;
   // The SoC at `now`: the last reading, or an estimate from it (marked as one).
-  std::optional<SocEstimate> soc_estimate(Instant now) const { return estimator_.estimate(now); }
+  std::optional<SocEstimate> soc_estimate(Instant now) const;
   // When the charger was believed on within [from, to] since the last reading.
   std::vector<std::pair<Instant, Instant>> on_stretches(Instant from, Instant to) const {
     return estimator_.on_stretches(from, to);
@@ -160,6 +170,7 @@ class Controller {
   std::optional<bool> switch_on_;
   std::optional<Action> pending_;  // emitted, no command_result yet
   std::optional<Action> last_sent_;
+  std::optional<Action> last_wish_;  // the wish of the previous step
   Instant last_sent_at_{};
   std::optional<Instant> confirm_by_;  // confirmable commands awaiting an agreeing observation
   int retries_ = 0;

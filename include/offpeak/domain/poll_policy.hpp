@@ -17,11 +17,16 @@
 #include <offpeak/domain/time.hpp>
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace offpeak {
+
+class Controller;
+struct VehicleState;
 
 struct PollPolicySettings {
   Seconds charging{5 * 60};  // the most often it polls while charging
@@ -67,5 +72,50 @@ std::array<std::optional<int>, 7> usual_plug_in_times(const std::vector<Instant>
 
 // The start of the next UTC day after `t`.
 Instant next_utc_day(Instant t);
+
+// What the policy looks at, read off the controller (switch, confirmation, plan) and the last
+// reading. The caller adds usual_plug_in and used_today.
+PollSituation poll_situation(const Controller& controller,
+                             const std::optional<VehicleState>& last_reading, Instant now);
+
+// The requests of the current UTC day against vehicle.poll.max_per_day. The count survives
+// restarts through persisted() / restore() ("2026-03-28 17": the day and its requests).
+class RequestBudget {
+ public:
+  struct DayTotal {
+    Instant day;  // 00:00 UTC of the day that ended
+    std::int64_t polls = 0;
+    int requests = 0;
+  };
+
+  // Starts counting a new day when `now` lies in a later UTC day than the one counted.
+  // Returns the day that ended, when it had polls (for the daily log line).
+  std::optional<DayTotal> roll(Instant now);
+  // One poll at `now` that sent `requests` requests (token and device calls, retries).
+  void record(Instant now, int requests);
+  // Requests / polls in the UTC day of `now` (0 when the counted day is another).
+  int used(Instant now) const;
+  std::int64_t polls(Instant now) const;
+  // Requests still allowed in the UTC day of `now` under `max_per_day` (never negative).
+  int allowance(Instant now, int max_per_day) const;
+  std::int64_t polls_total() const { return polls_total_; }
+
+  std::string persisted() const;
+  // Adopts a persisted count when it is of `now`'s UTC day; otherwise (another day, or
+  // unreadable) changes nothing and returns false.
+  bool restore(std::string_view text, Instant now);
+
+ private:
+  Instant day_{};
+  std::int64_t polls_ = 0;
+  int requests_ = 0;
+  std::int64_t polls_total_ = 0;
+};
+
+// How long to wait after `failures` (>= 1) consecutive failed polls: 30 s doubling, never
+// beyond `cap` (the "away" interval), times `jitter` (the caller's draw from 0.8..1.2, so
+// many daemons do not retry in step); a server's Retry-After wins when longer.
+Seconds poll_backoff(int failures, Seconds cap, double jitter,
+                     std::optional<Seconds> retry_after = std::nullopt);
 
 }  // namespace offpeak
