@@ -66,20 +66,22 @@ class Prompter {
     std::string s = line();
     return s.empty() ? fallback : s;
   }
-  // No echo while typing.
+  // No echo while typing. Echo goes off before the prompt appears and nothing typed is
+  // discarded (TCSANOW, not TCSAFLUSH): an answer typed or pasted at once is neither shown
+  // nor lost.
   std::string secret(const std::string& question) {
-    std::cout << question << ": " << std::flush;
     termios old{};
     const bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
     if (tty) {
       termios quiet = old;
       quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
       quiet.c_lflag |= ECHONL;
-      tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+      tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
     }
+    std::cout << question << ": " << std::flush;
     std::string s;
     const bool ok = static_cast<bool>(std::getline(std::cin, s));
-    if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &old);
     if (!ok) throw SetupError(k_exit_usage, "input ended; nothing written");
     while (!s.empty() && (s.back() == '\r' || s.back() == '\n'))
       s.pop_back();
