@@ -225,6 +225,7 @@ class Replay {
 
   void finish_stay(std::size_t i) {
     StayAccount& a = accounts_[i];
+    a.out.soc_at_departure = car_.soc_percent();
     if (!a.judged) {
       a.judged = true;
       a.out.soc_at_ready_by = car_.soc_percent();
@@ -235,6 +236,7 @@ class Replay {
   void account(std::size_t i, Instant t, double kwh) {
     StayAccount& a = accounts_[i];
     a.out.energy_kwh += kwh;
+    if (t >= a.out.ready_by) a.out.after_ready_by_kwh += kwh;
     const auto price = prices_.price_at(t);
     if (!price) return;
     a.out.cost_p += kwh * *price;

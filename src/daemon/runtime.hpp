@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <type_traits>
 
 #include <chrono>
 #include <exception>
@@ -60,8 +61,16 @@ inline boost::asio::awaitable<bool> sleep_until(boost::asio::steady_timer& timer
 
 // Runs `f` (a blocking function returning R) on `pool` and resumes the calling coroutine on
 // its own executor with the result; an exception thrown by `f` is rethrown in the caller.
+//
+// `f` must be trivially destructible (capture pointers and plain values, never strings or
+// vectors): g++ 12 destroys the temporary lambda of a `co_await offload(...)` expression twice,
+// which frees owned memory twice and corrupts the heap. Keep owned data in the coroutine's
+// own locals and capture pointers to them.
 template <typename R, typename F>
 boost::asio::awaitable<R> offload(boost::asio::thread_pool& pool, F f) {
+  static_assert(std::is_trivially_destructible_v<F>,
+                "offload: capture only pointers and trivially destructible values (g++ 12 "
+                "destroys a co_await temporary twice)");
   return boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
                                      void(std::exception_ptr, R)>(
       [&pool](auto handler, F fn) {

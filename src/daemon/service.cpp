@@ -125,6 +125,12 @@ Service::Service(config::Config cfg, ServiceOptions options)
   }
   // The day's request count survives restarts (the budget is per UTC day).
   if (auto pd = store_.get_setting(k_poll_day_key)) budget_.restore(*pd, clock_.now());
+  // Without a configured device id the car is known from the first observation; until then,
+  // the car the database last saw (its history, learned model and open session).
+  if (const auto* c = std::get_if<config::ConnectSource>(&cfg_.vehicle.source);
+      c && !c->device_id) {
+    if (auto row = store_.last_sample("")) remembered_device_ = row->device_id;
+  }
   if (auto open = store_.current_open_session(device_id())) {
     SessionRecord r;
     r.started_at = open->started_at;
@@ -154,6 +160,7 @@ std::string Service::device_id() const {
   if (const auto* c = std::get_if<config::ConnectSource>(&cfg_.vehicle.source)) {
     if (c->device_id) return *c->device_id;
     if (last_state_) return last_state_->device_id;
+    if (!remembered_device_.empty()) return remembered_device_;
     return c->email;
   }
   return std::get<config::SimulatorSource>(cfg_.vehicle.source).device_id;
@@ -554,8 +561,10 @@ asio::awaitable<void> Service::price_loop() {
         agile_refresh_.last_attempt = now;
         tariffs::AgileRefresh r;
         try {
-          r = co_await offload<tariffs::AgileRefresh>(db_pool_, [this, t, now, from, to] {
-            return tariffs::refresh_agile(t, &store_, now, from, to);
+          // Only trivially destructible captures (see offload).
+          const config::OctopusAgileTariff* tp = &t;
+          r = co_await offload<tariffs::AgileRefresh>(db_pool_, [this, tp, now, from, to] {
+            return tariffs::refresh_agile(*tp, &store_, now, from, to);
           });
         } catch (const std::exception& e) {
           r.error = e.what();

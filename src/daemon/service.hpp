@@ -104,6 +104,7 @@ class Service {
   bool stopping_ = false;
   int poll_failures_ = 0;
   std::optional<VehicleState> last_state_;
+  std::string remembered_device_;  // the car the database last saw (connect without device_id)
   SessionTracker sessions_;
   // Poll accounting (rate limits): polls and requests in the current UTC day.
   RequestBudget budget_;

@@ -66,9 +66,12 @@ class ExecSwitch final : public Switch {
     std::vector<std::string> argv = action == Action::start ? c_.start : c_.stop;
     for (auto& a : argv)
       a = substitute(a, device_id, action);
-    Seconds timeout = c_.timeout;
-    co_return co_await offload<SwitchOutcome>(
-        pool_, [argv = std::move(argv), timeout] { return run_program(argv, timeout); });
+    const Seconds timeout = c_.timeout;
+    // argv lives in this coroutine's frame until the program has run (see offload).
+    const std::vector<std::string>* args = &argv;
+    SwitchOutcome out = co_await offload<SwitchOutcome>(
+        pool_, [args, timeout] { return run_program(*args, timeout); });
+    co_return out;
   }
   bool confirmable() const override { return true; }
   std::string name() const override { return "exec"; }

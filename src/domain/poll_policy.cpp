@@ -154,7 +154,16 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
     // behind the car: the next try waits twice as long.
     const Seconds gap = last > *s.command_at ? 2 * p.confirm_delay : p.confirm_delay;
     Instant at = std::max(*s.command_at + p.confirm_delay, last + gap);
-    e.offer(std::min(at, *s.confirm_by), "confirm the command", false);
+    // A stop that a planned start soon follows: the poll before that start confirms it too.
+    const bool start_confirms = !s.charging && s.next_start &&
+                                *s.next_start - p.before_start <= *s.confirm_by &&
+                                *s.next_start - p.before_start >= at;
+    if (start_confirms) {
+      e.offer(*s.next_start - p.before_start,
+              "confirm the stop with a fresh SoC before the planned start", false);
+    } else {
+      e.offer(std::min(at, *s.confirm_by), "confirm the command", false);
+    }
   }
   if (s.next_start && *s.next_start > now && last < *s.next_start - 3 * p.before_start) {
     e.offer(*s.next_start - p.before_start, "fresh SoC before the planned start", false);

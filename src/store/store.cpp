@@ -309,8 +309,8 @@ std::vector<SampleRow> Store::samples(std::string_view device_id, const TimeRang
 
 std::optional<SampleRow> Store::last_sample(std::string_view device_id) const {
   return impl_->one<SampleRow>(std::string("SELECT ") + k_sample_columns +
-                                   " FROM samples WHERE device_id = ?1 ORDER BY ts DESC, id "
-                                   "DESC LIMIT 1",
+                                   " FROM samples WHERE (?1 = '' OR device_id = ?1) ORDER BY ts "
+                                   "DESC, id DESC LIMIT 1",
                                read_sample, {device_id});
 }
 

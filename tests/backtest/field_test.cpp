@@ -94,6 +94,42 @@ TEST(FieldBacktest, TheBaselinesPollMoreMissMoreAndTheOldOneChargesAtThePeak) {
   EXPECT_GT(before.above_cheapest_kwh, 3 * f.above_cheapest_kwh);
 }
 
+// after_ready_by, both ways, on the nameplate poller (it misses the 90 % target on most
+// mornings): continue charges on after ready-by, at any price, until the target or the
+// departure; stop plans for the next ready-by instead, so it only charges after ready-by in
+// that plan's cheapest slots and leaves below the target more often.
+TEST(FieldBacktest, AfterReadyByContinuesToTheTargetOrStops) {
+  const PriceCurve prices = january();
+  backtest::Setup setup = i3s();
+  setup.policy.continue_after_ready_by = true;
+  const FieldSummary cont = run_field(setup, month(FieldStrategy::fixed, setup), prices);
+  setup.policy.continue_after_ready_by = false;
+  const FieldSummary stop = run_field(setup, month(FieldStrategy::fixed, setup), prices);
+  ASSERT_EQ(cont.per_stay.size(), stop.per_stay.size());
+  int cont_full = 0, stop_full = 0, topped_up = 0;
+  double cont_after = 0, stop_after = 0;
+  for (std::size_t i = 0; i < cont.per_stay.size(); ++i) {
+    const auto& c = cont.per_stay[i];
+    const auto& s = stop.per_stay[i];
+    if (!c.priced) continue;
+    cont_after += c.after_ready_by_kwh;
+    stop_after += s.after_ready_by_kwh;
+    if (c.soc_at_departure >= c.target_soc - 0.5) ++cont_full;
+    if (s.soc_at_departure >= s.target_soc - 0.5) ++stop_full;
+    if (!c.target_met && c.after_ready_by_kwh > 0) {
+      EXPECT_GT(c.soc_at_departure, c.soc_at_ready_by) << i;
+      ++topped_up;
+    }
+    // After ready-by it charges to the target, not beyond (readings lag up to 10 min).
+    if (c.after_ready_by_kwh > 0) {
+      EXPECT_LT(c.soc_at_departure, c.target_soc + 3.0) << i;
+    }
+  }
+  EXPECT_GE(topped_up, 10);
+  EXPECT_GT(cont_after, 2 * stop_after) << cont_after << " vs " << stop_after;
+  EXPECT_GT(cont_full, stop_full + 5) << cont_full << " vs " << stop_full;
+}
+
 TEST(FieldBacktest, RandomStaysAreSeededAndLeaveAfterReadyBy) {
   const backtest::Setup setup = i3s();
   StayPattern p;

@@ -460,6 +460,202 @@ TEST(Offpeakd, PollBudgetHoldsThroughADayOf503sAnd429s) {
   EXPECT_NE(d.log().find("http_status"), std::string::npos);
 }
 
+// The simulator's clock "now", to start the daemon's virtual clock where the simulator's is.
+std::string sim_now(const Sim& sim) {
+  std::smatch m;
+  const std::string state = sim.curl("GET", "/sim/state");
+  if (!std::regex_search(state, m, std::regex("\"now\":\"([^\"]+)\""))) return "";
+  return m[1].str();
+}
+
+std::string replace_line(std::string text, const std::string& from, const std::string& to) {
+  auto pos = text.find(from);
+  if (pos != std::string::npos) text.replace(pos, from.size(), to);
+  return text;
+}
+
+// Standing off through an exec switch (curl to the simulator's remote switch) against
+// offpeak-connect-sim, both at 3600x: the charger is on when offpeakd starts at the evening
+// peak (stop once), the night's run starts in the cheap window, the car unplugged during the
+// run gets a stop at once, and plugged in again the next evening it waits for the next run:
+// every stretch of charging the simulator logged after start-up lies in the cheap window.
+TEST(Offpeakd, StandingOffThroughAnExecSwitchAtStartUpAndAtUnplug) {
+  TempDir dir;
+  Sim sim(dir, {"--speed", "3600", "--start", "2026-01-12T16:50:00Z"});
+  ASSERT_GT(sim.port(), 0);
+  const std::string car = "/sim/vehicles/WBY7ZddD802daf16";
+  sim.curl("PUT", car, "{\"soc\":30,\"plugged_in\":true}");
+  sim.curl("POST", car + "/charging", "{\"action\":\"start\"}");  // the charger is on
+  dir.write("pw", "demopass\n");
+  std::string cfg = connect_config(dir, sim, "pw");
+  cfg = replace_line(cfg, "  poll: { charging: 1s, plugged: 1s, away: 1s }\n", "");
+  cfg = replace_line(cfg, "tariff: { name: Flat, default: 20 }\n",
+                     "tariff: { name: Go, default: 24.5, periods: [ { start: \"00:30\", end: "
+                     "\"05:30\", price: 8.5 } ] }\n");
+  const std::string program =
+      "[\"/usr/bin/curl\", \"-sf\", \"-X\", \"POST\", \"-H\", "
+      "\"Content-Type: application/json\", \"-d\", "
+      "'{\"action\":\"{action}\"}', \"" +
+      sim.url() + "/sim/vehicles/{device_id}/charging\"]";
+  const auto sw = cfg.find("switch:\n");
+  const auto st = cfg.find("storage:");
+  cfg.replace(sw, st - sw,
+              "switch:\n  type: exec\n  start: " + program + "\n  stop: " + program + "\n");
+  dir.write("offpeak.yaml", cfg);
+  const std::string now = sim_now(sim);
+  ASSERT_FALSE(now.empty());
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level",
+             "debug", "--speed", "3600", "--start", now},
+            (dir.path() / "offpeakd.log").string());
+  // At start-up the charger's state is unknown: one stop, at the peak price.
+  ASSERT_TRUE(d.wait_for("stop charging:", 20s)) << d.log();
+  // 00:30 is 7.7 virtual hours (7.7 s) away: the run starts in the cheap window.
+  ASSERT_TRUE(d.wait_for("start charging:", 20s)) << d.log();
+  std::this_thread::sleep_for(1500ms);  // about 01:45: charging
+  std::string state = sim.curl("GET", "/sim/state");
+  ASSERT_NE(state.find("\"switched_on\":true"), std::string::npos) << state;
+  sim.curl("PUT", car, "{\"plugged_in\":false}");
+  // The next poll sees the car unplugged (the cloud refreshes at once here): a stop, so the
+  // charger does not stand on for the next plug-in.
+  ASSERT_TRUE(d.wait_for("stop charging:", 20s, 2)) << d.log();
+  state = sim.curl("GET", "/sim/state");
+  EXPECT_NE(state.find("\"switched_on\":false"), std::string::npos) << state;
+  // Plugged in again the next evening at 18:00 (peak) with 40 %: it waits for 00:30.
+  for (int i = 0; i < 400; ++i) {
+    if (sim_now(sim) >= "2026-01-13T18:00:00Z") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  sim.curl("PUT", car, "{\"soc\":40,\"plugged_in\":true}");
+  for (int i = 0; i < 200; ++i) {
+    if (sim_now(sim) >= "2026-01-14T00:10:00Z") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  state = sim.curl("GET", "/sim/state");
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(5s), 0) << d.log();
+  // What really happened, from the simulator's own record.
+  std::smatch m;
+  std::string rest = state;
+  int stretches = 0;
+  const std::regex stretch("\\{\"from\":\"([^\"]+)\",\"to\":\"([^\"]+)\",\"kwh\":([0-9.eE+-]+)");
+  while (std::regex_search(rest, m, stretch)) {
+    const std::string from = m[1].str();
+    const double kwh = std::stod(m[3].str());
+    if (from < "2026-01-12T17:00:00Z") {
+      // The charger was on when offpeakd started: a few virtual minutes until the stop.
+      EXPECT_LT(kwh, 1.5) << from;
+    } else {
+      // Everything else inside 00:30-05:30 (GMT: local = UTC).
+      const std::string hhmm = from.substr(11, 5);
+      EXPECT_TRUE(hhmm >= "00:30" && hhmm < "05:30") << from << " " << kwh;
+      ++stretches;
+    }
+    rest = m.suffix();
+  }
+  EXPECT_GE(stretches, 1) << state;
+  // Plugged in at 18:00, the car drew nothing before 00:10.
+  ASSERT_TRUE(std::regex_search(state, m, std::regex("\"soc\":([0-9.eE+-]+)"))) << state;
+  EXPECT_DOUBLE_EQ(std::stod(m[1].str()), 40.0) << state;
+  auto cmds = commands(dir.path() / "offpeak.db");
+  ASSERT_GE(cmds.size(), 3u);
+  EXPECT_EQ(cmds[0].action, "stop");  // the charger was seen charging at the peak
+  EXPECT_EQ(cmds[1].action, "start");
+  EXPECT_EQ(cmds[2].action, "stop");
+  EXPECT_NE(cmds[2].reason.find("unplugged"), std::string::npos) << cmds[2].reason;
+  for (const auto& c : cmds)
+    EXPECT_EQ(c.result, "ok") << c.action << " " << c.reason;
+}
+
+// A restart keeps what the daemon learned and counted: the charging model comes from the
+// recorded history (a car that draws 6 kW of a configured 7.4), and the day's request count
+// from the database, so vehicle.poll.max_per_day holds across restarts within a UTC day.
+TEST(Offpeakd, ARestartKeepsTheLearnedModelAndTheDaysRequestCount) {
+  TempDir dir;
+  Sim sim(dir, {"--speed", "600", "--start", "2026-01-10T08:00:00Z"});
+  ASSERT_GT(sim.port(), 0);
+  dir.write("pw", "demopass\n");
+  std::string cfg = connect_config(dir, sim, "pw");
+  cfg = replace_line(cfg, "  poll: { charging: 1s, plugged: 1s, away: 1s }\n",
+                     "  poll: { max_per_day: 10 }\n");
+  dir.write("offpeak.yaml", cfg);
+  const auto db_path = dir.path() / "offpeak.db";
+  // The history of three earlier nights: CHARGING samples 20 min apart, rising at 6 kW
+  // (6 x 0.9 / 27.2 = 19.85 % an hour).
+  {
+    Process create(
+        {OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level", "debug"},
+        (dir.path() / "create.log").string());
+    ASSERT_TRUE(create.wait_for("API listening on", 20s)) << create.log();
+    create.signal(SIGTERM);
+    ASSERT_EQ(create.wait(10s), 0) << create.log();
+    SQLite::Database db(db_path.string(), SQLite::OPEN_READWRITE);
+    db.exec("DELETE FROM samples; DELETE FROM sessions; DELETE FROM kv WHERE key = 'poll_day'");
+    SQLite::Statement ins(db,
+                          "INSERT INTO samples (ts, device_id, soc, charging_state, plugged_in) "
+                          "VALUES (?, 'WBY7ZddD802daf16', ?, 'CHARGING', 1)");
+    for (int night = 7; night <= 9; ++night) {
+      SQLite::Statement ses(db,
+                            "INSERT INTO sessions (started_at, ended_at, device_id, start_soc, "
+                            "end_soc, energy_kwh) VALUES (?, ?, 'WBY7ZddD802daf16', 30, 70, 12)");
+      char started[32], ended[32];
+      std::snprintf(started, sizeof started, "2026-01-%02dT18:00:00Z", night);
+      std::snprintf(ended, sizeof ended, "2026-01-%02dT07:00:00Z", night + 1);
+      ses.bind(1, started);
+      ses.bind(2, ended);
+      ses.exec();
+      for (int i = 0; i <= 6; ++i) {
+        char ts[32];
+        std::snprintf(ts, sizeof ts, "2026-01-%02dT%02d:%02d:00Z", night + 1, 1 + i / 3,
+                      (i % 3) * 20);
+        ins.bind(1, ts);
+        ins.bind(2, 30.0 + 19.85 * i / 3.0);
+        ins.exec();
+        ins.reset();
+      }
+    }
+  }
+  // Spend the day's budget: every request fails with 503 and is retried.
+  sim.curl("POST", "/sim/faults", "{\"mode\":\"http503\",\"count\":100000}");
+  std::string now = sim_now(sim);
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level",
+             "debug", "--speed", "600", "--start", now},
+            (dir.path() / "offpeakd.log").string());
+  ASSERT_TRUE(d.wait_for("charging model: 6.0 kW learned from", 20s)) << d.log();
+  ASSERT_TRUE(d.wait_for("budget of 10 requests is spent", 30s)) << d.log();
+  d.signal(SIGTERM);
+  ASSERT_EQ(d.wait(10s), 0) << d.log();
+  auto api_requests = [&] {
+    const std::string requests = sim.curl("GET", "/sim/requests");
+    int n = 0;
+    for (auto pos = requests.find("\"/api/"); pos != std::string::npos;
+         pos = requests.find("\"/api/", pos + 1))
+      ++n;
+    return n;
+  };
+  const int spent = api_requests();
+  EXPECT_GE(spent, 9);
+  EXPECT_LE(spent, 10);
+  {
+    SQLite::Database db(db_path.string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT value FROM kv WHERE key = 'poll_day'").getString(),
+              "2026-01-10 " + std::to_string(spent));
+  }
+  // The car's cloud answers again; a restart the same UTC day must not ask it.
+  sim.curl("POST", "/sim/faults", "{\"mode\":\"none\"}");
+  now = sim_now(sim);
+  ASSERT_LT(now, "2026-01-10T20:00:00Z");
+  Process again({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level",
+                 "debug", "--speed", "600", "--start", now},
+                (dir.path() / "offpeakd2.log").string());
+  ASSERT_TRUE(again.wait_for("charging model: 6.0 kW learned from", 20s)) << again.log();
+  ASSERT_TRUE(again.wait_for("API listening on", 20s)) << again.log();
+  std::this_thread::sleep_for(4s);  // 40 virtual minutes
+  again.signal(SIGTERM);
+  ASSERT_EQ(again.wait(10s), 0) << again.log();
+  EXPECT_EQ(api_requests(), spent) << again.log();
+  EXPECT_NE(again.log().find("budget of 10 requests is spent"), std::string::npos) << again.log();
+}
+
 }  // namespace
 }  // namespace offpeak::testing
 

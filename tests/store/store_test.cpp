@@ -194,6 +194,8 @@ TEST_F(StoreTest, SamplesRoundTripWithUnknownFields) {
   EXPECT_EQ(store.samples("", {full.observed_at, unknown.observed_at}).size(), 2u);
   EXPECT_EQ(store.last_sample(full.device_id)->id, id2);
   EXPECT_FALSE(store.last_sample("nobody"));
+  ASSERT_TRUE(store.last_sample(""));  // any car
+  EXPECT_EQ(store.last_sample("")->id, id2);
 }
 
 TEST_F(StoreTest, PlansRoundTrip) {

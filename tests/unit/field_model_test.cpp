@@ -192,6 +192,32 @@ TEST(PollPolicy, ConfirmsACommandAndChecksBeforeAStart) {
   EXPECT_EQ(next_poll(s, p, Zone::utc()).at, s.now + p.confirm_delay);
 }
 
+// Agile nights have several runs: a stop between two runs close together is confirmed by the
+// poll before the next start, one poll instead of two.
+TEST(PollPolicy, AStopSoonFollowedByAStartIsConfirmedByThePollBeforeTheStart) {
+  PollPolicySettings p;
+  const Instant now = k_t0 + hours{1};
+  PollSituation s = away_at(now, now - minutes{1});
+  s.plugged_in = true;
+  s.command_at = now;  // a stop at the end of a run
+  s.confirm_by = now + minutes{20};
+  s.next_start = now + minutes{25};
+  auto d = next_poll(s, p, Zone::utc());
+  EXPECT_EQ(d.at, now + minutes{15});
+  EXPECT_EQ(d.why, "confirm the stop with a fresh SoC before the planned start");
+  // A start too far off to confirm the stop in time: confirmed on its own.
+  s.next_start = now + minutes{60};
+  d = next_poll(s, p, Zone::utc());
+  EXPECT_EQ(d.at, now + p.confirm_delay);
+  EXPECT_EQ(d.why, "confirm the command");
+  // A reading since the command that did not confirm it (the cloud lags): the next try waits
+  // twice as long.
+  s.last_observed = now + minutes{5};
+  s.now = now + minutes{5};
+  d = next_poll(s, p, Zone::utc());
+  EXPECT_EQ(d.at, now + minutes{15});
+}
+
 TEST(PollPolicy, WatchesTheUsualPlugInTime) {
   PollPolicySettings p;
   PollSituation s = away_at(k_t0 + hours{17}, k_t0 + hours{16} + minutes{50});

@@ -105,6 +105,8 @@ struct FieldStay {
   bool priced = true;
   double energy_kwh = 0.0;  // grid side, from arrival to departure
   double cost_p = 0.0;
+  double soc_at_departure = 0.0;
+  double after_ready_by_kwh = 0.0;  // drawn after ready-by (after_ready_by: continue)
   double peak_kwh = 0.0;            // drawn in the evening peak (local 16:00-19:00)
   double above_cheapest_kwh = 0.0;  // drawn at a price above the optimum's dearest slot
   double optimal_cost_p = 0.0;      // perfect knowledge, the real car: arrival SoC to target

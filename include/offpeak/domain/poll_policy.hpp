@@ -7,7 +7,8 @@
 //  - the first observation after start-up;
 //  - confirming a command (a few minutes after it, until the controller's confirm deadline);
 //  - shortly before a planned start (a fresh SoC before switching on) and before the end of
-//    the current run (the target);
+//    the current run (the target); a stop that a planned start follows within the
+//    confirmation window is confirmed by the poll before that start;
 //  - around the usual plug-in time of the weekday (learned from the recorded sessions);
 //  - otherwise rarely: every `idle` interval while plugged in or away.
 // Polls that only refresh (`routine`) are spread over what is left of the day after a

@@ -158,6 +158,7 @@ class Store {
   // Samples with from <= ts < to; device_id empty means every device.
   std::vector<SampleRow> samples(std::string_view device_id, const TimeRange& range) const;
   // The newest sample of a device, nullopt when there is none.
+  // The latest sample of one car (`device_id` empty: of any car).
   std::optional<SampleRow> last_sample(std::string_view device_id) const;
   // Deletes samples with ts < cutoff, `batch` rows per transaction; returns rows deleted.
   std::int64_t delete_samples_before(Instant cutoff, int batch = k_default_prune_batch);
