@@ -617,6 +617,21 @@ json::value status_json(const StatusSnapshot& s) {
       {"consecutive_failures", s.consecutive_poll_failures},
       {"errors", std::move(errors)}};
   o["charging_model"] = s.charging_model;
+  if (const auto& m = s.mqtt) {
+    o["mqtt"] = json::object{
+        {"broker", m->broker},
+        {"client_id", m->client_id},
+        {"connected", m->connected},
+        {"state", m->state},
+        {"connected_for_s", number_or_null(m->connected_for_s, 0)},
+        {"connects", m->connects},
+        {"connection_losses", m->connection_losses},
+        {"published", m->published},
+        {"received", m->received},
+        {"last_error", m->last_error.empty() ? json::value(nullptr) : json::value(m->last_error)}};
+  } else {
+    o["mqtt"] = nullptr;
+  }
   return o;
 }
 
@@ -701,6 +716,22 @@ std::string metrics_text(const StatusSnapshot& s) {
   }
   w.family("offpeak_api_connections", "gauge", "Open connections to the API.");
   w.sample("offpeak_api_connections", static_cast<double>(s.api_connections));
+  if (const auto& m = s.mqtt) {
+    w.family("offpeak_mqtt_connected", "gauge", "1 while connected to the MQTT broker, else 0.");
+    w.sample("offpeak_mqtt_connected", m->connected ? 1 : 0);
+    w.family("offpeak_mqtt_connects_total", "counter",
+             "Connections to the MQTT broker accepted since start.");
+    w.sample("offpeak_mqtt_connects_total", static_cast<double>(m->connects));
+    w.family("offpeak_mqtt_connection_losses_total", "counter",
+             "Connections to the MQTT broker lost, refused or failed since start.");
+    w.sample("offpeak_mqtt_connection_losses_total", static_cast<double>(m->connection_losses));
+    w.family("offpeak_mqtt_messages_published_total", "counter",
+             "Messages published to the MQTT broker since start.");
+    w.sample("offpeak_mqtt_messages_published_total", static_cast<double>(m->published));
+    w.family("offpeak_mqtt_messages_received_total", "counter",
+             "Messages received from the MQTT broker since start.");
+    w.sample("offpeak_mqtt_messages_received_total", static_cast<double>(m->received));
+  }
   return w.take();
 }
 

@@ -1,5 +1,6 @@
 #include "api_backend.hpp"
 
+#include "mqtt_bridge.hpp"
 #include "service.hpp"
 
 #include <spdlog/spdlog.h>
@@ -49,6 +50,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.poll_errors = s.poll_errors_;
   snap.commands = s.command_counts_;
   snap.api_connections = server ? server->connection_count() : 0;
+  if (s.mqtt_) snap.mqtt = s.mqtt_->status();
   return snap;
 }
 
@@ -84,7 +86,7 @@ asio::awaitable<std::vector<store::CommandRow>> ServiceApi::commands(store::Time
 void ServiceApi::set_mode(Mode mode, std::optional<Instant> until) {
   Service& s = service_;
   s.controller_.set_mode(mode, until);
-  spdlog::info("API: mode {}{}", to_string(mode),
+  spdlog::info("{}: mode {}{}", origin, to_string(mode),
                until ? " until " + s.cfg_.zone.format(*until) : "");
   const Instant now = s.clock_.now();
   store::Store* db = &s.store_;
@@ -110,9 +112,10 @@ void ServiceApi::set_override(std::optional<DeadlineOverride> o) {
   const Instant now = s.clock_.now();
   if (o) {
     const Deadline d = s.controller_.deadline(now);
-    spdlog::info("API: one-off target {:.0f}% by {}", d.target_soc, s.cfg_.zone.format(d.ready_by));
+    spdlog::info("{}: one-off target {:.0f}% by {}", origin, d.target_soc,
+                 s.cfg_.zone.format(d.ready_by));
   } else {
-    spdlog::info("API: one-off override cleared");
+    spdlog::info("{}: one-off override cleared", origin);
   }
   std::optional<std::string> text;
   if (o) text = api::override_setting(*o);

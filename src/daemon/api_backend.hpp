@@ -31,6 +31,8 @@ class ServiceApi final : public api::ApiBackend {
 
   // The server whose connections the metrics count (set once it exists).
   const net::HttpServer* server = nullptr;
+  // Who sends the commands, for the log lines ("API", "MQTT").
+  const char* origin = "API";
 
  private:
   Service& service_;

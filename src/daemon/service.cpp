@@ -1,5 +1,7 @@
 #include "service.hpp"
 
+#include "mqtt_bridge.hpp"
+
 #include <offpeak/daemon/logging.hpp>
 #include <offpeak/report/report.hpp>
 #include <offpeak/store/history.hpp>
@@ -104,7 +106,8 @@ Service::Service(config::Config cfg, ServiceOptions options)
   if (const auto* c = dynamic_cast<const ConnectSource*>(source_.get()); c && c->client().token()) {
     persisted_token_ = c->client().token()->access_token;  // came from the cache
   }
-  switch_ = make_switch(cfg_.switch_config, exec_pool_);
+  mqtt_ = std::make_unique<MqttBridge>(*this);
+  switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
   // Settings that outlive restarts.
@@ -200,6 +203,7 @@ int Service::run() {
     spdlog::error("cannot start the API: {}", listening.error());
     return 1;
   }
+  mqtt_->start();
   notifier_.ready();
   update_status();
   io_.run();
@@ -226,6 +230,7 @@ void Service::stop() {
   watchdog_timer_.cancel();
   housekeeping_timer_.cancel();
   if (api_) api_->stop();
+  if (mqtt_) mqtt_->stop();  // publishes offline
   io_.stop();  // in-flight requests are abandoned; nothing half-written is left behind
 }
 
@@ -265,7 +270,8 @@ void Service::reload() {
     source_ = make_source(cfg_, clock_, store_);
     spdlog::info("vehicle source changed: now {}", source_->describe());
   }
-  switch_ = make_switch(cfg_.switch_config, exec_pool_);
+  if (mqtt_) mqtt_->reload();
+  switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
   if (api_) api_->reload();  // a new API token at once

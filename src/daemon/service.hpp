@@ -29,6 +29,8 @@
 
 namespace offpeak::daemon {
 
+class MqttBridge;
+
 struct ServiceOptions {
   std::optional<double> speed;                    // --speed (simulator only)
   std::optional<Instant> start;                   // --start
@@ -57,6 +59,7 @@ class Service {
   // --- local API (api_backend.cpp) ---
   friend class ServiceApi;
   friend class ApiRuntime;
+  friend class MqttBridge;  // mqtt_bridge.cpp
 
   void handle_observation(const VehicleState& state);
   void adopt_plan();
@@ -122,6 +125,8 @@ class Service {
 
   // Commands since start by (action, "ok"/"failed"), for /metrics.
   std::map<std::pair<std::string, std::string>, std::int64_t> command_counts_;
+  // State, commands and discovery over MQTT, and the mqtt switch's connection.
+  std::unique_ptr<MqttBridge> mqtt_;
   // Declared last: destroyed first, while everything it reads still exists.
   std::unique_ptr<ApiRuntime> api_;
 };

@@ -173,7 +173,11 @@ SwitchOutcome run_program(const std::vector<std::string>& argv, Seconds timeout)
 }
 
 std::unique_ptr<Switch> make_switch(const config::SwitchConfig& config,
-                                    boost::asio::thread_pool& exec_pool) {
+                                    boost::asio::thread_pool& exec_pool, MqttSwitchFactory* mqtt) {
+  if (const auto* m = std::get_if<config::MqttSwitch>(&config)) {
+    if (mqtt) return mqtt->make_mqtt_switch(*m);
+    spdlog::error("switch type mqtt without an MQTT connection: commands are only logged");
+  }
   if (const auto* h = std::get_if<config::HttpSwitch>(&config))
     return std::make_unique<HttpSwitch>(*h);
   if (const auto* e = std::get_if<config::ExecSwitch>(&config)) {

@@ -30,9 +30,18 @@ class Switch {
 // {device_id} and {action} replaced in `text`.
 std::string substitute(std::string text, const std::string& device_id, Action action);
 
-// Builds the switch of the configuration. `exec_pool` runs exec switch programs.
+// Builds `switch: type: mqtt` on the daemon's MQTT connection (mqtt_bridge.cpp).
+class MqttSwitchFactory {
+ public:
+  virtual ~MqttSwitchFactory() = default;
+  virtual std::unique_ptr<Switch> make_mqtt_switch(const config::MqttSwitch& config) = 0;
+};
+
+// Builds the switch of the configuration. `exec_pool` runs exec switch programs; `mqtt` builds
+// MQTT switches (without it an MQTT switch cannot be built and the log switch stands in).
 std::unique_ptr<Switch> make_switch(const config::SwitchConfig& config,
-                                    boost::asio::thread_pool& exec_pool);
+                                    boost::asio::thread_pool& exec_pool,
+                                    MqttSwitchFactory* mqtt = nullptr);
 
 // Runs argv (no shell) with a deadline; returns exit status 0 as ok, with the trimmed output.
 // Blocking: call it on a worker thread.

@@ -39,6 +39,20 @@ inline constexpr const char* k_override_key = "override";
 // Largest request body accepted (413 beyond).
 inline constexpr std::size_t k_max_body_bytes = 64 * 1024;
 
+// The MQTT broker connection (mqtt: section), for /api/v1/status and /metrics.
+struct MqttStatus {
+  std::string broker;  // mqtt://host:port (no credentials)
+  std::string client_id;
+  bool connected = false;
+  std::string state;  // connected, connecting, waiting to reconnect, stopped
+  std::optional<double> connected_for_s;
+  std::int64_t connects = 0;           // accepted connections since start
+  std::int64_t connection_losses = 0;  // lost or refused since start
+  std::int64_t published = 0;
+  std::int64_t received = 0;
+  std::string last_error;
+};
+
 // Everything /api/v1/status and /metrics show, taken on the event loop at one instant.
 struct StatusSnapshot {
   Instant now{};
@@ -73,6 +87,7 @@ struct StatusSnapshot {
   // Commands since start by (action, result) where result is "ok" or "failed".
   std::map<std::pair<std::string, std::string>, std::int64_t> commands;
   std::size_t api_connections = 0;
+  std::optional<MqttStatus> mqtt;  // nullopt without an mqtt: section
 };
 
 // The daemon side. All calls happen on the event loop; the coroutines must not block it

@@ -104,7 +104,38 @@ struct ExecSwitch {
   std::vector<std::string> stop;
   Seconds timeout{30};
 };
-using SwitchConfig = std::variant<LogSwitch, HttpSwitch, ExecSwitch>;
+// Publishes on/off to a relay or smart plug through the `mqtt:` connection (QoS 1, never
+// retained); with a state_topic a command counts as done when the reported state agrees.
+struct MqttSwitch {
+  std::string command_topic;
+  std::string payload_on = "ON";
+  std::string payload_off = "OFF";
+  std::optional<std::string> state_topic;
+  std::string state_on;                    // default: payload_on
+  std::string state_off;                   // default: payload_off
+  std::optional<std::string> state_field;  // JSON payloads: the field holding the state
+  Seconds timeout{10};                     // for the broker's PUBACK and the state to agree
+};
+using SwitchConfig = std::variant<LogSwitch, HttpSwitch, ExecSwitch, MqttSwitch>;
+
+// The MQTT broker connection: state, commands, Home Assistant discovery (spec/mqtt.md).
+struct MqttConfig {
+  bool tls = false;  // mqtts://
+  std::string host;
+  int port = 1883;
+  std::optional<std::string> username;
+  Secret password;                               // empty when none
+  std::optional<std::filesystem::path> ca_file;  // mqtts only; default: the system store
+  std::string client_id;                         // default offpeak-<hostname>
+  std::string topic_prefix = "offpeak";
+  bool discovery = true;
+  std::string discovery_prefix = "homeassistant";
+  Seconds keepalive{60};
+  std::string broker_url() const {
+    return std::string(tls ? "mqtts://" : "mqtt://") + host + ":" + std::to_string(port);
+  }
+  friend bool operator==(const MqttConfig&, const MqttConfig&) = default;
+};
 
 struct StorageConfig {
   std::filesystem::path database;  // absolute
@@ -133,6 +164,7 @@ struct Config {
   StorageConfig storage;
   ApiConfig api;
   LogLevel log_level = LogLevel::info;
+  std::optional<MqttConfig> mqtt;
 };
 
 struct ConfigError {
@@ -148,6 +180,7 @@ struct ConfigError {
 struct Environment {
   std::optional<std::filesystem::path> credentials_directory;  // $CREDENTIALS_DIRECTORY
   std::optional<std::filesystem::path> state_directory;        // $STATE_DIRECTORY
+  std::string hostname = "localhost";                          // for the default MQTT client id
   std::filesystem::path working_directory;                     // for the ./offpeak.db default
   static Environment from_process();
 };
