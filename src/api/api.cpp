@@ -1,5 +1,6 @@
 #include <offpeak/api/api.hpp>
 
+#include <offpeak/domain/savings.hpp>
 #include <offpeak/domain/schedule.hpp>
 #include <offpeak/report/report.hpp>
 #include <offpeak/version.hpp>
@@ -162,11 +163,28 @@ json::value samples_json(std::vector<store::SampleRow> rows) {
   return json::object{{"samples", std::move(out)}};
 }
 
-json::value sessions_json(std::vector<store::SessionRow> rows) {
+// The prices every session's stretch at full power needs (from its plug-in on).
+PriceCurve prices_for_sessions(const ApiBackend& backend,
+                               const std::vector<store::SessionRow>& rows, double full_power_kw) {
+  if (rows.empty() || !(full_power_kw > 0)) return {};
+  Instant from = rows.front().started_at;
+  Instant to = from;
+  for (const auto& s : rows) {
+    from = std::min(from, s.started_at);
+    const auto seconds = static_cast<long long>(s.energy_kwh / full_power_kw * 3600) + 3600;
+    to = std::max(to, s.started_at + Seconds{seconds});
+  }
+  return backend.prices(from, to);
+}
+
+json::value sessions_json(std::vector<store::SessionRow> rows, const PriceCurve& prices,
+                          double full_power_kw) {
   std::sort(rows.begin(), rows.end(),
             [](const auto& a, const auto& b) { return a.started_at < b.started_at; });
   json::array out;
   for (const auto& s : rows) {
+    const SessionSaving saving =
+        session_saving(prices, s.started_at, s.energy_kwh, s.cost_p, full_power_kw);
     out.push_back(json::object{
         {"id", s.id},
         {"started_at", format_rfc3339(s.started_at)},
@@ -176,9 +194,51 @@ json::value sessions_json(std::vector<store::SessionRow> rows) {
         {"end_soc", number_or_null(s.end_soc, 2)},
         {"energy_kwh", report::round_to(s.energy_kwh, 4)},
         {"cost_p", report::round_to(s.cost_p, 3)},
+        {"cost_at_once_p", number_or_null(saving.cost_at_once_p, 3)},
+        {"saving_p", number_or_null(saving.saving_p, 3)},
     });
   }
-  return json::object{{"sessions", std::move(out)}};
+  return json::object{{"sessions", std::move(out)}, {"full_power_kw", full_power_kw}};
+}
+
+// Sessions by the local month of their plug-in, oldest first, every month of [from, now]
+// present (empty months as zeros).
+json::value savings_json(const std::vector<store::SessionRow>& rows, const PriceCurve& prices,
+                         double full_power_kw, const Zone& zone, LocalDate first_month,
+                         int months) {
+  struct Month {
+    std::vector<SessionFigures> figures;
+  };
+  std::vector<Month> by_month(static_cast<std::size_t>(months));
+  const auto first = std::chrono::year_month{first_month.year(), first_month.month()};
+  for (const auto& s : rows) {
+    const LocalDate d = zone.local_date(s.started_at);
+    const int index =
+        static_cast<int>((std::chrono::year_month{d.year(), d.month()} - first).count());
+    if (index < 0 || index >= months) continue;
+    const SessionSaving saving =
+        session_saving(prices, s.started_at, s.energy_kwh, s.cost_p, full_power_kw);
+    by_month[static_cast<std::size_t>(index)].figures.push_back(
+        {s.energy_kwh, s.cost_p, saving.cost_at_once_p});
+  }
+  json::array out;
+  for (int i = 0; i < months; ++i) {
+    const auto ym = first + std::chrono::months{i};
+    const MonthSummary m = summarize_month(by_month[static_cast<std::size_t>(i)].figures, {});
+    char label[16];
+    std::snprintf(label, sizeof label, "%04d-%02u", static_cast<int>(ym.year()),
+                  static_cast<unsigned>(ym.month()));
+    out.push_back(json::object{
+        {"month", label},
+        {"sessions", m.sessions},
+        {"energy_kwh", report::round_to(m.energy_kwh, 4)},
+        {"cost_p", report::round_to(m.cost_p, 3)},
+        {"cost_at_once_p", report::round_to(m.cost_at_once_p, 3)},
+        {"saving_p", report::round_to(m.saving_p, 3)},
+        {"unpriced_sessions", m.unpriced},
+    });
+  }
+  return json::object{{"months", std::move(out)}};
 }
 
 json::value commands_json(std::vector<store::CommandRow> rows) {
@@ -285,7 +345,32 @@ boost::asio::awaitable<ServerResponse> get_sessions(ApiBackend* backend, ServerR
   RangeResult r = parse_range(req, now - std::chrono::days{30}, now + Seconds{1}, 500);
   if (!r.error.empty()) co_return error_response(400, r.error);
   std::vector<store::SessionRow> rows = co_await backend->sessions(r.range);
-  co_return json_response(200, sessions_json(std::move(rows)));
+  const double kw = backend->snapshot().vehicle.max_charge_kw;
+  const PriceCurve prices = prices_for_sessions(*backend, rows, kw);
+  co_return json_response(200, sessions_json(std::move(rows), prices, kw));
+}
+
+// GET /api/v1/savings?months=N: the last N local months (default 12, at most 60).
+boost::asio::awaitable<ServerResponse> get_savings(ApiBackend* backend, ServerRequest req) {
+  const StatusSnapshot s = backend->snapshot();
+  int months = 12;
+  if (auto m = query_param(req.query, "months")) {
+    int n = 0;
+    if (std::sscanf(m->c_str(), "%d", &n) != 1 || n < 1 || n > 60 || std::to_string(n) != *m) {
+      co_return error_response(400, "months: expected an integer 1..60, got '" + *m + "'");
+    }
+    months = n;
+  }
+  const Zone& zone = backend->zone();
+  const LocalDate today = zone.local_date(s.now);
+  const auto this_month = std::chrono::year_month{today.year(), today.month()};
+  const auto first = this_month - std::chrono::months{months - 1};
+  const LocalDate first_day{first / std::chrono::day{1}};
+  store::TimeRange range{zone.start_of_day(first_day), s.now + Seconds{1}, 10000, false};
+  std::vector<store::SessionRow> rows = co_await backend->sessions(range);
+  const double kw = s.vehicle.max_charge_kw;
+  const PriceCurve prices = prices_for_sessions(*backend, rows, kw);
+  co_return json_response(200, savings_json(rows, prices, kw, zone, first_day, months));
 }
 
 boost::asio::awaitable<ServerResponse> get_commands(ApiBackend* backend, ServerRequest req) {
@@ -746,6 +831,11 @@ boost::asio::awaitable<ServerResponse> Router::handle(ServerRequest req) {
   if (path == "/api/v1/sessions") {
     if (!get) co_return method_not_allowed("GET");
     ServerResponse r = co_await get_sessions(&backend_, std::move(req));
+    co_return r;
+  }
+  if (path == "/api/v1/savings") {
+    if (!get) co_return method_not_allowed("GET");
+    ServerResponse r = co_await get_savings(&backend_, std::move(req));
     co_return r;
   }
   if (path == "/api/v1/commands") {

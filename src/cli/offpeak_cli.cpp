@@ -2,6 +2,8 @@
 
 #include "backtest_command.hpp"
 #include "prices.hpp"
+#include "sessions_command.hpp"
+#include "setup_command.hpp"
 #include "status_command.hpp"
 #include "vehicle_command.hpp"
 
@@ -277,6 +279,29 @@ int run_offpeak(int argc, char** argv) {
                     "Print the charging model learned from the database (real wall power, taper, "
                     "usual plug-in times) and what the planner uses; asks no cloud");
 
+  SetupArgs setup_args;
+  auto* setup = add_setup_command(app, setup_args);
+
+  std::string sessions_from;
+  std::string sessions_to;
+  auto* sessions = app.add_subcommand(
+      "sessions",
+      "Recorded charging sessions (from the database) with their cost, the cost of charging at "
+      "once from plug-in at full power, and the saving");
+  add_common(sessions, common, true);
+  sessions->add_option("--from", sessions_from,
+                       "First local date YYYY-MM-DD (default: 30 days ago)");
+  sessions->add_option("--to", sessions_to,
+                       "Last local date YYYY-MM-DD, included (default: today)");
+
+  std::string report_month;
+  auto* report_cmd = app.add_subcommand(
+      "report",
+      "A month of charging: sessions, kWh, cost, the saving against charging at once, and the "
+      "average price against the tariff's peak");
+  add_common(report_cmd, common, true);
+  report_cmd->add_option("--month", report_month, "The local month YYYY-MM")->required();
+
   BacktestArgs backtest_args;
   auto* backtest = add_backtest_command(app, backtest_args);
   StatusArgs status_args;
@@ -308,6 +333,13 @@ int run_offpeak(int argc, char** argv) {
       return vehicle_model ? cmd_vehicle_model(*cfg, common.json) : cmd_vehicle(*cfg, common.json);
     }
     if (status->parsed()) return cmd_status(status_args);
+    if (setup->parsed()) return cmd_setup(setup_args);
+    if (sessions->parsed() || report_cmd->parsed()) {
+      auto cfg = load_or_report(common.config);
+      if (!cfg) return k_exit_config;
+      return sessions->parsed() ? cmd_sessions(*cfg, sessions_from, sessions_to, common.json)
+                                : cmd_report(*cfg, report_month, common.json);
+    }
   } catch (const std::exception& e) {
     std::cerr << "offpeak: " << e.what() << "\n";
     return k_exit_failure;

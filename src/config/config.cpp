@@ -87,6 +87,20 @@ std::optional<Secret> read_secret_file(const std::filesystem::path& p, const YAM
   return Secret(std::move(v));
 }
 
+// A systemd credential that was given: the file exists and holds more than newlines. The unit
+// sets a lone newline (SetCredential=ID:\n) as the fallback when the credential's file is
+// absent, which reads as "not provided".
+bool credential_given(const Environment& env, std::string_view id) {
+  if (!env.credentials_directory) return false;
+  std::ifstream in(*env.credentials_directory / std::string(id), std::ios::binary);
+  if (!in) return false;
+  char c = 0;
+  while (in.get(c)) {
+    if (c != '\n' && c != '\r') return true;
+  }
+  return false;
+}
+
 bool valid_url(const std::string& s) {
   auto scheme_end = s.find("://");
   if (scheme_end == std::string::npos) return false;
@@ -111,6 +125,11 @@ void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path
   if (!node.IsMap()) {
     r.error_at(node, "expected a mapping for 'vehicle.source', got " + quoted(node));
     return;
+  }
+  if (!Reader::child(node, "type")) {  // a misspelt 'type' is reported as such
+    r.check_map(node, "vehicle.source",
+                {"type", "base_url", "email", "password", "password_file", "device_id", "ca_file",
+                 "timeout", "initial_soc", "plugged_in", "plug_in_at", "unplug_at", "daily_use"});
   }
   auto type_node = r.required(node, "type", "vehicle.source");
   if (!type_node) return;
@@ -146,20 +165,23 @@ void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path
       } else {
         src.password = Secret(pw->Scalar());
       }
-    } else if (pw_file) {
-      if (auto p = r.path(*pw_file, dir)) {
-        if (auto s = read_secret_file(*p, &*pw_file, r, "password")) src.password = std::move(*s);
-      }
-    } else if (env.credentials_directory &&
-               std::filesystem::exists(*env.credentials_directory / "connect-password")) {
+    } else if (credential_given(env, "connect-password")) {
+      // The service's credential (systemd loads it from /etc/offpeak/connect-password) comes
+      // before 'password_file': the same file, which the service user itself cannot read.
       if (auto s = read_secret_file(*env.credentials_directory / "connect-password", nullptr, r,
                                     "credential connect-password")) {
         src.password = std::move(*s);
       }
-    } else {
-      r.error_at(node,
-                 "no password for the Connect account: set 'password_file' (or 'password'), or "
-                 "provide the systemd credential 'connect-password'");
+      if (pw_file) r.path(*pw_file, dir);  // still checked for form
+    } else if (pw_file) {
+      if (auto p = r.path(*pw_file, dir)) {
+        if (auto s = read_secret_file(*p, &*pw_file, r, "password")) src.password = std::move(*s);
+      }
+    } else if (!r.misspelt(node, "password") && !r.misspelt(node, "password_file")) {
+      r.error_at_parent(
+          node,
+          "no password for the Connect account: set 'password_file' (or 'password'), or "
+          "provide the systemd credential 'connect-password'");
     }
     if (auto n = Reader::child(node, "device_id")) {
       if (auto s = r.string(*n, "a device id (VIN)")) src.device_id = *s;
@@ -582,8 +604,7 @@ void parse_mqtt(const YAML::Node& node, Reader& r, const std::filesystem::path& 
     if (auto p = r.path(*n, dir)) {
       if (auto s = read_secret_file(*p, &*n, r, "MQTT password")) m.password = std::move(*s);
     }
-  } else if (env.credentials_directory &&
-             std::filesystem::exists(*env.credentials_directory / "mqtt-password")) {
+  } else if (credential_given(env, "mqtt-password")) {
     if (auto s = read_secret_file(*env.credentials_directory / "mqtt-password", nullptr, r,
                                   "credential mqtt-password")) {
       m.password = std::move(*s);
@@ -748,8 +769,7 @@ void parse_api(const YAML::Node& node, Reader& r, const std::filesystem::path& d
       api.token_file = *p;
       if (auto s = read_secret_file(*p, &*n, r, "API token")) api.token = std::move(*s);
     }
-  } else if (env.credentials_directory &&
-             std::filesystem::exists(*env.credentials_directory / "api-token")) {
+  } else if (credential_given(env, "api-token")) {
     api.token_file = *env.credentials_directory / "api-token";
     if (auto s = read_secret_file(*api.token_file, nullptr, r, "credential api-token")) {
       api.token = std::move(*s);
@@ -771,6 +791,7 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   auto root = detail::load_yaml_file(file, label, result.errors);
   if (!root) return result;
   Reader r(label, result.errors);
+  r.index_parents(*root);
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(file, ec).lexically_normal();
   std::filesystem::path dir = abs.parent_path();

@@ -68,11 +68,43 @@ bool Reader::check_map(const YAML::Node& map, std::string_view what,
     if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
     std::string msg = "unknown key '" + k + "' in '" + std::string(what) + "'";
     const std::string_view best = closest_name(k, allowed);
-    if (!best.empty()) msg += " (did you mean '" + std::string(best) + "'?)";
+    if (!best.empty()) {
+      msg += " (did you mean '" + std::string(best) + "'?)";
+      hints_.push_back({map, std::string(best)});
+    }
     msg += "; expected one of: " + join(allowed);
     error_at(key, msg);
   }
   return true;
+}
+
+void Reader::index_parents(const YAML::Node& root) {
+  if (root.IsMap()) {
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      if (value.IsMap()) parents_.push_back({value, key.Mark()});
+      index_parents(value);
+    }
+  } else if (root.IsSequence()) {
+    for (const auto& item : root)
+      index_parents(item);
+  }
+}
+
+void Reader::error_at_parent(const YAML::Node& map, std::string message) {
+  for (const auto& p : parents_) {
+    if (p.map.is(map)) {
+      error(p.key_mark, std::move(message));
+      return;
+    }
+  }
+  error_at(map, std::move(message));
+}
+
+bool Reader::misspelt(const YAML::Node& map, std::string_view key) const {
+  return std::any_of(hints_.begin(), hints_.end(),
+                     [&](const Hint& h) { return h.key == key && h.map.is(map); });
 }
 
 std::optional<YAML::Node> Reader::child(const YAML::Node& map, std::string_view key) {
@@ -85,8 +117,9 @@ std::optional<YAML::Node> Reader::child(const YAML::Node& map, std::string_view 
 std::optional<YAML::Node> Reader::required(const YAML::Node& map, std::string_view key,
                                            std::string_view what) {
   auto n = child(map, key);
-  if (!n && map.IsMap()) {
-    error_at(map, "missing required key '" + std::string(key) + "' in '" + std::string(what) + "'");
+  if (!n && map.IsMap() && !misspelt(map, key)) {
+    error_at_parent(
+        map, "missing required key '" + std::string(key) + "' in '" + std::string(what) + "'");
   }
   return n;
 }
@@ -292,6 +325,8 @@ std::optional<TouRules> parse_static(const YAML::Node& node, Reader& r) {
     }
   }
   if (!ok) return std::nullopt;
+  // A misspelt 'default' or 'periods' is the cause of any gap: it has been reported.
+  if (r.misspelt(node, "default") || r.misspelt(node, "periods")) return std::nullopt;
   if (auto gap = tou_coverage_gap(rules)) {
     r.error_at(node, "no 'default' price, and the periods leave " + *gap +
                          " without a price; add 'default: <p/kWh>' or a period covering it");
@@ -496,6 +531,7 @@ TariffLoadResult load_tariff_file(const std::filesystem::path& file) {
   auto root = detail::load_yaml_file(file, label, result.errors);
   if (!root) return result;
   detail::Reader r(label, result.errors);
+  r.index_parents(*root);
   auto base = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
   auto t = detail::parse_tariff(*root, r, base, 0);
   if (t && result.errors.empty()) {

@@ -28,15 +28,30 @@ class Reader {
     error(node.Mark(), std::move(message));
   }
   void file_error(std::string message);
+  // An error about what a mapping lacks: at the key the mapping is the value of (see
+  // index_parents()), else at the mapping.
+  void error_at_parent(const YAML::Node& map, std::string message);
 
   // Reports every key of `map` that is not in `allowed` (at the key), with a hint.
   // Returns false when `map` is not a mapping (and reports that).
+  // A hint ("did you mean 'battery_kwh'?") is remembered: see misspelt().
   bool check_map(const YAML::Node& map, std::string_view what,
                  std::initializer_list<std::string_view> allowed);
 
+  // Remembers, for every mapping under `root`, the key it is the value of, so that a missing
+  // key is reported at the line of its parent key ("vehicle:") rather than at the first key
+  // the mapping happens to have.
+  void index_parents(const YAML::Node& root);
+
+  // True when check_map() reported an unknown key of `map` with the hint `key`: errors that
+  // only follow from the misspelling (the key missing, a tariff not covering the week) are
+  // then not reported, so the cause is the first thing the user reads.
+  bool misspelt(const YAML::Node& map, std::string_view key) const;
+
   // The value under `key`, if present and not null.
   static std::optional<YAML::Node> child(const YAML::Node& map, std::string_view key);
-  // Like child(), but reports "missing required key" at the map when absent.
+  // Like child(), but reports "missing required key" at the map's parent key when absent
+  // (nothing when the key was misspelt, which check_map() has reported already).
   std::optional<YAML::Node> required(const YAML::Node& map, std::string_view key,
                                      std::string_view what);
 
@@ -53,8 +68,18 @@ class Reader {
                                             const std::filesystem::path& base_dir);
 
  private:
+  struct Hint {
+    YAML::Node map;
+    std::string key;
+  };
+  struct Parent {
+    YAML::Node map;
+    YAML::Mark key_mark;
+  };
   std::string file_;
   std::vector<ConfigError>* errors_;
+  std::vector<Hint> hints_;
+  std::vector<Parent> parents_;
 };
 
 // A value as the user wrote it, shortened for messages.

@@ -222,6 +222,15 @@ asio::awaitable<FetchResult> ConnectClient::fetch_vehicle() {
     co_return fail(make_error(ConnectErrorKind::bad_response, "get-user-devices: " + parsed.error));
   }
   const auto& devices = *parsed.value;
+  std::vector<VehicleState> all;
+  for (const auto& d : devices)
+    all.push_back(to_vehicle_state(d, clock_.now()));
+  auto fail_listing = [&all](ConnectError e) {
+    FetchResult f;
+    f.error = std::move(e);
+    f.devices = std::move(all);
+    return f;
+  };
   auto list = [&devices] {
     std::string out;
     for (const auto& d : devices)
@@ -234,20 +243,21 @@ asio::awaitable<FetchResult> ConnectClient::fetch_vehicle() {
       return d.device_id == *source_.device_id;
     });
     if (it == devices.end()) {
-      co_return fail(make_error(ConnectErrorKind::device_not_found,
-                                "device_id '" + *source_.device_id +
-                                    "' is not on the account; the account has: " + list()));
+      co_return fail_listing(make_error(ConnectErrorKind::device_not_found,
+                                        "device_id '" + *source_.device_id +
+                                            "' is not on the account; the account has: " + list()));
     }
     chosen = &*it;
   } else if (devices.size() == 1) {
     chosen = &devices.front();
   } else {
-    co_return fail(make_error(ConnectErrorKind::device_not_found,
-                              "the account has " + std::to_string(devices.size()) +
-                                  " devices; set device_id to one of: " + list()));
+    co_return fail_listing(make_error(ConnectErrorKind::device_not_found,
+                                      "the account has " + std::to_string(devices.size()) +
+                                          " devices; set device_id to one of: " + list()));
   }
   FetchResult ok;
   ok.vehicle = to_vehicle_state(*chosen, clock_.now());
+  ok.devices = std::move(all);
   spdlog::debug("connect: {} soc={} state={}", chosen->device_id,
                 ok.vehicle->soc_percent ? std::to_string(*ok.vehicle->soc_percent) : "unknown",
                 to_string(ok.vehicle->charging_state));
@@ -314,9 +324,11 @@ asio::awaitable<FetchOutcome> fetch_with_retries(config::ConnectSource source,
       FetchOutcome o;
       o.kind = FetchOutcome::Kind::ok;
       o.vehicle = std::move(r.vehicle);
+      o.devices = std::move(r.devices);
       co_return o;
     }
     FetchOutcome failed = outcome_of(r.error);
+    failed.devices = std::move(r.devices);
     if (!r.error.transient() || attempt >= backoff.size()) co_return failed;
     std::chrono::milliseconds wait = backoff[attempt];
     if (r.error.retry_after) wait = std::max<std::chrono::milliseconds>(wait, *r.error.retry_after);

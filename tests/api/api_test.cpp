@@ -361,6 +361,21 @@ TEST_F(ApiTest, HistorySessionsCommands) {
   ASSERT_EQ(s.status, 200) << s.body;
   ASSERT_EQ(s.json().at("sessions").as_array().size(), 1u) << s.body;
   EXPECT_TRUE(s.json().at("sessions").as_array()[0].at("ended_at").is_null());
+  {
+    // Each session carries its cost at once from plug-in at full power and the saving.
+    const json::value doc = s.json();
+    const auto& open = doc.at("sessions").as_array()[0];
+    ASSERT_TRUE(open.at("cost_at_once_p").is_number()) << s.body;
+    EXPECT_NEAR(open.at("saving_p").to_number<double>(),
+                open.at("cost_at_once_p").to_number<double>() - open.at("cost_p").to_number<double>(),
+                0.002);
+    EXPECT_DOUBLE_EQ(doc.at("full_power_kw").to_number<double>(), 7.4) << s.body;
+  }
+  Reply m = http(port(), "GET", "/api/v1/savings?months=2");
+  ASSERT_EQ(m.status, 200) << m.body;
+  ASSERT_EQ(m.json().at("months").as_array().size(), 2u) << m.body;
+  EXPECT_EQ(m.json().at("months").as_array()[1].at("sessions").as_int64(), 1) << m.body;
+  EXPECT_EQ(http(port(), "GET", "/api/v1/savings?months=x").status, 400);
 
   Reply c = http(port(), "GET", "/api/v1/commands");
   ASSERT_EQ(c.status, 200) << c.body;
@@ -646,6 +661,10 @@ TEST_F(ApiTest, DashboardRendersInHeadlessChromium) {
   for (std::sregex_iterator it(dom.begin(), dom.end(), tick), end; it != end; ++it)
     ticks += (ticks.empty() ? "" : " ") + (*it)[1].str();
   EXPECT_EQ(ticks, "0p 5p 10p 15p 20p 25p");
+  // Monthly savings: twelve months drawn; the recent sessions table has the open session.
+  EXPECT_TRUE(std::regex_search(dom, std::regex(R"re(<svg id="savings"[^>]*data-rendered="12")re")))
+      << dom.substr(0, 4000);
+  EXPECT_NE(dom.find("<td>plugged in</td>"), std::string::npos) << "the open session is listed";
 
   // Mode now: the next action is the stop at the target, and the chart shows the run from now.
   ASSERT_EQ(http(port(), "POST", "/api/v1/mode", R"({"mode":"now"})", auth()).status, 200);

@@ -118,15 +118,20 @@ class FakeBackend final : public ApiBackend {
     s.mode = mode;
     s.mode_until = until;
     s.override_deadline = override_deadline;
+    s.vehicle.max_charge_kw = 7.0;
     return s;
   }
   const Zone& zone() const override { return zone_; }
-  PriceCurve prices(Instant, Instant) const override { return {}; }
+  PriceCurve prices(Instant from, Instant to) const override { return price_curve.slice(from, to); }
   asio::awaitable<std::vector<store::SampleRow>> samples(store::TimeRange) override {
     co_return std::vector<store::SampleRow>{};
   }
-  asio::awaitable<std::vector<store::SessionRow>> sessions(store::TimeRange) override {
-    co_return std::vector<store::SessionRow>{};
+  asio::awaitable<std::vector<store::SessionRow>> sessions(store::TimeRange r) override {
+    std::vector<store::SessionRow> out;
+    for (const auto& row : session_rows) {
+      if (r.from <= row.started_at && row.started_at < r.to) out.push_back(row);
+    }
+    co_return out;
   }
   asio::awaitable<std::vector<store::CommandRow>> commands(store::TimeRange) override {
     co_return std::vector<store::CommandRow>{};
@@ -140,6 +145,8 @@ class FakeBackend final : public ApiBackend {
   Mode mode = Mode::smart;
   std::optional<Instant> until;
   std::optional<DeadlineOverride> override_deadline;
+  std::vector<store::SessionRow> session_rows;
+  PriceCurve price_curve;
 
  private:
   Zone zone_ = Zone::utc();
@@ -201,6 +208,67 @@ TEST(Router, StatusesAndErrors) {
   EXPECT_FALSE(backend.override_deadline);
   EXPECT_EQ(call(router, "GET", "/api/v1/history?from=x").status, 400);
   EXPECT_EQ(call(router, "GET", "/api/v1/history").status, 200);
+}
+
+// Sessions carry the cost of charging at once from plug-in at full power (7 kW here) and the
+// saving; /api/v1/savings sums them by local month. Hand-computed: 20 Dec 18:00, 7 kWh at
+// once is 18:00-19:00 at 35p = 245p (cost 59.5p, saved 185.5p); 5 Jan 20:00, 14 kWh at once
+// is 20:00-22:00 at 24.5p = 343p (cost 119p, saved 224p).
+TEST(Router, SessionsAndMonthlySavings) {
+  FakeBackend backend;
+  backend.price_curve =
+      PriceCurve({{at("2025-12-01T00:00:00Z"), at("2025-12-20T18:00:00Z"), 24.5},
+                  {at("2025-12-20T18:00:00Z"), at("2025-12-20T19:00:00Z"), 35.0},
+                  {at("2025-12-20T19:00:00Z"), at("2026-02-01T00:00:00Z"), 24.5}});
+  store::SessionRow dec;
+  dec.id = 1;
+  dec.started_at = at("2025-12-20T18:00:00Z");
+  dec.ended_at = at("2025-12-21T07:00:00Z");
+  dec.energy_kwh = 7.0;
+  dec.cost_p = 59.5;
+  store::SessionRow jan;
+  jan.id = 2;
+  jan.started_at = at("2026-01-05T20:00:00Z");
+  jan.energy_kwh = 14.0;
+  jan.cost_p = 119.0;
+  backend.session_rows = {dec, jan};
+  Router router(backend, "");
+
+  auto s = call(router, "GET", "/api/v1/sessions?from=2025-12-01T00:00:00Z");
+  ASSERT_EQ(s.status, 200) << s.body;
+  const json::value sessions = json::parse(s.body);
+  const auto& rows = sessions.at("sessions").as_array();
+  ASSERT_EQ(rows.size(), 2U) << s.body;
+  EXPECT_DOUBLE_EQ(rows[0].at("cost_at_once_p").to_number<double>(), 245.0);
+  EXPECT_DOUBLE_EQ(rows[0].at("saving_p").to_number<double>(), 185.5);
+  EXPECT_DOUBLE_EQ(rows[1].at("cost_at_once_p").to_number<double>(), 343.0);
+  EXPECT_DOUBLE_EQ(rows[1].at("saving_p").to_number<double>(), 224.0);
+  EXPECT_DOUBLE_EQ(sessions.at("full_power_kw").to_number<double>(), 7.0);
+
+  auto m = call(router, "GET", "/api/v1/savings?months=3");
+  ASSERT_EQ(m.status, 200) << m.body;
+  const json::value doc = json::parse(m.body);
+  const auto& months = doc.at("months").as_array();
+  ASSERT_EQ(months.size(), 3U) << m.body;
+  EXPECT_EQ(months[0].at("month").as_string(), "2025-11");
+  EXPECT_EQ(months[0].at("sessions").as_int64(), 0);
+  EXPECT_EQ(months[1].at("month").as_string(), "2025-12");
+  EXPECT_DOUBLE_EQ(months[1].at("saving_p").to_number<double>(), 185.5);
+  EXPECT_EQ(months[2].at("month").as_string(), "2026-01");
+  EXPECT_EQ(months[2].at("sessions").as_int64(), 1);
+  EXPECT_DOUBLE_EQ(months[2].at("energy_kwh").to_number<double>(), 14.0);
+  EXPECT_DOUBLE_EQ(months[2].at("cost_at_once_p").to_number<double>(), 343.0);
+  EXPECT_DOUBLE_EQ(months[2].at("saving_p").to_number<double>(), 224.0);
+  EXPECT_EQ(json::parse(call(router, "GET", "/api/v1/savings").body).at("months").as_array().size(),
+            12U);
+  EXPECT_EQ(call(router, "GET", "/api/v1/savings?months=0").status, 400);
+  EXPECT_EQ(call(router, "GET", "/api/v1/savings?months=61").status, 400);
+  EXPECT_EQ(call(router, "POST", "/api/v1/savings").status, 405);
+
+  // Without prices for the stretch the cost at once is unknown, never 0.
+  backend.price_curve = PriceCurve{};
+  auto unknown = call(router, "GET", "/api/v1/sessions?from=2025-12-01T00:00:00Z");
+  EXPECT_TRUE(json::parse(unknown.body).at("sessions").as_array()[0].at("saving_p").is_null());
 }
 
 TEST(Router, OpenWritesWithoutAToken) {

@@ -79,6 +79,7 @@ struct ErrorCase {
   int line;
   int column;
   const char* message_part;
+  std::size_t count = 0;  // when not 0: exactly this many errors (nothing that follows from it)
 };
 
 void PrintTo(const ErrorCase& c, std::ostream* os) {
@@ -123,6 +124,9 @@ TEST_P(ConfigErrors, ReportsLineAndColumn) {
   EXPECT_EQ(e.column, c.column) << e.to_string();
   EXPECT_NE(e.message.find(c.message_part), std::string::npos) << e.to_string();
   EXPECT_EQ(e.file, (dir.path() / "offpeak.yaml").string());
+  if (c.count != 0) {
+    EXPECT_EQ(r.errors.size(), c.count) << r.errors.back().to_string();
+  }
 }
 
 // Line/column are 1-based and point at the offending key or value.
@@ -162,8 +166,40 @@ INSTANTIATE_TEST_SUITE_P(
                   "expected a target SoC percentage in (0, 100]"},
         ErrorCase{"unknown_zone", replace(k_valid, "Europe/London", "Europe/Londn"), 1, 11,
                   "unknown time zone 'Europe/Londn'"},
-        ErrorCase{"missing_battery", replace(k_valid, "  battery_kwh: 37.9\n", ""), 3, 3,
-                  "missing required key 'battery_kwh' in 'vehicle'"},
+        // A missing key is reported at the key whose mapping lacks it.
+        ErrorCase{"missing_battery", replace(k_valid, "  battery_kwh: 37.9\n", ""), 2, 1,
+                  "missing required key 'battery_kwh' in 'vehicle'", 1},
+        ErrorCase{"missing_http_url",
+                  std::string(k_valid) + "switch:\n  type: http\n  start:\n    method: POST\n"
+                                         "  stop: { url: \"http://x/\" }\n",
+                  14, 3, "missing required key 'url' in 'switch.start'", 1},
+        ErrorCase{"missing_connect_password",
+                  replace(k_valid, "    type: simulator\n    initial_soc: 35\n",
+                          "    type: connect\n    email: me@example.com\n"),
+                  5, 3, "no password for the Connect account", 1},
+        // A misspelt key is the only error: not also the missing key it was meant to be.
+        ErrorCase{"misspelt_battery", replace(k_valid, "battery_kwh", "batery_kwh"), 3, 3,
+                  "unknown key 'batery_kwh' in 'vehicle' (did you mean 'battery_kwh'?)", 1},
+        ErrorCase{"misspelt_vehicle", replace(k_valid, "vehicle:", "vehicel:"), 2, 1,
+                  "unknown key 'vehicel' in 'top level' (did you mean 'vehicle'?)", 1},
+        ErrorCase{"misspelt_source_type", replace(k_valid, "type: simulator", "tpye: simulator"), 6,
+                  5, "unknown key 'tpye' in 'vehicle.source' (did you mean 'type'?)", 1},
+        ErrorCase{"misspelt_password_file",
+                  replace(k_valid, "    type: simulator\n    initial_soc: 35\n",
+                          "    type: connect\n    email: me@example.com\n    pasword_file: pw\n"),
+                  8, 5,
+                  "unknown key 'pasword_file' in 'vehicle.source (type: connect)' (did you "
+                  "mean 'password_file'?)",
+                  1},
+        ErrorCase{"misspelt_switch_start",
+                  std::string(k_valid) + "switch:\n  type: http\n  strat: { url: \"http://x/\" }\n"
+                                         "  stop: { url: \"http://x/\" }\n",
+                  14, 3, "unknown key 'strat' in 'switch (type: http)' (did you mean 'start'?)", 1},
+        ErrorCase{"misspelt_inline_tariff_default",
+                  replace(k_valid, "tariff: go.yaml",
+                          "tariff:\n  defualt: 20\n  periods:\n"
+                          "    - { start: \"23:30\", end: \"05:30\", price: 7 }\n"),
+                  12, 3, "unknown key 'defualt' in 'tariff' (did you mean 'default'?)", 1},
         ErrorCase{"unknown_source_type", replace(k_valid, "type: simulator", "type: tesla"), 6, 11,
                   "unknown source type 'tesla'; expected one of: connect, simulator"},
         ErrorCase{"connect_key_on_simulator",
@@ -275,6 +311,7 @@ struct TariffErrorCase {
   int line;
   int column;
   const char* message_part;
+  std::size_t count = 0;  // when not 0: exactly this many errors
 };
 void PrintTo(const TariffErrorCase& c, std::ostream* os) {
   *os << c.name;
@@ -293,6 +330,9 @@ TEST_P(TariffErrors, ReportsTheTariffFileLineAndColumn) {
   EXPECT_EQ(e.line, c.line) << e.to_string();
   EXPECT_EQ(e.column, c.column) << e.to_string();
   EXPECT_NE(e.message.find(c.message_part), std::string::npos) << e.to_string();
+  if (c.count != 0) {
+    EXPECT_EQ(r.errors.size(), c.count) << r.errors.back().to_string();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -329,6 +369,19 @@ INSTANTIATE_TEST_SUITE_P(
         TariffErrorCase{
             "no_default_and_gap", "periods:\n  - { start: \"00:30\", end: \"05:30\", price: 8 }\n",
             1, 1, "no 'default' price, and the periods leave Mon in Jan at 00:00 without a price"},
+        TariffErrorCase{
+            "misspelt_default_hides_the_gap",
+            "defualt: 20\nperiods:\n  - { start: \"00:30\", end: \"05:30\", price: 8 }\n", 1, 1,
+            "unknown key 'defualt' in 'tariff' (did you mean 'default'?)", 1},
+        TariffErrorCase{"misspelt_periods_hides_the_gap",
+                        "name: Go\nperiod:\n  - { start: \"00:30\", end: \"05:30\", price: 8 }\n",
+                        2, 1, "unknown key 'period' in 'tariff' (did you mean 'periods'?)", 1},
+        TariffErrorCase{"agile_missing_region",
+                        "name: A\ntype: octopus-agile\nproduct: AGILE-24-10-01\n", 1, 1,
+                        "missing required key 'region' in 'tariff'", 1},
+        TariffErrorCase{"agile_misspelt_region",
+                        "type: octopus-agile\nproduct: AGILE-24-10-01\nregoin: C\n", 3, 1,
+                        "unknown key 'regoin' in 'tariff' (did you mean 'region'?)", 1},
         TariffErrorCase{"unknown_type", "type: agile\n", 1, 7,
                         "unknown tariff type 'agile'; expected one of: static, octopus-agile, csv"},
         TariffErrorCase{"agile_bad_region",
@@ -403,6 +456,40 @@ TEST(Config, ConnectSecretsComeFromFileOrCredentialsAndAreNeverEchoed) {
   ASSERT_TRUE(r2.config);
   EXPECT_EQ(std::get<ConnectSource>(r2.config->vehicle.source).password.reveal(),
             "from-credentials");
+
+  // With both, the credential wins: the service gets the file `offpeak setup` writes (and
+  // names in 'password_file') as its credential, since it cannot read the file itself.
+  auto both = load_config(dir.write("offpeak.yaml", connect), env);
+  ASSERT_TRUE(both.config) << both.errors.front().to_string();
+  EXPECT_EQ(std::get<ConnectSource>(both.config->vehicle.source).password.reveal(),
+            "from-credentials");
+
+  // The unit's fallback when /etc/offpeak/connect-password is absent (SetCredential=ID:\n):
+  // a lone newline is "no credential", so 'password_file' or 'password' decide, and without
+  // them the error is the missing password, not an empty credential.
+  TempDir placeholder;
+  placeholder.write("connect-password", "\n");
+  env.credentials_directory = placeholder.path();
+  auto with_file = load_config(dir.write("offpeak.yaml", connect), env);
+  ASSERT_TRUE(with_file.config) << with_file.errors.front().to_string();
+  EXPECT_EQ(std::get<ConnectSource>(with_file.config->vehicle.source).password.reveal(),
+            "hunter2-secret");
+  auto inline_pw = load_config(dir.write("offpeak.yaml", replace(connect, "    password_file: pw\n",
+                                                                 "    password: inline\n")),
+                               env);
+  ASSERT_TRUE(inline_pw.config) << inline_pw.errors.front().to_string();
+  EXPECT_EQ(std::get<ConnectSource>(inline_pw.config->vehicle.source).password.reveal(), "inline");
+  auto neither =
+      load_config(dir.write("offpeak.yaml", replace(connect, "    password_file: pw\n", "")), env);
+  ASSERT_EQ(neither.errors.size(), 1U);
+  EXPECT_NE(neither.errors[0].message.find("no password for the Connect account"),
+            std::string::npos)
+      << neither.errors[0].to_string();
+  EXPECT_NE(neither.errors[0].message.find("no password for the Connect account"),
+            std::string::npos);
+  // A simulator source does not need it at all.
+  auto sim = load_config(dir.write("offpeak.yaml", k_valid), env);
+  EXPECT_TRUE(sim.config);
 
   // A bad inline password is reported without its value.
   auto r3 =

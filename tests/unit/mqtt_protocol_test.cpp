@@ -419,7 +419,7 @@ INSTANTIATE_TEST_SUITE_P(
         MqttErrorCase{"bad_port", "mqtt:\n  broker: mqtt://127.0.0.1:99999\n", 7, 11,
                       "expected a broker URL"},
         MqttErrorCase{"unknown_key", "mqtt:\n  broker: mqtt://h\n  prefix: x\n", 8, 3, "prefix"},
-        MqttErrorCase{"missing_broker", "mqtt:\n  username: u\n", 7, 3, "broker"},
+        MqttErrorCase{"missing_broker", "mqtt:\n  username: u\n", 6, 1, "broker"},
         MqttErrorCase{"wildcard_prefix", "mqtt:\n  broker: mqtt://h\n  topic_prefix: a/#\n", 8, 17,
                       "without wildcards"},
         MqttErrorCase{"slash_prefix", "mqtt:\n  broker: mqtt://h\n  topic_prefix: /a\n", 8, 17,
@@ -439,7 +439,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "  state_field: state\n",
                       10, 16, "needs a 'state_topic'"},
         MqttErrorCase{"switch_missing_command_topic",
-                      "mqtt: { broker: \"mqtt://h\" }\nswitch:\n  type: mqtt\n", 8, 3,
+                      "mqtt: { broker: \"mqtt://h\" }\nswitch:\n  type: mqtt\n", 7, 1,
                       "command_topic"}),
     [](const auto& p) { return std::string(p.param.name); });
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace offpeak::connect {
 
@@ -50,6 +51,9 @@ struct ConnectError {
 
 struct FetchResult {
   std::optional<VehicleState> vehicle;
+  // Every car on the account, whenever get-user-devices answered (also when the configured
+  // device was not among them, or none was chosen among several): for `offpeak setup`.
+  std::vector<VehicleState> devices;
   ConnectError error;  // meaningful when !ok()
   bool ok() const { return vehicle.has_value(); }
 };
@@ -116,6 +120,7 @@ struct FetchOutcome {
   enum class Kind { ok, unreachable, credentials_refused, other };
   Kind kind = Kind::other;
   std::optional<VehicleState> vehicle;  // set when kind == ok
+  std::vector<VehicleState> devices;    // the account's cars, when they could be listed
   std::string message;                  // empty when ok; never contains secrets
   // 0 ok, 69 unreachable (EX_UNAVAILABLE), 77 credentials refused (EX_NOPERM), 1 other.
   int exit_code() const;

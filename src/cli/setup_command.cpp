@@ -1,0 +1,538 @@
+#include "setup_command.hpp"
+
+#include <offpeak/cli/cli.hpp>
+#include <offpeak/config/config.hpp>
+#include <offpeak/connect/client.hpp>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+namespace offpeak::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double k_default_battery_kwh = 60.0;
+constexpr double k_default_charge_kw = 7.4;
+constexpr const char* k_default_tariff = "octopus-go";
+constexpr const char* k_default_timezone = "Europe/London";
+
+// A failure with its exit status and message.
+struct SetupError : std::runtime_error {
+  SetupError(int code, const std::string& message) : std::runtime_error(message), status(code) {}
+  int status;
+};
+
+std::string quote(const std::string& s) {
+  return boost::json::serialize(boost::json::string(s));  // a valid YAML double-quoted scalar
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() &&
+         (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+    s.pop_back();
+  std::size_t b = 0;
+  while (b < s.size() && (s[b] == ' ' || s[b] == '\t'))
+    ++b;
+  return s.substr(b);
+}
+
+// Questions on the terminal: prompts on stdout, answers from stdin.
+class Prompter {
+ public:
+  std::string line() {
+    std::string s;
+    if (!std::getline(std::cin, s)) throw SetupError(k_exit_usage, "input ended; nothing written");
+    return trim(s);
+  }
+  std::string ask(const std::string& question, const std::string& fallback = "") {
+    std::cout << question << (fallback.empty() ? "" : " [" + fallback + "]") << ": " << std::flush;
+    std::string s = line();
+    return s.empty() ? fallback : s;
+  }
+  // No echo while typing. Echo goes off before the prompt appears and nothing typed is
+  // discarded (TCSANOW, not TCSAFLUSH): an answer typed or pasted at once is neither shown
+  // nor lost.
+  std::string secret(const std::string& question) {
+    termios old{};
+    const bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+      termios quiet = old;
+      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      quiet.c_lflag |= ECHONL;
+      tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    std::cout << question << ": " << std::flush;
+    std::string s;
+    const bool ok = static_cast<bool>(std::getline(std::cin, s));
+    if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    if (!ok) throw SetupError(k_exit_usage, "input ended; nothing written");
+    while (!s.empty() && (s.back() == '\r' || s.back() == '\n'))
+      s.pop_back();
+    return s;
+  }
+  double number(const std::string& question, double fallback, double lo, double hi) {
+    char def[32];
+    std::snprintf(def, sizeof def, "%g", fallback);
+    for (;;) {
+      std::string s = ask(question, def);
+      char* end = nullptr;
+      const double v = std::strtod(s.c_str(), &end);
+      if (end != s.c_str() && *end == '\0' && v > lo && v <= hi) return v;
+      std::cout << "  a number above " << lo << " and at most " << hi << ", please\n";
+    }
+  }
+  std::string choice(const std::string& question, const std::vector<std::string>& options,
+                     const std::string& fallback) {
+    for (;;) {
+      std::string s = ask(question, fallback);
+      if (std::find(options.begin(), options.end(), s) != options.end()) return s;
+      char* end = nullptr;
+      const long n = std::strtol(s.c_str(), &end, 10);
+      if (end != s.c_str() && *end == '\0' && n >= 1 && n <= static_cast<long>(options.size()))
+        return options[static_cast<std::size_t>(n - 1)];
+      std::cout << "  one of the numbers or names above, please\n";
+    }
+  }
+};
+
+std::string read_password_file(const std::string& file) {
+  std::string v;
+  if (file == "-") {
+    std::stringstream buf;
+    buf << std::cin.rdbuf();
+    v = buf.str();
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      throw SetupError(k_exit_failure,
+                       "cannot read the password file " + file + ": " + std::strerror(errno));
+    }
+    std::stringstream buf;
+    buf << in.rdbuf();
+    v = buf.str();
+  }
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r'))
+    v.pop_back();
+  if (v.empty()) throw SetupError(k_exit_usage, "the password file " + file + " is empty");
+  return v;
+}
+
+// Where the tariff presets are: next to the program as installed (BINDIR/../share), the
+// configured data directory, the source tree (a build that was not installed).
+std::optional<fs::path> presets_dir() {
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share/offpeak/config/tariffs");
+  candidates.emplace_back(OFFPEAK_INSTALLED_PRESETS);
+  candidates.emplace_back(OFFPEAK_SOURCE_PRESETS);
+  for (const auto& c : candidates) {
+    if (fs::is_regular_file(c / (std::string(k_default_tariff) + ".yaml"), ec)) return c;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> preset_names(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string describe_car(const VehicleState& v) {
+  std::string s = v.device_id + "  " + v.brand + " " + v.model;
+  if (v.year) s += " (" + std::to_string(*v.year) + ")";
+  if (v.soc_percent) {
+    char soc[32];
+    std::snprintf(soc, sizeof soc, "  %.0f%%", *v.soc_percent);
+    s += soc;
+  }
+  return s;
+}
+
+// An absolute program and its arguments, split at spaces.
+std::vector<std::string> split_command(const std::string& line) {
+  std::vector<std::string> argv;
+  std::istringstream in(line);
+  for (std::string w; in >> w;)
+    argv.push_back(w);
+  return argv;
+}
+
+std::string yaml_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out += (i ? ", " : "") + quote(items[i]);
+  return out + "]";
+}
+
+// Replaces the value of a top-level `key:` line of a YAML file, keeping its comment.
+std::string set_top_level(std::string text, const std::string& key, const std::string& value) {
+  std::istringstream in(text);
+  std::string out;
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind(key + ":", 0) == 0) {
+      const auto hash = l.find('#');
+      std::string comment = hash == std::string::npos ? "" : "  " + l.substr(hash);
+      l = key + ": " + value + comment;
+    }
+    out += l + "\n";
+  }
+  return out;
+}
+
+void write_file(const fs::path& p, const std::string& content, mode_t mode) {
+  const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    throw SetupError(k_exit_failure, "cannot write " + p.string() + ": " + std::strerror(errno));
+  }
+  bool ok = ::fchmod(fd, mode) == 0;  // an existing file gets the mode too
+  const char* data = content.data();
+  std::size_t left = content.size();
+  while (ok && left > 0) {
+    const ssize_t n = ::write(fd, data, left);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) {
+      data += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+  ok = (::close(fd) == 0) && ok;
+  if (!ok) {
+    throw SetupError(k_exit_failure, "cannot write " + p.string() + ": " + std::strerror(errno));
+  }
+}
+
+struct Answers {
+  std::string email;
+  std::string password;
+  std::string base_url;
+  VehicleState car;
+  double battery_kwh = k_default_battery_kwh;
+  double max_charge_kw = k_default_charge_kw;
+  std::string timezone = k_default_timezone;
+  std::string tariff = k_default_tariff;
+  std::string agile_product;
+  std::string agile_region;
+  std::string switch_type = "log";
+  std::string start_url, stop_url;
+  std::vector<std::string> start_command, stop_command;
+};
+
+std::string config_text(const Answers& a) {
+  std::string y;
+  y += "# Written by `offpeak setup`. Every key and its default:\n";
+  y += "# /usr/share/offpeak/config/offpeak.example.yaml; check with `offpeak check --config "
+       "FILE`.\n";
+  y += "timezone: " + quote(a.timezone) + "\n";
+  y += "vehicle:\n";
+  y += "  name: " + quote(trim(a.car.brand + " " + a.car.model)) + "\n";
+  char num[64];
+  std::snprintf(num, sizeof num, "%g", a.battery_kwh);
+  y += "  battery_kwh: " + std::string(num) + "\n";
+  std::snprintf(num, sizeof num, "%g", a.max_charge_kw);
+  y += "  max_charge_kw: " + std::string(num) + "\n";
+  y += "  source:\n";
+  y += "    type: connect\n";
+  if (!a.base_url.empty()) y += "    base_url: " + quote(a.base_url) + "\n";
+  y += "    email: " + quote(a.email) + "\n";
+  y += "    # Readable by its owner only. The service gets it as the systemd credential\n";
+  y += "    # connect-password, which comes first.\n";
+  y += "    password_file: connect-password\n";
+  y += "    device_id: " + quote(a.car.device_id) + "\n";
+  y += "charging:\n";
+  y += "  target_soc: 80\n";
+  y += "  ready_by: \"07:30\"\n";
+  y += "tariff: tariffs/" + a.tariff + ".yaml   # a copy of the preset: put in your own prices\n";
+  y += "switch:\n";
+  y += "  type: " + a.switch_type + "\n";
+  if (a.switch_type == "http") {
+    y += "  start: { method: POST, url: " + quote(a.start_url) + " }\n";
+    y += "  stop: { method: POST, url: " + quote(a.stop_url) + " }\n";
+  } else if (a.switch_type == "exec") {
+    y += "  start: " + yaml_list(a.start_command) + "\n";
+    y += "  stop: " + yaml_list(a.stop_command) + "\n";
+  }
+  return y;
+}
+
+// Logs in and returns the account's cars (the exit codes of `offpeak vehicle` on failure).
+std::vector<VehicleState> list_cars(const Answers& a) {
+  config::ConnectSource src;
+  if (!a.base_url.empty()) src.base_url = a.base_url;
+  while (!src.base_url.empty() && src.base_url.back() == '/')
+    src.base_url.pop_back();
+  src.email = a.email;
+  src.password = config::Secret(a.password);
+  connect::FetchOutcome o = connect::fetch_vehicle_once(src, std::chrono::seconds{60});
+  if (!o.devices.empty()) return o.devices;
+  if (o.vehicle) return {*o.vehicle};
+  const int code = o.exit_code() == 0 ? k_exit_failure : o.exit_code();
+  std::string why = o.kind == connect::FetchOutcome::Kind::credentials_refused
+                        ? "the Connect service refused the e-mail and password"
+                    : o.kind == connect::FetchOutcome::Kind::unreachable
+                        ? "the Connect service cannot be reached"
+                        : "the Connect service answered unexpectedly";
+  throw SetupError(code, why + ": " + o.message + "; nothing written");
+}
+
+int run_setup(const SetupArgs& args) {
+  const bool interactive = !args.non_interactive;
+  if (interactive && !isatty(STDIN_FILENO)) {
+    throw SetupError(k_exit_usage,
+                     "standard input is not a terminal: give --non-interactive and the answers "
+                     "as flags (see offpeak setup --help)");
+  }
+  const fs::path config = fs::absolute(args.config).lexically_normal();
+  const fs::path dir = config.parent_path();
+  std::error_code ec;
+  if (fs::exists(config, ec) && !args.force) {
+    throw SetupError(k_exit_failure, config.string() +
+                                         " exists; nothing written (--force replaces it, keeping "
+                                         "edited tariff files)");
+  }
+  const auto presets = presets_dir();
+  if (!presets) throw SetupError(k_exit_failure, "the tariff presets are not installed");
+  const std::vector<std::string> tariffs = preset_names(*presets);
+
+  Prompter ask;
+  Answers a;
+  a.base_url = args.base_url;
+  if (!args.timezone.empty()) a.timezone = args.timezone;
+  if (!args.email.empty()) {
+    a.email = args.email;
+  } else if (interactive) {
+    std::cout << "offpeak setup: the car's Orange Power Connect account (BMW ConnectedDrive)\n";
+    a.email = ask.ask("E-mail");
+  }
+  if (a.email.find('@') == std::string::npos) {
+    throw SetupError(k_exit_usage, "an e-mail address is needed (--email)");
+  }
+  if (!args.password_file.empty()) {
+    a.password = read_password_file(args.password_file);
+  } else if (interactive) {
+    a.password = ask.secret("Password (not shown)");
+  } else {
+    throw SetupError(k_exit_usage,
+                     "--password-file FILE is needed (- reads standard input; a password is "
+                     "never taken on the command line)");
+  }
+  if (a.password.empty()) throw SetupError(k_exit_usage, "an empty password; nothing written");
+
+  if (interactive) std::cout << "Logging in…\n" << std::flush;
+  const std::vector<VehicleState> cars = list_cars(a);
+  if (!args.device_id.empty()) {
+    auto it = std::find_if(cars.begin(), cars.end(),
+                           [&](const VehicleState& v) { return v.device_id == args.device_id; });
+    if (it == cars.end()) {
+      std::string list;
+      for (const auto& c : cars)
+        list += "\n  " + describe_car(c);
+      throw SetupError(k_exit_failure,
+                       "--device-id " + args.device_id + " is not on the account; it has:" + list);
+    }
+    a.car = *it;
+  } else if (cars.size() == 1) {
+    a.car = cars.front();
+    if (interactive) std::cout << "The account's car: " << describe_car(a.car) << "\n";
+  } else if (interactive) {
+    std::cout << "The account's cars:\n";
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < cars.size(); ++i) {
+      std::cout << "  " << i + 1 << ") " << describe_car(cars[i]) << "\n";
+      ids.push_back(cars[i].device_id);
+    }
+    const std::string id = ask.choice("Which car", ids, "1");
+    a.car = *std::find_if(cars.begin(), cars.end(),
+                          [&](const VehicleState& v) { return v.device_id == id; });
+  } else {
+    std::string list;
+    for (const auto& c : cars)
+      list += "\n  " + describe_car(c);
+    throw SetupError(k_exit_usage, "the account has " + std::to_string(cars.size()) +
+                                       " cars; choose one with --device-id:" + list);
+  }
+
+  if (args.battery_kwh) {
+    a.battery_kwh = *args.battery_kwh;
+  } else if (interactive) {
+    a.battery_kwh = ask.number("Usable battery capacity, kWh", k_default_battery_kwh, 0, 1000);
+  }
+  if (args.max_charge_kw) {
+    a.max_charge_kw = *args.max_charge_kw;
+  } else if (interactive) {
+    a.max_charge_kw = ask.number("Charger power, kW", k_default_charge_kw, 0, 400);
+  }
+
+  if (!args.tariff.empty()) {
+    if (std::find(tariffs.begin(), tariffs.end(), args.tariff) == tariffs.end()) {
+      std::string list;
+      for (const auto& t : tariffs)
+        list += (list.empty() ? "" : ", ") + t;
+      throw SetupError(k_exit_usage,
+                       "no tariff preset '" + args.tariff + "'; the presets: " + list);
+    }
+    a.tariff = args.tariff;
+  } else if (interactive) {
+    std::cout << "Tariff presets (copied next to the configuration; put in your own prices):\n";
+    for (std::size_t i = 0; i < tariffs.size(); ++i)
+      std::cout << "  " << i + 1 << ") " << tariffs[i] << "\n";
+    a.tariff = ask.choice("Tariff", tariffs, k_default_tariff);
+  }
+  if (a.tariff == "octopus-agile") {
+    a.agile_product = args.agile_product;
+    a.agile_region = args.agile_region;
+    if (interactive && a.agile_product.empty())
+      a.agile_product = ask.ask("Agile product code (on your bill)", "AGILE-24-10-01");
+    if (interactive && a.agile_region.empty())
+      a.agile_region = ask.ask("Region letter A..P (C = London)", "C");
+  }
+
+  a.switch_type = args.switch_type;
+  if (a.switch_type.empty()) {
+    a.switch_type = interactive ? ask.choice(
+                                      "Switch (log: only log; http: call URLs; exec: run "
+                                      "programs)",
+                                      {"log", "http", "exec"}, "log")
+                                : "log";
+  }
+  if (a.switch_type == "http") {
+    a.start_url = args.start_url;
+    a.stop_url = args.stop_url;
+    if (interactive && a.start_url.empty()) a.start_url = ask.ask("URL that starts charging");
+    if (interactive && a.stop_url.empty()) a.stop_url = ask.ask("URL that stops charging");
+    if (a.start_url.empty() || a.stop_url.empty())
+      throw SetupError(k_exit_usage, "the http switch needs --start-url and --stop-url");
+  } else if (a.switch_type == "exec") {
+    std::string start = args.start_command;
+    std::string stop = args.stop_command;
+    if (interactive && start.empty())
+      start = ask.ask("Program (absolute path) and arguments that start charging");
+    if (interactive && stop.empty())
+      stop = ask.ask("Program (absolute path) and arguments that stop charging");
+    a.start_command = split_command(start);
+    a.stop_command = split_command(stop);
+    if (a.start_command.empty() || a.stop_command.empty())
+      throw SetupError(k_exit_usage, "the exec switch needs --start-command and --stop-command");
+  } else if (a.switch_type != "log") {
+    throw SetupError(k_exit_usage,
+                     "unknown switch type '" + a.switch_type + "'; expected log, http or exec");
+  }
+
+  // Write: the directory, the tariff presets (an edited copy is kept), the password file
+  // (owner only), the configuration.
+  fs::create_directories(dir / "tariffs", ec);
+  if (ec)
+    throw SetupError(k_exit_failure,
+                     "cannot create " + (dir / "tariffs").string() + ": " + ec.message());
+  for (const auto& t : tariffs) {
+    const fs::path to = dir / "tariffs" / (t + ".yaml");
+    if (fs::exists(to, ec)) continue;
+    fs::copy_file(*presets / (t + ".yaml"), to, ec);
+    if (ec) throw SetupError(k_exit_failure, "cannot write " + to.string() + ": " + ec.message());
+  }
+  if (!a.agile_product.empty() || !a.agile_region.empty()) {
+    const fs::path agile = dir / "tariffs" / "octopus-agile.yaml";
+    std::ifstream in(agile);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    std::string text = buf.str();
+    if (!a.agile_product.empty()) text = set_top_level(text, "product", a.agile_product);
+    if (!a.agile_region.empty()) text = set_top_level(text, "region", a.agile_region);
+    write_file(agile, text, 0644);
+  }
+  write_file(dir / "connect-password", a.password + "\n", 0600);
+  write_file(config, config_text(a), 0644);
+  std::cout << "Wrote " << config.string() << ", " << (dir / "connect-password").string()
+            << " (readable by its owner only) and the tariff presets in "
+            << (dir / "tariffs").string() << "\n";
+
+  // The same validation as `offpeak check`.
+  auto checked = config::load_config(config, config::Environment::from_process());
+  if (!checked.config) {
+    for (const auto& e : checked.errors)
+      std::cerr << e.to_string() << "\n";
+    throw SetupError(k_exit_config, "the written configuration does not pass `offpeak check`");
+  }
+  std::cout << "offpeak check: ok (" << checked.config->vehicle.name << ", "
+            << checked.config->tariff.name << ", switch " << a.switch_type << ")\n";
+  if (config != fs::path("/etc/offpeak/offpeak.yaml")) {
+    std::cout << "Note: the service reads /etc/offpeak/offpeak.yaml; copy this configuration, "
+                 "its password file and tariffs/ there to use it.\n";
+  }
+  std::cout << "Enable and start the service:\n"
+            << "  sudo systemctl daemon-reload\n"
+            << "  sudo systemctl enable --now offpeakd\n";
+  return k_exit_ok;
+}
+
+}  // namespace
+
+CLI::App* add_setup_command(CLI::App& app, SetupArgs& a) {
+  auto* cmd = app.add_subcommand(
+      "setup",
+      "First run: log in to the Connect account, choose the car, battery, charger, tariff "
+      "preset and switch; write the configuration and a password file (owner only), check "
+      "them, and print the commands that enable the service. Exit 69 unreachable, 77 "
+      "credentials refused, 78 the result does not validate");
+  cmd->add_option("--config,-c", a.config,
+                  "The configuration to write (default /etc/offpeak/offpeak.yaml); the password "
+                  "file and tariffs/ go next to it");
+  cmd->add_flag("--non-interactive", a.non_interactive,
+                "Ask nothing: every answer from the flags (--email and --password-file needed)");
+  cmd->add_flag("--force", a.force, "Replace an existing configuration");
+  cmd->add_option("--email", a.email, "The Connect account's e-mail");
+  cmd->add_option("--password-file", a.password_file,
+                  "A file holding the account's password; - reads standard input");
+  cmd->add_option("--base-url", a.base_url, "The Connect service (default: the real one)");
+  cmd->add_option("--device-id", a.device_id, "The car (VIN) when the account has several");
+  cmd->add_option("--tariff", a.tariff,
+                  "A tariff preset, its file name without .yaml (default octopus-go)");
+  cmd->add_option("--agile-product", a.agile_product, "With --tariff octopus-agile: the product");
+  cmd->add_option("--agile-region", a.agile_region, "With --tariff octopus-agile: the region");
+  cmd->add_option("--switch", a.switch_type, "log (default), http or exec")
+      ->check(CLI::IsMember({"log", "http", "exec"}));
+  cmd->add_option("--start-url", a.start_url, "http switch: the URL that starts charging (POST)");
+  cmd->add_option("--stop-url", a.stop_url, "http switch: the URL that stops charging (POST)");
+  cmd->add_option("--start-command", a.start_command,
+                  "exec switch: absolute program and arguments that start charging");
+  cmd->add_option("--stop-command", a.stop_command,
+                  "exec switch: absolute program and arguments that stop charging");
+  cmd->add_option("--battery-kwh", a.battery_kwh, "Usable battery capacity (default 60)")
+      ->check(CLI::Range(0.1, 1000.0));
+  cmd->add_option("--max-charge-kw", a.max_charge_kw, "Charger power (default 7.4)")
+      ->check(CLI::Range(0.1, 400.0));
+  cmd->add_option("--timezone", a.timezone, "IANA time zone (default Europe/London)");
+  return cmd;
+}
+
+int cmd_setup(const SetupArgs& args) {
+  try {
+    return run_setup(args);
+  } catch (const SetupError& e) {
+    std::cerr << "offpeak setup: " << e.what() << "\n";
+    return e.status;
+  }
+}
+
+}  // namespace offpeak::cli
