@@ -229,8 +229,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"remote_listen_without_token",
                   std::string(k_valid) + "api: { listen: 0.0.0.0:8080 }\n", 12, 16, "not loopback"},
         ErrorCase{"switch_ocpp_no_id",
-                  std::string(k_valid) + "switch:\n  type: ocpp\n  listen: 127.0.0.1:8887\n", 13, 3,
-                  "charge_point_id"},
+                  std::string(k_valid) + "switch:\n  type: ocpp\n  listen: 127.0.0.1:8887\n", 12, 1,
+                  "charge_point_id"},  // a missing key is reported at its parent key
         ErrorCase{"switch_ocpp_unknown_key",
                   std::string(k_valid) +
                       "switch:\n  type: ocpp\n  charge_point_id: CP01\n  listen: "
