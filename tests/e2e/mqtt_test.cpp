@@ -576,8 +576,9 @@ TEST(Mqtt, TlsWithAGeneratedCa) {
   dir.write("offpeak.yaml", config(dir, b, "", "switch: { type: log }\n", "mqtts://localhost:"));
   fs::remove(dir.path() / "offpeakd.log");
   Process p = start_daemon(dir, "1");
-  ASSERT_TRUE(p.wait_for("MQTT: cannot connect to mqtts://localhost:", 15s)) << p.log();
-  EXPECT_NE(p.log().find("TLS handshake failed"), std::string::npos) << p.log();
+  // The handshake fails inside the connect ("cannot connect") or right after it ("connection
+  // ... lost"), as libmosquitto's timing has it; either way the certificate is refused.
+  ASSERT_TRUE(p.wait_for("TLS handshake failed", 15s)) << p.log();
   EXPECT_TRUE(p.wait_for("retrying in", 5s, 2)) << p.log();
   EXPECT_EQ(p.log().find("Invalid function arguments"), std::string::npos) << p.log();
   EXPECT_EQ(p.log().find("MQTT: connected"), std::string::npos) << p.log();
