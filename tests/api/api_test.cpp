@@ -366,9 +366,10 @@ TEST_F(ApiTest, HistorySessionsCommands) {
     const json::value doc = s.json();
     const auto& open = doc.at("sessions").as_array()[0];
     ASSERT_TRUE(open.at("cost_at_once_p").is_number()) << s.body;
-    EXPECT_NEAR(open.at("saving_p").to_number<double>(),
-                open.at("cost_at_once_p").to_number<double>() - open.at("cost_p").to_number<double>(),
-                0.002);
+    EXPECT_NEAR(
+        open.at("saving_p").to_number<double>(),
+        open.at("cost_at_once_p").to_number<double>() - open.at("cost_p").to_number<double>(),
+        0.002);
     EXPECT_DOUBLE_EQ(doc.at("full_power_kw").to_number<double>(), 7.4) << s.body;
   }
   Reply m = http(port(), "GET", "/api/v1/savings?months=2");

@@ -104,7 +104,7 @@ struct StatusSnapshot {
   std::map<std::pair<std::string, std::string>, std::int64_t> commands;
   std::size_t api_connections = 0;
   std::optional<ChargerSnapshot> charger;  // switch type ocpp only
-  std::optional<MqttStatus> mqtt;  // nullopt without an mqtt: section
+  std::optional<MqttStatus> mqtt;          // nullopt without an mqtt: section
 };
 
 // The daemon side. All calls happen on the event loop; the coroutines must not block it
