@@ -9,6 +9,9 @@ namespace {
 
 constexpr Seconds k_retry_base{30};
 constexpr Seconds k_startup_grace{5 * 60};
+// A reading this far below the target, after the plan's charging, is a shortfall to top up
+// (readings are whole percent; anything less is rounding).
+constexpr double k_shortfall_pct = 0.1;
 constexpr const char* k_off_reason = "mode is off: no charging until the mode is smart or now";
 
 std::string pct(double v) {
@@ -209,6 +212,33 @@ double Controller::projected_soc(Instant now) const {
   return soc_after(settings_.vehicle, plan_->soc, kwh);
 }
 
+std::optional<std::string> Controller::confirmed_shortfall(Instant now) const {
+  if (!plan_ || !last_obs_ || !last_obs_->soc_percent || mode_ == Mode::off) return std::nullopt;
+  const VehicleState& r = *last_obs_;
+  // A reading newer than the plan, of a plugged-in car that is not charging while the charger
+  // is off: what it says is what the car has (a reading that still shows CHARGING after a stop
+  // lags behind the car and confirms nothing).
+  if (r.observed_at <= plan_->now || r.plugged_in != true ||
+      r.charging_state == ChargingState::charging || switch_on_ != false || pending_ ||
+      now >= plan_->ready_by)
+    return std::nullopt;
+  // What the plan still has in store after the reading.
+  double kwh_left = 0.0;
+  for (const auto& slot : plan_->slots) {
+    if (slot.end <= r.observed_at) continue;
+    const Instant from = std::max(slot.start, r.observed_at);
+    const auto total = (slot.end - slot.start).count();
+    if (total > 0)
+      kwh_left += slot.energy_kwh * static_cast<double>((slot.end - from).count()) /
+                  static_cast<double>(total);
+  }
+  const double target = plan_->target_soc;
+  if (soc_after(settings_.vehicle, *r.soc_percent, kwh_left) >= target - k_shortfall_pct)
+    return std::nullopt;
+  return "short of the target after the planned charging (" + pct(*r.soc_percent) + " read at " +
+         zone_.format_hhmm(r.observed_at) + ", target " + pct(target) + "): topping up";
+}
+
 std::optional<std::string> Controller::needs_replan(Instant now, const Deadline& d) const {
   if (!last_obs_ || !last_obs_->soc_percent) {
     if (plan_) return std::string("state of charge unknown");  // drop a plan we cannot keep
@@ -222,6 +252,7 @@ std::optional<std::string> Controller::needs_replan(Instant now, const Deadline&
   if (plan_plugged_ != last_obs_->plugged_in) {
     return std::string(last_obs_->plugged_in == true ? "plugged in" : "plug state changed");
   }
+  if (auto s = confirmed_shortfall(now)) return s;
   // Compare the observation with what the plan projected for the moment it was observed.
   Instant seen = std::max(last_obs_->observed_at, plan_->now);
   if (std::abs(*last_obs_->soc_percent - projected_soc(seen)) > settings_.replan_soc_drift) {
@@ -352,8 +383,18 @@ bool Controller::want_on(Instant now, std::string& why) const {
     want = true;
   } else {
     const ChargeRun* run = plan_ ? run_at(*plan_, now) : nullptr;
-    if (run == nullptr) {
+    if (run == nullptr && overdue_ && settings_.policy.continue_after_ready_by) {
+      why = reached(overdue_->target_soc) + " after the ready-by (after_ready_by: continue)";
+    } else if (run == nullptr && !ready_by_note_.empty()) {
+      why = ready_by_note_;
+    } else if (run == nullptr && extends_run(now, soc, d, why)) {
+      want = true;
+    } else if (run == nullptr) {
       why = idle_reason(now);
+      // The end of a run that went on past its planned end to the target.
+      if (switch_on_ == true && soc >= d.target_soc && plan_ && d.ready_by == plan_->ready_by)
+        for (const auto& r : plan_->runs)
+          if (r.end < now && now - r.end <= settings_.merge_within) why = reached(d.target_soc);
     } else {
       auto price = prices_.price_at(now);
       bool cheap = settings_.policy.charge_below_p_per_kwh && price &&
@@ -382,6 +423,36 @@ bool Controller::want_on(Instant now, std::string& why) const {
   return want;
 }
 
+bool Controller::extends_run(Instant now, double soc, const Deadline& d, std::string& why) const {
+  if (!plan_ || switch_on_ != true || !settings_.estimate_between_readings ||
+      mode_ != Mode::smart || d.ready_by != plan_->ready_by || soc >= d.target_soc - k_shortfall_pct)
+    return false;
+  const ChargeRun* ended = nullptr;
+  for (const auto& run : plan_->runs)
+    if (run.end <= now) ended = &run;
+  if (ended == nullptr || now - ended->end > settings_.merge_within) return false;
+  // The rest takes no longer than a top-up would wait for its confirming reading, ends before
+  // the ready-by, and costs no more here than in the cheapest time still ahead.
+  const auto more = Seconds{static_cast<long long>(
+      std::ceil(charge_hours(settings_.vehicle, soc, d.target_soc) * 3600.0))};
+  if (more > settings_.merge_within || now + more > d.ready_by)
+    return false;
+  const auto price = prices_.price_at(now);
+  if (!price) return false;
+  const PriceCurve ahead = prices_.slice(now, d.ready_by);
+  for (const auto& slot : ahead.slots())
+    if (slot.price_p_per_kwh < *price - 1e-9) return false;
+  char buf[160];
+  std::snprintf(buf, sizeof buf,
+                "extending the run %s-%s by about %lld min at %.2fp to the target %s (estimated "
+                "%.1f%%) rather than stopping and topping up",
+                zone_.format_hhmm(ended->start).c_str(), zone_.format_hhmm(ended->end).c_str(),
+                static_cast<long long>((more.count() + 59) / 60), *price,
+                pct(d.target_soc).c_str(), soc);
+  why = buf;
+  return true;
+}
+
 std::optional<std::pair<Action, Instant>> Controller::next_action(Instant now) const {
   if (!plan_ || mode_ == Mode::off) return std::nullopt;
   for (const auto& run : plan_->runs) {
@@ -405,14 +476,28 @@ Controller::Step Controller::step(Instant now) {
   // A deadline that passed with the target unmet while plugged in (after_ready_by).
   // Only a plan made while plugged in can be overdue: a car that left and came back is a new
   // stay, whatever the plan made while it was away said.
+  // Decided once, at the boundary (the plan for the next deadline is made in this same step):
+  // continue to the target, or stop and say so.
   if (plan_ && plan_plugged_ == true && now >= plan_->ready_by && last_obs_ &&
-      last_obs_->plugged_in == true && last_obs_->soc_percent &&
-      *last_obs_->soc_percent < plan_->target_soc - 0.5 && mode_ == Mode::smart) {
-    if (!overdue_) overdue_ = Deadline{plan_->ready_by, plan_->target_soc};
+      last_obs_->plugged_in == true && mode_ == Mode::smart && !overdue_) {
+    const auto est = soc_estimate(now);
+    if (est && est->soc_percent < plan_->target_soc - 0.5) {
+      if (settings_.policy.continue_after_ready_by) {
+        overdue_ = Deadline{plan_->ready_by, plan_->target_soc};
+      } else if (switch_on_ != false) {
+        ready_by_note_ = "ready-by " + zone_.format(plan_->ready_by) + " passed with the car at " +
+                         pct(est->soc_percent) + ", below its target " +
+                         pct(plan_->target_soc) + "; not charging on (after_ready_by: stop)";
+      }
+    }
   }
   if (overdue_ && last_obs_ && last_obs_->soc_percent &&
-      *last_obs_->soc_percent >= overdue_->target_soc)
+      *last_obs_->soc_percent >= overdue_->target_soc) {
+    if (switch_on_ == true)
+      ready_by_note_ = "target " + pct(overdue_->target_soc) +
+                       " reached after the ready-by (after_ready_by: continue)";
     overdue_.reset();
+  }
   if (!first_step_) first_step_ = now;
   Deadline d = deadline(now);
   if (auto why_replan = needs_replan(now, d)) {
@@ -474,6 +559,7 @@ Controller::Step Controller::step(Instant now) {
     }
     if (out.command) pending_ = out.command->action;
   }
+  if (!out.command && switch_on_ == false) ready_by_note_.clear();
 
   auto earliest = [&](std::optional<Instant> t) {
     if (t && *t > now && (!out.wake_at || *t < *out.wake_at)) out.wake_at = t;

@@ -79,12 +79,41 @@ TEST_F(ControllerTest, PlansOnFirstObservationAndStartsAtTheRunBoundary) {
       << start.command->reason;
   c.command_result(at("2026-01-11T00:30:00Z"), true, "ok");
   EXPECT_FALSE(c.step(at("2026-01-11T00:30:00Z")).command);  // edge-triggered: no second start
-  c.observe(obs("2026-01-11T00:35:00Z", 41, true, true));    // confirmed
+  c.observe(obs("2026-01-11T00:35:00Z", 42, true, true));    // confirmed
   // 16.8444 kWh at 7.4 kW = 8195 s -> run ends 02:46:35.
   auto stop = c.step(at("2026-01-11T02:46:35Z"));
   ASSERT_TRUE(stop.command);
   EXPECT_EQ(stop.command->action, Action::stop);
   EXPECT_EQ(stop.command->reason, "the planned run 00:30-02:46 has ended");
+}
+
+// A reading inside the run a little behind the plan (41 % where the plan has 41.5 %): at the
+// run's end the estimate is short of the target by half a point, a minute or two of charging.
+// The run goes on to the estimated target and stops once, instead of stopping, waiting for a
+// confirming reading and starting again for a top-up.
+TEST_F(ControllerTest, ARunEndingJustShortOfTheTargetGoesOnToItInsteadOfATopUp) {
+  Controller c = make();
+  c.observe(obs("2026-01-11T00:20:00Z", 40, true, false));
+  c.step(at("2026-01-11T00:20:00Z"));
+  c.command_result(at("2026-01-11T00:20:00Z"), true, "ok");  // standing off
+  auto start = c.step(at("2026-01-11T00:30:00Z"));
+  ASSERT_TRUE(start.command);
+  c.command_result(at("2026-01-11T00:30:00Z"), true, "ok");
+  c.observe(obs("2026-01-11T00:35:00Z", 41, true, true));
+  auto end = c.step(at("2026-01-11T02:46:35Z"));
+  EXPECT_FALSE(end.command) << end.command->reason;
+  EXPECT_EQ(c.reason().rfind("extending the run 00:30-02:46 by about 2 min at 8.50p to the target "
+                             "80% (estimated 79.5%)",
+                             0),
+            0U)
+      << c.reason();
+  ASSERT_TRUE(end.wake_at);
+  EXPECT_LE(*end.wake_at, at("2026-01-11T02:46:35Z") + minutes{2});
+  auto stop = c.step(*end.wake_at);
+  ASSERT_TRUE(stop.command);
+  EXPECT_EQ(stop.command->action, Action::stop);
+  EXPECT_EQ(stop.command->reason.rfind("target 80% reached (estimated 80%", 0), 0U)
+      << stop.command->reason;
 }
 
 // Regression: the hourly price refresh (a curve starting an hour before `now`) made every

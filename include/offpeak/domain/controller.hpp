@@ -62,6 +62,9 @@ struct ControllerSettings {
   Seconds confirm_after{3 * 60};  // how long a command may take to show in observations
   int max_retries = 3;
   double replan_soc_drift = 2.0;  // percentage points
+  // A run that ends below the target is extended to it when the rest takes at most this long
+  // (the car cloud's lag: a top-up after a stop would wait at least this for its reading).
+  Seconds merge_within{10 * 60};
   std::string power_note;         // where vehicle.max_charge_kw comes from, for explanations
   // false: act on readings only, as pollers without estimation do (the backtest's baselines);
   // the SoC between readings is then the last reading's.
@@ -153,10 +156,17 @@ class Controller {
 
  private:
   bool want_on(Instant now, std::string& why) const;
+  // A run that has just ended below the target goes on to it when the rest is short (within
+  // merge_within) and no cheaper time is left before the ready-by: one stop instead of a stop,
+  // a confirming poll and a top-up start.
+  bool extends_run(Instant now, double soc, const Deadline& d, std::string& why) const;
   // Why nothing is charging in smart mode at `now` (waiting for a run, a run ended, ...).
   std::string idle_reason(Instant now) const;
   // Why a new plan is needed, or nullopt to keep the adopted one.
   std::optional<std::string> needs_replan(Instant now, const Deadline& d) const;
+  // A reading after the plan's charging below the target, with time left before the ready-by:
+  // why the plan is remade to top up (nullopt: none).
+  std::optional<std::string> confirmed_shortfall(Instant now) const;
   void replan(Instant now, const Deadline& d);
   double projected_soc(Instant now) const;
   // An observation agreeing with (or not) the last command: clears the confirmation.
@@ -179,6 +189,7 @@ class Controller {
   std::optional<Instant> override_deadline_;  // the deadline the override applies to
 
   std::optional<Deadline> overdue_;  // a passed deadline whose target was not reached
+  std::string ready_by_note_;        // why charging stops at a passed ready-by (after_ready_by: stop)
   std::optional<Instant> first_step_;
   std::optional<bool> switch_on_;
   std::optional<bool> charger_offering_;  // the charger's last word (charger_report)
