@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <random>
 #include <stdexcept>
 
@@ -87,10 +88,13 @@ class Replay {
         home = next_arrival++;
         begin_stay(home);
       }
+      home_ = home;
       if (home != k_away) judge_at_ready_by(home, t);
       // The cloud refreshes what it reports.
       if (!cloud_.have || is_multiple(t, o_.car.cloud_refresh)) {
         cloud_.reported = car_.state();
+        if (o_.car.whole_percent && cloud_.reported.soc_percent)
+          cloud_.reported.soc_percent = std::floor(*cloud_.reported.soc_percent);
         cloud_.have = true;
       }
       // Prices as published by now.
@@ -149,6 +153,9 @@ class Replay {
         sum.optimal_energy_kwh += a.out.optimal_energy_kwh;
         sum.peak_kwh += a.out.peak_kwh;
         sum.above_cheapest_kwh += a.out.above_cheapest_kwh;
+        sum.after_ready_by_kwh += a.out.after_ready_by_kwh;
+        sum.after_ready_by_cost_p += a.out.after_ready_by_cost_p;
+        if (a.out.flips > 0) ++sum.flip_stays;
       }
       sum.per_stay.push_back(a.out);
     }
@@ -236,8 +243,11 @@ class Replay {
   void account(std::size_t i, Instant t, double kwh) {
     StayAccount& a = accounts_[i];
     a.out.energy_kwh += kwh;
-    if (t >= a.out.ready_by) a.out.after_ready_by_kwh += kwh;
     const auto price = prices_.price_at(t);
+    if (t >= a.out.ready_by) {
+      a.out.after_ready_by_kwh += kwh;
+      if (price) a.out.after_ready_by_cost_p += kwh * *price;
+    }
     if (!price) return;
     a.out.cost_p += kwh * *price;
     if (in_evening_peak(t, setup_.zone)) a.out.peak_kwh += kwh;
@@ -292,6 +302,7 @@ class Replay {
       history_.push_back(ChargeObservation{t, *reading.soc_percent,
                                            reading.charging_state == ChargingState::charging});
     last_reading_ = reading;
+    if (o_.on_poll) o_.on_poll(t, reading);
     controller_.observe(reading);
     if (u.kind == SessionUpdate::Kind::closed) relearn();
   }
@@ -314,6 +325,18 @@ class Replay {
       wake_ = s.wake_at;
       if (!s.command) break;
       bool ok = true;
+      if (home_ != k_none) {
+        FieldStay& st = accounts_[home_].out;
+        if (s.command->action == Action::start) ++st.starts;
+        if (last_command_ && last_command_->first != s.command->action &&
+            t - last_command_->second < minutes{1})
+        {
+          ++st.flips;
+          if (!st.first_flip) st.first_flip = t;
+        }
+      }
+      last_command_ = std::make_pair(s.command->action, t);
+      if (o_.on_command) o_.on_command(t, *s.command);
       if (s.command->action == Action::start) {
         ok = car_.start_charging();
       } else {
@@ -339,6 +362,9 @@ class Replay {
   std::optional<Instant> token_at_;
   std::optional<VehicleState> last_reading_;
   std::optional<Instant> wake_;
+  static constexpr std::size_t k_none = static_cast<std::size_t>(-1);
+  std::size_t home_ = k_none;  // the stay in progress, for the command counts
+  std::optional<std::pair<Action, Instant>> last_command_;
   std::vector<ChargeObservation> history_;
   std::vector<Instant> plug_ins_;
   std::array<std::optional<int>, 7> usual_plug_in_{};

@@ -9,6 +9,7 @@
 #include <offpeak/report/report.hpp>
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <unistd.h>
 #include <chrono>
@@ -55,6 +56,12 @@ json::object stay_json(const backtest::FieldStay& s) {
                       {"cost_p", report::round_to(s.cost_p, 2)},
                       {"peak_kwh", report::round_to(s.peak_kwh, 3)},
                       {"above_cheapest_kwh", report::round_to(s.above_cheapest_kwh, 3)},
+                      {"after_ready_by_kwh", report::round_to(s.after_ready_by_kwh, 3)},
+                      {"after_ready_by_cost_p", report::round_to(s.after_ready_by_cost_p, 2)},
+                      {"starts", s.starts},
+                      {"flips", s.flips},
+                      {"first_flip",
+                       s.first_flip ? json::value(format_rfc3339(*s.first_flip)) : json::value()},
                       {"optimal_cost_p", report::round_to(s.optimal_cost_p, 2)},
                       {"optimal_energy_kwh", report::round_to(s.optimal_energy_kwh, 3)},
                       {"optimal_feasible", s.optimal_feasible}};
@@ -78,6 +85,9 @@ json::object strategy_json(const backtest::FieldSummary& s) {
                       {"optimal_cost_p", report::round_to(s.optimal_cost_p, 2)},
                       {"peak_kwh", report::round_to(s.peak_kwh, 3)},
                       {"above_cheapest_kwh", report::round_to(s.above_cheapest_kwh, 3)},
+                      {"after_ready_by_kwh", report::round_to(s.after_ready_by_kwh, 3)},
+                      {"after_ready_by_cost_p", report::round_to(s.after_ready_by_cost_p, 2)},
+                      {"flip_stays", s.flip_stays},
                       {"optimal_energy_kwh", report::round_to(s.optimal_energy_kwh, 3)},
                       {"model", s.model},
                       {"poll_reasons",
@@ -148,6 +158,18 @@ int cmd_field_backtest(const BacktestArgs& a, const config::Config& cfg, const P
         " % of evenings, leaving within " + format_duration(pattern.leave_within) + " of ready-by";
   }
 
+  // --log-level debug: every command and reading of the replay, as offpeakd would log them.
+  if (spdlog::should_log(spdlog::level::debug)) {
+    o.on_command = [&o, &cfg](Instant t, const Command& c) {
+      spdlog::debug("{} {}: {} charging: {}", to_string(o.strategy), cfg.zone.format(t),
+                    to_string(c.action), c.reason);
+    };
+    o.on_poll = [&o, &cfg](Instant t, const VehicleState& v) {
+      spdlog::debug("{} {}: observed SoC {}, {}", to_string(o.strategy), cfg.zone.format(t),
+                    v.soc_percent ? num(*v.soc_percent, 1) : std::string("?"),
+                    to_string(v.charging_state));
+    };
+  }
   std::vector<backtest::FieldSummary> results;
   for (auto s : {backtest::FieldStrategy::field, backtest::FieldStrategy::fixed,
                  backtest::FieldStrategy::before}) {
@@ -191,14 +213,16 @@ int cmd_field_backtest(const BacktestArgs& a, const config::Config& cfg, const P
   std::cout << "Stays: " << o.stays.size() << " (" << stays_from << "); target "
             << num(setup.policy.target_soc, 0) << " % by "
             << format_time_of_day(setup.policy.ready_by) << "\n\n";
-  std::snprintf(line, sizeof line, "  %-28s %9s %9s %8s %8s %9s %10s %10s %8s\n", "", "polls/day",
-                "req max", "target", "kWh", "peak kWh", ">cheapest", "cost", "p/kWh");
+  std::snprintf(line, sizeof line, "  %-28s %9s %9s %8s %8s %9s %10s %10s %6s %10s %8s\n", "",
+                "polls/day", "req max", "target", "kWh", "peak kWh", ">cheapest", "after kWh",
+                "flips", "cost", "p/kWh");
   std::cout << line;
   for (const auto& r : results) {
-    std::snprintf(line, sizeof line, "  %-28s %9.1f %9d %4d/%-3d %8.1f %9.2f %10.2f %10s %8.2f\n",
+    std::snprintf(line, sizeof line,
+                  "  %-28s %9.1f %9d %4d/%-3d %8.1f %9.2f %10.2f %10.2f %6d %10s %8.2f\n",
                   label(r.strategy, o).c_str(), r.polls_per_day(), r.max_requests_in_a_day,
                   r.target_met, r.stays, r.energy_kwh, r.peak_kwh, r.above_cheapest_kwh,
-                  report::money(r.cost_p).c_str(),
+                  r.after_ready_by_kwh, r.flip_stays, report::money(r.cost_p).c_str(),
                   r.energy_kwh > 0 ? r.cost_p / r.energy_kwh : 0.0);
     std::cout << line;
   }
@@ -210,6 +234,8 @@ int cmd_field_backtest(const BacktestArgs& a, const config::Config& cfg, const P
             << "\n"
             << "  peak kWh: drawn 16:00-19:00 local; >cheapest: drawn at a price above the "
                "optimum's dearest slot of the stay\n"
+            << "  after kWh: drawn after the ready-by (after_ready_by: continue); flips: stays "
+               "with a start and a stop within a minute of each other\n"
             << "  learned at the end: " << results.front().model << "\n";
   std::cout << "  why offpeak polled (per day):";
   const char* sep = " ";

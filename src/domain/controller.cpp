@@ -222,6 +222,8 @@ std::optional<std::string> Controller::confirmed_shortfall(Instant now) const {
       r.charging_state == ChargingState::charging || switch_on_ != false || pending_ ||
       now >= plan_->ready_by)
     return std::nullopt;
+  // ... and one taken long enough after the last switch change to show the car after it.
+  if (last_sent_ && r.observed_at < last_sent_at_ + settings_.cloud_lag) return std::nullopt;
   // What the plan still has in store after the reading.
   double kwh_left = 0.0;
   for (const auto& slot : plan_->slots) {
@@ -394,7 +396,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
       // The end of a run that went on past its planned end to the target.
       if (switch_on_ == true && soc >= d.target_soc && plan_ && d.ready_by == plan_->ready_by)
         for (const auto& r : plan_->runs)
-          if (r.end < now && now - r.end <= settings_.merge_within) why = reached(d.target_soc);
+          if (r.end < now && now - r.end <= settings_.cloud_lag) why = reached(d.target_soc);
     } else {
       auto price = prices_.price_at(now);
       bool cheap = settings_.policy.charge_below_p_per_kwh && price &&
@@ -430,12 +432,12 @@ bool Controller::extends_run(Instant now, double soc, const Deadline& d, std::st
   const ChargeRun* ended = nullptr;
   for (const auto& run : plan_->runs)
     if (run.end <= now) ended = &run;
-  if (ended == nullptr || now - ended->end > settings_.merge_within) return false;
+  if (ended == nullptr || now - ended->end > settings_.cloud_lag) return false;
   // The rest takes no longer than a top-up would wait for its confirming reading, ends before
   // the ready-by, and costs no more here than in the cheapest time still ahead.
   const auto more = Seconds{static_cast<long long>(
       std::ceil(charge_hours(settings_.vehicle, soc, d.target_soc) * 3600.0))};
-  if (more > settings_.merge_within || now + more > d.ready_by)
+  if (more > settings_.cloud_lag || now + more > d.ready_by)
     return false;
   const auto price = prices_.price_at(now);
   if (!price) return false;
@@ -480,8 +482,10 @@ Controller::Step Controller::step(Instant now) {
   // continue to the target, or stop and say so.
   if (plan_ && plan_plugged_ == true && now >= plan_->ready_by && last_obs_ &&
       last_obs_->plugged_in == true && mode_ == Mode::smart && !overdue_) {
+    // The same SoC (the estimate) decides here as in want_on, so a continuation logged here is
+    // never undone by it in the same instant.
     const auto est = soc_estimate(now);
-    if (est && est->soc_percent < plan_->target_soc - 0.5) {
+    if (est && est->soc_percent < plan_->target_soc - k_shortfall_pct) {
       if (settings_.policy.continue_after_ready_by) {
         overdue_ = Deadline{plan_->ready_by, plan_->target_soc};
       } else if (switch_on_ != false) {
@@ -489,6 +493,9 @@ Controller::Step Controller::step(Instant now) {
                          pct(est->soc_percent) + ", below its target " +
                          pct(plan_->target_soc) + "; not charging on (after_ready_by: stop)";
       }
+    } else if (est && switch_on_ != false) {
+      ready_by_note_ = "target " + pct(plan_->target_soc) + " reached by the ready-by" +
+                       (est->estimated ? " (estimated " + pct(est->soc_percent) + ")" : "");
     }
   }
   if (overdue_ && last_obs_ && last_obs_->soc_percent &&

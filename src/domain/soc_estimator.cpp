@@ -70,7 +70,7 @@ std::vector<std::pair<Instant, Instant>> SocEstimator::on_stretches(Instant from
     on = *charging_at_reading_;
   } else {
     for (const auto& s : switches_)
-      if (s.first <= reading_at_) on = s.second;
+      if (s.first < reading_at_) on = s.second;
   }
   auto add = [&](Instant a, Instant b) {
     a = std::max(a, from);
@@ -78,8 +78,10 @@ std::vector<std::pair<Instant, Instant>> SocEstimator::on_stretches(Instant from
     if (a < b) out.emplace_back(a, b);
   };
   Instant t = reading_at_;
+  // A switch change in the same second as the reading came after it (a command acts on what
+  // the reading showed).
   for (const auto& s : switches_) {
-    if (s.first <= reading_at_) continue;
+    if (s.first < reading_at_) continue;
     if (s.first >= to) break;
     if (on) add(t, s.first);
     on = s.second;

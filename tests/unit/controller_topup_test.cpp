@@ -113,24 +113,29 @@ TEST_F(TopUpTest, AOnePointShortfallConfirmedAt0300IsToppedUpInTheCheapWindow) {
   ASSERT_EQ(c.plan()->runs.size(), 1U);
   const Instant run_end = c.plan()->runs.front().end;
   EXPECT_LT(run_end, at("2026-01-11T02:50:00Z"));
-  run(c, plug, at("2026-01-11T02:59:00Z"),
+  run(c, plug, at("2026-01-11T02:55:00Z"),
       {obs(at("2026-01-11T00:20:00Z"), 50, true, false),
        obs(at("2026-01-11T00:45:00Z"), 52, true, true)});
   ASSERT_FALSE(sent_.empty());
   EXPECT_EQ(sent_.back().command.action, Action::stop);
+  EXPECT_LE(sent_.back().at, at("2026-01-11T02:55:00Z"));
   EXPECT_EQ(c.switch_on(), false);
   sent_.clear();
+  // A reading too soon after the stop may show the car before it: no decision on it.
+  c.observe(obs(at("2026-01-11T02:56:00Z"), 79, true, false));
+  run(c, at("2026-01-11T02:56:00Z"), at("2026-01-11T03:04:00Z"));
+  EXPECT_TRUE(sent_.empty());
 
-  c.observe(obs(at("2026-01-11T03:00:00Z"), 79, true, false));
-  step(c, at("2026-01-11T03:00:00Z"));
+  c.observe(obs(at("2026-01-11T03:05:00Z"), 79, true, false));
+  step(c, at("2026-01-11T03:05:00Z"));
   EXPECT_EQ(c.replan_reason(),
-            "short of the target after the planned charging (79% read at 03:00, target 80%): "
+            "short of the target after the planned charging (79% read at 03:05, target 80%): "
             "topping up");
   ASSERT_TRUE(c.plan());
   ASSERT_EQ(c.plan()->runs.size(), 1U);
   EXPECT_LT(c.plan()->runs.front().end, at("2026-01-11T05:30:00Z"));
-  run(c, at("2026-01-11T03:00:00Z"), at("2026-01-11T07:40:00Z"),
-      {obs(at("2026-01-11T03:20:00Z"), 80, true, false)});
+  run(c, at("2026-01-11T03:05:00Z"), at("2026-01-11T07:40:00Z"),
+      {obs(at("2026-01-11T03:30:00Z"), 80, true, false)});
   const auto st = starts();
   ASSERT_EQ(st.size(), 1U) << "a top-up start in the cheap window";
   EXPECT_GE(st[0].at, at("2026-01-11T03:00:00Z"));
@@ -157,7 +162,7 @@ TEST_F(TopUpTest, AShortfallSeenAfterTheCheapWindowIsToppedUpBeforeTheReadyBy) {
   EXPECT_EQ(c.switch_on(), false);
   sent_.clear();
   run(c, at("2026-01-11T05:40:00Z"), at("2026-01-11T07:40:00Z"),
-      {obs(at("2026-01-11T05:40:00Z"), 79, true, false)});
+      {obs(at("2026-01-11T05:50:00Z"), 79, true, false)});
   const auto st = starts();
   ASSERT_EQ(st.size(), 1U);
   EXPECT_LT(st[0].at, at("2026-01-11T07:30:00Z"));
@@ -182,6 +187,21 @@ TEST_F(TopUpTest, ALaggingReadingStillShowingChargingIsNoShortfall) {
   EXPECT_EQ(c.replan_reason().find("short of the target"), std::string::npos)
       << c.replan_reason();
   EXPECT_TRUE(starts().empty());
+}
+
+// A reading a few minutes after a start that still shows the car before it (NOT_CHARGING at
+// the SoC it had) is no shortfall either: the run goes on as planned, no stop-then-start.
+TEST_F(TopUpTest, AReadingThatLagsBehindAStartIsNoShortfall) {
+  Controller c = make();
+  const Instant plug = at("2026-01-10T18:00:00Z");
+  c.observe(obs(plug, 50, true, false));
+  step(c, plug);
+  run(c, plug, at("2026-01-11T00:33:00Z"), {obs(at("2026-01-11T00:20:00Z"), 50, true, false)});
+  ASSERT_EQ(c.switch_on(), true);
+  sent_.clear();
+  c.observe(obs(at("2026-01-11T00:34:00Z"), 50, true, false));
+  run(c, at("2026-01-11T00:34:00Z"), at("2026-01-11T00:40:00Z"));
+  EXPECT_TRUE(sent_.empty()) << sent_.front().command.reason;
 }
 
 // At the ready-by with the target unmet: continue decides once. It starts and keeps charging
@@ -228,17 +248,22 @@ TEST_F(TopUpTest, AtTheReadyByTheContinuationIsNotUndoneByTheEstimateOrTheNextPl
   Controller c = make();
   const Instant t0 = at("2026-01-11T07:25:00Z");
   c.observe(obs(t0, 79, true, false));
-  step(c, t0);
-  sent_.clear();
-  run(c, t0, at("2026-01-11T07:45:00Z"));
+  run(c, t0, at("2026-01-11T07:45:00Z"), {obs(at("2026-01-11T07:40:00Z"), 80, true, false)});
   std::string all;
   for (const auto& s : sent_)
     all += format_rfc3339(s.at) + " " + std::string(to_string(s.command.action)) + ": " +
            s.command.reason + "\n";
-  // A top-up before 07:30 at the peak price, or the continuation at 07:30: either way starts
-  // only, and never a stop that contradicts it.
-  for (const auto& s : sent_)
-    EXPECT_EQ(s.command.action, Action::start) << all;
+  // A top-up before 07:30 at the peak price, continued past 07:30 to the target: starts, then
+  // one stop at the target, never a stop that contradicts the continuation.
+  ASSERT_FALSE(sent_.empty());
+  EXPECT_EQ(sent_.front().command.action, Action::start) << all;
+  int stops = 0;
+  for (const auto& s : sent_) {
+    if (s.command.action != Action::stop) continue;
+    ++stops;
+    EXPECT_EQ(s.command.reason.rfind("target 80% reached", 0), 0U) << all;
+  }
+  EXPECT_LE(stops, 1) << all;
   expect_no_flip();
 }
 

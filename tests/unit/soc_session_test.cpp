@@ -93,6 +93,19 @@ TEST(SocEstimator, NotChargingAtTheReadingMeansOffUntilASwitchOn) {
 
 // The cloud lags: a reading a few minutes after an accepted stop that still says CHARGING
 // (with the SoC of before) must not make the estimate rise again.
+// Regression: a reading and a start in the same second (a reading shows a shortfall, the
+// plan is remade and the top-up starts at once) left the estimate flat: the start was taken
+// as before the reading, whose NOT_CHARGING then held for good.
+TEST(SocEstimator, AStartInTheSameSecondAsTheReadingCountsFromThen) {
+  SocEstimator e(spec());
+  e.observe(reading(k_t0, 50.0, true, ChargingState::not_charging));
+  e.switched(k_t0, true);
+  auto est = e.estimate(k_t0 + minutes{30});
+  ASSERT_TRUE(est);
+  EXPECT_NEAR(est->soc_percent, 59.0, 0.01);
+  EXPECT_TRUE(est->estimated);
+}
+
 TEST(SocEstimator, ALaggingReadingAfterAStopDoesNotRestartTheRise) {
   SocEstimator e(spec());
   e.observe(reading(k_t0, 40, true, ChargingState::charging));

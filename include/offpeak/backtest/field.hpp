@@ -20,6 +20,7 @@
 // Pure: no I/O, no clock.
 
 #include <offpeak/backtest/backtest.hpp>
+#include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/time.hpp>
 
@@ -70,6 +71,9 @@ struct FieldCar {
   std::optional<double> taper_above_soc = 80.0;
   double taper_end_kw = 1.5;       // at 100 %
   Seconds cloud_refresh{10 * 60};  // the cloud refreshes the reported state this often
+  // The cloud reports whole percent, rounded down (BMW's charge_percentage, and
+  // offpeak-connect-sim): a car at 79.8 % reads 79.
+  bool whole_percent = true;
 };
 
 enum class FieldStrategy { field, fixed, before };
@@ -89,6 +93,10 @@ struct FieldOptions {
   PublicationRule publication = PublicationRule::agile();
   // Called after each simulated day with (days done, days in total). May be empty.
   std::function<void(int, int)> progress;
+  // Called for every command the controller sends (when, what, why) and every poll (when,
+  // the reading: `poll`). May be empty.
+  std::function<void(Instant, const Command&)> on_command;
+  std::function<void(Instant, const VehicleState&)> on_poll;
 };
 
 // Local 16:00-19:00: the evening peak of UK tariffs, where charging at plug-in lands.
@@ -107,6 +115,11 @@ struct FieldStay {
   double cost_p = 0.0;
   double soc_at_departure = 0.0;
   double after_ready_by_kwh = 0.0;  // drawn after ready-by (after_ready_by: continue)
+  double after_ready_by_cost_p = 0.0;
+  int starts = 0;  // start commands sent during the stay
+  // A start and a stop (either order) sent within a minute of each other: a flip.
+  int flips = 0;
+  std::optional<Instant> first_flip;  // when the first flip happened
   double peak_kwh = 0.0;            // drawn in the evening peak (local 16:00-19:00)
   double above_cheapest_kwh = 0.0;  // drawn at a price above the optimum's dearest slot
   double optimal_cost_p = 0.0;      // perfect knowledge, the real car: arrival SoC to target
@@ -129,6 +142,9 @@ struct FieldSummary {
   double optimal_energy_kwh = 0.0;
   double peak_kwh = 0.0;
   double above_cheapest_kwh = 0.0;
+  double after_ready_by_kwh = 0.0;  // drawn after the ready-by (after_ready_by: continue)
+  double after_ready_by_cost_p = 0.0;
+  int flip_stays = 0;  // stays with a start and a stop within a minute of each other
   std::string model;  // what the charging model says at the end ("6.0 kW learned from ...")
   // field: why it polled ("confirm the command", "charging", ...) and how often.
   std::map<std::string, std::int64_t> poll_reasons;

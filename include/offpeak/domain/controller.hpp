@@ -62,9 +62,11 @@ struct ControllerSettings {
   Seconds confirm_after{3 * 60};  // how long a command may take to show in observations
   int max_retries = 3;
   double replan_soc_drift = 2.0;  // percentage points
-  // A run that ends below the target is extended to it when the rest takes at most this long
-  // (the car cloud's lag: a top-up after a stop would wait at least this for its reading).
-  Seconds merge_within{10 * 60};
+  // How long the car's cloud may take to show a change (learned: CloudLag). A reading sooner
+  // than this after a switch change may still show the state before it, so it confirms no
+  // shortfall; and a run that ends below the target goes on to it when the rest takes at most
+  // this long (a top-up after a stop would wait at least this long for its reading).
+  Seconds cloud_lag{15 * 60};
   std::string power_note;         // where vehicle.max_charge_kw comes from, for explanations
   // false: act on readings only, as pollers without estimation do (the backtest's baselines);
   // the SoC between readings is then the last reading's.
@@ -157,7 +159,7 @@ class Controller {
  private:
   bool want_on(Instant now, std::string& why) const;
   // A run that has just ended below the target goes on to it when the rest is short (within
-  // merge_within) and no cheaper time is left before the ready-by: one stop instead of a stop,
+  // cloud_lag) and no cheaper time is left before the ready-by: one stop instead of a stop,
   // a confirming poll and a top-up start.
   bool extends_run(Instant now, double soc, const Deadline& d, std::string& why) const;
   // Why nothing is charging in smart mode at `now` (waiting for a run, a run ended, ...).
