@@ -12,6 +12,14 @@ constexpr Seconds k_startup_grace{5 * 60};
 // A reading this far below the target, after the plan's charging, is a shortfall to top up
 // (readings are whole percent; anything less is rounding).
 constexpr double k_shortfall_pct = 0.1;
+// A charger that is on stays on through a gap this short before the next planned run.
+constexpr Seconds k_bridge{2 * 60};
+
+const ChargeRun* next_run_within(const Plan& plan, Instant now, Seconds gap) {
+  for (const auto& run : plan.runs)
+    if (run.start > now) return run.start - now <= gap ? &run : nullptr;
+  return nullptr;
+}
 constexpr const char* k_off_reason = "mode is off: no charging until the mode is smart or now";
 
 std::string pct(double v) {
@@ -390,6 +398,15 @@ bool Controller::want_on(Instant now, std::string& why) const {
     } else if (run == nullptr && !ready_by_note_.empty()) {
       why = ready_by_note_;
     } else if (run == nullptr && extends_run(now, soc, d, why)) {
+      want = true;
+    } else if (const ChargeRun* next = run == nullptr && switch_on_ == true && plan_
+                                           ? next_run_within(*plan_, now, k_bridge)
+                                           : nullptr) {
+      // A gap of a minute or two between runs (a re-plan moved the next run's start): one
+      // stretch, not a stop and a start a moment apart.
+      why = "bridging to the planned run " + zone_.format_hhmm(next->start) + "-" +
+            zone_.format_hhmm(next->end) + " (it starts in under " +
+            std::to_string(k_bridge.count() / 60) + " min)";
       want = true;
     } else if (run == nullptr) {
       why = idle_reason(now);

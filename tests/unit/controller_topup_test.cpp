@@ -204,6 +204,36 @@ TEST_F(TopUpTest, AReadingThatLagsBehindAStartIsNoShortfall) {
   EXPECT_TRUE(sent_.empty()) << sent_.front().command.reason;
 }
 
+// Two planned runs a minute apart (here around a dear minute; in the field, a re-plan that
+// moves the next run's start): the charger stays on through the gap instead of a stop and a
+// start a moment apart.
+TEST_F(TopUpTest, AGapOfAMinuteBetweenRunsIsBridged) {
+  std::vector<PriceSlot> slots;
+  slots.push_back({at("2026-01-10T18:00:00Z"), at("2026-01-11T00:00:00Z"), 25.0});
+  slots.push_back({at("2026-01-11T00:00:00Z"), at("2026-01-11T01:00:00Z"), 5.0});
+  slots.push_back({at("2026-01-11T01:00:00Z"), at("2026-01-11T01:01:00Z"), 30.0});
+  slots.push_back({at("2026-01-11T01:01:00Z"), at("2026-01-11T04:00:00Z"), 5.0});
+  slots.push_back({at("2026-01-11T04:00:00Z"), at("2026-01-11T12:00:00Z"), 25.0});
+  prices_ = PriceCurve(slots);
+  Controller c = make();
+  const Instant plug = at("2026-01-10T18:00:00Z");
+  c.observe(obs(plug, 40, true, false));
+  step(c, plug);
+  ASSERT_TRUE(c.plan());
+  ASSERT_EQ(c.plan()->runs.size(), 2U);
+  EXPECT_EQ(c.plan()->runs[1].start - c.plan()->runs[0].end, minutes{1});
+  sent_.clear();
+  run(c, at("2026-01-10T23:50:00Z"), at("2026-01-11T01:30:00Z"),
+      {obs(at("2026-01-10T23:50:00Z"), 40, true, false),
+       obs(at("2026-01-11T00:20:00Z"), 43, true, true)});
+  ASSERT_EQ(sent_.size(), 1U);
+  EXPECT_EQ(sent_[0].command.action, Action::start);
+  run(c, at("2026-01-11T01:00:00Z"), at("2026-01-11T01:00:00Z"));
+  EXPECT_EQ(c.reason().rfind("bridging to the planned run 01:01-", 0), 0U) << c.reason();
+  EXPECT_EQ(c.switch_on(), true);
+  expect_no_flip();
+}
+
 // At the ready-by with the target unmet: continue decides once. It starts and keeps charging
 // to the target; the plan made for tomorrow's deadline in the same step does not stop it.
 TEST_F(TopUpTest, AtTheReadyByContinueStartsOnceAndTheNextDeadlinesPlanDoesNotStopIt) {
