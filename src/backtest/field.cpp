@@ -1,6 +1,7 @@
 #include <offpeak/backtest/field.hpp>
 
 #include <offpeak/domain/charging_model.hpp>
+#include <offpeak/domain/cloud_lag.hpp>
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/poll_policy.hpp>
@@ -189,6 +190,7 @@ class Replay {
                             learned ? describe(model_, setup_.vehicle) : "nameplate", setup_.policy,
                             o_.poll_plugged, o_.poll_charging, true);
     s.estimate_between_readings = field();
+    if (auto l = lag_.lag(); field() && l) s.cloud_lag = *l;
     return s;
   }
 
@@ -265,6 +267,7 @@ class Replay {
       PollSituation sit = poll_situation(controller_, last_reading_, t);
       sit.usual_plug_in = usual_plug_in_;
       sit.used_today = budget_.used(t);
+      sit.cloud_lag = lag_.lag();
       PollDecision d = next_poll(sit, p, setup_.zone, 2);
       // The reason without its times ("around the usual plug-in time 18:05").
       const auto digit = d.why.find_first_of("0123456789");
@@ -300,10 +303,17 @@ class Replay {
     if (u.kind == SessionUpdate::Kind::opened) plug_ins_.push_back(u.session.started_at);
     if (reading.soc_percent)
       history_.push_back(ChargeObservation{t, *reading.soc_percent,
-                                           reading.charging_state == ChargingState::charging});
+                                           reading.charging_state == ChargingState::charging,
+                                           reading.plugged_in != false});
     last_reading_ = reading;
     if (o_.on_poll) o_.on_poll(t, reading);
+    const bool awaiting = controller_.confirm_by().has_value();
+    const auto command_at = controller_.last_command_at();
     controller_.observe(reading);
+    if (field() && awaiting && command_at) {
+      lag_.confirmation(t - *command_at, !controller_.confirm_by());
+      if (auto l = lag_.lag()) controller_.set_cloud_lag(*l);
+    }
     if (u.kind == SessionUpdate::Kind::closed) relearn();
   }
 
@@ -352,6 +362,7 @@ class Replay {
   std::vector<Stay> stays_;
   SimulatedCar car_;
   LearnedChargingModel model_;
+  CloudLag lag_;  // before controller_: settings() reads it
   Controller controller_;
   Cloud cloud_;
   SessionTracker sessions_;

@@ -79,12 +79,14 @@ ControllerSettings Service::controller_settings(const config::Config& cfg) const
   // switch type.
   const bool confirmable = (switch_ && switch_->confirmable()) ||
                            std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
-  return polled_car_settings(
+  ControllerSettings s = polled_car_settings(
       cfg.vehicle.learn ? effective_spec(cfg.vehicle.spec, model_) : cfg.vehicle.spec,
       cfg.vehicle.learn ? describe(model_, cfg.vehicle.spec)
                         : fmt::format("{:.1f} kW configured (vehicle.learn: false)",
                                       cfg.vehicle.spec.max_charge_kw),
       cfg.charging, cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging, confirmable);
+  if (auto lag = cloud_lag_.lag()) s.cloud_lag = *lag;
+  return s;
 }
 
 Service::Service(config::Config cfg, ServiceOptions options)
@@ -310,6 +312,7 @@ PollDecision Service::poll_decision() const {
   PollSituation sit = poll_situation(controller_, last_state_, now);
   sit.usual_plug_in = usual_plug_in_;
   sit.used_today = budget_.used(now);
+  sit.cloud_lag = cloud_lag_.lag();
   PollDecision d = next_poll(sit, settings, cfg_.zone, source_->requests_per_poll());
   // The charger reported a plug-in: one early poll for the SoC while the budget keeps a
   // quarter of the day's requests.
@@ -448,7 +451,20 @@ void Service::handle_observation(const VehicleState& state) {
   SessionUpdate u = sessions_.observe(state, controller_.settings().vehicle, controller_.prices(),
                                       controller_.on_stretches(since, state.observed_at));
   record_session(u, dev);
+  const bool awaiting = controller_.confirm_by().has_value();
+  const auto command_at = controller_.last_command_at();
   controller_.observe(state);
+  // What the reading says of the car cloud's lag: it agreed with the last command or not yet.
+  if (awaiting && command_at) {
+    const auto before = cloud_lag_.lag();
+    cloud_lag_.confirmation(state.observed_at - *command_at, !controller_.confirm_by());
+    if (auto lag = cloud_lag_.lag(); lag && lag != before) {
+      spdlog::info("the car's cloud shows a command within about {} min (learned); confirming "
+                   "polls wait that long",
+                   (lag->count() + 59) / 60);
+      controller_.set_cloud_lag(*lag);
+    }
+  }
   kick_controller();
 }
 

@@ -11,6 +11,7 @@
 #include <offpeak/config/config.hpp>
 #include <offpeak/daemon/systemd.hpp>
 #include <offpeak/domain/charging_model.hpp>
+#include <offpeak/domain/cloud_lag.hpp>
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/poll_policy.hpp>
 #include <offpeak/domain/session_tracker.hpp>
@@ -124,6 +125,7 @@ class Service {
   SessionTracker sessions_;
   // Poll accounting (rate limits): polls and requests in the current UTC day.
   RequestBudget budget_;
+  CloudLag cloud_lag_;  // how long the car's cloud takes to show a command (learned)
   std::optional<Instant> backoff_until_;  // failures: no poll before then
   PollDecision next_poll_{};
   LearnedChargingModel model_;

@@ -48,14 +48,12 @@ LearnedChargingModel learn_charging_model(const std::vector<ChargeObservation>& 
   LearnedChargingModel m;
   if (configured.battery_kwh <= 0 || configured.efficiency <= 0) return m;
   std::vector<Pair> pairs;
-  int stretch = 0;
+  int stretch = 0;  // the plug-in session of each pair
   for (std::size_t i = 1; i < obs.size(); ++i) {
     const auto& a = obs[i - 1];
     const auto& b = obs[i];
-    if (!a.charging || !b.charging) {
-      if (!b.charging) ++stretch;
-      continue;
-    }
+    if (a.plugged_in && !b.plugged_in) ++stretch;
+    if (!a.charging || !b.charging) continue;
     Seconds gap = b.at - a.at;
     double rise = b.soc_percent - a.soc_percent;
     if (gap < k_min_gap || gap > k_max_gap || rise <= 0 || b.soc_percent >= 100.0) continue;

@@ -11,8 +11,9 @@ ChargeHistory load_charge_history(const Store& store, std::string_view device_id
   for (const auto& row : store.samples(device_id, range)) {
     ++out.samples;
     if (!row.soc_percent) continue;
-    out.observations.push_back(
-        {row.ts, *row.soc_percent, row.charging_state == ChargingState::charging});
+    out.observations.push_back({row.ts, *row.soc_percent,
+                                row.charging_state == ChargingState::charging,
+                                row.plugged_in != false});
   }
   std::sort(out.observations.begin(), out.observations.end(),
             [](const auto& a, const auto& b) { return a.at < b.at; });

@@ -1,6 +1,7 @@
 // The field-true parts of the domain: planning along a tapering charge curve, learning the
 // charging model from observations, and the poll budget.
 #include <offpeak/domain/charging_model.hpp>
+#include <offpeak/domain/cloud_lag.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/poll_policy.hpp>
 #include <offpeak/domain/simulated_car.hpp>
@@ -104,7 +105,7 @@ std::vector<ChargeObservation> sessions(const VehicleSpec& truth, int count, Sec
       out.push_back({t, std::floor(soc), soc < 100});
     }
     t += hours{20};
-    out.push_back({t, std::floor(soc), false});
+    out.push_back({t, std::floor(soc), false, false});  // away
   }
   return out;
 }
@@ -124,6 +125,32 @@ TEST(ChargingModel, LearnsALowerPowerAndTheTaper) {
   // Planning with it: the same hours as the truth, within a few minutes.
   VehicleSpec eff = effective_spec(configured, m);
   EXPECT_NEAR(charge_hours(eff, 40, 90), charge_hours(truth, 40, 90), 0.15);
+}
+
+// An Agile night charges in several stretches; it is still one session (from plug-in to
+// unplug), not one per stretch.
+TEST(ChargingModel, CountsPlugInSessionsNotChargingStretches) {
+  VehicleSpec configured{37.9, 7.4, 0.9};
+  VehicleSpec truth = tapering(6.0);
+  std::vector<ChargeObservation> obs;
+  Instant t = k_t0;
+  for (int night = 0; night < 2; ++night) {
+    double soc = 30;
+    for (int stretch = 0; stretch < 3; ++stretch) {
+      obs.push_back({t, std::floor(soc), false, true});
+      for (int i = 0; i < 4; ++i) {
+        t += minutes{30};
+        soc = soc_after_hours(truth, soc, 0.5);
+        obs.push_back({t, std::floor(soc), true, true});
+      }
+      t += minutes{30};
+    }
+    t += hours{12};
+    obs.push_back({t, std::floor(soc), false, false});
+  }
+  auto m = learn_charging_model(obs, configured);
+  ASSERT_TRUE(m.power_kw);
+  EXPECT_EQ(m.sessions, 2);
 }
 
 TEST(ChargingModel, NeverAboveTheConfiguredPowerAndRobustToOutliers) {
@@ -240,6 +267,53 @@ TEST(PollPolicy, WatchesTheUsualPlugInTime) {
   }
   EXPECT_LE(polls, 24);
   EXPECT_GE(in_window, 4);
+}
+
+// The car cloud's lag, learned from readings that still showed the state before a command:
+// the first confirming poll goes just after it, so it confirms at the first try.
+TEST(CloudLag, TheLongestDisagreementPlusAMinute) {
+  CloudLag lag;
+  EXPECT_FALSE(lag.lag());
+  lag.confirmation(minutes{4}, true);  // agreement bounds nothing
+  EXPECT_FALSE(lag.lag());
+  lag.confirmation(minutes{5}, false);
+  ASSERT_TRUE(lag.lag());
+  EXPECT_EQ(*lag.lag(), minutes{6});
+  lag.confirmation(minutes{8}, false);
+  lag.confirmation(minutes{3}, false);
+  EXPECT_EQ(*lag.lag(), minutes{9});
+  lag.confirmation(minutes{45}, false);  // a switch that did not act, not a lag
+  EXPECT_EQ(*lag.lag(), minutes{9});
+  EXPECT_EQ(lag.samples(), 5U);
+  // Only the recent commands count: an old long lag is forgotten.
+  for (std::size_t i = 0; i < CloudLag::k_window; ++i)
+    lag.confirmation(minutes{2}, false);
+  EXPECT_EQ(*lag.lag(), minutes{3});
+}
+
+TEST(PollPolicy, ConfirmsJustAfterTheLearnedCloudLag) {
+  PollPolicySettings p;
+  const Instant now = k_t0 + hours{1};
+  PollSituation s = away_at(now, now - minutes{1});
+  s.plugged_in = true;
+  s.charging = true;
+  s.command_at = now;  // a start
+  s.confirm_by = now + minutes{20};
+  s.cloud_lag = minutes{11};
+  auto d = next_poll(s, p, Zone::utc());
+  EXPECT_EQ(d.at, now + minutes{11});
+  EXPECT_EQ(d.why, "confirm the command");
+  // A lag shorter than the configured delay does not poll sooner than it.
+  s.cloud_lag = minutes{2};
+  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, now + p.confirm_delay);
+}
+
+TEST(PollPolicy, PollsLessWhileAwayOnceTheUsualPlugInTimeIsKnown) {
+  PollPolicySettings p;
+  PollSituation s = away_at(k_t0 + hours{9}, k_t0 + hours{9});
+  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, k_t0 + hours{9} + minutes{90});
+  s.usual_plug_in[0] = 18 * 60;  // Mondays 18:00: watched from 17:40
+  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, k_t0 + hours{11});
 }
 
 TEST(RequestBudget, CountsPerUtcDayAndReportsTheDayThatEnded) {

@@ -23,14 +23,15 @@ namespace offpeak {
 struct ChargeObservation {
   Instant at;
   double soc_percent = 0.0;
-  bool charging = false;  // the car reported CHARGING
+  bool charging = false;    // the car reported CHARGING
+  bool plugged_in = true;   // false: the car was away (a session ended before)
 };
 
 struct LearnedChargingModel {
   std::optional<double> power_kw;         // plateau wall power; nullopt: not enough data
   std::optional<double> taper_above_soc;  // percent
   double taper_end_kw = 0.0;
-  int sessions = 0;  // charging stretches that contributed
+  int sessions = 0;  // plug-in sessions that contributed (unplugged readings part them)
   int pairs = 0;     // observation pairs used
   friend bool operator==(const LearnedChargingModel&, const LearnedChargingModel&) = default;
 };

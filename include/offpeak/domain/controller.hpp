@@ -99,6 +99,8 @@ class Controller {
   // Estimated prices for the times not yet published (planner rule 8), or nullopt: none.
   void set_forecast(std::optional<PriceCurve> forecast);
   void set_settings(ControllerSettings settings);
+  // The car cloud's learned lag (ControllerSettings::cloud_lag); keeps the plan.
+  void set_cloud_lag(Seconds lag) { settings_.cloud_lag = lag; }
   // `until`: for Mode::now, revert to smart at that instant (nullopt: until the target).
   void set_mode(Mode mode, std::optional<Instant> until = std::nullopt);
   void set_override(std::optional<DeadlineOverride> o);

@@ -5,12 +5,14 @@
 // Car clouds lock an account that asks too often (BMW: about 50 requests a UTC day, the
 // owner's own app included), so a poll is spent where a decision depends on it:
 //  - the first observation after start-up;
-//  - confirming a command (a few minutes after it, until the controller's confirm deadline);
+//  - confirming a command (just after the car cloud's learned lag, else a few minutes after
+//    it, until the controller's confirm deadline);
 //  - shortly before a planned start (a fresh SoC before switching on) and before the end of
 //    the current run (the target); a stop that a planned start follows within the
 //    confirmation window is confirmed by the poll before that start;
 //  - around the usual plug-in time of the weekday (learned from the recorded sessions);
-//  - otherwise rarely: every `idle` interval while plugged in or away.
+//  - otherwise rarely: every `idle` interval while plugged in, every half of it while away
+//    (every two thirds of it once the usual plug-in times are known: they are watched anyway).
 // Polls that only refresh (`routine`) are spread over what is left of the day after a
 // reserve for the decisions above; no poll at all is made once the budget is spent, until
 // the next UTC day.
@@ -52,6 +54,8 @@ struct PollSituation {
   // Usual plug-in time per local weekday (Weekday index, minutes after local midnight).
   std::array<std::optional<int>, 7> usual_plug_in{};
   int used_today = 0;  // requests already sent this UTC day
+  // How long the car's cloud takes to show a command (CloudLag; nullopt: not learned yet).
+  std::optional<Seconds> cloud_lag;
 };
 
 struct PollDecision {

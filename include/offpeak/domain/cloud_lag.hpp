@@ -1,0 +1,39 @@
+#pragma once
+// How long a car's cloud takes to show a switch change, learned from the readings that confirm
+// (or not yet) the commands. A car's cloud refreshes what it reports every few minutes (BMW:
+// about 10), so a reading soon after a start may still show the car not charging. A poll placed
+// just after the lag confirms a command at the first try; one placed before it is often spent
+// on the old state and needs a second look.
+//
+// The lag is the longest delay after a command at which a reading still showed the state before
+// it (over the recent commands), plus a minute; a reading that agrees says nothing about it.
+// Pure: the daemon and the field backtest feed it the same way.
+
+#include <offpeak/domain/time.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+
+namespace offpeak {
+
+class CloudLag {
+ public:
+  static constexpr std::size_t k_window = 40;  // the most recent disagreements kept
+  static constexpr Seconds k_margin{60};
+  static constexpr Seconds k_most{30 * 60};  // a reading this late that disagrees is a failure
+
+  // A reading `after` a command (> 0) that agreed with it (the command showed) or not yet.
+  void confirmation(Seconds after, bool agreed);
+
+  // The learned lag, or nullopt until a reading has disagreed with a command.
+  std::optional<Seconds> lag() const;
+  // How many readings were fed (for logs).
+  std::size_t samples() const { return samples_; }
+
+ private:
+  std::deque<Seconds> disagreed_;
+  std::size_t samples_ = 0;
+};
+
+}  // namespace offpeak
