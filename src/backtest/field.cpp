@@ -267,7 +267,6 @@ class Replay {
       PollSituation sit = poll_situation(controller_, last_reading_, t);
       sit.usual_plug_in = usual_plug_in_;
       sit.used_today = budget_.used(t);
-      sit.cloud_lag = lag_.lag();
       PollDecision d = next_poll(sit, p, setup_.zone, 2);
       // The reason without its times ("around the usual plug-in time 18:05").
       const auto digit = d.why.find_first_of("0123456789");

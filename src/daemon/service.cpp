@@ -312,7 +312,6 @@ PollDecision Service::poll_decision() const {
   PollSituation sit = poll_situation(controller_, last_state_, now);
   sit.usual_plug_in = usual_plug_in_;
   sit.used_today = budget_.used(now);
-  sit.cloud_lag = cloud_lag_.lag();
   PollDecision d = next_poll(sit, settings, cfg_.zone, source_->requests_per_poll());
   // The charger reported a plug-in: one early poll for the SoC while the budget keeps a
   // quarter of the day's requests.
@@ -459,8 +458,8 @@ void Service::handle_observation(const VehicleState& state) {
     const auto before = cloud_lag_.lag();
     cloud_lag_.confirmation(state.observed_at - *command_at, !controller_.confirm_by());
     if (auto lag = cloud_lag_.lag(); lag && lag != before) {
-      spdlog::info("the car's cloud shows a command within about {} min (learned); confirming "
-                   "polls wait that long",
+      spdlog::info("the car's cloud shows a command within about {} min (learned): a reading "
+                   "sooner after a switch change confirms no shortfall",
                    (lag->count() + 59) / 60);
       controller_.set_cloud_lag(*lag);
     }

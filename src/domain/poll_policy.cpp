@@ -153,10 +153,7 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
     // A reading since the command that did not confirm it is most likely the cloud lagging
     // behind the car: the next try waits twice as long.
     const Seconds gap = last > *s.command_at ? 2 * p.confirm_delay : p.confirm_delay;
-    // Just after the cloud's learned lag the command shows at the first try.
     Instant at = std::max(*s.command_at + p.confirm_delay, last + gap);
-    if (s.cloud_lag)
-      at = std::max(*s.command_at + std::max(*s.cloud_lag, p.confirm_delay), last + p.confirm_delay);
     // A stop that a planned start soon follows: the poll before that start confirms it too.
     const bool start_confirms = !s.charging && s.next_start &&
                                 *s.next_start - p.before_start <= *s.confirm_by &&

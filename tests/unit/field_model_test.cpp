@@ -291,23 +291,6 @@ TEST(CloudLag, TheLongestDisagreementPlusAMinute) {
   EXPECT_EQ(*lag.lag(), minutes{3});
 }
 
-TEST(PollPolicy, ConfirmsJustAfterTheLearnedCloudLag) {
-  PollPolicySettings p;
-  const Instant now = k_t0 + hours{1};
-  PollSituation s = away_at(now, now - minutes{1});
-  s.plugged_in = true;
-  s.charging = true;
-  s.command_at = now;  // a start
-  s.confirm_by = now + minutes{20};
-  s.cloud_lag = minutes{11};
-  auto d = next_poll(s, p, Zone::utc());
-  EXPECT_EQ(d.at, now + minutes{11});
-  EXPECT_EQ(d.why, "confirm the command");
-  // A lag shorter than the configured delay does not poll sooner than it.
-  s.cloud_lag = minutes{2};
-  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, now + p.confirm_delay);
-}
-
 TEST(PollPolicy, PollsLessWhileAwayOnceTheUsualPlugInTimeIsKnown) {
   PollPolicySettings p;
   PollSituation s = away_at(k_t0 + hours{9}, k_t0 + hours{9});

@@ -1,9 +1,9 @@
 #pragma once
 // How long a car's cloud takes to show a switch change, learned from the readings that confirm
 // (or not yet) the commands. A car's cloud refreshes what it reports every few minutes (BMW:
-// about 10), so a reading soon after a start may still show the car not charging. A poll placed
-// just after the lag confirms a command at the first try; one placed before it is often spent
-// on the old state and needs a second look.
+// about 10), so a reading soon after a start may still show the car not charging. The controller
+// takes a reading sooner than the lag after a switch change as no proof of a shortfall, and
+// goes on to the target rather than stop and top up when the rest is shorter than the lag.
 //
 // The lag is the longest delay after a command at which a reading still showed the state before
 // it (over the recent commands), plus a minute; a reading that agrees says nothing about it.

@@ -5,8 +5,7 @@
 // Car clouds lock an account that asks too often (BMW: about 50 requests a UTC day, the
 // owner's own app included), so a poll is spent where a decision depends on it:
 //  - the first observation after start-up;
-//  - confirming a command (just after the car cloud's learned lag, else a few minutes after
-//    it, until the controller's confirm deadline);
+//  - confirming a command (a few minutes after it, until the controller's confirm deadline);
 //  - shortly before a planned start (a fresh SoC before switching on) and before the end of
 //    the current run (the target); a stop that a planned start follows within the
 //    confirmation window is confirmed by the poll before that start;
@@ -54,8 +53,6 @@ struct PollSituation {
   // Usual plug-in time per local weekday (Weekday index, minutes after local midnight).
   std::array<std::optional<int>, 7> usual_plug_in{};
   int used_today = 0;  // requests already sent this UTC day
-  // How long the car's cloud takes to show a command (CloudLag; nullopt: not learned yet).
-  std::optional<Seconds> cloud_lag;
 };
 
 struct PollDecision {
