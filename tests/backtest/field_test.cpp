@@ -73,6 +73,20 @@ TEST(FieldBacktest, TheDaemonsLoopMeetsTheTargetWithinTheBudgetNearTheOptimum) {
   const double best_p_per_kwh = f.optimal_cost_p / f.optimal_energy_kwh;
   EXPECT_LT(p_per_kwh, best_p_per_kwh * 1.03) << p_per_kwh << " vs " << best_p_per_kwh;
   EXPECT_FALSE(f.poll_reasons.empty());
+  // The end of the night: never a start and a stop a moment apart, and what a run left short
+  // is topped up before the ready-by (after it only on the first nights, planned with the
+  // nameplate power).
+  EXPECT_EQ(f.flip_stays, 0);
+  double late_after_kwh = 0;
+  for (std::size_t i = 5; i < f.per_stay.size(); ++i)
+    late_after_kwh += f.per_stay[i].after_ready_by_kwh;
+  EXPECT_LT(late_after_kwh, 1.0);
+  // Every session is counted once, not every charging stretch of an Agile night.
+  const auto from = f.model.find("learned from ");
+  ASSERT_NE(from, std::string::npos) << f.model;
+  const int sessions = std::stoi(f.model.substr(from + 13));
+  EXPECT_LE(sessions, f.stays + 1) << f.model;
+  EXPECT_GE(sessions, f.stays / 2) << f.model;
 }
 
 TEST(FieldBacktest, TheBaselinesPollMoreMissMoreAndTheOldOneChargesAtThePeak) {

@@ -13,8 +13,15 @@
 //  - Standing off: whenever no run wants power the charger is off. After a restart the switch
 //    state is unknown: an observation showing CHARGING proves it on; otherwise a stop is sent
 //    once (or a start when a run wants power), so a car plugged in later waits for the plan.
-//  - after_ready_by continue: a deadline that passes with the car plugged in and below its
-//    target keeps it charging to the target at any price; stop: the next deadline is planned.
+//  - after_ready_by, decided once at the boundary on the same (estimated) SoC the switch is
+//    driven by: continue keeps a car below its target charging to it at any price, and the plan
+//    made for the next deadline in the same step does not stop it; stop stops once and says so.
+//  - A confirmed shortfall (a reading after the plan's charging, below the target, taken a
+//    cloud lag after the last switch change, with the car not charging) re-plans at once,
+//    whatever its size: the top-up goes into the cheapest time left before the ready-by. A run
+//    that ends with the rest shorter than the cloud lag, at no dearer price than what is left,
+//    goes on to the target instead (one stop, not a stop, a poll and a start); a charger that
+//    is on stays on through a gap of up to 2 min before the next run.
 //  - Mode now plans charging at once to the target, whatever the price and past ready_by if
 //    need be (until `until` when given); mode off plans nothing and says so.
 //  - Between readings the SoC is estimated (SocEstimator: the switch's stretches along the
@@ -23,9 +30,9 @@
 //  - Confirmable switches: after a command the next observation must agree (CHARGING after
 //    start, not CHARGING after stop) within `confirm_after`; otherwise the command is retried
 //    with doubling back-off up to `max_retries`, then the switch is reported as failing.
-//  - Re-plans when the deadline, prices, settings, mode or plug state change, or when the
-//    observed SoC leaves the plan's projection by more than `replan_soc_drift`; otherwise the
-//    adopted plan is kept.
+//  - Re-plans when the deadline, prices, settings, mode or plug state change, when the
+//    observed SoC leaves the plan's projection by more than `replan_soc_drift`, or on a
+//    confirmed shortfall; otherwise the adopted plan is kept.
 
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
