@@ -61,11 +61,11 @@ TEST(FieldBacktest, TheDaemonsLoopMeetsTheTargetWithinTheBudgetNearTheOptimum) {
   for (std::size_t i = 5; i < f.per_stay.size(); ++i)
     if (f.per_stay[i].priced && !f.per_stay[i].target_met) ++late_misses;
   EXPECT_EQ(late_misses, 0);
-  // The learned power converges on what the car draws.
+  // The learned power converges on what the car draws (within 0.3 kW: the cloud reports
+  // whole percent, about 2 points per 10-min pair, so a month's median is that coarse).
   EXPECT_NE(f.model.find("learned from"), std::string::npos) << f.model;
-  EXPECT_TRUE(f.model.rfind("5.7 kW", 0) == 0 || f.model.rfind("5.8 kW", 0) == 0 ||
-              f.model.rfind("5.9 kW", 0) == 0 || f.model.rfind("6.0 kW", 0) == 0)
-      << f.model;
+  const double learned_kw = std::stod(f.model);
+  EXPECT_NEAR(learned_kw, 6.0, 0.3) << f.model;
   // Within a few percent of perfect knowledge, per kWh.
   ASSERT_GT(f.energy_kwh, 0.0);
   ASSERT_GT(f.optimal_energy_kwh, 0.0);
@@ -139,7 +139,9 @@ TEST(FieldBacktest, AfterReadyByContinuesToTheTargetOrStops) {
       EXPECT_LT(c.soc_at_departure, c.target_soc + 3.0) << i;
     }
   }
-  EXPECT_GE(topped_up, 10);
+  // (Fewer than before shortfalls were topped up before the ready-by: most nights the
+  // nameplate poller now reaches the target in the window.)
+  EXPECT_GE(topped_up, 5);
   EXPECT_GT(cont_after, 2 * stop_after) << cont_after << " vs " << stop_after;
   EXPECT_GT(cont_full, stop_full + 5) << cont_full << " vs " << stop_full;
 }
