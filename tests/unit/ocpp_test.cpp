@@ -343,6 +343,94 @@ TEST(OcppChargePoint, OddErrorCodesAndUnknownStatus) {
   EXPECT_FALSE(cp.result(t)->ok);
 }
 
+// A connectorId that is no whole number 0..2147483647 (1e19 from a broken charger, 1.5,
+// "abc") is a bad value: answered with a CALLERROR, logged, and it changes nothing.
+TEST(OcppChargePoint, ConnectorIdOutOfRangeIsABadValue) {
+  struct Case {
+    const char* action;
+    const char* payload;
+  };
+  const Case cases[] = {
+      {"StatusNotification", R"({"connectorId":1e19,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification",
+       R"({"connectorId":5.55556e42,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification",
+       R"({"connectorId":"-1e300","errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification", R"({"connectorId":1.5,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification", R"({"connectorId":-1,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification",
+       R"({"connectorId":2147483648,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification",
+       R"({"connectorId":18446744073709551615,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification", R"({"connectorId":"abc","errorCode":"NoError","status":"Charging"})"},
+      {"StartTransaction", R"({"connectorId":1.44444e19,"idTag":"A","meterStart":5,"timestamp":"x"})"},
+      {"StartTransaction", R"({"connectorId":-9e18,"idTag":"A","meterStart":5,"timestamp":"x"})"},
+      {"MeterValues",
+       R"({"connectorId":1e19,"meterValue":[{"timestamp":"x","sampledValue":[{"value":"7","unit":"kW","measurand":"Power.Active.Import"}]}]})"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    ChargePoint cp = booted(t0);
+    drain(cp, t0);
+    cp.take_events();
+    const std::string id = "bad" + std::to_string(n++);
+    cp.receive(call(id, c.action, c.payload), t0);
+    auto f = cp.next_outgoing(t0);
+    ASSERT_TRUE(f) << c.payload;
+    auto a = arr(*f);
+    EXPECT_EQ(a[0].as_int64(), 4) << c.payload << " -> " << *f;
+    EXPECT_EQ(a[1].as_string(), id);
+    EXPECT_EQ(a[2].as_string(), "PropertyConstraintViolation") << *f;
+    EXPECT_NE(std::string(a[3].as_string()).find("connectorId"), std::string::npos) << *f;
+    EXPECT_EQ(cp.state().status, ConnectorStatus::unknown) << c.payload;
+    EXPECT_FALSE(cp.state().transaction_id) << c.payload;
+    EXPECT_FALSE(cp.state().power_w) << c.payload;
+    bool logged = false;
+    for (const auto& e : cp.take_events())
+      logged |= e.kind == Event::Kind::protocol_error &&
+                e.text.find("connectorId") != std::string::npos;
+    EXPECT_TRUE(logged) << c.payload;
+  }
+  // Numbers as strings stay welcome, and another connector is still not ours.
+  ChargePoint cp = booted(t0);
+  cp.receive(call("s1", "StatusNotification",
+                  R"({"connectorId":" 1 ","errorCode":"NoError","status":"Preparing"})"),
+             t0);
+  EXPECT_EQ(cp.state().status, ConnectorStatus::preparing);
+  cp.receive(call("s2", "StatusNotification",
+                  R"({"connectorId":2,"errorCode":"NoError","status":"Available"})"),
+             t0);
+  EXPECT_EQ(cp.state().status, ConnectorStatus::preparing);
+}
+
+// A StopTransaction is always accepted; a transactionId out of range (1e19) is not ours, so
+// the open transaction stays open, and the bad value is logged.
+TEST(OcppChargePoint, TransactionIdOutOfRangeIsNotOurs) {
+  for (const char* tx : {"1e19", "-1e19", "1.5e300", "\"9223372036854775808\"", "1767000000.5"}) {
+    ChargePoint cp = booted(t0);
+    cp.receive(call("t", "StartTransaction",
+                    R"({"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"x"})"),
+               t0);
+    ASSERT_EQ(cp.state().transaction_id, 1767000000);
+    drain(cp, t0);
+    cp.take_events();
+    cp.receive(call("s", "StopTransaction",
+                    std::string(R"({"transactionId":)") + tx + R"(,"meterStop":9,"timestamp":"x"})"),
+               t0);
+    auto a = arr(*cp.next_outgoing(t0));
+    EXPECT_EQ(a[0].as_int64(), 3) << tx;
+    EXPECT_TRUE(a[2].as_object().contains("idTagInfo")) << tx;
+    EXPECT_EQ(cp.state().transaction_id, 1767000000) << tx;
+    bool logged = false;
+    for (const auto& e : cp.take_events()) {
+      EXPECT_NE(e.kind, Event::Kind::transaction_stopped) << tx;
+      logged |= e.kind == Event::Kind::protocol_error &&
+                e.text.find("transactionId") != std::string::npos;
+    }
+    EXPECT_TRUE(logged) << tx;
+  }
+}
+
 TEST(OcppChargePoint, CallTimesOutAfterSixtySeconds) {
   ChargePoint cp = booted(t0);
   auto t = cp.want(true, t0);
