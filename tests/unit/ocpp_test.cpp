@@ -1,5 +1,6 @@
 // OCPP 1.6J central-system protocol: framing, answers, profiles, timeouts, hostile input.
 #include <offpeak/ocpp/charge_point.hpp>
+#include <offpeak/ocpp/upgrade.hpp>
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -363,7 +364,8 @@ TEST(OcppChargePoint, ConnectorIdOutOfRangeIsABadValue) {
       {"StatusNotification",
        R"({"connectorId":18446744073709551615,"errorCode":"NoError","status":"Charging"})"},
       {"StatusNotification", R"({"connectorId":"abc","errorCode":"NoError","status":"Charging"})"},
-      {"StartTransaction", R"({"connectorId":1.44444e19,"idTag":"A","meterStart":5,"timestamp":"x"})"},
+      {"StartTransaction",
+       R"({"connectorId":1.44444e19,"idTag":"A","meterStart":5,"timestamp":"x"})"},
       {"StartTransaction", R"({"connectorId":-9e18,"idTag":"A","meterStart":5,"timestamp":"x"})"},
       {"MeterValues",
        R"({"connectorId":1e19,"meterValue":[{"timestamp":"x","sampledValue":[{"value":"7","unit":"kW","measurand":"Power.Active.Import"}]}]})"},
@@ -387,8 +389,8 @@ TEST(OcppChargePoint, ConnectorIdOutOfRangeIsABadValue) {
     EXPECT_FALSE(cp.state().power_w) << c.payload;
     bool logged = false;
     for (const auto& e : cp.take_events())
-      logged |= e.kind == Event::Kind::protocol_error &&
-                e.text.find("connectorId") != std::string::npos;
+      logged |=
+          e.kind == Event::Kind::protocol_error && e.text.find("connectorId") != std::string::npos;
     EXPECT_TRUE(logged) << c.payload;
   }
   // Numbers as strings stay welcome, and another connector is still not ours.
@@ -414,9 +416,10 @@ TEST(OcppChargePoint, TransactionIdOutOfRangeIsNotOurs) {
     ASSERT_EQ(cp.state().transaction_id, 1767000000);
     drain(cp, t0);
     cp.take_events();
-    cp.receive(call("s", "StopTransaction",
-                    std::string(R"({"transactionId":)") + tx + R"(,"meterStop":9,"timestamp":"x"})"),
-               t0);
+    cp.receive(
+        call("s", "StopTransaction",
+             std::string(R"({"transactionId":)") + tx + R"(,"meterStop":9,"timestamp":"x"})"),
+        t0);
     auto a = arr(*cp.next_outgoing(t0));
     EXPECT_EQ(a[0].as_int64(), 3) << tx;
     EXPECT_TRUE(a[2].as_object().contains("idTagInfo")) << tx;
@@ -429,6 +432,30 @@ TEST(OcppChargePoint, TransactionIdOutOfRangeIsNotOurs) {
     }
     EXPECT_TRUE(logged) << tx;
   }
+}
+
+TEST(OcppUpgrade, PathCredentialsAndSubprotocol) {
+  EXPECT_EQ(charge_point_id_of("/ocpp/CP01"), "CP01");
+  EXPECT_EQ(charge_point_id_of("/ocpp/CP%2001"), "CP 01");
+  EXPECT_EQ(charge_point_id_of("/ocpp/CP%2"), "CP%2");
+  EXPECT_EQ(charge_point_id_of("/other/CP01"), "");
+  auto c = parse_basic_auth("Basic Q1AwMTpzM2NyZXQ6eA==");  // CP01:s3cret:x
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->user, "CP01");
+  EXPECT_EQ(c->password, "s3cret:x");
+  EXPECT_FALSE(parse_basic_auth("Bearer Q1AwMTpzM2NyZXQ="));
+  EXPECT_FALSE(parse_basic_auth("Basic Q1AwMQ=="));    // no colon
+  EXPECT_FALSE(parse_basic_auth("Basic Q1Aw*TpzM2"));  // not base64
+  EXPECT_FALSE(parse_basic_auth("Basic "));
+  // A long header decodes byte by byte without the accumulator growing.
+  EXPECT_FALSE(parse_basic_auth("Basic " + std::string(4000, '/')));
+  EXPECT_TRUE(offers_ocpp16("ocpp2.0.1, ocpp1.6"));
+  EXPECT_TRUE(offers_ocpp16(" ocpp1.6 "));
+  EXPECT_FALSE(offers_ocpp16("ocpp1.5,ocpp2.0"));
+  EXPECT_FALSE(offers_ocpp16(""));
+  EXPECT_TRUE(same_secret("s3cret", "s3cret"));
+  EXPECT_FALSE(same_secret("s3cre", "s3cret"));
+  EXPECT_FALSE(same_secret("", ""));
 }
 
 TEST(OcppChargePoint, CallTimesOutAfterSixtySeconds) {
