@@ -26,7 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const PriceCurve curve = tariffs::rates_to_curve(all.rates, t0 + std::chrono::hours{48});
   const PriceCurve base(std::vector<PriceSlot>{{t0, t0 + std::chrono::hours{24}, 20.0}});
   const PriceCurve merged = tariffs::merge_prices(base, curve);
-  (void)merged.split(std::chrono::minutes{30});
+  // As the planner sees it: the window up to a ready-by, in half hours (a rate may span
+  // centuries; splitting all of it is nothing offpeak does).
+  (void)merged.slice(t0, t0 + std::chrono::hours{48}).split(std::chrono::minutes{30});
   (void)merged.price_at(t0 + std::chrono::hours{1});
   return 0;
 }

@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (const auto end = r.curve->last_end()) {
       const Instant from = r.curve->slots().front().start;
       (void)r.curve->known_duration(from, *end);
-      (void)r.curve->split(std::chrono::minutes{30});
+      // The planner's window, in half hours (an entry may span centuries).
+      (void)r.curve->slice(from, from + std::chrono::hours{48}).split(std::chrono::minutes{30});
     }
   }
   return 0;
