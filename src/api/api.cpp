@@ -49,100 +49,10 @@ json::value number_or_null(std::optional<double> v, int decimals = 3) {
 
 // --- requests ----------------------------------------------------------------------------
 
-// A JSON object body with only the `allowed` keys, or the reason it is not one.
-struct BodyResult {
-  json::object object;
-  std::string error;
-};
-
-BodyResult parse_body(const std::string& body, std::initializer_list<std::string_view> allowed) {
-  BodyResult r;
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) {
-    r.error = "malformed JSON: " + ec.message();
-    return r;
-  }
-  if (!v.is_object()) {
-    r.error = "expected a JSON object";
-    return r;
-  }
-  for (const auto& kv : v.as_object()) {
-    const std::string_view key = kv.key();
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      r.error = "unknown field '" + std::string(key) + "'";
-      return r;
-    }
-  }
-  r.object = std::move(v.as_object());
-  return r;
-}
-
-// [from, to) from the query, with defaults relative to now; an error message on bad input.
-struct RangeResult {
-  store::TimeRange range;
-  std::string error;
-};
-
+// [from, to) and limit from the request's query (requests.cpp).
 RangeResult parse_range(const ServerRequest& req, Instant default_from, Instant default_to,
                         int default_limit) {
-  RangeResult r;
-  r.range.from = default_from;
-  r.range.to = default_to;
-  r.range.limit = default_limit;
-  if (auto f = query_param(req.query, "from")) {
-    auto t = parse_rfc3339(*f);
-    if (!t) {
-      r.error = "from: expected an RFC 3339 instant, got '" + *f + "'";
-      return r;
-    }
-    r.range.from = *t;
-  }
-  if (auto t = query_param(req.query, "to")) {
-    auto v = parse_rfc3339(*t);
-    if (!v) {
-      r.error = "to: expected an RFC 3339 instant, got '" + *t + "'";
-      return r;
-    }
-    r.range.to = *v;
-  }
-  if (auto l = query_param(req.query, "limit")) {
-    int n = 0;
-    const int parsed = std::sscanf(l->c_str(), "%d", &n);
-    if (parsed != 1 || n < 1 || n > 10000 || std::to_string(n) != *l) {
-      r.error = "limit: expected an integer 1..10000, got '" + *l + "'";
-      return r;
-    }
-    r.range.limit = n;
-  }
-  if (!(r.range.from < r.range.to)) r.error = "from must be before to";
-  // Newest first so that the limit keeps the most recent rows; answers are re-sorted.
-  r.range.newest_first = true;
-  return r;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-               hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+  return parse_range_query(req.query, default_from, default_to, default_limit);
 }
 
 // --- rows ----------------------------------------------------------------------------------
@@ -277,56 +187,17 @@ json::value charging_json(const StatusSnapshot& s) {
 }
 
 ServerResponse post_mode(ApiBackend& backend, const ServerRequest& req) {
-  BodyResult body = parse_body(req.body, {"mode", "until"});
-  if (!body.error.empty()) return error_response(400, body.error);
-  const json::value* m = body.object.if_contains("mode");
-  if (!m || !m->is_string())
-    return error_response(400, "mode: expected \"smart\", \"now\" or \"off\"");
-  auto mode = parse_mode(std::string_view(m->as_string()));
-  if (!mode) return error_response(400, "mode: expected \"smart\", \"now\" or \"off\"");
-  std::optional<Instant> until;
-  if (const json::value* u = body.object.if_contains("until"); u && !u->is_null()) {
-    if (!u->is_string()) return error_response(400, "until: expected an RFC 3339 instant");
-    until = parse_rfc3339(std::string_view(u->as_string()));
-    if (!until) return error_response(400, "until: expected an RFC 3339 instant");
-    if (*mode != Mode::now) return error_response(400, "until applies to mode \"now\" only");
-    if (*until <= backend.snapshot().now) return error_response(400, "until is in the past");
-  }
-  backend.set_mode(*mode, until);
+  const ModeRequest m = parse_mode_request(req.body, backend.snapshot().now);
+  if (!m.error.empty()) return error_response(400, m.error);
+  backend.set_mode(m.mode, m.until);
   return json_response(200, mode_json(backend.snapshot()));
 }
 
 ServerResponse put_charging(ApiBackend& backend, const ServerRequest& req) {
-  BodyResult body = parse_body(req.body, {"target_soc", "ready_by"});
-  if (!body.error.empty()) return error_response(400, body.error);
-  const Instant now = backend.snapshot().now;
-  DeadlineOverride o;
-  if (const json::value* t = body.object.if_contains("target_soc"); t && !t->is_null()) {
-    if (!t->is_number()) return error_response(400, "target_soc: expected a percentage 1..100");
-    const double v = t->to_number<double>();
-    if (!(v >= 1 && v <= 100))
-      return error_response(400, "target_soc: expected a percentage 1..100");
-    o.target_soc = v;
-  }
-  if (const json::value* r = body.object.if_contains("ready_by"); r && !r->is_null()) {
-    const char* expected = "ready_by: expected an RFC 3339 instant or a local time HH:MM";
-    if (!r->is_string()) return error_response(400, expected);
-    const std::string_view text = r->as_string();
-    if (auto at = parse_rfc3339(text)) {
-      if (*at <= now) return error_response(400, "ready_by is in the past");
-      o.ready_by = *at;
-    } else if (auto tod = parse_time_of_day(text, false)) {
-      ChargingPolicy p;
-      p.ready_by = *tod;
-      o.ready_by = next_deadline(now, p, backend.zone()).ready_by;
-    } else {
-      return error_response(400, expected);
-    }
-  }
-  if (!o.target_soc && !o.ready_by) {
-    return error_response(400, "give target_soc, ready_by or both (DELETE clears the override)");
-  }
-  backend.set_override(o);
+  const ChargingRequest c =
+      parse_charging_request(req.body, backend.snapshot().now, backend.zone());
+  if (!c.error.empty()) return error_response(400, c.error);
+  backend.set_override(c.override_deadline);
   return json_response(200, charging_json(backend.snapshot()));
 }
 
@@ -355,11 +226,9 @@ boost::asio::awaitable<ServerResponse> get_savings(ApiBackend* backend, ServerRe
   const StatusSnapshot s = backend->snapshot();
   int months = 12;
   if (auto m = query_param(req.query, "months")) {
-    int n = 0;
-    if (std::sscanf(m->c_str(), "%d", &n) != 1 || n < 1 || n > 60 || std::to_string(n) != *m) {
-      co_return error_response(400, "months: expected an integer 1..60, got '" + *m + "'");
-    }
-    months = n;
+    const auto n = parse_bounded_int(*m, 1, 60);
+    if (!n) co_return error_response(400, "months: expected an integer 1..60, got '" + *m + "'");
+    months = *n;
   }
   const Zone& zone = backend->zone();
   const LocalDate today = zone.local_date(s.now);
@@ -492,19 +361,6 @@ bool bearer_matches(std::optional<std::string_view> authorization, std::string_v
     diff |= static_cast<unsigned>(a ^ b);
   }
   return diff == 0;
-}
-
-std::optional<std::string> query_param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    std::string_view part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    const auto eq = part.find('=');
-    const std::string key = percent_decode(part.substr(0, eq));
-    if (key != name) continue;
-    return eq == std::string_view::npos ? std::string() : percent_decode(part.substr(eq + 1));
-  }
-  return std::nullopt;
 }
 
 std::string override_setting(const DeadlineOverride& o) {

@@ -3,6 +3,7 @@
 #include "service.hpp"
 
 #include <offpeak/net/websocket_server.hpp>
+#include <offpeak/ocpp/upgrade.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -18,59 +19,9 @@ using namespace std::chrono;
 
 namespace {
 
-constexpr std::string_view k_path_prefix = "/ocpp/";
-
 // Protocol timers run on real time (a charger's 60 s is 60 s even under a virtual clock).
 Instant real_now() {
   return SystemClock{}.now();
-}
-
-std::string base64_decode(std::string_view in) {
-  static constexpr std::string_view k_chars =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0;
-  int bits = -8;
-  for (char c : in) {
-    if (c == '=') break;
-    auto pos = k_chars.find(c);
-    if (pos == std::string_view::npos) return {};
-    val = (val << 6) + static_cast<int>(pos);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
-// Compares in time independent of where the first difference is.
-bool same_secret(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
-  return diff == 0 && !b.empty();
-}
-
-// The charger's identity as sent in the path ("CP%2001" -> "CP 01").
-std::string percent_decode(std::string_view s) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
 }
 
 ocpp::Settings settings_of(const config::OcppSwitch& cfg, double max_charge_kw) {
@@ -130,29 +81,20 @@ boost::system::result<void, std::string> OcppBridge::start() {
   net::WsCallbacks cb;
   cb.accept = [this](const net::WsUpgrade& up) {
     net::WsDecision d;
-    const std::string id = up.path.rfind(k_path_prefix, 0) == 0
-                               ? percent_decode(up.path.substr(k_path_prefix.size()))
-                               : std::string();
+    const std::string id = ocpp::charge_point_id_of(up.path);
     if (id != cfg_.charge_point_id) {
       spdlog::warn(
           "OCPP: refused a connection from {} for {}: unknown charge point (expected {}{})",
-          ip_of(up.remote), up.path.substr(0, 80), k_path_prefix, cfg_.charge_point_id);
+          ip_of(up.remote), up.path.substr(0, 80), ocpp::k_path_prefix, cfg_.charge_point_id);
       d.status = 404;
       d.body = "unknown charge point\n";
       return d;
     }
     if (!cfg_.password.empty()) {
       auto auth = up.header("Authorization");
-      std::string user, pass;
-      if (auth && auth->size() > 6 && auth->substr(0, 6) == "Basic ") {
-        std::string decoded = base64_decode(auth->substr(6));
-        auto colon = decoded.find(':');
-        if (colon != std::string::npos) {
-          user = decoded.substr(0, colon);
-          pass = decoded.substr(colon + 1);
-        }
-      }
-      if (user != cfg_.charge_point_id || !same_secret(pass, cfg_.password.reveal())) {
+      const auto creds = auth ? ocpp::parse_basic_auth(*auth) : std::nullopt;
+      if (!creds || creds->user != cfg_.charge_point_id ||
+          !ocpp::same_secret(creds->password, cfg_.password.reveal())) {
         spdlog::warn("charger {}: refused a connection from {}: {}", cfg_.charge_point_id,
                      ip_of(up.remote),
                      auth ? "wrong user or password (user must be the charge point id)"
@@ -163,21 +105,8 @@ boost::system::result<void, std::string> OcppBridge::start() {
         return d;
       }
     }
-    bool offers = false;
-    if (auto p = up.header("Sec-WebSocket-Protocol")) {
-      std::string list(*p);
-      std::size_t pos = 0;
-      while (pos <= list.size()) {
-        auto comma = list.find(',', pos);
-        std::string item =
-            list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        auto b = item.find_first_not_of(" \t");
-        auto e = item.find_last_not_of(" \t");
-        if (b != std::string::npos && item.substr(b, e - b + 1) == "ocpp1.6") offers = true;
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-      }
-    }
+    const auto protocols = up.header("Sec-WebSocket-Protocol");
+    const bool offers = protocols && ocpp::offers_ocpp16(*protocols);
     if (!offers) {
       spdlog::warn(
           "charger {}: refused a connection from {}: it does not offer subprotocol "
@@ -200,7 +129,7 @@ boost::system::result<void, std::string> OcppBridge::start() {
   if (auto r = server_->listen(); !r) return r.error();
   spdlog::info("OCPP listening on {}:{}{} for charge point {} (ws{}://HOST:{}{}{})",
                cfg_.listen_host, server_->port(), cfg_.tls_cert ? " (TLS)" : "",
-               cfg_.charge_point_id, cfg_.tls_cert ? "s" : "", server_->port(), k_path_prefix,
+               cfg_.charge_point_id, cfg_.tls_cert ? "s" : "", server_->port(), ocpp::k_path_prefix,
                cfg_.charge_point_id);
   asio::co_spawn(service_.io_, tick_loop(), asio::detached);
   return {};

@@ -136,9 +136,11 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
                            month{static_cast<unsigned>(mon - k_months.begin() + 1)},
                            std::chrono::day{static_cast<unsigned>(*day)}};
   if (!ymd.ok() || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
+  // In seconds: the clock's nanoseconds overflow for dates beyond 2262 (or before 1678).
   const auto at = sys_days{ymd} + hours{*hh} + minutes{*mm} + seconds{*ss};
-  const auto delta = duration_cast<seconds>(at - now);
-  return delta.count() < 0 ? seconds{0} : delta;
+  const auto delta = at - floor<seconds>(now);
+  if (delta.count() < 0) return seconds{0};
+  return std::min(delta, seconds{999999999});
 }
 
 }  // namespace offpeak::net

@@ -44,6 +44,37 @@ std::optional<double> lenient_number(const json::value* v) {
   return std::nullopt;
 }
 
+// A whole number in [lo, hi] from a number or a numeric string; nullopt for anything else,
+// fractions and values out of range included (1e19 must never reach an integer cast).
+// lo and hi must be exact as doubles (|x| <= 2^53).
+std::optional<std::int64_t> whole_number(const json::value* v, std::int64_t lo, std::int64_t hi) {
+  const auto d = lenient_number(v);
+  if (!d || std::floor(*d) != *d || *d < static_cast<double>(lo) || *d > static_cast<double>(hi)) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(*d);
+}
+
+// OCPP's integers are 32-bit; connector ids are never negative.
+constexpr std::int64_t k_max_connector_id = 2147483647;
+// Transaction ids: any integer a double holds exactly (ours are seeded with Unix time).
+constexpr std::int64_t k_max_transaction_id = std::int64_t{1} << 53;
+
+// A message's connectorId: absent (or null) counts as ours, as chargers that omit it mean the
+// only one; `bad` holds the text of a value that is no connector id.
+struct ConnectorField {
+  std::optional<std::int64_t> id;
+  std::optional<std::string> bad;
+};
+
+ConnectorField connector_field(const json::value* v) {
+  ConnectorField out;
+  if (!v || v->is_null()) return out;
+  out.id = whole_number(v, 0, k_max_connector_id);
+  if (!out.id) out.bad = json::serialize(*v);
+  return out;
+}
+
 std::string lenient_string(const json::value* v) {
   if (!v) return {};
   if (v->is_string()) return std::string(v->as_string());
@@ -348,9 +379,10 @@ void ChargePoint::handle_call(const Frame& f, Instant now) {
   } else if (a == "Heartbeat") {
     answer({{"currentTime", now_text}});
   } else if (a == "StatusNotification") {
-    auto connector = lenient_number(field(payload, "connectorId"));
+    const ConnectorField connector = connector_field(field(payload, "connectorId"));
+    if (connector.bad) return refuse_connector(f, *connector.bad, now);
     std::string code = lenient_string(field(payload, "errorCode"));
-    if (!connector || static_cast<int>(*connector) == s_.connector) {
+    if (!connector.id || *connector.id == s_.connector) {
       if (!code.empty() && code != "NoError") {
         std::string info = lenient_string(field(payload, "info"));
         st_.error_code = code + (info.empty() ? "" : " (" + compact(info, 50) + ")");
@@ -363,9 +395,10 @@ void ChargePoint::handle_call(const Frame& f, Instant now) {
   } else if (a == "Authorize") {
     answer({{"idTagInfo", {{"status", "Accepted"}}}});
   } else if (a == "StartTransaction") {
+    const ConnectorField connector = connector_field(field(payload, "connectorId"));
+    if (connector.bad) return refuse_connector(f, *connector.bad, now);
     std::int64_t id = next_transaction_++;
-    auto connector = lenient_number(field(payload, "connectorId"));
-    if (!connector || static_cast<int>(*connector) == s_.connector) {
+    if (!connector.id || *connector.id == s_.connector) {
       st_.transaction_id = id;
       auto start = lenient_number(field(payload, "meterStart"));
       // Zaptec sends 2147483647 when it does not know.
@@ -384,19 +417,27 @@ void ChargePoint::handle_call(const Frame& f, Instant now) {
       st_.energy_at = now;
       emit({Event::Kind::energy, now, "", st_.status, *stop});
     }
-    auto tx = lenient_number(field(payload, "transactionId"));
-    if (st_.transaction_id && (!tx || static_cast<std::int64_t>(*tx) == *st_.transaction_id)) {
+    // Absent: the open one. Not a whole number in range: nobody's (logged), still accepted.
+    const json::value* tx_field = field(payload, "transactionId");
+    const bool tx_given = tx_field && !tx_field->is_null();
+    const auto tx = whole_number(tx_field, -k_max_transaction_id, k_max_transaction_id);
+    if (tx_given && !tx) {
+      emit({Event::Kind::protocol_error, now,
+            "StopTransaction: transactionId " + compact(json::serialize(*tx_field), 40) +
+                " is no whole number; no transaction of ours stopped"});
+    }
+    if (st_.transaction_id && (!tx_given || (tx && *tx == *st_.transaction_id))) {
       emit({Event::Kind::transaction_stopped, now, std::to_string(*st_.transaction_id)});
       st_.transaction_id.reset();
     }
     // Always accepted, stale ones too (they arrive after reconnects).
     answer({{"idTagInfo", {{"status", "Accepted"}}}});
   } else if (a == "MeterValues") {
-    auto connector = lenient_number(field(payload, "connectorId"));
+    const ConnectorField connector = connector_field(field(payload, "connectorId"));
+    if (connector.bad) return refuse_connector(f, *connector.bad, now);
     const json::value* mv = field(payload, "meterValue");
-    if ((!connector || static_cast<int>(*connector) == s_.connector ||
-         static_cast<int>(*connector) == 0) &&
-        mv && mv->is_array()) {
+    if ((!connector.id || *connector.id == s_.connector || *connector.id == 0) && mv &&
+        mv->is_array()) {
       std::optional<double> energy, power;
       double phase_power = 0;
       bool have_phase_power = false;
@@ -414,9 +455,10 @@ void ChargePoint::handle_call(const Frame& f, Instant now) {
           if (measurand.empty() || measurand == "Energy.Active.Import.Register") {
             if (!phase.empty()) continue;
             double wh = unit == "KWH" ? *value * 1000.0 : *value;
-            energy = wh;
+            if (std::isfinite(wh)) energy = wh;
           } else if (measurand == "Power.Active.Import") {
             double w = unit == "KW" ? *value * 1000.0 : *value;
+            if (!std::isfinite(w)) continue;
             if (phase.empty()) {
               power = w;
             } else if (phase == "L1" || phase == "L2" || phase == "L3") {
@@ -448,6 +490,15 @@ void ChargePoint::handle_call(const Frame& f, Instant now) {
         make_call_error(f.id, "NotImplemented", "offpeak does not implement " + compact(a, 40)));
     emit({Event::Kind::protocol_error, now, "unknown action " + compact(a, 40)});
   }
+}
+
+void ChargePoint::refuse_connector(const Frame& f, const std::string& value, Instant now) {
+  const std::string why = f.action + ": connectorId " + compact(value, 40) +
+                          " is no connector (a whole number 0.." +
+                          std::to_string(k_max_connector_id) + ")";
+  answers_.push_back(make_call_error(f.id, "PropertyConstraintViolation", why));
+  st_.last_error = why;
+  emit({Event::Kind::protocol_error, now, why});
 }
 
 void ChargePoint::handle_reply(const Frame& f, Instant now) {

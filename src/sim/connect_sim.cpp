@@ -1,4 +1,5 @@
 #include <offpeak/sim/connect_sim.hpp>
+#include <offpeak/sim/requests.hpp>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -45,21 +46,6 @@ ServerResponse error_response(int status, std::string message) {
   return json_response(status, json::object{{"error", std::move(message)}});
 }
 
-std::optional<json::value> parse_body(const std::string& body) {
-  json::parse_options opts;
-  opts.max_depth = 32;
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec, json::storage_ptr(), opts);
-  if (ec) return std::nullopt;
-  return v;
-}
-
-const json::string* string_member(const json::value& v, std::string_view key) {
-  if (!v.is_object()) return nullptr;
-  const auto* m = v.get_object().if_contains(key);
-  return m != nullptr && m->is_string() ? &m->get_string() : nullptr;
-}
-
 std::string random_token(std::mt19937_64& rng, std::size_t n) {
   static constexpr char k_chars[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -68,31 +54,6 @@ std::string random_token(std::mt19937_64& rng, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
     out += k_chars[pick(rng)];
   return out;
-}
-
-// Replaces every "password" value in a JSON body by "<redacted>"; non-JSON bodies are
-// replaced entirely when they mention a password.
-std::string redact_body(const std::string& body) {
-  auto v = parse_body(body);
-  if (!v) {
-    return body.find("password") == std::string::npos ? body : std::string("<redacted>");
-  }
-  std::function<void(json::value&)> walk = [&walk](json::value& x) {
-    if (x.is_object()) {
-      for (auto& kv : x.get_object()) {
-        if (kv.key() == "password" || kv.key() == "access_token" || kv.key() == "refresh_token") {
-          kv.value() = "<redacted>";
-        } else {
-          walk(kv.value());
-        }
-      }
-    } else if (x.is_array()) {
-      for (auto& e : x.get_array())
-        walk(e);
-    }
-  };
-  walk(*v);
-  return json::serialize(*v);
 }
 
 bool is_api_path(std::string_view path) {
@@ -354,18 +315,11 @@ namespace {
 
 ServerResponse api_login(ConnectSim::State& st, const ServerRequest& req, bool wrong_types) {
   if (req.method != "POST") return error_response(405, "use POST");
-  const auto body = parse_body(req.body);
-  if (!body || !body->is_object()) return error_response(400, "body must be a JSON object");
-  const auto* email = string_member(*body, "email");
-  const auto* password = string_member(*body, "password");
-  const auto* payload = body->get_object().if_contains("payload");
-  if (email == nullptr || password == nullptr || payload == nullptr ||
-      string_member(*payload, "email") == nullptr) {
-    return error_response(400, "expected {\"email\",\"password\",\"payload\":{\"email\"}}");
-  }
+  const Credentials body = parse_login_request(req.body);
+  if (!body.error.empty()) return error_response(400, body.error);
   for (std::size_t i = 0; i < st.config.accounts.size(); ++i) {
     const auto& a = st.config.accounts[i];
-    if (a.email != *email || a.password != *password) continue;
+    if (a.email != body.email || a.password != body.password) continue;
     const std::string token = random_token(st.rng, 35);
     st.tokens[token] =
         ConnectSim::State::Token{i, st.clock.now() + Seconds{st.config.expires_in}, false};
@@ -406,14 +360,10 @@ ServerResponse api_devices(ConnectSim::State& st, const ServerRequest& req, bool
   if (!it->second.permanent && st.clock.now() >= it->second.expires_at) {
     return error_response(401, "token expired");
   }
-  const auto body = parse_body(req.body);
-  if (!body || string_member(*body, "email") == nullptr ||
-      string_member(*body, "password") == nullptr) {
-    return error_response(400, "expected {\"email\",\"password\"}");
-  }
+  const Credentials body = parse_devices_request(req.body);
+  if (!body.error.empty()) return error_response(400, body.error);
   const SimAccount& account = st.config.accounts[it->second.account];
-  if (*string_member(*body, "email") != account.email ||
-      *string_member(*body, "password") != account.password) {
+  if (body.email != account.email || body.password != account.password) {
     return error_response(401, "email/password do not match the token");
   }
   json::array devices;
@@ -479,34 +429,19 @@ ServerResponse sim_endpoint(ConnectSim::State& st, const ServerRequest& req) {
   }
   if (path == "/sim/faults") {
     if (req.method != "POST") return error_response(405, "use POST");
-    const auto body = parse_body(req.body);
-    const auto* mode = body ? string_member(*body, "mode") : nullptr;
-    static const std::vector<std::string> k_modes = {
-        "http500",   "http503",     "http429",       "timeout", "reset", "malformed",
-        "truncated", "wrong_types", "expire_tokens", "slow",    "none"};
-    if (mode == nullptr || std::find(k_modes.begin(), k_modes.end(), *mode) == k_modes.end()) {
-      return error_response(400,
-                            "mode must be one of http500 http503 http429 timeout reset "
-                            "malformed truncated wrong_types expire_tokens slow none");
-    }
-    auto int_member = [&body](std::string_view key, int fallback) {
-      const auto* v = body->get_object().if_contains(key);
-      if (v == nullptr || !v->is_int64() || v->get_int64() < 0 || v->get_int64() > 1000000) {
-        return fallback;
-      }
-      return static_cast<int>(v->get_int64());
-    };
-    if (*mode == "expire_tokens") {
+    const FaultRequest fault = parse_fault_request(req.body);
+    if (!fault.error.empty()) return error_response(400, fault.error);
+    if (fault.mode == "expire_tokens") {
       const Instant now = st.clock.now();
       for (auto& [t, info] : st.tokens) {
         if (!info.permanent) info.expires_at = std::min(info.expires_at, now);
       }
       return json_response(200, json::object{{"expired", true}});
     }
-    st.fault.mode = *mode == "none" ? "" : std::string(*mode);
-    st.fault.remaining = *mode == "none" ? 0 : int_member("count", 1);
-    st.fault.retry_after_s = int_member("retry_after", 1);
-    st.fault.delay_ms = int_member("delay_ms", 10000);
+    st.fault.mode = fault.mode == "none" ? "" : fault.mode;
+    st.fault.remaining = fault.mode == "none" ? 0 : fault.count;
+    st.fault.retry_after_s = fault.retry_after_s;
+    st.fault.delay_ms = fault.delay_ms;
     return json_response(200,
                          json::object{{"mode", st.fault.mode}, {"remaining", st.fault.remaining}});
   }
@@ -517,35 +452,28 @@ ServerResponse sim_endpoint(ConnectSim::State& st, const ServerRequest& req) {
     if (charging) rest.resize(rest.size() - 9);
     auto* car = st.find_car(rest);
     if (car == nullptr) return error_response(404, "no car with device_id '" + rest + "'");
-    const auto body = parse_body(req.body);
-    if (!body || !body->is_object()) return error_response(400, "body must be a JSON object");
+    if (!is_json_object(req.body)) return error_response(400, "body must be a JSON object");
     if (charging) {
       if (req.method != "POST") return error_response(405, "use POST");
-      const auto* action = string_member(*body, "action");
-      if (action == nullptr || (*action != "start" && *action != "stop")) {
-        return error_response(400, "action must be \"start\" or \"stop\"");
-      }
+      const ChargingAction action = parse_charging_action(req.body);
+      if (!action.error.empty()) return error_response(400, action.error);
       bool accepted = true;
-      if (*action == "start") {
+      if (action.start) {
         accepted = car->model.start_charging();
       } else {
         car->model.stop_charging();
       }
-      car->history.push_back(json::object{
-          {"at", format_rfc3339(st.clock.now())}, {"action", *action}, {"accepted", accepted}});
+      car->history.push_back(json::object{{"at", format_rfc3339(st.clock.now())},
+                                          {"action", action.start ? "start" : "stop"},
+                                          {"accepted", accepted}});
       if (!accepted) return error_response(409, "the car is not plugged in");
       return json_response(200, car_state_json(*car));
     }
     if (req.method != "PUT") return error_response(405, "use PUT");
-    const auto& obj = body->get_object();
-    if (const auto* soc = obj.if_contains("soc")) {
-      if (!soc->is_number()) return error_response(400, "soc must be a number");
-      car->model.set_soc(soc->to_number<double>());
-    }
-    if (const auto* plugged = obj.if_contains("plugged_in")) {
-      if (!plugged->is_bool()) return error_response(400, "plugged_in must be a boolean");
-      car->model.set_plugged_in(plugged->get_bool());
-    }
+    const VehicleUpdate update = parse_vehicle_update(req.body);
+    if (!update.error.empty()) return error_response(400, update.error);
+    if (update.soc) car->model.set_soc(*update.soc);
+    if (update.plugged_in) car->model.set_plugged_in(*update.plugged_in);
     return json_response(200, car_state_json(*car));
   }
   return error_response(404, "no such endpoint");

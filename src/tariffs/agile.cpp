@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <set>
 
 namespace offpeak::tariffs {
@@ -55,11 +56,13 @@ PageResult parse_rates_page(std::string_view body) {
   }
   AgilePage page;
   if (const json::value* c = root->if_contains("count"); c && !c->is_null()) {
-    if (!c->is_int64() && !c->is_uint64()) {
-      out.error = "the Agile response has a 'count' that is not a whole number";
+    // A whole number 0..2^63-1; beyond int64 or negative is as bad as a string.
+    if (!(c->is_int64() && c->as_int64() >= 0)) {
+      out.error = "the Agile response has a 'count' that is not a whole number 0.." +
+                  std::to_string(INT64_MAX);
       return out;
     }
-    page.count = c->is_int64() ? c->as_int64() : static_cast<std::int64_t>(c->as_uint64());
+    page.count = c->as_int64();
   }
   if (const json::value* n = root->if_contains("next"); n && !n->is_null()) {
     if (!n->is_string() || n->as_string().empty()) {

@@ -26,6 +26,49 @@ Instant at(const char* text) {
   return *parse_rfc3339(text);
 }
 
+// Whole numbers in queries: plain digits within the range; anything beyond int is refused
+// by the parser itself (it was read with sscanf("%d"), undefined for such input).
+TEST(RequestNumbers, BoundedIntsOnly) {
+  EXPECT_EQ(parse_bounded_int("12", 1, 60), 12);
+  EXPECT_EQ(parse_bounded_int("1", 1, 60), 1);
+  EXPECT_EQ(parse_bounded_int("60", 1, 60), 60);
+  for (const char* bad : {"0", "61", "-1", "+5", "05", " 5", "5 ", "5x", "", "1e1", "4294967308",
+                          "99999999999999999999", "-2147483649"}) {
+    EXPECT_EQ(parse_bounded_int(bad, 1, 60), std::nullopt) << bad;
+  }
+  const Instant now = at("2026-03-28T22:00:00Z");
+  RangeResult r = parse_range_query("limit=4294967297", now - std::chrono::hours{1}, now, 5);
+  EXPECT_EQ(r.error, "limit: expected an integer 1..10000, got '4294967297'");
+  r = parse_range_query("limit=10000", now - std::chrono::hours{1}, now, 5);
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.range.limit, 10000);
+}
+
+TEST(RequestBodies, ModeAndChargingAreCheckedBeforeUse) {
+  const Instant now = at("2026-03-28T22:00:00Z");
+  EXPECT_EQ(parse_mode_request(R"({"mode":"now","until":"2026-03-29T06:00:00Z"})", now).until,
+            at("2026-03-29T06:00:00Z"));
+  EXPECT_EQ(parse_mode_request(R"({"mode":"smart","until":"2026-03-29T06:00:00Z"})", now).error,
+            "until applies to mode \"now\" only");
+  EXPECT_EQ(parse_mode_request(R"({"mode":"now","until":"2026-03-28T21:00:00Z"})", now).error,
+            "until is in the past");
+  EXPECT_EQ(parse_mode_request(R"({"mode":7})", now).error,
+            "mode: expected \"smart\", \"now\" or \"off\"");
+  const Zone utc = Zone::utc();
+  for (const char* bad : {R"({"target_soc":1e308})", R"({"target_soc":-1e308})",
+                          R"({"target_soc":18446744073709551615})", R"({"target_soc":0.5})",
+                          R"({"target_soc":"80"})"}) {
+    EXPECT_EQ(parse_charging_request(bad, now, utc).error,
+              "target_soc: expected a percentage 1..100")
+        << bad;
+  }
+  const ChargingRequest ok =
+      parse_charging_request(R"({"target_soc":80,"ready_by":"07:30"})", now, utc);
+  EXPECT_EQ(ok.error, "");
+  EXPECT_EQ(ok.override_deadline.target_soc, 80.0);
+  EXPECT_EQ(ok.override_deadline.ready_by, at("2026-03-29T07:30:00Z"));
+}
+
 TEST(BearerMatches, ExactTokenOnly) {
   EXPECT_TRUE(bearer_matches("Bearer s3cret", "s3cret"));
   EXPECT_TRUE(bearer_matches("bearer s3cret", "s3cret"));

@@ -110,7 +110,9 @@ INSTANTIATE_TEST_SUITE_P(
         R"({"results": [{"valid_from": "2024-05-07T21:30:00Z", "value_inc_vat": 1e999}]})",
         R"({"count": "many", "results": []})", R"({"next": 42, "results": []})",
         R"({"next": "", "results": []})", std::string(100000, '['),
-        std::string("{\"results\": [") + std::string(1, '\0') + "]}"),
+        std::string("{\"results\": [") + std::string(1, '\0') + "]}",
+        // A count beyond int64 (it wrapped to -1) or below 0 is a bad value.
+        R"({"count": 18446744073709551615, "results": []})", R"({"count": -1, "results": []})"),
     [](const ::testing::TestParamInfo<HostileBody>& i) {
       return "case" + std::to_string(i.index);
     });

@@ -149,6 +149,17 @@ TEST(HttpClient, ResponseSizeLimit) {
   EXPECT_NE(r.error.message.find("larger than 10 bytes"), std::string::npos);
 }
 
+// A Retry-After date centuries away (a nanosecond clock overflows beyond 2262) is a wait as
+// long as the longest delta in seconds, or none; never an overflow.
+TEST(HttpClient, RetryAfterDatesFarAwayAreCapped) {
+  const auto now =
+      std::chrono::system_clock::time_point{std::chrono::sys_days{std::chrono::year{2026} / 1 / 1}};
+  EXPECT_EQ(net::parse_retry_after("Sun, 06 Nov 6164 08:49:37 GMT", now), 999999999s);
+  EXPECT_EQ(net::parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), 999999999s);
+  EXPECT_EQ(net::parse_retry_after("Mon, 01 Jan 0001 00:00:00 GMT", now), 0s);
+  EXPECT_EQ(net::parse_retry_after("Thu, 01 Jan 2026 00:16:40 GMT", now), 1000s);
+}
+
 TEST(HttpClient, BadUrlAndRetryAfterParsing) {
   net::ClientRequest req;
   req.url = "ftp://example.com/";

@@ -1,5 +1,6 @@
 // OCPP 1.6J central-system protocol: framing, answers, profiles, timeouts, hostile input.
 #include <offpeak/ocpp/charge_point.hpp>
+#include <offpeak/ocpp/upgrade.hpp>
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -341,6 +342,120 @@ TEST(OcppChargePoint, OddErrorCodesAndUnknownStatus) {
   cp.receive("[4,\"" + std::string(set[1].as_string()) + "\",\"FormationViolation\",\"\",{}]", t0);
   ASSERT_TRUE(cp.result(t));
   EXPECT_FALSE(cp.result(t)->ok);
+}
+
+// A connectorId that is no whole number 0..2147483647 (1e19 from a broken charger, 1.5,
+// "abc") is a bad value: answered with a CALLERROR, logged, and it changes nothing.
+TEST(OcppChargePoint, ConnectorIdOutOfRangeIsABadValue) {
+  struct Case {
+    const char* action;
+    const char* payload;
+  };
+  const Case cases[] = {
+      {"StatusNotification", R"({"connectorId":1e19,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification",
+       R"({"connectorId":5.55556e42,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification",
+       R"({"connectorId":"-1e300","errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification", R"({"connectorId":1.5,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification", R"({"connectorId":-1,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification",
+       R"({"connectorId":2147483648,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification",
+       R"({"connectorId":18446744073709551615,"errorCode":"NoError","status":"Charging"})"},
+      {"StatusNotification", R"({"connectorId":"abc","errorCode":"NoError","status":"Charging"})"},
+      {"StartTransaction",
+       R"({"connectorId":1.44444e19,"idTag":"A","meterStart":5,"timestamp":"x"})"},
+      {"StartTransaction", R"({"connectorId":-9e18,"idTag":"A","meterStart":5,"timestamp":"x"})"},
+      {"MeterValues",
+       R"({"connectorId":1e19,"meterValue":[{"timestamp":"x","sampledValue":[{"value":"7","unit":"kW","measurand":"Power.Active.Import"}]}]})"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    ChargePoint cp = booted(t0);
+    drain(cp, t0);
+    cp.take_events();
+    const std::string id = "bad" + std::to_string(n++);
+    cp.receive(call(id, c.action, c.payload), t0);
+    auto f = cp.next_outgoing(t0);
+    ASSERT_TRUE(f) << c.payload;
+    auto a = arr(*f);
+    EXPECT_EQ(a[0].as_int64(), 4) << c.payload << " -> " << *f;
+    EXPECT_EQ(a[1].as_string(), id);
+    EXPECT_EQ(a[2].as_string(), "PropertyConstraintViolation") << *f;
+    EXPECT_NE(std::string(a[3].as_string()).find("connectorId"), std::string::npos) << *f;
+    EXPECT_EQ(cp.state().status, ConnectorStatus::unknown) << c.payload;
+    EXPECT_FALSE(cp.state().transaction_id) << c.payload;
+    EXPECT_FALSE(cp.state().power_w) << c.payload;
+    bool logged = false;
+    for (const auto& e : cp.take_events())
+      logged |=
+          e.kind == Event::Kind::protocol_error && e.text.find("connectorId") != std::string::npos;
+    EXPECT_TRUE(logged) << c.payload;
+  }
+  // Numbers as strings stay welcome, and another connector is still not ours.
+  ChargePoint cp = booted(t0);
+  cp.receive(call("s1", "StatusNotification",
+                  R"({"connectorId":" 1 ","errorCode":"NoError","status":"Preparing"})"),
+             t0);
+  EXPECT_EQ(cp.state().status, ConnectorStatus::preparing);
+  cp.receive(call("s2", "StatusNotification",
+                  R"({"connectorId":2,"errorCode":"NoError","status":"Available"})"),
+             t0);
+  EXPECT_EQ(cp.state().status, ConnectorStatus::preparing);
+}
+
+// A StopTransaction is always accepted; a transactionId out of range (1e19) is not ours, so
+// the open transaction stays open, and the bad value is logged.
+TEST(OcppChargePoint, TransactionIdOutOfRangeIsNotOurs) {
+  for (const char* tx : {"1e19", "-1e19", "1.5e300", "\"9223372036854775808\"", "1767000000.5"}) {
+    ChargePoint cp = booted(t0);
+    cp.receive(call("t", "StartTransaction",
+                    R"({"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"x"})"),
+               t0);
+    ASSERT_EQ(cp.state().transaction_id, 1767000000);
+    drain(cp, t0);
+    cp.take_events();
+    cp.receive(
+        call("s", "StopTransaction",
+             std::string(R"({"transactionId":)") + tx + R"(,"meterStop":9,"timestamp":"x"})"),
+        t0);
+    auto a = arr(*cp.next_outgoing(t0));
+    EXPECT_EQ(a[0].as_int64(), 3) << tx;
+    EXPECT_TRUE(a[2].as_object().contains("idTagInfo")) << tx;
+    EXPECT_EQ(cp.state().transaction_id, 1767000000) << tx;
+    bool logged = false;
+    for (const auto& e : cp.take_events()) {
+      EXPECT_NE(e.kind, Event::Kind::transaction_stopped) << tx;
+      logged |= e.kind == Event::Kind::protocol_error &&
+                e.text.find("transactionId") != std::string::npos;
+    }
+    EXPECT_TRUE(logged) << tx;
+  }
+}
+
+TEST(OcppUpgrade, PathCredentialsAndSubprotocol) {
+  EXPECT_EQ(charge_point_id_of("/ocpp/CP01"), "CP01");
+  EXPECT_EQ(charge_point_id_of("/ocpp/CP%2001"), "CP 01");
+  EXPECT_EQ(charge_point_id_of("/ocpp/CP%2"), "CP%2");
+  EXPECT_EQ(charge_point_id_of("/other/CP01"), "");
+  auto c = parse_basic_auth("Basic Q1AwMTpzM2NyZXQ6eA==");  // CP01:s3cret:x
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->user, "CP01");
+  EXPECT_EQ(c->password, "s3cret:x");
+  EXPECT_FALSE(parse_basic_auth("Bearer Q1AwMTpzM2NyZXQ="));
+  EXPECT_FALSE(parse_basic_auth("Basic Q1AwMQ=="));    // no colon
+  EXPECT_FALSE(parse_basic_auth("Basic Q1Aw*TpzM2"));  // not base64
+  EXPECT_FALSE(parse_basic_auth("Basic "));
+  // A long header decodes byte by byte without the accumulator growing.
+  EXPECT_FALSE(parse_basic_auth("Basic " + std::string(4000, '/')));
+  EXPECT_TRUE(offers_ocpp16("ocpp2.0.1, ocpp1.6"));
+  EXPECT_TRUE(offers_ocpp16(" ocpp1.6 "));
+  EXPECT_FALSE(offers_ocpp16("ocpp1.5,ocpp2.0"));
+  EXPECT_FALSE(offers_ocpp16(""));
+  EXPECT_TRUE(same_secret("s3cret", "s3cret"));
+  EXPECT_FALSE(same_secret("s3cre", "s3cret"));
+  EXPECT_FALSE(same_secret("", ""));
 }
 
 TEST(OcppChargePoint, CallTimesOutAfterSixtySeconds) {

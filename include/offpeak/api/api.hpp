@@ -9,6 +9,7 @@
 // wrong method with Allow); a backend exception becomes a 500 through the server. Secrets
 // (the API token) never appear in an answer or a log line.
 
+#include <offpeak/api/requests.hpp>
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
@@ -151,9 +152,6 @@ boost::json::value status_json(const StatusSnapshot& s);
 
 // The /metrics text (Prometheus exposition format 0.0.4).
 std::string metrics_text(const StatusSnapshot& s);
-
-// The value of query parameter `name` (percent-decoded, '+' as space), nullopt when absent.
-std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
 // The kv form of an override and back (JSON {"target_soc": .., "ready_by": ".."}); parse
 // returns nullopt for anything malformed.

@@ -184,6 +184,8 @@ class ChargePoint {
   };
   void handle_call(const Frame& f, Instant now);
   void handle_reply(const Frame& f, Instant now);
+  // Answers a CALL whose connectorId is no connector with a CALLERROR and logs it.
+  void refuse_connector(const Frame& f, const std::string& value, Instant now);
   void on_booted(Instant now);
   void queue_profile();
   void maybe_remote_start();
