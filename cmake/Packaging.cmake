@@ -44,7 +44,7 @@ foreach(page IN LISTS OFFPEAK_MAN_PAGES)
 endforeach()
 string(TIMESTAMP OFFPEAK_CHANGELOG_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/packaging/changelog
-  "offpeak (${PROJECT_VERSION}) unstable; urgency=medium\n\n"
+  "offpeak (${OFFPEAK_VERSION}) unstable; urgency=medium\n\n"
   "  * Built with CPack from the offpeak sources; see README.md for the changes.\n\n"
   " -- ${OFFPEAK_MAINTAINER}  ${OFFPEAK_CHANGELOG_DATE}\n")
 add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/packaging/changelog.gz
@@ -63,7 +63,7 @@ install(FILES ${OFFPEAK_PACKAGING_DIR}/debian/copyright
 # --- the Debian package ---------------------------------------------------------------------
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME offpeak)
-set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_VERSION ${OFFPEAK_VERSION})
 set(CPACK_PACKAGE_CONTACT "${OFFPEAK_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "smart charging of an electric car on cheap electricity")
 # The extended description; CPack puts the summary above it as the synopsis.
@@ -79,7 +79,9 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # offpeak_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)    # Depends from dpkg-shlibdeps
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "init-system-helpers (>= 1.52)")  # deb-systemd-invoke
+# deb-systemd-invoke; the CA certificates that verify every HTTPS peer (the Connect service,
+# the tariff APIs): a minimal Debian does not have them.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "init-system-helpers (>= 1.52), ca-certificates")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${OFFPEAK_PACKAGING_DIR}/debian/postinst
   ${OFFPEAK_PACKAGING_DIR}/debian/prerm

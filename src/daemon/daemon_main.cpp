@@ -59,9 +59,20 @@ int run_offpeakd(int argc, char** argv) {
   }
   auto loaded = config::load_config(config_file, config::Environment::from_process());
   if (!loaded.config) {
-    for (const auto& e : loaded.errors)
-      std::cerr << e.to_string() << "\n";
-    std::cerr << "offpeakd: " << loaded.errors.size()
+    // Before the logger exists: under systemd each line carries the error priority itself,
+    // so that `journalctl -p err` shows why the service did not start.
+    const char* prefix = detect_log_format() == LogFormat::journald ? "<3>" : "";
+    for (const auto& e : loaded.errors) {
+      const std::string text = e.to_string();
+      std::size_t from = 0;
+      while (from < text.size()) {
+        std::size_t end = text.find('\n', from);
+        if (end == std::string::npos) end = text.size();
+        std::cerr << prefix << text.substr(from, end - from) << "\n";
+        from = end + 1;
+      }
+    }
+    std::cerr << prefix << "offpeakd: " << loaded.errors.size()
               << " error(s) in the configuration; not starting\n";
     return cli::k_exit_config;
   }
