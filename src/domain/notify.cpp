@@ -1,6 +1,7 @@
 #include <offpeak/domain/notify.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -79,10 +80,15 @@ void EventNotifier::set_settings(NotifySettings settings) { settings_ = std::mov
 void EventNotifier::remember(const std::string& key, Instant at) {
   auto [it, inserted] = sent_keys_.emplace(key, at);
   if (!inserted) it->second = std::max(it->second, at);
-  // The condition is the key without its last ":..." part (the day, deadline or outage).
-  if (auto colon = key.rfind(':'); colon != std::string::npos) {
-    auto& last = last_condition_[key.substr(0, colon)];
-    last = std::max(last, at);
+  // The condition is the key without its instant or day (from the first ':' followed by a
+  // digit): "device_offline:charger:2026-01-13T11:45:00Z" -> "device_offline:charger".
+  for (std::size_t colon = key.find(':'); colon != std::string::npos;
+       colon = key.find(':', colon + 1)) {
+    if (colon + 1 < key.size() && std::isdigit(static_cast<unsigned char>(key[colon + 1]))) {
+      auto& last = last_condition_[key.substr(0, colon)];
+      last = std::max(last, at);
+      break;
+    }
   }
 }
 

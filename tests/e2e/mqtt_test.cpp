@@ -586,3 +586,38 @@ TEST(Mqtt, TlsWithAGeneratedCa) {
 
 }  // namespace
 }  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// The mqtt notification channel: the event JSON on <prefix>/event over offpeakd's own broker
+// connection, not retained. Started at 07:00 with 35 %, the target is at risk at once (an
+// urgent event this channel does not want: `events:` narrows it); the session closes at the
+// unplug (07:45): session_done with its figures is the first event on the topic.
+TEST(Mqtt, NotificationEventOnThePrefixEventTopicNotRetained) {
+  REQUIRE_MOSQUITTO();
+  TempDir dir;
+  Broker b(dir);
+  dir.write("offpeak.yaml", config(dir, b, "notify:\n  - type: mqtt\n    events: [session_done]\n"));
+  auto args = b.client_args("/usr/bin/mosquitto_sub");
+  args.insert(args.end(), {"-t", "offpeak/event", "-C", "1", "-W", "60", "-F", "%r\t%t\t%p"});
+  Process sub(args, (dir.path() / "sub.log").string());
+  std::this_thread::sleep_for(500ms);  // subscribed before the event
+  Process d = start_daemon(dir, "1800", "2026-01-10T07:00:00Z");
+  ASSERT_TRUE(d.wait_for("notify target_at_risk", 30s)) << d.log();
+  ASSERT_TRUE(d.wait_for("notify session_done", 30s)) << d.log();
+  ASSERT_EQ(sub.wait(40s), 0) << sub.log() << d.log();
+  const std::string line = sub.log();
+  ASSERT_EQ(line.rfind("0\toffpeak/event\t", 0), 0u) << line;  // not retained
+  auto j = boost::json::parse(line.substr(line.find('{'))).as_object();
+  EXPECT_EQ(j.at("event"), "session_done");
+  EXPECT_EQ(j.at("vehicle"), "i3s");
+  EXPECT_EQ(j.at("urgent"), false);
+  EXPECT_TRUE(j.at("data").as_object().contains("energy_kwh"));
+  EXPECT_EQ(b.retained("offpeak/event"), "");
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(20s), 0);
+}
+
+}  // namespace
+}  // namespace offpeak::testing

@@ -218,6 +218,27 @@ TEST(Notify, FlappingDeviceAtMostOnceAnHour) {
   EXPECT_LE(notices.size(), 6u);
 }
 
+TEST(Notify, FlappingLimitSurvivesARestart) {
+  const Instant t0 = at("2026-01-13T12:00:00Z");
+  EventNotifier before(settings());
+  std::vector<NotifyEvent> e;
+  for (int m = 0; m <= 15; ++m)
+    for (auto& x : before.on_device(t0 + std::chrono::minutes{m}, "charger", false)) e.push_back(x);
+  ASSERT_EQ(e.size(), 1u);
+  EventNotifier after(settings());
+  after.remember(e[0].key, e[0].at);
+  // Back, down again for 20 minutes after the restart: within the hour, nothing.
+  std::vector<NotifyEvent> again;
+  for (int m = 16; m <= 40; ++m)
+    for (auto& x : after.on_device(t0 + std::chrono::minutes{m}, "charger", m < 20)) again.push_back(x);
+  EXPECT_TRUE(again.empty());
+  // Still down an hour after the first notice: notified now.
+  for (int m = 41; m <= 76; ++m)
+    for (auto& x : after.on_device(t0 + std::chrono::minutes{m}, "charger", false)) again.push_back(x);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].at, t0 + 75min);
+}
+
 TEST(Notify, SessionDoneWithFiguresAndTargetMissed) {
   EventNotifier n(settings());
   SessionFacts s;
