@@ -337,6 +337,74 @@ TEST(Notify, KillBetweenStoreAndSendDeliversAfterRestart) {
   EXPECT_EQ(again.wait(20s), 0);
 }
 
+// The plug reminder at 21:00, the car with 30 % of 40 kWh and 80 % needed by 07:30.
+std::string reminder_config(const TempDir& dir, const Receiver& rx, const char* plug_in_at) {
+  return "timezone: Europe/London\n"
+         "vehicle:\n"
+         "  name: testcar\n"
+         "  battery_kwh: 40\n"
+         "  max_charge_kw: 7.4\n"
+         "  efficiency: 0.9\n"
+         "  learn: false\n"
+         "  source: { type: simulator, initial_soc: 30, daily_use: 0, plug_in_at: \"" +
+         std::string(plug_in_at) +
+         "\", unplug_at: \"07:45\" }\n"
+         "  poll: { max_per_day: 1000 }\n"
+         "charging: { target_soc: 80, ready_by: \"07:30\" }\n"
+         "tariff: { default: 24.5 }\n"
+         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n"
+         "api: { listen: \"127.0.0.1:0\" }\n"
+         "plug_reminder: \"21:00\"\n"
+         "notify:\n"
+         "  - type: webhook\n"
+         "    url: " + rx.url() + "/hook\n"
+         "    events: [not_plugged_in]\n";
+}
+
+// Home at 22:00: one not_plugged_in at the reminder time saying how much the morning needs.
+TEST(Notify, NotPluggedInAtTheReminderTime) {
+  TempDir dir;
+  Receiver rx;
+  dir.write("offpeak.yaml", reminder_config(dir, rx, "22:00"));
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed", "1800",
+             "--start", "2026-01-13T19:00:00Z"},
+            (dir.path() / "offpeakd.log").string());
+  ASSERT_TRUE(rx.wait_taken("/hook", 1, 30s)) << d.log();
+  ASSERT_TRUE(d.wait_for("plugged in at", 30s)) << d.log();  // 22:00: home at last
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(rx.taken_on("/hook").size(), 1u);
+  auto j = boost::json::parse(rx.taken_on("/hook")[0].body).as_object();
+  EXPECT_EQ(j.at("event"), "not_plugged_in");
+  EXPECT_EQ(j.at("urgent"), true);
+  // In the first minutes after 21:00 (the daemon looks every minute of its clock).
+  const std::string at(j.at("at").as_string());  // RFC 3339 UTC: text order is time order
+  EXPECT_GE(at, "2026-01-13T21:00:00Z");
+  EXPECT_LE(at, "2026-01-13T21:02:00Z");
+  // 50 % of 40 kWh at 90 %: 22.2 kWh, 3h1m at 7.4 kW.
+  EXPECT_NEAR(j.at("data").at("energy_needed_kwh").as_double(), 22.2, 0.1);
+  EXPECT_NE(std::string(j.at("message").as_string()).find("22.2 kWh, about 3h1m of charging"),
+            std::string::npos)
+      << j.at("message");
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(20s), 0);
+}
+
+// Home at 18:00: plugged in by 21:00, no reminder.
+TEST(Notify, NoReminderWhenPluggedIn) {
+  TempDir dir;
+  Receiver rx;
+  dir.write("offpeak.yaml", reminder_config(dir, rx, "18:00"));
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed", "1800",
+             "--start", "2026-01-13T19:00:00Z"},
+            (dir.path() / "offpeakd.log").string());
+  ASSERT_TRUE(d.wait_for("plugged in at", 30s)) << d.log();
+  std::this_thread::sleep_for(6s);  // past 22:00 on the daemon's clock
+  EXPECT_TRUE(rx.taken().empty()) << d.log();
+  EXPECT_EQ(d.log().find("notify not_plugged_in"), std::string::npos) << d.log();
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(20s), 0);
+}
+
 // offpeak-connect-sim on a free port.
 class ConnectSim {
  public:
