@@ -3,6 +3,7 @@
 #include "mqtt_bridge.hpp"
 #include "service.hpp"
 
+#include <offpeak/domain/savings.hpp>
 #include <offpeak/net/http_client.hpp>
 #include <offpeak/net/smtp.hpp>
 #include <offpeak/notify/channels.hpp>
@@ -272,6 +273,29 @@ asio::awaitable<void> NotifyBridge::sender(std::shared_ptr<Channel> ch) {
     }
     if (db_failed) co_await sleep_until(ch->timer, s.clock_, done + minutes{1});
   }
+}
+
+void NotifyBridge::session_closed(const SessionRecord& rec, Instant at,
+                                  std::optional<double> soc) {
+  Service& s = service_;
+  SessionFacts f;
+  f.started_at = rec.started_at;
+  f.ended_at = at;
+  f.start_soc = rec.start_soc;
+  f.end_soc = soc;
+  f.energy_kwh = rec.energy_kwh;
+  f.cost_p = rec.cost_p;
+  f.target_soc = s.controller_.deadline(at).target_soc;
+  const double kw = s.controller_.settings().vehicle.max_charge_kw;
+  if (kw > 0 && rec.energy_kwh > 0) {
+    // The same energy charged at once from plug-in at full power, at the known prices.
+    const Instant to =
+        rec.started_at + Seconds{static_cast<long long>(rec.energy_kwh / kw * 3600) + 3600};
+    PriceCurve prices = s.agile_known_.slice(rec.started_at, to);
+    if (s.tariff_) prices = prices.filled_from(s.tariff_->prices(rec.started_at, to), rec.started_at, to);
+    f.saving_p = session_saving(prices, rec.started_at, rec.energy_kwh, rec.cost_p, kw).saving_p;
+  }
+  publish(notifier_.on_session_closed(at, f));
 }
 
 void NotifyBridge::check(Instant now) {

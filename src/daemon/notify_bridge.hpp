@@ -9,6 +9,7 @@
 #include <offpeak/api/notify_api.hpp>
 #include <offpeak/config/notify_config.hpp>
 #include <offpeak/domain/notify.hpp>
+#include <offpeak/domain/session_tracker.hpp>
 #include <offpeak/store/outbox.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -42,6 +43,9 @@ class NotifyBridge {
   // Stores the events (one delivery per channel that wants each) and wakes the senders.
   void publish(std::vector<NotifyEvent> events);
   EventNotifier& notifier() { return notifier_; }
+  // A session closed: session_done with its figures and the saving against charging at once
+  // (target_missed when it left below the target).
+  void session_closed(const SessionRecord& session, Instant at, std::optional<double> soc);
 
   // For /api/v1/status and /metrics; nullopt without channels.
   std::optional<api::NotifyStatus> status() const;

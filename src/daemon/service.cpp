@@ -492,9 +492,7 @@ void Service::record_session(const SessionUpdate& u, const std::string& dev) {
       spdlog::info("unplugged at {} with {}: session {:.2f} kWh{}, {}{}", cfg_.zone.format(at),
                    pct(soc), energy, rec.metered ? " (metered)" : "", rec.metered ? "" : "est. ",
                    report::money(cost));
-      notify_->publish(notify_->notifier().on_session_closed(
-          at, SessionFacts{rec.started_at, at, rec.start_soc, soc, energy, cost, std::nullopt,
-                           std::nullopt, controller_.deadline(at).target_soc}));
+      notify_->session_closed(rec, at, soc);
       asio::co_spawn(io_, relearn(), asio::detached);  // the session is history now
       break;
     }

@@ -288,6 +288,12 @@ TEST(Notify, ChannelDownThenBackDeliversEveryEventOnceInOrder) {
   auto done = boost::json::parse(rx.taken_on("/hook")[1].body).as_object();
   EXPECT_GT(done.at("data").at("energy_kwh").as_double(), 1.0);
   EXPECT_GE(done.at("data").at("cost_p").as_double(), 0.0);
+  // The saving against charging at once from plug-in: none here, the car charged all night
+  // because the target was out of reach.
+  ASSERT_TRUE(done.at("data").as_object().contains("saving_p")) << done;
+  EXPECT_NEAR(done.at("data").at("saving_p").as_double(), 0.0,
+              1.0 + 0.05 * done.at("data").at("cost_p").as_double())
+      << done;
   // The dashboard's list.
   auto list = run_command("curl -s 'http://127.0.0.1:" + std::to_string(port) +
                           "/api/v1/notifications?limit=5'");
