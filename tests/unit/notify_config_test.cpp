@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 namespace offpeak::config {
@@ -114,6 +115,11 @@ struct BadCase {
   std::string tail;
   std::string expected;  // "LINE:COL: the start of the message"
 };
+
+// Test names and failure messages show the case's name, not its bytes.
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class NotifyConfigErrors : public ::testing::TestWithParam<BadCase> {};
 
