@@ -67,8 +67,8 @@ void BM_OutboxRoundTrip(benchmark::State& state) {
     int i = 0;
     for (auto _ : state) {
       const NotifyEvent e = event(i++);
-      store::OutboxEvent row{0,       e.key,   "session_done", e.at, e.not_before,
-                             false,   e.title, e.message,      notify::event_json(e)};
+      store::OutboxEvent row{0,       e.key,     "session_done",       e.at, e.not_before, false,
+                             e.title, e.message, notify::event_json(e)};
       auto id = box.add(row, channels);
       for (const auto& c : channels) {
         auto next = box.next_for(c, e.at);

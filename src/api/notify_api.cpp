@@ -96,14 +96,15 @@ json::value notifications_json(const std::vector<store::OutboxEntry>& entries) {
 }
 
 boost::asio::awaitable<net::ServerResponse> get_notifications(ApiBackend* backend,
-                                                             net::ServerRequest req) {
+                                                              net::ServerRequest req) {
   int limit = 20;
   if (auto l = query_param(req.query, "limit")) {
     char* end = nullptr;
     const long v = std::strtol(l->c_str(), &end, 10);
     if (l->empty() || *end != '\0' || v < 1 || v > 200) {
       co_return net::make_response(
-          400, json::serialize(json::object{{"error", "limit must be a whole number from 1 to 200"}}),
+          400,
+          json::serialize(json::object{{"error", "limit must be a whole number from 1 to 200"}}),
           "application/json");
     }
     limit = static_cast<int>(v);

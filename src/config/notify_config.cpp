@@ -4,9 +4,9 @@
 
 #include <offpeak/config/notify_config.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -45,8 +45,8 @@ std::string type_list() {
 }
 
 // A secret file's content without trailing newlines; never echoes the content.
-std::optional<Secret> read_secret(const std::filesystem::path& p, const YAML::Node* at,
-                                  Reader& r, const std::string& what) {
+std::optional<Secret> read_secret(const std::filesystem::path& p, const YAML::Node* at, Reader& r,
+                                  const std::string& what) {
   std::ifstream in(p, std::ios::binary);
   auto fail = [&](const std::string& msg) {
     if (at)
@@ -123,8 +123,7 @@ bool loopback_host(std::string_view host) {
 }
 
 void parse_channel(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
-                   const Environment& env, std::map<std::string, int>& seen,
-                   NotifyChannel& ch) {
+                   const Environment& env, std::map<std::string, int>& seen, NotifyChannel& ch) {
   if (!node.IsMap()) {
     r.error_at(node, "expected a notify channel mapping with a 'type:' (" + type_list() +
                          "), got " + quoted(node));
@@ -139,8 +138,8 @@ void parse_channel(const YAML::Node& node, Reader& r, const std::filesystem::pat
   if (!type) return;
   auto it = channel_keys().find(*type);
   if (it == channel_keys().end()) {
-    r.error_at(*type_node, "unknown notify channel type " + quoted(*type_node) + "; expected one of " +
-                               type_list());
+    r.error_at(*type_node, "unknown notify channel type " + quoted(*type_node) +
+                               "; expected one of " + type_list());
     return;
   }
   ch.type = *type;
@@ -195,8 +194,8 @@ void parse_channel(const YAML::Node& node, Reader& r, const std::filesystem::pat
     }
     while (!ch.base_url.empty() && ch.base_url.back() == '/')
       ch.base_url.pop_back();
-    secret(node, r, dir, env, ch.name, "token_file", ch.type == "pushover" ? "application token" : "bot token",
-           true, ch.token);
+    secret(node, r, dir, env, ch.name, "token_file",
+           ch.type == "pushover" ? "application token" : "bot token", true, ch.token);
     if (ch.type == "pushover") {
       secret(node, r, dir, env, ch.name, "user_key_file", "user key", true, ch.user_key);
     } else if (auto c = r.required(node, "chat_id", "notify channel " + ch.name)) {
@@ -210,17 +209,19 @@ void parse_channel(const YAML::Node& node, Reader& r, const std::filesystem::pat
         const bool implicit = v->rfind("smtps://", 0) == 0;
         const bool insecure = v->rfind("smtp+insecure://", 0) == 0;
         if (!starttls && !implicit && !insecure) {
-          r.error_at(*s, "expected smtp://host:port (STARTTLS), smtps://host:port (implicit TLS) "
-                         "or smtp+insecure://127.0.0.1:port (loopback only), got " +
-                             quoted(*s));
+          r.error_at(*s,
+                     "expected smtp://host:port (STARTTLS), smtps://host:port (implicit TLS) "
+                     "or smtp+insecure://127.0.0.1:port (loopback only), got " +
+                         quoted(*s));
         } else if (insecure) {
           std::string rest = v->substr(std::string("smtp+insecure://").size());
           std::string host = rest.substr(0, rest.find_last_of(':'));
           if (rest.find(':') == std::string::npos) host = rest;
           if (!loopback_host(host)) {
-            r.error_at(*s, "smtp+insecure:// sends without TLS and is only allowed to a "
-                           "loopback server (127.0.0.1, ::1, localhost), got " +
-                               quoted(*s));
+            r.error_at(*s,
+                       "smtp+insecure:// sends without TLS and is only allowed to a "
+                       "loopback server (127.0.0.1, ::1, localhost), got " +
+                           quoted(*s));
           } else {
             ch.smtp = *v;
           }
@@ -277,8 +278,9 @@ void parse_notify(const YAML::Node& root, Reader& r, const std::filesystem::path
       if (to) t = r.time_of_day(*to, false);
       if (f && t) {
         if (f->minutes == t->minutes)
-          r.error_at(*to, "quiet_hours: 'from' and 'to' are the same time; give a window such "
-                          "as from: \"22:30\", to: \"07:00\"");
+          r.error_at(*to,
+                     "quiet_hours: 'from' and 'to' are the same time; give a window such "
+                     "as from: \"22:30\", to: \"07:00\"");
         else
           out.quiet_hours = QuietHours{*f, *t};
       }

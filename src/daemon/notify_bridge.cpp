@@ -125,9 +125,9 @@ void NotifyBridge::publish(std::vector<NotifyEvent> events) {
   if (events.empty() || stopped_) return;
   for (const auto& e : events)
     spdlog::info("notify {}: {}{}", to_string(e.kind), e.title,
-                 e.not_before > e.at ? " (held until " + service_.cfg_.zone.format(e.not_before) +
-                                           ", quiet hours)"
-                                     : "");
+                 e.not_before > e.at
+                     ? " (held until " + service_.cfg_.zone.format(e.not_before) + ", quiet hours)"
+                     : "");
   asio::co_spawn(service_.io_, store_events(std::move(events)), asio::detached);
 }
 
@@ -191,8 +191,8 @@ asio::awaitable<void> NotifyBridge::sender(std::shared_ptr<Channel> ch) {
     if (now - ev.at >= k_notify_max_age) {
       const Instant cutoff = now - k_notify_max_age;
       try {
-        int n = co_await offload<int>(s.db_pool_,
-                                      [box, cutoff] { return box->expire_before(cutoff); });
+        int n =
+            co_await offload<int>(s.db_pool_, [box, cutoff] { return box->expire_before(cutoff); });
         spdlog::warn("notifications: {} delivery(ies) dropped undelivered after a day", n);
       } catch (const std::exception& e) {
         spdlog::error("notification channel {}: cannot expire old events: {}", name, e.what());
@@ -259,9 +259,10 @@ asio::awaitable<void> NotifyBridge::sender(std::shared_ptr<Channel> ch) {
         if (!ch->status.failing) {
           ch->status.failing = true;
           ch->status.failing_since = done;
-          spdlog::warn("notification channel {} failing: {}; retrying with back-off (events are "
-                       "kept for a day)",
-                       name, error);
+          spdlog::warn(
+              "notification channel {} failing: {}; retrying with back-off (events are "
+              "kept for a day)",
+              name, error);
         } else {
           spdlog::debug("notification channel {} still failing: {}; next try at {}", name, error,
                         s.cfg_.zone.format(retry));
@@ -275,8 +276,7 @@ asio::awaitable<void> NotifyBridge::sender(std::shared_ptr<Channel> ch) {
   }
 }
 
-void NotifyBridge::session_closed(const SessionRecord& rec, Instant at,
-                                  std::optional<double> soc) {
+void NotifyBridge::session_closed(const SessionRecord& rec, Instant at, std::optional<double> soc) {
   Service& s = service_;
   SessionFacts f;
   f.started_at = rec.started_at;
@@ -292,7 +292,8 @@ void NotifyBridge::session_closed(const SessionRecord& rec, Instant at,
     const Instant to =
         rec.started_at + Seconds{static_cast<long long>(rec.energy_kwh / kw * 3600) + 3600};
     PriceCurve prices = s.agile_known_.slice(rec.started_at, to);
-    if (s.tariff_) prices = prices.filled_from(s.tariff_->prices(rec.started_at, to), rec.started_at, to);
+    if (s.tariff_)
+      prices = prices.filled_from(s.tariff_->prices(rec.started_at, to), rec.started_at, to);
     f.saving_p = session_saving(prices, rec.started_at, rec.energy_kwh, rec.cost_p, kw).saving_p;
   }
   publish(notifier_.on_session_closed(at, f));

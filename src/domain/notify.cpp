@@ -10,10 +10,10 @@ namespace offpeak {
 namespace {
 
 constexpr std::pair<EventKind, std::string_view> k_names[] = {
-    {EventKind::target_at_risk, "target_at_risk"}, {EventKind::target_missed, "target_missed"},
-    {EventKind::not_plugged_in, "not_plugged_in"}, {EventKind::session_done, "session_done"},
+    {EventKind::target_at_risk, "target_at_risk"},   {EventKind::target_missed, "target_missed"},
+    {EventKind::not_plugged_in, "not_plugged_in"},   {EventKind::session_done, "session_done"},
     {EventKind::account_problem, "account_problem"}, {EventKind::device_offline, "device_offline"},
-    {EventKind::cheap_energy, "cheap_energy"},     {EventKind::test, "test"}};
+    {EventKind::cheap_energy, "cheap_energy"},       {EventKind::test, "test"}};
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -21,7 +21,9 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string pct(double v) { return fmt("%.0f%%", v); }
+std::string pct(double v) {
+  return fmt("%.0f%%", v);
+}
 
 // "£1.23" from pence; negative amounts as "-£0.40".
 std::string money(double pence) {
@@ -75,7 +77,9 @@ Instant end_of_quiet_hours(Instant t, const std::optional<QuietHours>& quiet, co
 
 EventNotifier::EventNotifier(NotifySettings settings) : settings_(std::move(settings)) {}
 
-void EventNotifier::set_settings(NotifySettings settings) { settings_ = std::move(settings); }
+void EventNotifier::set_settings(NotifySettings settings) {
+  settings_ = std::move(settings);
+}
 
 void EventNotifier::remember(const std::string& key, Instant at) {
   auto [it, inserted] = sent_keys_.emplace(key, at);
@@ -133,8 +137,8 @@ std::vector<NotifyEvent> EventNotifier::on_plan(Instant now, const Plan& plan, b
   if (!plugged_in || plan.feasible || plan.shortfall_kwh <= 0.05) return out;
   const std::string when = settings_.zone.format(plan.ready_by);
   std::string message = "By " + when + " the car reaches about " + pct(plan.expected_soc) +
-                        " of its " + pct(plan.target_soc) + " target: " +
-                        fmt("%.1f", plan.shortfall_kwh) + " kWh short.";
+                        " of its " + pct(plan.target_soc) +
+                        " target: " + fmt("%.1f", plan.shortfall_kwh) + " kWh short.";
   std::map<std::string, EventValue> data{
       {"ready_by", format_rfc3339(plan.ready_by)}, {"target_soc", plan.target_soc},
       {"expected_soc", plan.expected_soc},         {"soc", plan.soc},
@@ -154,14 +158,13 @@ std::vector<NotifyEvent> EventNotifier::on_plan(Instant now, const Plan& plan, b
   return out;
 }
 
-std::vector<NotifyEvent> EventNotifier::on_session_closed(Instant now,
-                                                          const SessionFacts& s) {
+std::vector<NotifyEvent> EventNotifier::on_session_closed(Instant now, const SessionFacts& s) {
   std::vector<NotifyEvent> out;
   const std::string id = format_rfc3339(s.started_at);
   std::string socs;
   if (s.start_soc && s.end_soc) socs = " (" + pct(*s.start_soc) + " to " + pct(*s.end_soc) + ")";
-  std::string message = "Charged " + fmt("%.1f", s.energy_kwh) + " kWh" + socs + " for " +
-                        money(s.cost_p) + ".";
+  std::string message =
+      "Charged " + fmt("%.1f", s.energy_kwh) + " kWh" + socs + " for " + money(s.cost_p) + ".";
   std::map<std::string, EventValue> data{{"started_at", id},
                                          {"ended_at", format_rfc3339(s.ended_at)},
                                          {"energy_kwh", s.energy_kwh},
@@ -176,18 +179,16 @@ std::vector<NotifyEvent> EventNotifier::on_session_closed(Instant now,
     data["solar_share"] = *s.solar_share;
     message += " Solar share " + pct(*s.solar_share * 100) + ".";
   }
-  if (auto e = make(now, EventKind::session_done, "session_done:" + id, "",
-                    "Charging session done: " + fmt("%.1f", s.energy_kwh) + " kWh, " +
-                        money(s.cost_p),
-                    message, data))
+  if (auto e =
+          make(now, EventKind::session_done, "session_done:" + id, "",
+               "Charging session done: " + fmt("%.1f", s.energy_kwh) + " kWh, " + money(s.cost_p),
+               message, data))
     out.push_back(std::move(*e));
   if (s.target_soc && s.end_soc && *s.end_soc + 0.5 < *s.target_soc) {
-    std::map<std::string, EventValue> d{{"started_at", id},
-                                        {"end_soc", *s.end_soc},
-                                        {"target_soc", *s.target_soc}};
+    std::map<std::string, EventValue> d{
+        {"started_at", id}, {"end_soc", *s.end_soc}, {"target_soc", *s.target_soc}};
     if (auto e = make(now, EventKind::target_missed, "target_missed:" + id, "",
-                      "Target missed: left with " + pct(*s.end_soc) + " of " +
-                          pct(*s.target_soc),
+                      "Target missed: left with " + pct(*s.end_soc) + " of " + pct(*s.target_soc),
                       "The car was unplugged at " + settings_.zone.format(s.ended_at) + " with " +
                           pct(*s.end_soc) + ", below its " + pct(*s.target_soc) + " target.",
                       std::move(d)))
@@ -199,28 +200,28 @@ std::vector<NotifyEvent> EventNotifier::on_session_closed(Instant now,
 std::vector<NotifyEvent> EventNotifier::on_credentials_refused(Instant now,
                                                                std::string_view detail) {
   std::vector<NotifyEvent> out;
-  if (auto e = make(now, EventKind::account_problem,
-                    "account_problem:credentials:" + local_day(now), "",
-                    "Car account refused the credentials",
-                    "The car's account refused offpeak's credentials (" + std::string(detail) +
-                        "). offpeak cannot see the car until they are fixed (check "
-                        "vehicle.source and the password file).",
-                    {{"reason", std::string("credentials")}, {"detail", std::string(detail)}}))
+  if (auto e =
+          make(now, EventKind::account_problem, "account_problem:credentials:" + local_day(now), "",
+               "Car account refused the credentials",
+               "The car's account refused offpeak's credentials (" + std::string(detail) +
+                   "). offpeak cannot see the car until they are fixed (check "
+                   "vehicle.source and the password file).",
+               {{"reason", std::string("credentials")}, {"detail", std::string(detail)}}))
     out.push_back(std::move(*e));
   return out;
 }
 
 std::vector<NotifyEvent> EventNotifier::on_budget_spent(Instant now, int used, int allowed) {
   std::vector<NotifyEvent> out;
-  if (auto e = make(now, EventKind::account_problem, "account_problem:budget:" + local_day(now),
-                    "", "Car account: the day's request budget is spent",
-                    "offpeak has used " + std::to_string(used) + " of the " +
-                        std::to_string(allowed) +
-                        " requests the car's account allows today; it cannot poll the car again "
-                        "before the budget renews.",
-                    {{"reason", std::string("budget")},
-                     {"used", static_cast<double>(used)},
-                     {"allowed", static_cast<double>(allowed)}}))
+  if (auto e =
+          make(now, EventKind::account_problem, "account_problem:budget:" + local_day(now), "",
+               "Car account: the day's request budget is spent",
+               "offpeak has used " + std::to_string(used) + " of the " + std::to_string(allowed) +
+                   " requests the car's account allows today; it cannot poll the car again "
+                   "before the budget renews.",
+               {{"reason", std::string("budget")},
+                {"used", static_cast<double>(used)},
+                {"allowed", static_cast<double>(allowed)}}))
     out.push_back(std::move(*e));
   return out;
 }
@@ -335,8 +336,7 @@ std::vector<NotifyEvent> EventNotifier::on_prices(Instant now, const PriceCurve&
     if (auto e = make(now, EventKind::cheap_energy, "cheap_energy:" + local_day(from), "",
                       "Cheap energy from " + settings_.zone.format_hhmm(from) + ": plug in",
                       "Electricity costs " + fmt("%.1f", slot.price_p_per_kwh) + "p/kWh from " +
-                          settings_.zone.format(from) +
-                          " and the car is not plugged in.",
+                          settings_.zone.format(from) + " and the car is not plugged in.",
                       {{"from", format_rfc3339(from)}, {"price_p_per_kwh", slot.price_p_per_kwh}}))
       out.push_back(std::move(*e));
     break;

@@ -23,7 +23,9 @@ std::size_t read_chunk(char* buffer, std::size_t size, std::size_t count, void* 
   return n;
 }
 
-std::string angle(const std::string& address) { return "<" + address + ">"; }
+std::string angle(const std::string& address) {
+  return "<" + address + ">";
+}
 
 }  // namespace
 
@@ -43,8 +45,9 @@ std::string send_mail(const SmtpMessage& m) {
   const std::string from = angle(m.mail_from);
   curl_easy_setopt(c, CURLOPT_URL, m.url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(c, CURLOPT_USE_SSL, m.require_tls ? static_cast<long>(CURLUSESSL_ALL)
-                                                     : static_cast<long>(CURLUSESSL_NONE));
+  curl_easy_setopt(
+      c, CURLOPT_USE_SSL,
+      m.require_tls ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_NONE));
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (m.ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, m.ca_file->c_str());

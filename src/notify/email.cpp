@@ -23,8 +23,8 @@ std::string base64(std::string_view in) {
     const unsigned v = static_cast<unsigned char>(in[i]) << 16;
     out += {k[v >> 18], k[(v >> 12) & 63], '=', '='};
   } else if (i + 2 == in.size()) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8);
+    const unsigned v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
     out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], '='};
   }
   return out;
@@ -92,10 +92,10 @@ ChannelRequest build_email(const config::NotifyChannel& ch, const Outgoing& e,
            "To: " + to_header + "\r\n" + "Subject: " + header_text("[offpeak] " + e.title) +
            "\r\n" + "Message-ID: <" + e.event + "." +
            std::to_string(e.at.time_since_epoch().count()) + "." +
-           std::to_string(context.now.time_since_epoch().count()) + "@" +
-           context.message_id_host + ">\r\n" + (e.urgent ? "Importance: high\r\n" : "") +
-           "MIME-Version: 1.0\r\n" + "Content-Type: text/plain; charset=UTF-8\r\n" +
-           "Content-Transfer-Encoding: base64\r\n" + "\r\n" + encoded;
+           std::to_string(context.now.time_since_epoch().count()) + "@" + context.message_id_host +
+           ">\r\n" + (e.urgent ? "Importance: high\r\n" : "") + "MIME-Version: 1.0\r\n" +
+           "Content-Type: text/plain; charset=UTF-8\r\n" + "Content-Transfer-Encoding: base64\r\n" +
+           "\r\n" + encoded;
   return ChannelRequest{{}, {}, std::move(m)};
 }
 

@@ -26,8 +26,8 @@ std::string event_json(const NotifyEvent& e) {
 }
 
 Outgoing outgoing(const NotifyEvent& e) {
-  return Outgoing{std::string(to_string(e.kind)), e.at, e.title, e.message, e.urgent,
-                  event_json(e)};
+  return Outgoing{
+      std::string(to_string(e.kind)), e.at, e.title, e.message, e.urgent, event_json(e)};
 }
 
 }  // namespace offpeak::notify

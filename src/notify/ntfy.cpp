@@ -7,8 +7,7 @@
 
 namespace offpeak::notify {
 
-ChannelRequest build_ntfy(const config::NotifyChannel& ch, const Outgoing& e,
-                          const BuildContext&) {
+ChannelRequest build_ntfy(const config::NotifyChannel& ch, const Outgoing& e, const BuildContext&) {
   // `url` is the server and topic: https://ntfy.sh/my-topic (a path prefix is kept).
   std::string server = ch.url;
   while (!server.empty() && server.back() == '/')

@@ -10,9 +10,9 @@ ChannelRequest build_pushover(const config::NotifyChannel& ch, const Outgoing& e
   r.method = "POST";
   r.url = net::join_url(ch.base_url, "/1/messages.json");
   r.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-  r.body = "token=" + form_encode(ch.token.reveal()) + "&user=" + form_encode(ch.user_key.reveal()) +
-           "&title=" + form_encode(e.title) + "&message=" + form_encode(e.message) +
-           "&priority=" + (e.urgent ? "1" : "0") +
+  r.body = "token=" + form_encode(ch.token.reveal()) +
+           "&user=" + form_encode(ch.user_key.reveal()) + "&title=" + form_encode(e.title) +
+           "&message=" + form_encode(e.message) + "&priority=" + (e.urgent ? "1" : "0") +
            "&timestamp=" + std::to_string(e.at.time_since_epoch().count());
   return ChannelRequest{std::move(r), {}, {}};
 }

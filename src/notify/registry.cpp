@@ -20,7 +20,9 @@ constexpr std::array<ChannelType, 6> k_types = {{
 
 }  // namespace
 
-std::span<const ChannelType> channel_types() { return k_types; }
+std::span<const ChannelType> channel_types() {
+  return k_types;
+}
 
 const ChannelType* find_channel_type(std::string_view type) {
   for (const auto& t : k_types)

@@ -10,7 +10,9 @@ namespace offpeak::store {
 
 namespace {
 
-std::string ts(Instant t) { return format_rfc3339(t); }
+std::string ts(Instant t) {
+  return format_rfc3339(t);
+}
 
 Instant instant(const SQLite::Column& c) {
   auto t = parse_rfc3339(c.getString());

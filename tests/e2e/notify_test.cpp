@@ -36,9 +36,8 @@ class Receiver {
   Receiver() {
     net::ServerOptions o;
     o.io_timeout = 120s;
-    server_ = std::make_unique<net::HttpServer>(io_, o, [this](net::ServerRequest r) {
-      return handle(std::move(r));
-    });
+    server_ = std::make_unique<net::HttpServer>(
+        io_, o, [this](net::ServerRequest r) { return handle(std::move(r)); });
     auto ok = server_->listen();
     if (!ok) throw std::runtime_error(ok.error());
     thread_ = std::thread([this] { io_.run(); });
@@ -94,7 +93,8 @@ class Receiver {
 };
 
 // Four HTTP channels on the receiver.
-std::string channels(const TempDir& dir, const Receiver& rx, const std::string& webhook_events = "") {
+std::string channels(const TempDir& dir, const Receiver& rx,
+                     const std::string& webhook_events = "") {
   dir.write("telegram-token", std::string(k_telegram_token) + "\n");
   dir.write("ntfy-token", std::string(k_ntfy_token) + "\n");
   dir.write("pushover-token", std::string(k_pushover_token) + "\n");
@@ -102,17 +102,32 @@ std::string channels(const TempDir& dir, const Receiver& rx, const std::string& 
   const std::string d = dir.path().string() + "/";
   return "notify:\n"
          "  - type: webhook\n"
-         "    url: " + rx.url() + "/hook\n" + webhook_events +
+         "    url: " +
+         rx.url() + "/hook\n" + webhook_events +
          "  - type: ntfy\n"
-         "    url: " + rx.url() + "/my-offpeak-topic\n"
-         "    token_file: " + d + "ntfy-token\n"
+         "    url: " +
+         rx.url() +
+         "/my-offpeak-topic\n"
+         "    token_file: " +
+         d +
+         "ntfy-token\n"
          "  - type: pushover\n"
-         "    base_url: " + rx.url() + "\n"
-         "    token_file: " + d + "pushover-token\n"
-         "    user_key_file: " + d + "pushover-user\n"
+         "    base_url: " +
+         rx.url() +
+         "\n"
+         "    token_file: " +
+         d +
+         "pushover-token\n"
+         "    user_key_file: " +
+         d +
+         "pushover-user\n"
          "  - type: telegram\n"
-         "    base_url: " + rx.url() + "\n"
-         "    token_file: " + d + "telegram-token\n"
+         "    base_url: " +
+         rx.url() +
+         "\n"
+         "    token_file: " +
+         d +
+         "telegram-token\n"
          "    chat_id: \"987654\"\n";
 }
 
@@ -135,7 +150,9 @@ std::string config(const TempDir& dir, const Receiver& rx) {
          "tariff: { name: Go, default: 24.5, periods: [ { start: \"00:30\", end: \"05:30\", "
          "price: 8.5 } ] }\n"
          "switch: { type: log }\n"
-         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n"
+         "storage: { database: " +
+         (dir.path() / "offpeak.db").string() +
+         " }\n"
          "api: { listen: \"127.0.0.1:0\" }\n" +
          channels(dir, rx);
 }
@@ -197,8 +214,8 @@ TEST(Notify, NotifyTestSendsTheExactRequestsOfEveryChannel) {
   auto po = rx.taken_on("/1/messages.json");
   ASSERT_EQ(po.size(), 1u);
   EXPECT_EQ(po[0].header("Content-Type"), "application/x-www-form-urlencoded");
-  EXPECT_EQ(po[0].body.rfind("token=" + std::string(k_pushover_token) + "&user=" +
-                                 std::string(k_pushover_user) +
+  EXPECT_EQ(po[0].body.rfind("token=" + std::string(k_pushover_token) +
+                                 "&user=" + std::string(k_pushover_user) +
                                  "&title=offpeak+test+notification&message=This+is+a+test",
                              0),
             0u)
@@ -264,7 +281,8 @@ TEST(Notify, ChannelDownThenBackDeliversEveryEventOnceInOrder) {
   EXPECT_EQ(chans[0].at("failing"), true);
   EXPECT_GT(chans[0].at("failed").as_int64(), 0);
   auto metrics = run_command("curl -s http://127.0.0.1:" + std::to_string(port) + "/metrics");
-  EXPECT_NE(metrics.out.find("offpeak_notifications_failed_total{channel=\"telegram\",type=\"telegram\"}"),
+  EXPECT_NE(metrics.out.find(
+                "offpeak_notifications_failed_total{channel=\"telegram\",type=\"telegram\"}"),
             std::string::npos)
       << metrics.out;
   expect_no_secret(status.out + metrics.out, "the API");
@@ -283,7 +301,8 @@ TEST(Notify, ChannelDownThenBackDeliversEveryEventOnceInOrder) {
   for (const auto& r : rx.taken_on("/"))
     ntfy_tags.push_back(
         std::string(boost::json::parse(r.body).at("tags").as_array().at(0).as_string()));
-  EXPECT_EQ(ntfy_tags, (std::vector<std::string>{"target_at_risk", "session_done", "target_missed"}));
+  EXPECT_EQ(ntfy_tags,
+            (std::vector<std::string>{"target_at_risk", "session_done", "target_missed"}));
   // The session's figures are in its event.
   auto done = boost::json::parse(rx.taken_on("/hook")[1].body).as_object();
   EXPECT_GT(done.at("data").at("energy_kwh").as_double(), 1.0);
@@ -304,8 +323,9 @@ TEST(Notify, ChannelDownThenBackDeliversEveryEventOnceInOrder) {
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait(20s), 0);
   expect_no_secret(d.log(), "the daemon's log");
-  expect_no_secret(file_bytes(dir.path() / "offpeak.db") + file_bytes(dir.path() / "offpeak.db-wal"),
-                   "the database");
+  expect_no_secret(
+      file_bytes(dir.path() / "offpeak.db") + file_bytes(dir.path() / "offpeak.db-wal"),
+      "the database");
 }
 
 // kill -9 after the event was stored, while its delivery hangs: the restarted daemon delivers
@@ -328,9 +348,9 @@ TEST(Notify, KillBetweenStoreAndSendDeliversAfterRestart) {
   }
   EXPECT_TRUE(rx.taken().empty());
   rx.set_mode(Receiver::Mode::up);
-  Process again({OFFPEAKD_BIN, "--config", cfg, "--speed", "600", "--start",
-                 "2026-01-13T18:30:00Z"},
-                (dir.path() / "offpeakd-2.log").string());
+  Process again(
+      {OFFPEAKD_BIN, "--config", cfg, "--speed", "600", "--start", "2026-01-13T18:30:00Z"},
+      (dir.path() / "offpeakd-2.log").string());
   ASSERT_TRUE(rx.wait_taken("/hook", 1, 30s)) << again.log();
   ASSERT_TRUE(rx.wait_taken("/bot" + std::string(k_telegram_token) + "/sendMessage", 1, 30s));
   std::this_thread::sleep_for(2s);
@@ -358,12 +378,16 @@ std::string reminder_config(const TempDir& dir, const Receiver& rx, const char* 
          "  poll: { max_per_day: 1000 }\n"
          "charging: { target_soc: 80, ready_by: \"07:30\" }\n"
          "tariff: { default: 24.5 }\n"
-         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n"
+         "storage: { database: " +
+         (dir.path() / "offpeak.db").string() +
+         " }\n"
          "api: { listen: \"127.0.0.1:0\" }\n"
          "plug_reminder: \"21:00\"\n"
          "notify:\n"
          "  - type: webhook\n"
-         "    url: " + rx.url() + "/hook\n"
+         "    url: " +
+         rx.url() +
+         "/hook\n"
          "    events: [not_plugged_in]\n";
 }
 
@@ -438,16 +462,21 @@ std::string connect_config(const TempDir& dir, const ConnectSim& sim, const Rece
   return "vehicle:\n"
          "  battery_kwh: 27.2\n"
          "  max_charge_kw: 7.4\n"
-         "  source: { type: connect, base_url: \"" + sim.url() +
-         "\", email: demo@outlook.com, password_file: " + (dir.path() / "pw").string() + " }\n"
+         "  source: { type: connect, base_url: \"" +
+         sim.url() + "\", email: demo@outlook.com, password_file: " + (dir.path() / "pw").string() +
+         " }\n"
          "  poll: { charging: 1s, plugged: 1s, away: 1s, max_per_day: " +
-         std::to_string(max_per_day) + " }\n"
+         std::to_string(max_per_day) +
+         " }\n"
          "tariff: { name: Flat, default: 20 }\n"
-         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n"
+         "storage: { database: " +
+         (dir.path() / "offpeak.db").string() +
+         " }\n"
          "api: { listen: \"127.0.0.1:0\" }\n"
          "notify:\n"
          "  - type: webhook\n"
-         "    url: " + rx.url() + "/hook\n";
+         "    url: " +
+         rx.url() + "/hook\n";
 }
 
 // The Connect simulator refuses the password: one account_problem (urgent), not one per try.
@@ -498,8 +527,8 @@ class SmtpServer {
     const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
     const std::string script =
         "cd '" + d + "' && openssl req -x509" + ec +
-        "-keyout ca.key -out ca.pem -days 2 -subj '/CN=offpeak test CA' && openssl req -x509" +
-        ec + "-keyout other.key -out other.pem -days 2 -subj '/CN=other CA' && openssl req" + ec +
+        "-keyout ca.key -out ca.pem -days 2 -subj '/CN=offpeak test CA' && openssl req -x509" + ec +
+        "-keyout other.key -out other.pem -days 2 -subj '/CN=other CA' && openssl req" + ec +
         "-keyout smtp.key -out smtp.csr -subj '/CN=localhost' && printf "
         "'subjectAltName=DNS:localhost,IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\n' > ext.cnf && "
         "openssl x509 -req -in smtp.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out smtp.pem "
@@ -541,13 +570,21 @@ std::string email_config(const TempDir& dir, const SmtpServer& smtp, const std::
   return "vehicle: { name: testcar, battery_kwh: 60, max_charge_kw: 7.4, source: { type: "
          "simulator } }\n"
          "tariff: { default: 24.5 }\n"
-         "storage: { database: " + (dir.path() / "offpeak.db").string() + " }\n"
+         "storage: { database: " +
+         (dir.path() / "offpeak.db").string() +
+         " }\n"
          "notify:\n"
          "  - type: email\n"
-         "    smtp: smtp://localhost:" + std::to_string(smtp.port()) + "\n"
+         "    smtp: smtp://localhost:" +
+         std::to_string(smtp.port()) +
+         "\n"
          "    username: offpeak@example.com\n"
-         "    password_file: " + (dir.path() / "smtp-password").string() + "\n"
-         "    ca_file: " + (dir.path() / ca).string() + "\n"
+         "    password_file: " +
+         (dir.path() / "smtp-password").string() +
+         "\n"
+         "    ca_file: " +
+         (dir.path() / ca).string() +
+         "\n"
          "    from: offpeak <offpeak@example.com>\n"
          "    to: [Owner <owner@example.com>]\n";
 }

@@ -16,7 +16,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-Instant at(const char* text) { return *parse_rfc3339(text); }
+Instant at(const char* text) {
+  return *parse_rfc3339(text);
+}
 
 class OutboxTest : public ::testing::Test {
  protected:
@@ -130,7 +132,8 @@ TEST_F(OutboxTest, MigratesAVersion2File) {
   }
   {
     SQLite::Database raw(db_.string(), SQLite::OPEN_READWRITE);
-    raw.exec("DROP TABLE notification_deliveries; DROP TABLE notifications; PRAGMA user_version = 2");
+    raw.exec(
+        "DROP TABLE notification_deliveries; DROP TABLE notifications; PRAGMA user_version = 2");
   }
   Store store(db_);
   EXPECT_EQ(store.schema_version(), 3);

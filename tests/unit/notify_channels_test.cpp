@@ -20,7 +20,8 @@ NotifyEvent sample_event(bool urgent) {
   e.title = "Target at risk: 62% of 80% by 07:30";
   e.message = "By Wed 14 Jan 07:30 GMT the car reaches about 62%: £1.20 & more";
   e.vehicle = "i3s";
-  e.data = {{"shortfall_kwh", 4.5}, {"ready_by", std::string("2026-01-14T07:30:00Z")},
+  e.data = {{"shortfall_kwh", 4.5},
+            {"ready_by", std::string("2026-01-14T07:30:00Z")},
             {"offline", false}};
   return e;
 }
@@ -140,7 +141,8 @@ TEST(NotifyChannels, EmailMessage) {
   EXPECT_EQ(m.mail_from, "offpeak@example.com");
   EXPECT_EQ(m.recipients, (std::vector<std::string>{"owner@example.com", "second@example.com"}));
   EXPECT_NE(m.data.find("Date: Tue, 13 Jan 2026 21:00:05 +0000\r\n"), std::string::npos) << m.data;
-  EXPECT_NE(m.data.find("To: Owner <owner@example.com>, second@example.com\r\n"), std::string::npos);
+  EXPECT_NE(m.data.find("To: Owner <owner@example.com>, second@example.com\r\n"),
+            std::string::npos);
   EXPECT_NE(m.data.find("Subject: [offpeak] Target at risk: 62% of 80% by 07:30\r\n"),
             std::string::npos);
   EXPECT_NE(m.data.find("Content-Type: text/plain; charset=UTF-8\r\n"), std::string::npos);
@@ -154,8 +156,8 @@ TEST(NotifyChannels, RegistryListsEveryType) {
   std::vector<std::string> names;
   for (const auto& t : channel_types())
     names.emplace_back(t.type);
-  EXPECT_EQ(names, (std::vector<std::string>{"ntfy", "pushover", "telegram", "email", "webhook",
-                                             "mqtt"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"ntfy", "pushover", "telegram", "email", "webhook", "mqtt"}));
   EXPECT_EQ(find_channel_type("signal"), nullptr);
   EXPECT_THROW(build_request(channel("signal"), {}, {}), std::invalid_argument);
 }

@@ -165,7 +165,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "notify:\n  - type: email\n    smtp: mail.example.com\n    from: a@b.c\n"
                 "    to: d@e.f\n",
                 "13:11: expected smtp://host:port"},
-        BadCase{"EmailWithoutTo", "notify:\n  - type: email\n    smtp: smtps://m:465\n    from: a@b.c\n",
+        BadCase{"EmailWithoutTo",
+                "notify:\n  - type: email\n    smtp: smtps://m:465\n    from: a@b.c\n",
                 "12:5: missing required key 'to'"},
         BadCase{"QuietHoursBadTime", "quiet_hours: { from: \"22:70\", to: \"07:00\" }\n",
                 "11:22: "},

@@ -37,8 +37,9 @@ Plan short_plan(Instant now) {
   req.target_soc = 80;
   req.ready_by = at("2026-01-14T07:30:00Z");
   req.vehicle = i3s();
-  return make_plan(req, test::curve(at("2026-01-14T00:00:00Z"), std::vector<std::optional<double>>(16, 10.0)),
-                   london());
+  return make_plan(
+      req, test::curve(at("2026-01-14T00:00:00Z"), std::vector<std::optional<double>>(16, 10.0)),
+      london());
 }
 
 TEST(Notify, TargetAtRiskOnceAcrossReplans) {
@@ -72,8 +73,8 @@ TEST(Notify, TargetAtRiskOnceAcrossReplans) {
   ok.target_soc = 80;
   ok.ready_by = at("2026-01-14T07:30:00Z");
   ok.vehicle = i3s();
-  Plan fine = make_plan(ok, test::curve(ok.now, std::vector<std::optional<double>>(24, 10.0)),
-                        london());
+  Plan fine =
+      make_plan(ok, test::curve(ok.now, std::vector<std::optional<double>>(24, 10.0)), london());
   ASSERT_TRUE(fine.feasible);
   EventNotifier n2(settings());
   EXPECT_TRUE(n2.on_plan(ok.now, fine, true, 7.4).empty());
@@ -115,9 +116,9 @@ TEST(Notify, NotPluggedInAtTheReminderTimeOnce) {
   EXPECT_NE(e[0].message.find("about 2h33m of charging"), std::string::npos) << e[0].message;
   // Checked again all evening: still one.
   for (int m = 1; m < 60; m += 7)
-    EXPECT_TRUE(
-        n.on_plug_check(at("2026-01-13T21:00:00Z") + std::chrono::minutes{m}, evening_facts(false, 40))
-            .empty());
+    EXPECT_TRUE(n.on_plug_check(at("2026-01-13T21:00:00Z") + std::chrono::minutes{m},
+                                evening_facts(false, 40))
+                    .empty());
   // The next evening is a new reminder.
   auto f = evening_facts(false, 40);
   f.next.ready_by = at("2026-01-15T07:30:00Z");
@@ -223,18 +224,21 @@ TEST(Notify, FlappingLimitSurvivesARestart) {
   EventNotifier before(settings());
   std::vector<NotifyEvent> e;
   for (int m = 0; m <= 15; ++m)
-    for (auto& x : before.on_device(t0 + std::chrono::minutes{m}, "charger", false)) e.push_back(x);
+    for (auto& x : before.on_device(t0 + std::chrono::minutes{m}, "charger", false))
+      e.push_back(x);
   ASSERT_EQ(e.size(), 1u);
   EventNotifier after(settings());
   after.remember(e[0].key, e[0].at);
   // Back, down again for 20 minutes after the restart: within the hour, nothing.
   std::vector<NotifyEvent> again;
   for (int m = 16; m <= 40; ++m)
-    for (auto& x : after.on_device(t0 + std::chrono::minutes{m}, "charger", m < 20)) again.push_back(x);
+    for (auto& x : after.on_device(t0 + std::chrono::minutes{m}, "charger", m < 20))
+      again.push_back(x);
   EXPECT_TRUE(again.empty());
   // Still down an hour after the first notice: notified now.
   for (int m = 41; m <= 76; ++m)
-    for (auto& x : after.on_device(t0 + std::chrono::minutes{m}, "charger", false)) again.push_back(x);
+    for (auto& x : after.on_device(t0 + std::chrono::minutes{m}, "charger", false))
+      again.push_back(x);
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].at, t0 + 75min);
 }
@@ -254,7 +258,8 @@ TEST(Notify, SessionDoneWithFiguresAndTargetMissed) {
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].kind, EventKind::session_done);
   EXPECT_FALSE(e[0].urgent);
-  EXPECT_EQ(e[0].message, "Charged 21.1 kWh (35% to 80%) for £1.58. Saved £2.12 against charging at once.");
+  EXPECT_EQ(e[0].message,
+            "Charged 21.1 kWh (35% to 80%) for £1.58. Saved £2.12 against charging at once.");
   EXPECT_DOUBLE_EQ(std::get<double>(e[0].data.at("energy_kwh")), 21.1);
   EXPECT_DOUBLE_EQ(std::get<double>(e[0].data.at("cost_p")), 158.3);
   EXPECT_DOUBLE_EQ(std::get<double>(e[0].data.at("saving_p")), 212.0);

@@ -19,10 +19,10 @@ namespace offpeak::api {
 struct NotifyChannelStatus {
   std::string name;  // "ntfy", "webhook-2"
   std::string type;
-  bool failing = false;                // the last attempt failed
+  bool failing = false;  // the last attempt failed
   std::optional<Instant> failing_since;
-  std::string last_error;  // plain words, secrets redacted
-  std::int64_t sent = 0;   // since start
+  std::string last_error;   // plain words, secrets redacted
+  std::int64_t sent = 0;    // since start
   std::int64_t failed = 0;  // failed attempts since start
 };
 
@@ -41,6 +41,6 @@ boost::json::value notifications_json(const std::vector<store::OutboxEntry>& ent
 class ApiBackend;
 // GET /api/v1/notifications?limit=N: the newest N events (default 20, 1..200; 400 otherwise).
 boost::asio::awaitable<net::ServerResponse> get_notifications(ApiBackend* backend,
-                                                             net::ServerRequest req);
+                                                              net::ServerRequest req);
 
 }  // namespace offpeak::api

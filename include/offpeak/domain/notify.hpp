@@ -33,8 +33,9 @@ enum class EventKind {
   test,  // `offpeak notify test`
 };
 inline constexpr EventKind k_all_event_kinds[] = {
-    EventKind::target_at_risk,  EventKind::target_missed,  EventKind::not_plugged_in,
-    EventKind::session_done,    EventKind::account_problem, EventKind::device_offline,
+    EventKind::target_at_risk,  EventKind::target_missed,
+    EventKind::not_plugged_in,  EventKind::session_done,
+    EventKind::account_problem, EventKind::device_offline,
     EventKind::cheap_energy,    EventKind::test};
 // "target_at_risk", ...
 std::string_view to_string(EventKind kind);
@@ -100,9 +101,9 @@ struct SessionFacts {
   std::optional<double> end_soc;
   double energy_kwh = 0.0;
   double cost_p = 0.0;
-  std::optional<double> saving_p;         // against charging at once from plug-in
-  std::optional<double> solar_share;      // 0..1, where known
-  std::optional<double> target_soc;       // the target when it left
+  std::optional<double> saving_p;     // against charging at once from plug-in
+  std::optional<double> solar_share;  // 0..1, where known
+  std::optional<double> target_soc;   // the target when it left
 };
 
 class EventNotifier {
@@ -163,7 +164,7 @@ class EventNotifier {
     std::string detail;
   };
   NotifySettings settings_;
-  std::map<std::string, Instant> sent_keys_;      // key -> when
+  std::map<std::string, Instant> sent_keys_;       // key -> when
   std::map<std::string, Instant> last_condition_;  // condition -> last notified
   std::map<std::string, Device> devices_;
 };
