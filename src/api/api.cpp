@@ -518,6 +518,7 @@ json::value status_json(const StatusSnapshot& s) {
   } else {
     o["mqtt"] = nullptr;
   }
+  o["notify"] = s.notify ? notify_status_json(*s.notify) : json::value(nullptr);
   return o;
 }
 
@@ -628,7 +629,11 @@ std::string metrics_text(const StatusSnapshot& s) {
              "Messages received from the MQTT broker since start.");
     w.sample("offpeak_mqtt_messages_received_total", static_cast<double>(m->received));
   }
-  return w.take();
+  return w.take() + (s.notify ? notify_metrics_text(*s.notify) : std::string());
+}
+
+boost::asio::awaitable<std::vector<store::OutboxEntry>> ApiBackend::notifications(int) {
+  co_return std::vector<store::OutboxEntry>{};
 }
 
 // --- the router --------------------------------------------------------------------------------
@@ -692,6 +697,11 @@ boost::asio::awaitable<ServerResponse> Router::handle(ServerRequest req) {
   if (path == "/api/v1/savings") {
     if (!get) co_return method_not_allowed("GET");
     ServerResponse r = co_await get_savings(&backend_, std::move(req));
+    co_return r;
+  }
+  if (path == "/api/v1/notifications") {
+    if (!get) co_return method_not_allowed("GET");
+    ServerResponse r = co_await get_notifications(&backend_, std::move(req));
     co_return r;
   }
   if (path == "/api/v1/commands") {

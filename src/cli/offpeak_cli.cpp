@@ -1,6 +1,7 @@
 // `offpeak`: check, plan, tariff show (and the commands of later modules).
 
 #include "backtest_command.hpp"
+#include "notify_command.hpp"
 #include "prices.hpp"
 #include "sessions_command.hpp"
 #include "setup_command.hpp"
@@ -105,7 +106,8 @@ int cmd_check(const Common& common) {
             << "  switch     " << describe_switch(*cfg) << "\n"
             << "  database   " << cfg->storage.database.string() << "\n"
             << "  api        " << cfg->api.listen_host << ":" << cfg->api.listen_port
-            << (cfg->api.token.empty() ? "" : " (token required for writes)") << "\n";
+            << (cfg->api.token.empty() ? "" : " (token required for writes)") << "\n"
+            << describe_notify(*cfg);
   return k_exit_ok;
 }
 
@@ -306,6 +308,8 @@ int run_offpeak(int argc, char** argv) {
   auto* backtest = add_backtest_command(app, backtest_args);
   StatusArgs status_args;
   auto* status = add_status_command(app, status_args);
+  NotifyArgs notify_args;
+  auto* notify_test = add_notify_command(app, notify_args);
 
   try {
     app.parse(argc, argv);
@@ -320,8 +324,9 @@ int run_offpeak(int argc, char** argv) {
     return k_exit_usage;
   }
   setup_logging(backtest->parsed() ? backtest_args.log_level
-                : status->parsed() ? status_args.log_level
-                                   : common.log_level);
+                : status->parsed()      ? status_args.log_level
+                : notify_test->parsed() ? notify_args.log_level
+                                        : common.log_level);
   try {
     if (check->parsed()) return cmd_check(common);
     if (plan->parsed()) return cmd_plan(common, plan_args);
@@ -333,6 +338,7 @@ int run_offpeak(int argc, char** argv) {
       return vehicle_model ? cmd_vehicle_model(*cfg, common.json) : cmd_vehicle(*cfg, common.json);
     }
     if (status->parsed()) return cmd_status(status_args);
+    if (notify_test->parsed()) return cmd_notify_test(notify_args);
     if (setup->parsed()) return cmd_setup(setup_args);
     if (sessions->parsed() || report_cmd->parsed()) {
       auto cfg = load_or_report(common.config);

@@ -97,4 +97,8 @@ std::optional<TariffConfig> parse_tariff(const YAML::Node& node, Reader& r,
 // The `carbon:` mapping (carbon_config.cpp).
 void parse_carbon(const YAML::Node& node, Reader& r, CarbonConfig& out);
 
+// `notify:`, `quiet_hours:` and `plug_reminder:` of the top level (notify_config.cpp).
+void parse_notify(const YAML::Node& root, Reader& r, const std::filesystem::path& dir,
+                  const Environment& env, NotifyConfig& out);
+
 }  // namespace offpeak::config::detail

@@ -1,6 +1,7 @@
 #include "api_backend.hpp"
 
 #include "mqtt_bridge.hpp"
+#include "notify_bridge.hpp"
 #include "service.hpp"
 
 #include <spdlog/spdlog.h>
@@ -51,6 +52,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.commands = s.command_counts_;
   snap.api_connections = server ? server->connection_count() : 0;
   if (s.ocpp_) snap.charger = s.ocpp_->snapshot();
+  if (s.notify_) snap.notify = s.notify_->status();
   if (s.mqtt_) snap.mqtt = s.mqtt_->status();
   return snap;
 }
@@ -81,6 +83,12 @@ asio::awaitable<std::vector<store::CommandRow>> ServiceApi::commands(store::Time
   store::Store* db = &service_.store_;
   auto rows = co_await offload<std::vector<store::CommandRow>>(
       service_.db_pool_, [db, r] { return db->commands("", r); });
+  co_return rows;
+}
+
+asio::awaitable<std::vector<store::OutboxEntry>> ServiceApi::notifications(int limit) {
+  if (!service_.notify_) co_return std::vector<store::OutboxEntry>{};
+  auto rows = co_await service_.notify_->recent(limit);
   co_return rows;
 }
 

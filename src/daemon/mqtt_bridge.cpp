@@ -311,6 +311,13 @@ void MqttBridge::on_published(int mid) {
   }
 }
 
+asio::awaitable<std::string> MqttBridge::publish_event(std::string topic, std::string payload) {
+  if (!client_ || !client_->connected()) co_return std::string("not connected to the MQTT broker");
+  if (!client_->publish(mqtt::Message{topic, std::move(payload), 1, false}))
+    co_return "cannot publish to " + mqtt::printable(topic);
+  co_return std::string();
+}
+
 asio::awaitable<SwitchOutcome> MqttBridge::switch_command(config::MqttSwitch config,
                                                           Action action) {
   const auto deadline = steady_clock::now() + config.timeout;

@@ -47,6 +47,10 @@ class MqttBridge final : public MqttSwitchFactory {
   // relay to report the wanted state.
   boost::asio::awaitable<SwitchOutcome> switch_command(config::MqttSwitch config, Action action);
 
+  // A notification event: `payload` on `topic`, QoS 1, not retained, when connected. Returns
+  // the error in plain words, empty when the message was handed to the broker connection.
+  boost::asio::awaitable<std::string> publish_event(std::string topic, std::string payload);
+
  private:
   void connect(const config::MqttConfig& cfg);
   void on_connected();

@@ -1,6 +1,7 @@
 #include "service.hpp"
 
 #include "mqtt_bridge.hpp"
+#include "notify_bridge.hpp"
 
 #include <offpeak/daemon/logging.hpp>
 #include <offpeak/report/report.hpp>
@@ -155,6 +156,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
     }
     sessions_.resume(r, last);
   }
+  notify_ = std::make_unique<NotifyBridge>(*this);
 }
 
 Service::~Service() {
@@ -214,6 +216,7 @@ int Service::run() {
     return 1;
   }
   mqtt_->start();
+  notify_->start();
   notifier_.ready();
   update_status();
   io_.run();
@@ -242,6 +245,7 @@ void Service::stop() {
   housekeeping_timer_.cancel();
   if (api_) api_->stop();
   if (mqtt_) mqtt_->stop();  // publishes offline
+  if (notify_) notify_->stop();
   if (ocpp_) ocpp_->stop();
   io_.stop();  // in-flight requests are abandoned; nothing half-written is left behind
 }
@@ -283,6 +287,7 @@ void Service::reload() {
     spdlog::info("vehicle source changed: now {}", source_->describe());
   }
   if (mqtt_) mqtt_->reload();
+  if (notify_) notify_->reload();
   switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
   setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
@@ -383,10 +388,13 @@ asio::awaitable<void> Service::poll_loop() {
       if (r.credentials_refused) {
         spdlog::error("the Connect account refused the credentials: {} (check vehicle.source)",
                       r.error);
+        notify_->publish(notify_->notifier().on_credentials_refused(clock_.now(), r.error));
         backoff_until_ = clock_.now() + std::max(backoff, cfg_.vehicle.poll.away);
       } else if (r.error_kind == "budget_exhausted") {
         spdlog::warn("not polling the car: {}; {} requests sent today", r.error,
                      budget_.used(clock_.now()));
+        notify_->publish(notify_->notifier().on_budget_spent(
+            clock_.now(), budget_.used(clock_.now()), cfg_.vehicle.poll.max_per_day));
       } else {
         spdlog::warn("polling the car failed ({}): {}; next try in {} at the earliest",
                      r.error_kind, r.error, format_duration(backoff));
@@ -499,6 +507,7 @@ void Service::record_session(const SessionUpdate& u, const std::string& dev) {
       spdlog::info("unplugged at {} with {}: session {:.2f} kWh{}, {}{}", cfg_.zone.format(at),
                    pct(soc), energy, rec.metered ? " (metered)" : "", rec.metered ? "" : "est. ",
                    report::money(cost));
+      notify_->session_closed(rec, at, soc);
       asio::co_spawn(io_, relearn(), asio::detached);  // the session is history now
       break;
     }
@@ -515,6 +524,9 @@ void Service::adopt_plan() {
   std::string dev = device_id();
   Plan copy = *plan;
   db_write([dev, copy, json](store::Store& s) { s.add_plan(dev, copy, json); });
+  const bool plugged = last_state_ && last_state_->plugged_in.value_or(false);
+  notify_->publish(notify_->notifier().on_plan(clock_.now(), copy, plugged,
+                                               controller_.settings().vehicle.max_charge_kw));
 }
 
 void Service::record_command(const Command& cmd, const SwitchOutcome& outcome, Instant at) {

@@ -33,6 +33,7 @@
 namespace offpeak::daemon {
 
 class MqttBridge;
+class NotifyBridge;
 
 struct ServiceOptions {
   std::optional<double> speed;                    // --speed (simulator only)
@@ -73,7 +74,8 @@ class Service {
   void charger_metered(Instant at, double energy_wh);
   // Logs and stores a session change.
   void record_session(const SessionUpdate& u, const std::string& dev);
-  friend class MqttBridge;  // mqtt_bridge.cpp
+  friend class MqttBridge;    // mqtt_bridge.cpp
+  friend class NotifyBridge;  // notify_bridge.cpp
 
   void handle_observation(const VehicleState& state);
   void adopt_plan();
@@ -157,6 +159,8 @@ class Service {
   std::unique_ptr<OcppBridge> ocpp_;      // switch type ocpp
   // State, commands and discovery over MQTT, and the mqtt switch's connection.
   std::unique_ptr<MqttBridge> mqtt_;
+  // Notifications: the notifier, the outbox and the channels' senders.
+  std::unique_ptr<NotifyBridge> notify_;
   // Declared last: destroyed first, while everything it reads still exists.
   std::unique_ptr<ApiRuntime> api_;
 };

@@ -96,11 +96,40 @@ CREATE TABLE carbon_intensity (
 CREATE INDEX carbon_intensity_valid_to ON carbon_intensity (area, valid_to);
 )sql";
 
+// Version 3: the notification outbox (outbox.cpp). An event is stored before any channel sees
+// it; each channel's delivery is retried until taken or the event is a day old.
+constexpr const char* k_v3 = R"sql(
+CREATE TABLE notifications (
+  id           INTEGER PRIMARY KEY,
+  key          TEXT NOT NULL UNIQUE,
+  event        TEXT NOT NULL,
+  at           TEXT NOT NULL,
+  not_before   TEXT NOT NULL,
+  urgent       INTEGER NOT NULL CHECK (urgent IN (0, 1)),
+  title        TEXT NOT NULL,
+  message      TEXT NOT NULL,
+  payload_json TEXT NOT NULL
+);
+CREATE INDEX notifications_at ON notifications (at);
+
+CREATE TABLE notification_deliveries (
+  event_id        INTEGER NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+  channel         TEXT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'expired')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  sent_at         TEXT,
+  last_error      TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (event_id, channel)
+);
+CREATE INDEX notification_deliveries_pending ON notification_deliveries (channel, state, event_id);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& migrations() {
-  static const std::vector<std::string> list = {k_v1, k_v2};
-  static_assert(k_schema_version == 2, "append a migration when raising k_schema_version");
+  static const std::vector<std::string> list = {k_v1, k_v2, k_v3};
+  static_assert(k_schema_version == 3, "append a migration when raising k_schema_version");
   return list;
 }
 

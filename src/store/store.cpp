@@ -267,6 +267,9 @@ struct Store::Impl {
   }
 };
 
+SQLite::Database& detail::StoreAccess::db(Store& store) { return store.impl_->db; }
+const SQLite::Database& detail::StoreAccess::db(const Store& store) { return store.impl_->db; }
+
 namespace {
 
 SQLite::Database open_database(const fs::path& path, const StoreOptions& options) {

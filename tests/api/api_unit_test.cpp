@@ -371,3 +371,61 @@ TEST(HttpServerCap, ConnectionsBeyondTheCapGet503) {
 
 }  // namespace
 }  // namespace offpeak::api
+
+namespace offpeak::api {
+namespace {
+
+// The notification channels in the status and the metrics; the list of recent events.
+TEST(NotifyApi, StatusMetricsAndTheListOfEvents) {
+  StatusSnapshot s = sample_snapshot();
+  NotifyStatus n;
+  n.events = 3;
+  NotifyChannelStatus c;
+  c.name = "webhook-2";
+  c.type = "webhook";
+  c.failing = true;
+  c.failing_since = at("2026-01-10T16:00:00Z");
+  c.last_error = "unreachable: connection refused";
+  c.sent = 2;
+  c.failed = 5;
+  n.channels.push_back(c);
+  s.notify = n;
+  const auto st = status_json(s).as_object();
+  const auto& ch = st.at("notify").at("channels").as_array().at(0).as_object();
+  EXPECT_EQ(ch.at("name"), "webhook-2");
+  EXPECT_EQ(ch.at("failing"), true);
+  EXPECT_EQ(ch.at("failing_since"), "2026-01-10T16:00:00Z");
+  EXPECT_EQ(ch.at("failed"), 5);
+  EXPECT_TRUE(status_json(sample_snapshot()).as_object().at("notify").is_null());
+  const std::string text = metrics_text(s);
+  EXPECT_NE(text.find("offpeak_notifications_failed_total{channel=\"webhook-2\",type=\"webhook\"} 5\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("offpeak_notifications_sent_total{channel=\"webhook-2\",type=\"webhook\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("offpeak_notification_channel_failing{channel=\"webhook-2\",type=\"webhook\"} 1\n"),
+            std::string::npos);
+  FakeBackend backend;
+  Router router(backend, "tok");
+  auto list = call(router, "GET", "/api/v1/notifications");
+  EXPECT_EQ(list.status, 200);
+  EXPECT_EQ(list.body, R"({"notifications":[]})");
+  EXPECT_EQ(call(router, "GET", "/api/v1/notifications?limit=0").status, 400);
+  EXPECT_EQ(call(router, "GET", "/api/v1/notifications?limit=x").status, 400);
+  EXPECT_EQ(call(router, "POST", "/api/v1/notifications").status, 405);
+  store::OutboxEntry e;
+  e.event.event = "session_done";
+  e.event.key = "session_done:x";
+  e.event.at = at("2026-01-10T07:45:00Z");
+  e.event.not_before = at("2026-01-10T07:45:00Z");
+  e.event.title = "t";
+  e.deliveries.push_back({1, "ntfy", store::DeliveryState::sent, 2, {}, at("2026-01-10T07:46:00Z"), ""});
+  const auto j = notifications_json({e}).as_object();
+  const auto& d = j.at("notifications").as_array().at(0).at("deliveries").as_array().at(0);
+  EXPECT_EQ(d.at("state"), "sent");
+  EXPECT_EQ(d.at("sent_at"), "2026-01-10T07:46:00Z");
+  EXPECT_TRUE(d.at("last_error").is_null());
+}
+
+}  // namespace
+}  // namespace offpeak::api

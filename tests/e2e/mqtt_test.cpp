@@ -586,3 +586,90 @@ TEST(Mqtt, TlsWithAGeneratedCa) {
 
 }  // namespace
 }  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// The mqtt notification channel: the event JSON on <prefix>/event over offpeakd's own broker
+// connection, not retained. Started at 07:00 with 35 %, the target is at risk at once (an
+// urgent event this channel does not want: `events:` narrows it); the session closes at the
+// unplug (07:45): session_done with its figures is the first event on the topic.
+TEST(Mqtt, NotificationEventOnThePrefixEventTopicNotRetained) {
+  REQUIRE_MOSQUITTO();
+  TempDir dir;
+  Broker b(dir);
+  dir.write("offpeak.yaml", config(dir, b, "notify:\n  - type: mqtt\n    events: [session_done]\n"));
+  auto args = b.client_args("/usr/bin/mosquitto_sub");
+  args.insert(args.end(), {"-t", "offpeak/event", "-C", "1", "-W", "60", "-F", "%r\t%t\t%p"});
+  Process sub(args, (dir.path() / "sub.log").string());
+  std::this_thread::sleep_for(500ms);  // subscribed before the event
+  Process d = start_daemon(dir, "1800", "2026-01-10T07:00:00Z");
+  ASSERT_TRUE(d.wait_for("notify target_at_risk", 30s)) << d.log();
+  ASSERT_TRUE(d.wait_for("notify session_done", 30s)) << d.log();
+  ASSERT_EQ(sub.wait(40s), 0) << sub.log() << d.log();
+  const std::string line = sub.log();
+  ASSERT_EQ(line.rfind("0\toffpeak/event\t", 0), 0u) << line;  // not retained
+  auto j = boost::json::parse(line.substr(line.find('{'))).as_object();
+  EXPECT_EQ(j.at("event"), "session_done");
+  EXPECT_EQ(j.at("vehicle"), "i3s");
+  EXPECT_EQ(j.at("urgent"), false);
+  EXPECT_TRUE(j.at("data").as_object().contains("energy_kwh"));
+  EXPECT_EQ(b.retained("offpeak/event"), "");
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(20s), 0);
+}
+
+}  // namespace
+}  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// The broker goes away for longer than 15 minutes of the daemon's clock: one device_offline
+// for the MQTT broker, stored while the broker is gone and published over the connection
+// once it is back, followed by the notice that it is back; once each (the outbox shows it).
+TEST(Mqtt, BrokerOutageIsNotifiedOnceAndOnceWhenBack) {
+  REQUIRE_MOSQUITTO();
+  TempDir dir;
+  Broker b(dir);
+  dir.write("offpeak.yaml",
+            config(dir, b, "notify:\n  - type: mqtt\n    events: [device_offline]\n"));
+  Process d = start_daemon(dir, "600", "2026-01-10T12:00:00Z");
+  ASSERT_TRUE(d.wait_for("MQTT: connected", 20s)) << d.log();
+  b.kill9();
+  ASSERT_TRUE(d.wait_for("notify device_offline: The MQTT broker is offline", 30s)) << d.log();
+  b.start();
+  // Both events are published once the connection is back: the outbox shows them taken, in
+  // order, once each.
+  struct Row {
+    std::string event, state, message;
+  };
+  std::vector<Row> rows;
+  for (int i = 0; i < 300; ++i) {
+    rows.clear();
+    SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db,
+                        "SELECT n.event, d.state, n.message FROM notifications n JOIN "
+                        "notification_deliveries d ON d.event_id = n.id WHERE d.channel = 'mqtt' "
+                        "ORDER BY n.id");
+    while (q.executeStep())
+      rows.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                      q.getColumn(2).getString()});
+    if (rows.size() >= 2 && rows[0].state == "sent" && rows[1].state == "sent") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(rows.size(), 2u) << d.log();
+  EXPECT_EQ(rows[0].event, "device_offline");
+  EXPECT_NE(rows[0].message.find("unreachable since"), std::string::npos) << rows[0].message;
+  EXPECT_EQ(rows[0].state, "sent");
+  EXPECT_NE(rows[1].message.find("reachable again"), std::string::npos) << rows[1].message;
+  EXPECT_EQ(rows[1].state, "sent");
+  const std::string log = d.log();
+  EXPECT_EQ(log.find("notify device_offline: The MQTT broker is offline"),
+            log.rfind("notify device_offline: The MQTT broker is offline"));
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(20s), 0);
+}
+
+}  // namespace
+}  // namespace offpeak::testing

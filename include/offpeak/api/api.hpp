@@ -10,6 +10,7 @@
 // (the API token) never appear in an answer or a log line.
 
 #include <offpeak/api/requests.hpp>
+#include <offpeak/api/notify_api.hpp>
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
@@ -106,6 +107,7 @@ struct StatusSnapshot {
   std::size_t api_connections = 0;
   std::optional<ChargerSnapshot> charger;  // switch type ocpp only
   std::optional<MqttStatus> mqtt;          // nullopt without an mqtt: section
+  std::optional<NotifyStatus> notify;      // nullopt without notification channels
 };
 
 // The daemon side. All calls happen on the event loop; the coroutines must not block it
@@ -123,6 +125,8 @@ class ApiBackend {
   // Apply at once (the controller re-evaluates within the event loop's next turn) and persist.
   virtual void set_mode(Mode mode, std::optional<Instant> until) = 0;
   virtual void set_override(std::optional<DeadlineOverride> o) = 0;
+  // The newest `limit` notification events with their deliveries (none by default).
+  virtual boost::asio::awaitable<std::vector<store::OutboxEntry>> notifications(int limit);
 };
 
 class Router {

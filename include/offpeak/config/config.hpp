@@ -2,6 +2,8 @@
 // The configuration contract (see ../shared/spec/config.md and config/offpeak.example.yaml):
 // YAML main file and tariff files -> validated structs. Errors carry FILE:LINE:COL.
 
+#include <offpeak/config/notify_config.hpp>
+#include <offpeak/config/secret.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
@@ -18,20 +20,6 @@
 #include <vector>
 
 namespace offpeak::config {
-
-// A secret value (password, token). It cannot be streamed or formatted by accident: read it
-// with reveal() at the one place it is sent.
-class Secret {
- public:
-  Secret() = default;
-  explicit Secret(std::string value) : value_(std::move(value)) {}
-  const std::string& reveal() const { return value_; }
-  bool empty() const { return value_.empty(); }
-  friend bool operator==(const Secret&, const Secret&) = default;
-
- private:
-  std::string value_;
-};
 
 struct ConnectSource {
   std::string base_url = "https://www.connect.orangepower.co.uk";
@@ -189,6 +177,7 @@ struct Config {
   std::optional<CarbonConfig> carbon;  // `carbon:`; nullopt: no carbon data
   LogLevel log_level = LogLevel::info;
   std::optional<MqttConfig> mqtt;
+  NotifyConfig notify;  // `notify:`, `quiet_hours:`, `plug_reminder:`
 };
 
 struct ConfigError {

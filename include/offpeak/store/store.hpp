@@ -29,6 +29,10 @@
 
 namespace offpeak::store {
 
+namespace detail {
+struct StoreAccess;
+}
+
 // A fatal start-up problem with the database; what() says which file and why.
 class StoreError : public std::runtime_error {
  public:
@@ -36,7 +40,7 @@ class StoreError : public std::runtime_error {
 };
 
 // The schema version this build writes (PRAGMA user_version after migration).
-inline constexpr int k_schema_version = 2;
+inline constexpr int k_schema_version = 3;
 
 // Samples older than this are deleted by prune_samples() unless told otherwise.
 inline constexpr Seconds k_default_sample_retention{Seconds{2 * 365 * 86400}};
@@ -237,6 +241,7 @@ class Store {
   StoreStats stats() const;
 
  private:
+  friend struct detail::StoreAccess;  // the store's other files (outbox.cpp)
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
