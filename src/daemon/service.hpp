@@ -16,6 +16,7 @@
 #include <offpeak/domain/session_tracker.hpp>
 #include <offpeak/store/store.hpp>
 #include <offpeak/tariffs/agile.hpp>
+#include <offpeak/tariffs/price_feed.hpp>
 #include <offpeak/tariffs/carbon.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -130,7 +131,10 @@ class Service {
   std::array<std::optional<int>, 7> usual_plug_in_{};
   std::map<std::string, std::int64_t> poll_errors_;
   // Dynamic tariff (Octopus Agile): published prices as known (cache + fetches).
-  PriceCurve agile_known_;
+  // The dynamic tariff's feed (Agile, day-ahead sources); nullptr for static tariffs. Shared so
+  // that a refresh in flight keeps the feed it started with across a SIGHUP.
+  std::shared_ptr<const tariffs::PriceFeed> feed_;
+  PriceCurve agile_known_;  // the feed's known prices (final prices)
   tariffs::RefreshState agile_refresh_;
   Zone london_ = Zone::locate("Europe/London").value_or(Zone::utc());  // Agile publishes in UK time
   std::string price_note_;
