@@ -31,7 +31,7 @@ struct SpotType {
 
 const std::array<SpotType, 4> k_types = {{
     {"tibber", "https://api.tibber.com",
-     {"type", "name", "token_file", "home_id", "resolution", "base_url", "fallback"}},
+     {"type", "name", "token_file", "home_id", "resolution", "base_url", "price", "fallback"}},
     {"entsoe", "https://web-api.tp.entsoe.eu",
      {"type", "name", "token_file", "zone", "base_url", "price", "fallback"}},
     {"nordpool", "https://dataportal-api.nordpoolgroup.com",
@@ -225,7 +225,10 @@ std::optional<TariffConfig> parse_spot_tariff(const YAML::Node& node, Reader& r,
       ok = false;
     }
   }
-  if (auto n = Reader::child(node, "price")) {
+  if (auto n = Reader::child(node, "price"); n && type == "tibber") {
+    r.error_at(*n, "Tibber prices are final (fees and VAT included); remove 'price:'");
+    ok = false;
+  } else if (n) {
     if (r.check_map(*n, "price", {"markup_percent", "adder", "vat_percent"})) {
       if (auto v = Reader::child(*n, "markup_percent")) {
         if (auto d = r.number_in(*v, "a markup in percent", -100, 1000))
@@ -311,9 +314,6 @@ void finish_spot_tariff(Config& cfg, const Environment& env, Reader& r,
       cur != "PLN") {
     r.error_at(at, "Nord Pool publishes EUR, SEK, NOK, DKK or PLN prices, not " + cur +
                        "; set 'currency:' to one of them");
-  }
-  if (t->type == "tibber" && !t->price.identity()) {
-    r.error_at(at, "Tibber prices are final (fees and VAT included); remove 'price:'");
   }
 }
 
