@@ -103,6 +103,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
       watchdog_timer_(io_),
       housekeeping_timer_(io_),
       signals_(io_, SIGTERM, SIGINT, SIGHUP) {
+  check_database_currency(store_, cfg_.money, clock_.now());
   source_ = make_source(cfg_, clock_, store_);
   if (const auto* c = dynamic_cast<const ConnectSource*>(source_.get()); c && c->client().token()) {
     persisted_token_ = c->client().token()->access_token;  // came from the cache
@@ -272,6 +273,11 @@ void Service::reload() {
     return;
   }
   config::Config next = std::move(*result.config);
+  if (currency_change_refused(cfg_, next)) {
+    notifier_.ready();
+    update_status();
+    return;
+  }
   if (next.storage.database != cfg_.storage.database) {
     spdlog::warn("storage.database changed; the new path takes effect at the next restart");
     next.storage.database = cfg_.storage.database;

@@ -40,6 +40,13 @@ struct ServiceOptions {
   std::optional<std::string> log_level_override;  // --log-level wins over the config
 };
 
+// The database's currency against `currency:` (service_money.cpp). Throws store::StoreError
+// when they differ (offpeak converts nothing); records the currency in a new database.
+inline constexpr std::string_view k_currency_key = "currency";
+void check_database_currency(store::Store& store, const config::MoneyConfig& money, Instant now);
+// On SIGHUP: true (and logged) when `next` changes the currency, which is refused.
+bool currency_change_refused(const config::Config& current, const config::Config& next);
+
 class Service {
  public:
   // Throws store::StoreError when the database cannot be opened (newer schema, ...).

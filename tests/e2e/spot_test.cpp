@@ -230,3 +230,39 @@ TEST(SpotSources, AwattarAndTariffShow) {
 
 }  // namespace
 }  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// The database records its currency; a change is refused on SIGHUP (the previous
+// configuration stays) and at start-up (exit 78, nothing converted).
+TEST(Currency, ChangeIsRefusedOnSighupAndAtStartUp) {
+  TempDir dir;
+  dir.write("offpeak.yaml", config(dir, "{ default: 25 }", "currency: EUR\n"));
+  auto d = start_daemon(dir, "2025-11-01T10:00:00Z", "plan (first plan)", "d1");
+  dir.write("offpeak.yaml", config(dir, "{ default: 25 }", "currency: SEK\n"));
+  d->signal(SIGHUP);
+  ASSERT_TRUE(d->wait_for("currency changed from EUR to SEK: refused", 10s)) << d->log();
+  EXPECT_TRUE(d->running());
+  // A valid reload that keeps the currency still works afterwards.
+  dir.write("offpeak.yaml", config(dir, "{ default: 30 }", "currency: EUR\nlocale: de_DE\n"));
+  d->signal(SIGHUP);
+  ASSERT_TRUE(d->wait_for("configuration reloaded", 10s)) << d->log();
+  d->signal(SIGTERM);
+  ASSERT_EQ(d->wait(10s), 0) << d->log();
+  {
+    SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT value FROM kv WHERE key = 'currency'").getString(), "EUR");
+  }
+  dir.write("offpeak.yaml", config(dir, "{ default: 25 }", "currency: SEK\n"));
+  Process again({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--start",
+                 "2025-11-01T11:00:00Z"},
+                (dir.path() / "d2.log").string());
+  EXPECT_EQ(again.wait(10s), 78) << again.log();
+  EXPECT_NE(again.log().find("the database holds prices and costs in EUR but currency is SEK"),
+            std::string::npos)
+      << again.log();
+}
+
+}  // namespace
+}  // namespace offpeak::testing
