@@ -80,12 +80,14 @@ ControllerSettings Service::controller_settings(const config::Config& cfg) const
   // switch type.
   const bool confirmable = (switch_ && switch_->confirmable()) ||
                            std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
-  return polled_car_settings(
+  ControllerSettings s = polled_car_settings(
       cfg.vehicle.learn ? effective_spec(cfg.vehicle.spec, model_) : cfg.vehicle.spec,
       cfg.vehicle.learn ? describe(model_, cfg.vehicle.spec)
                         : fmt::format("{:.1f} kW configured (vehicle.learn: false)",
                                       cfg.vehicle.spec.max_charge_kw),
       cfg.charging, cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging, confirmable);
+  s.money = Money(cfg.money.currency, cfg.money.decimal_mark);
+  return s;
 }
 
 Service::Service(config::Config cfg, ServiceOptions options)

@@ -64,6 +64,11 @@ std::string Money::amount(double minor) const {
   return sign + std::string(currency_->symbol) + n;
 }
 
+std::string Money::short_rate(double minor_per_kwh) const {
+  if (currency_->code == "GBP") return number(minor_per_kwh, 2) + "p";
+  return number(minor_per_kwh, 2) + " " + std::string(currency_->minor_unit);
+}
+
 std::string Money::rate(double minor_per_kwh, int decimals) const {
   return number(minor_per_kwh, decimals) + " " + std::string(currency_->minor_unit) + "/kWh";
 }

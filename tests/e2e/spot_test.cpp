@@ -266,3 +266,65 @@ TEST(Currency, ChangeIsRefusedOnSighupAndAtStartUp) {
 
 }  // namespace
 }  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// The dashboard in headless Chromium on 15-minute ENTSO-E prices in EUR: quarter-hour price
+// bars, euros in the plan, ct on the price axis.
+TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
+  const std::string chromium = "/usr/bin/chromium";
+  if (!fs::exists(chromium)) GTEST_SKIP() << "chromium is not installed";
+  TempDir dir;
+  Server server(dir);
+  ASSERT_GT(server.port, 0) << server.proc.log();
+  dir.write("entsoe-token", k_token + "\n");
+  dir.write("offpeak.yaml",
+            config(dir, "{ type: entsoe, zone: DE-LU, token_file: entsoe-token, base_url: \"" +
+                            server.url() + "\", price: { adder: 18.5, vat_percent: 19 } }"));
+  auto d = start_daemon(dir, "2025-10-31T16:00:00Z",
+                        "ENTSO-E DE-LU prices: 192 fetched in 1 request(s)", "d");
+  ASSERT_TRUE(d->wait_for("plan (", 20s)) << d->log();
+  const unsigned short port = api_port(*d);
+  json::value status = json::parse(http_get(port, "/api/v1/status"));
+  EXPECT_EQ(status.at("currency").as_string(), "EUR");
+  json::value plan = json::parse(http_get(port, "/api/v1/plan"));
+  EXPECT_EQ(plan.at("currency").as_string(), "EUR");
+  EXPECT_NE(std::string(plan.at("explanation").as_string()).find("est. cost €"),
+            std::string::npos)
+      << plan.at("explanation").as_string();
+  EXPECT_NE(std::string(plan.at("explanation").as_string()).find(" ct ("), std::string::npos)
+      << plan.at("explanation").as_string();
+  const fs::path profile = dir.path() / "chromium-profile";
+  const std::string cmd = chromium +
+                          " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                          "--disable-background-networking --disable-component-update "
+                          "--disable-sync --disable-dev-shm-usage --user-data-dir=" +
+                          profile.string() +
+                          " --window-size=800,1000 --virtual-time-budget=5000 --dump-dom "
+                          "http://127.0.0.1:" +
+                          std::to_string(port) + "/ 2>/dev/null";
+  const std::string dom = run_command(cmd).out;
+  ASSERT_FALSE(dom.empty());
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(dom, m, std::regex(R"re(<svg id="chart"[^>]*data-rendered="(\d+)")re")))
+      << dom.substr(0, 4000);
+  // The chart spans 08:00-12:00 around now: hourly bars would be at most 21.
+  int bars = 0;
+  for (std::size_t p = dom.find("class=\"price\""); p != std::string::npos;
+       p = dom.find("class=\"price\"", p + 1))
+    ++bars;
+  EXPECT_GT(bars, 40) << "15-minute bars";
+  EXPECT_NE(dom.find("est. €"), std::string::npos) << "the plan's cost in euros";
+  const std::string shown = std::regex_replace(dom, std::regex("<script[^]*?</script>"), "");
+  EXPECT_EQ(shown.find("£"), std::string::npos) << "no pounds outside the page's script";
+  EXPECT_NE(shown.find("€"), std::string::npos);
+  EXPECT_NE(dom.find(" ct</text>"), std::string::npos) << "the price axis in ct";
+  EXPECT_NE(dom.find("ct/kWh"), std::string::npos);
+  d->signal(SIGTERM);
+  ASSERT_EQ(d->wait(10s), 0) << d->log();
+}
+
+}  // namespace
+}  // namespace offpeak::testing

@@ -63,6 +63,7 @@ struct ControllerSettings {
   int max_retries = 3;
   double replan_soc_drift = 2.0;  // percentage points
   std::string power_note;         // where vehicle.max_charge_kw comes from, for explanations
+  Money money;                    // the configured currency, for explanations
   // false: act on readings only, as pollers without estimation do (the backtest's baselines);
   // the SoC between readings is then the last reading's.
   bool estimate_between_readings = true;

@@ -38,6 +38,8 @@ class Money {
   std::string amount(double minor) const;
   // A price per kWh in minor units: "23.4 ct/kWh", "-1,2 öre/kWh" (`decimals` places).
   std::string rate(double minor_per_kwh, int decimals = 1) const;
+  // A price per kWh as explanations write it: "8.50p" (GBP), "8,50 ct", "45.20 öre".
+  std::string short_rate(double minor_per_kwh) const;
   // A plain number with the decimal mark: "23,40".
   std::string number(double value, int decimals) const;
 
