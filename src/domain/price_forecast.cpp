@@ -36,7 +36,7 @@ std::optional<PriceCurve> forecast_prices(const PriceCurve& history, Instant fro
   // Slots of the day: 15 min (96), 30 min (48) or an hour (24); others are treated as 30 min.
   const Seconds step_s = resolution == Seconds{900} || resolution == Seconds{3600}
                              ? resolution
-                             : step_s;
+                             : Seconds{1800};
   const int step = static_cast<int>(step_s.count());
   const int n = 86400 / step;
   const Instant h_start = history.slots().front().start;

@@ -1,6 +1,7 @@
 // The planner on real 15-minute day-ahead prices (the DE-LU ENTSO-E answer) against an
 // independent brute force over every choice of quarter-hours; mixed resolutions; DST days.
 #include <offpeak/domain/planner.hpp>
+#include <offpeak/domain/price_forecast.hpp>
 #include <offpeak/tariffs/spot.hpp>
 
 #include "plan_checks.hpp"
@@ -185,6 +186,29 @@ TEST(QuarterHourPlanning, DstDaysPlanOn92And100QuarterHours) {
       EXPECT_EQ(z.format_hhmm(plan.runs[0].start), "23:45");
     }
   }
+}
+
+TEST(QuarterHourPlanning, ForecastBeyondPublicationKeepsTheQuarterHourShape) {
+  // Eight days of 15-minute prices where the quarter past each hour is cheap: forecast at the
+  // source's 15-minute resolution keeps that shape; the half-hour default averages it away.
+  const Zone berlin = *Zone::locate("Europe/Berlin");
+  const Instant t0 = berlin.start_of_day(LocalDate{year{2025} / 11 / 3});
+  std::vector<PriceSlot> slots;
+  for (int i = 0; i < 8 * 96; ++i)
+    slots.push_back({t0 + i * minutes{15}, t0 + (i + 1) * minutes{15}, i % 4 == 1 ? 2.0 : 20.0});
+  const PriceCurve history(slots);
+  const Instant from = t0 + days{8};
+  auto q = forecast_prices(history, from, from + hours{2}, berlin, minutes{15});
+  ASSERT_TRUE(q);
+  ASSERT_EQ(q->slots().size(), 8u);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(q->slots()[static_cast<std::size_t>(i)].end - q->slots()[static_cast<std::size_t>(i)].start, minutes{15});
+    EXPECT_NEAR(q->slots()[static_cast<std::size_t>(i)].price_p_per_kwh, i % 4 == 1 ? 2.0 : 20.0, 1e-9);
+  }
+  auto h = forecast_prices(history, from, from + hours{2}, berlin);
+  ASSERT_TRUE(h);
+  ASSERT_EQ(h->slots().size(), 4u);
+  EXPECT_NEAR(h->slots()[0].price_p_per_kwh, 11.0, 1e-9);  // (20 + 2) / 2
 }
 
 }  // namespace
