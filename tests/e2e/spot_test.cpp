@@ -254,6 +254,17 @@ TEST(Currency, ChangeIsRefusedOnSighupAndAtStartUp) {
     SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
     EXPECT_EQ(db.execAndGet("SELECT value FROM kv WHERE key = 'currency'").getString(), "EUR");
   }
+  // The month report speaks euros with the locale's decimal comma.
+  const std::string cfg_path = (dir.path() / "offpeak.yaml").string();
+  CommandResult rep =
+      run_command(std::string(OFFPEAK_BIN) + " report --month 2025-11 --config " + cfg_path);
+  ASSERT_EQ(rep.status, 0) << rep.out;
+  EXPECT_NE(rep.out.find("€0,00"), std::string::npos) << rep.out;
+  EXPECT_EQ(rep.out.find("£"), std::string::npos) << rep.out;
+  rep = run_command(std::string(OFFPEAK_BIN) + " report --json --month 2025-11 --config " +
+                    cfg_path);
+  ASSERT_EQ(rep.status, 0) << rep.out;
+  EXPECT_EQ(json::parse(rep.out).at("currency").as_string(), "EUR");
   dir.write("offpeak.yaml", config(dir, "{ default: 25 }", "currency: SEK\n"));
   Process again({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--start",
                  "2025-11-01T11:00:00Z"},
