@@ -339,3 +339,60 @@ TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
 
 }  // namespace
 }  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// `offpeak backtest --prices` with 15-minute and hourly CSVs, in euros: on quarter-hours where
+// only the quarter past each hour is cheap, the controller finds exactly those.
+TEST(SpotBacktest, QuarterHourAndHourlyPriceCsvs) {
+  TempDir dir;
+  std::string q = "valid_from_utc,valid_to_utc,p_per_kwh_inc_vat\n";
+  std::string h = q;
+  const Instant t0 = *parse_rfc3339("2025-11-03T00:00:00Z");
+  for (int i = 0; i < 2 * 96; ++i) {
+    const Instant a = t0 + i * std::chrono::minutes{15};
+    q += format_rfc3339(a) + "," + format_rfc3339(a + std::chrono::minutes{15}) + "," +
+         (i % 4 == 1 ? "2" : "30") + "\n";
+    if (i % 4 == 0)
+      h += format_rfc3339(a) + "," + format_rfc3339(a + std::chrono::hours{1}) + ",23\n";
+  }
+  dir.write("q.csv", q);
+  dir.write("h.csv", h);
+  dir.write("offpeak.yaml",
+            "timezone: Europe/Berlin\ncurrency: EUR\n"
+            "vehicle: { battery_kwh: 100, max_charge_kw: 11, efficiency: 1.0, source: { type: "
+            "simulator } }\n"
+            "tariff: { default: 30 }\n"
+            "storage: { database: " +
+                (dir.path() / "offpeak.db").string() + " }\n");
+  auto run = [&](const std::string& csv) {
+    return run_command(std::string(OFFPEAK_BIN) + " backtest --json --config " +
+                       (dir.path() / "offpeak.yaml").string() + " --prices " +
+                       (dir.path() / csv).string() +
+                       " --from 2025-11-03 --to 2025-11-03 --arrive 18:00 --depart 07:00 "
+                       "--arrive-soc 30 --target 50 2>&1");
+  };
+  CommandResult rq = run("q.csv");
+  ASSERT_EQ(rq.status, 0) << rq.out;
+  json::object jq = json::parse(rq.out).as_object();
+  // 20 kWh in the cheap quarter-hours at 2 ct: 40 ct, as the optimum.
+  EXPECT_NEAR(jq.at("optimal_cost_p").to_number<double>(), 40.0, 1e-6) << rq.out;
+  // (the simulated stop lands within seconds: a few Wh more)
+  EXPECT_NEAR(jq.at("smart_cost_p").to_number<double>(), 40.0, 0.05) << rq.out;
+  EXPECT_EQ(jq.at("per_night").as_array()[0].at("starts").to_number<int>(), 8) << rq.out;
+  CommandResult rh = run("h.csv");
+  ASSERT_EQ(rh.status, 0) << rh.out;
+  EXPECT_NEAR(json::parse(rh.out).at("smart_cost_p").to_number<double>(), 20.0 * 23.0, 0.1)
+      << rh.out;
+  CommandResult human = run_command(
+      std::string(OFFPEAK_BIN) + " backtest --config " + (dir.path() / "offpeak.yaml").string() +
+      " --prices " + (dir.path() / "q.csv").string() +
+      " --from 2025-11-03 --to 2025-11-03 --arrive 18:00 --depart 07:00 --arrive-soc 30 "
+      "--target 50 2>&1");
+  ASSERT_EQ(human.status, 0) << human.out;
+  EXPECT_NE(human.out.find("€0.40"), std::string::npos) << human.out;
+}
+
+}  // namespace
+}  // namespace offpeak::testing
