@@ -3,6 +3,7 @@
 
 #include <offpeak/config/config.hpp>
 #include <offpeak/domain/money.hpp>
+#include <offpeak/report/report.hpp>
 
 #include "test_files.hpp"
 
@@ -138,6 +139,29 @@ TEST(Money, MajorUnitsWithSymbolPlacementAndDecimalMark) {
   EXPECT_EQ(Money("CHF", '.').amount(250), "CHF 2.50");
   EXPECT_EQ(Money("PLN", ',').amount(99), "0,99 zł");
   EXPECT_EQ(Money("EUR", '.').amount(-0.1), "€0.00");
+}
+
+TEST(QuarterHourTable, OneLinePerHourWithADaySummary) {
+  const Zone berlin = *Zone::locate("Europe/Berlin");
+  const Instant t0 = berlin.start_of_day(LocalDate{std::chrono::year{2025} / 10 / 31});
+  std::vector<PriceSlot> slots;
+  const double p[] = {10.281, 8.976, 8.166, 7.673, 8.749, 8.205, 7.4, 6.909};
+  for (int i = 0; i < 8; ++i)
+    slots.push_back({t0 + i * std::chrono::minutes{15}, t0 + (i + 1) * std::chrono::minutes{15},
+                     p[i]});
+  const std::string t = report::prices_table(PriceCurve(slots), t0, t0 + std::chrono::hours{2},
+                                             berlin, Money("EUR", ','));
+  EXPECT_EQ(t,
+            "           :00     :15     :30     :45\n"
+            "Fri 31 Oct  ct/kWh: min 6,91 at 01:45, mean 8,29, max 10,28 at 00:00\n"
+            "  00:00    10,28    8,98    8,17    7,67\n"
+            "  01:00     8,75    8,21    7,40    6,91\n")
+      << t;
+  // Half-hour (Agile) prices keep the one-line-per-price table.
+  std::vector<PriceSlot> halves = {{t0, t0 + std::chrono::minutes{30}, 10.0}};
+  EXPECT_NE(report::prices_table(PriceCurve(halves), t0, t0 + std::chrono::minutes{30}, berlin)
+                .find("p/kWh"),
+            std::string::npos);
 }
 
 }  // namespace
