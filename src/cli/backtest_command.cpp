@@ -6,6 +6,7 @@
 #include <offpeak/backtest/backtest.hpp>
 #include <offpeak/cli/cli.hpp>
 #include <offpeak/config/config.hpp>
+#include <offpeak/domain/money.hpp>
 #include <offpeak/report/report.hpp>
 
 #include <CLI/CLI.hpp>
@@ -146,17 +147,19 @@ void print_human(const backtest::Summary& s, const BacktestArgs& a, const config
     std::snprintf(b, sizeof b, "   %.1f%% less than naive", *v);
     return std::string(b);
   };
-  std::cout << "  offpeak (smart)   " << report::money(s.smart_cost_p) << pct(s.savings_percent)
+  const Money cur(cfg.money.currency, cfg.money.decimal_mark);
+  std::cout << "  offpeak (smart)   " << cur.amount(s.smart_cost_p) << pct(s.savings_percent)
             << "\n"
-            << "  naive             " << report::money(s.naive_cost_p)
+            << "  naive             " << cur.amount(s.naive_cost_p)
             << "   (full power from arrival)\n"
-            << "  optimal           " << report::money(s.optimal_cost_p)
+            << "  optimal           " << cur.amount(s.optimal_cost_p)
             << "   (lower bound: every price known in advance)\n";
   if (s.nights > 0) {
-    std::snprintf(line, sizeof line, "\n  average per kWh   smart %.2fp, naive %.2fp\n",
-                  s.energy_kwh > 0 ? s.smart_cost_p / s.energy_kwh : 0.0,
-                  s.naive_energy_kwh > 0 ? s.naive_cost_p / s.naive_energy_kwh : 0.0);
-    std::cout << line;
+    std::cout << "\n  average per kWh   smart "
+              << cur.short_rate(s.energy_kwh > 0 ? s.smart_cost_p / s.energy_kwh : 0.0)
+              << ", naive "
+              << cur.short_rate(s.naive_energy_kwh > 0 ? s.naive_cost_p / s.naive_energy_kwh : 0.0)
+              << "\n";
   }
 }
 

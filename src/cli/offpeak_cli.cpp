@@ -175,13 +175,14 @@ int cmd_plan(const Common& common, const PlanArgs& a) {
   req.strategy = policy.strategy;
   req.min_soc = policy.min_soc;
   req.charge_below_p_per_kwh = policy.charge_below_p_per_kwh;
+  req.money = money_of(*cfg);
   Plan plan = make_plan(req, *prices, cfg->zone);
   if (common.json) {
-    std::cout << report::to_text(report::plan_json(plan));
+    std::cout << report::to_text(report::with_currency(report::plan_json(plan), req.money));
   } else {
     std::cout << "Plan for " << cfg->vehicle.name << " on " << cfg->tariff.name << " ("
               << to_string(policy.strategy) << ")\n\n"
-              << report::plan_table(plan, cfg->zone);
+              << report::plan_table(plan, cfg->zone, req.money);
   }
   return k_exit_ok;
 }
@@ -211,10 +212,10 @@ int cmd_tariff_show(const Common& common, const TariffArgs& a) {
   if (!fetched) return k_exit_unavailable;
   PriceCurve prices = std::move(*fetched);
   if (common.json) {
-    std::cout << report::to_text(report::prices_json(prices));
+    std::cout << report::to_text(report::with_currency(report::prices_json(prices), money_of(*cfg)));
   } else {
     std::cout << cfg->tariff.name << ", " << cfg->zone.name() << " time\n\n"
-              << report::prices_table(prices, from, to, cfg->zone);
+              << report::prices_table(prices, from, to, cfg->zone, money_of(*cfg));
   }
   return k_exit_ok;
 }

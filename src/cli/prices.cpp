@@ -1,6 +1,6 @@
 #include "prices.hpp"
 
-#include <offpeak/tariffs/agile_feed.hpp>
+#include <offpeak/tariffs/price_feed.hpp>
 
 #include <iostream>
 #include <memory>
@@ -10,8 +10,8 @@ namespace offpeak::cli {
 std::optional<PriceCurve> prices_for(const config::Config& cfg, Instant now, Instant from,
                                      Instant to, bool fetch) {
   auto fallback = config::make_static_tariff(cfg.tariff, cfg.zone);
-  const auto* agile = std::get_if<config::OctopusAgileTariff>(&cfg.tariff.kind);
-  if (agile == nullptr) return fallback->prices(from, to);
+  auto feed = tariffs::make_price_feed(cfg);
+  if (feed == nullptr) return fallback->prices(from, to);
   std::unique_ptr<store::Store> cache;
   std::error_code ec;
   // `plan` (no fetch) only reads an existing cache; `tariff show` may create it.
@@ -27,15 +27,18 @@ std::optional<PriceCurve> prices_for(const config::Config& cfg, Instant now, Ins
   }
   PriceCurve known;
   if (fetch) {
-    auto r = tariffs::refresh_agile(*agile, cache.get(), now, from, to);
-    if (r.error) std::cerr << "offpeak: fetching Agile prices failed: " << *r.error << "\n";
+    auto r = feed->refresh(cache.get(), now, from, to);
+    if (r.error)
+      std::cerr << "offpeak: fetching " << feed->label() << " prices failed: " << *r.error << "\n";
+    else if (r.fetched == 0 && !r.note.empty())
+      std::cerr << "offpeak: " << feed->label() << " prices: " << r.note << "\n";
     known = r.known;
   } else if (cache) {
-    known = tariffs::cached_agile(*agile, *cache, from, to);
+    known = feed->cached(*cache, from, to);
   }
   if (fallback) return known.filled_from(fallback->prices(from, to), from, to);
   if (known.empty()) {
-    std::cerr << "offpeak: no Agile prices are known for this time"
+    std::cerr << "offpeak: no " << feed->label() << " prices are known for this time"
               << (fetch ? ""
                         : " (offline: only the daemon's cache is read; try `offpeak tariff show`)")
               << " and the tariff has no `fallback:`\n";

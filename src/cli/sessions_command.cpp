@@ -74,8 +74,8 @@ js::value num(std::optional<double> v, int decimals) {
   return v ? js::value(report::round_to(*v, decimals)) : js::value(nullptr);
 }
 
-std::string money_or(std::optional<double> pence) {
-  return pence ? report::money(*pence) : std::string("unknown");
+std::string money_or(const Money& cur, std::optional<double> pence) {
+  return pence ? cur.amount(*pence) : std::string("unknown");
 }
 
 std::optional<LocalDate> date_arg(const std::string& s, const char* flag) {
@@ -88,6 +88,7 @@ std::optional<LocalDate> date_arg(const std::string& s, const char* flag) {
 
 int cmd_sessions(const config::Config& cfg, const std::string& from_arg, const std::string& to_arg,
                  bool json) {
+  const Money cur(cfg.money.currency, cfg.money.decimal_mark);
   const Instant now = now_instant();
   Instant from = now - days{30};
   Instant to = now + Seconds{1};
@@ -129,7 +130,8 @@ int cmd_sessions(const config::Config& cfg, const std::string& from_arg, const s
     js::object o{{"from", format_rfc3339(from)},
                  {"to", format_rfc3339(to)},
                  {"full_power_kw", cfg.vehicle.spec.max_charge_kw},
-                 {"sessions", std::move(arr)}};
+                 {"sessions", std::move(arr)},
+                 {"currency", std::string(cur.code())}};
     std::cout << report::to_text(o);
     return k_exit_ok;
   }
@@ -150,8 +152,8 @@ int cmd_sessions(const config::Config& cfg, const std::string& from_arg, const s
     std::snprintf(line, sizeof line, "%-22s %-22s %9.2f %9s %9s %9s\n",
                   cfg.zone.format(r.started_at).c_str(),
                   r.ended_at ? cfg.zone.format(*r.ended_at).c_str() : "(plugged in)", r.energy_kwh,
-                  report::money(r.cost_p).c_str(), money_or(p.saving.cost_at_once_p).c_str(),
-                  money_or(p.saving.saving_p).c_str());
+                  cur.amount(r.cost_p).c_str(), money_or(cur, p.saving.cost_at_once_p).c_str(),
+                  money_or(cur, p.saving.saving_p).c_str());
     std::cout << line;
     kwh += r.energy_kwh;
     cost += r.cost_p;
@@ -159,13 +161,14 @@ int cmd_sessions(const config::Config& cfg, const std::string& from_arg, const s
   }
   char total[256];
   std::snprintf(total, sizeof total, "%zu session%s, %.2f kWh, cost %s, saved %s\n",
-                sessions.size(), sessions.size() == 1 ? "" : "s", kwh, report::money(cost).c_str(),
-                report::money(saved).c_str());
+                sessions.size(), sessions.size() == 1 ? "" : "s", kwh, cur.amount(cost).c_str(),
+                cur.amount(saved).c_str());
   std::cout << total;
   return k_exit_ok;
 }
 
 int cmd_report(const config::Config& cfg, const std::string& month, bool json) {
+  const Money cur(cfg.money.currency, cfg.money.decimal_mark);
   int y = 0;
   unsigned m = 0;
   char tail = 0;
@@ -194,25 +197,28 @@ int cmd_report(const config::Config& cfg, const std::string& month, bool json) {
                  {"saving_p", report::round_to(s.saving_p, 3)},
                  {"unpriced_sessions", s.unpriced},
                  {"average_p_per_kwh", num(s.average_p_per_kwh, 3)},
-                 {"peak_p_per_kwh", num(s.peak_p_per_kwh, 3)}};
+                 {"peak_p_per_kwh", num(s.peak_p_per_kwh, 3)},
+                 {"currency", std::string(cur.code())}};
     std::cout << report::to_text(o);
     return k_exit_ok;
   }
   char buf[256];
   std::cout << "Charging in " << month << " (" << cfg.zone.name() << ")\n";
   std::snprintf(buf, sizeof buf, "  sessions   %d\n  energy     %.2f kWh\n  cost       %s\n",
-                s.sessions, s.energy_kwh, report::money(s.cost_p).c_str());
+                s.sessions, s.energy_kwh, cur.amount(s.cost_p).c_str());
   std::cout << buf;
   std::snprintf(buf, sizeof buf, "  at once    %s%s\n  saved      %s\n",
-                report::money(s.cost_at_once_p).c_str(),
+                cur.amount(s.cost_at_once_p).c_str(),
                 s.unpriced ? " (sessions without known prices left out)" : "",
-                report::money(s.saving_p).c_str());
+                cur.amount(s.saving_p).c_str());
   std::cout << buf;
   if (s.average_p_per_kwh) {
-    std::snprintf(buf, sizeof buf, "  average    %.2f p/kWh", *s.average_p_per_kwh);
+    std::snprintf(buf, sizeof buf, "  average    %.2f %s/kWh", *s.average_p_per_kwh,
+                  std::string(cur.minor_unit()).c_str());
     std::cout << buf;
     if (s.peak_p_per_kwh) {
-      std::snprintf(buf, sizeof buf, " (the tariff's peak: %.2f p/kWh)", *s.peak_p_per_kwh);
+      std::snprintf(buf, sizeof buf, " (the tariff's peak: %.2f %s/kWh)", *s.peak_p_per_kwh,
+                    std::string(cur.minor_unit()).c_str());
       std::cout << buf;
     }
     std::cout << "\n";

@@ -3,6 +3,7 @@
 #include <offpeak/cli/cli.hpp>
 #include <offpeak/domain/time.hpp>
 #include <offpeak/net/http_client.hpp>
+#include <offpeak/domain/money.hpp>
 #include <offpeak/report/report.hpp>
 
 #include <CLI/CLI.hpp>
@@ -41,6 +42,10 @@ void print_readable(const json::object& s) {
   if (const auto* tz = s.if_contains("timezone"); tz && tz->is_string()) {
     zone = Zone::locate(std::string_view(tz->as_string()));
   }
+  // Money in the daemon's currency (GBP for daemons that do not say).
+  Money cur;
+  if (const auto* c = s.if_contains("currency"); c && c->is_string())
+    cur = Money(std::string_view(c->as_string()), '.');
   const auto* soc = s.if_contains("soc");
   std::cout << "vehicle:      " << text_of(s.if_contains("vehicle")) << "\n";
   std::cout << "soc:          " << (soc && soc->is_number() ? text_of(soc) + "%" : "unknown")
@@ -75,7 +80,7 @@ void print_readable(const json::object& s) {
       cost = c->to_number<double>();
     }
     std::cout << "plan:         " << text_of(plan.if_contains("total_energy_kwh")) << " kWh, est. "
-              << report::money(cost) << ", "
+              << cur.amount(cost) << ", "
               << (text_of(plan.if_contains("feasible")) == "yes" ? "reaches the target"
                                                                  : "falls short")
               << "\n";
@@ -124,8 +129,9 @@ void print_readable(const json::object& s) {
   }
   if (const auto* pr = s.if_contains("prices"); pr && pr->is_object()) {
     const auto& o = pr->as_object();
-    std::cout << "price now:    " << text_of(o.if_contains("current_p_per_kwh"), "unknown")
-              << " p/kWh; known until " << local_of(o.if_contains("known_until"), zone) << "\n";
+    std::cout << "price now:    " << text_of(o.if_contains("current_p_per_kwh"), "unknown") << " "
+              << cur.minor_unit() << "/kWh; known until "
+              << local_of(o.if_contains("known_until"), zone) << "\n";
   }
   std::cout << "reason:       " << text_of(s.if_contains("reason"), "") << "\n";
 }

@@ -799,7 +799,8 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   cfg.file = abs;
   if (!r.check_map(*root, "top level",
                    {"timezone", "vehicle", "charging", "tariff", "switch", "storage", "api", "log",
-                    "mqtt", "carbon", "notify", "quiet_hours", "plug_reminder"})) {
+                    "mqtt", "carbon", "notify", "quiet_hours", "plug_reminder", "currency",
+                    "locale"})) {
     return result;
   }
   // Time zone first: other sections do not depend on it, but errors read better in order.
@@ -864,6 +865,8 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   if (auto n = Reader::child(*root, "api")) parse_api(*n, r, dir, env, cfg.api);
   if (auto n = Reader::child(*root, "carbon")) detail::parse_carbon(*n, r, cfg.carbon.emplace());
   detail::parse_notify(*root, r, dir, env, cfg.notify);
+  detail::parse_money(*root, r, cfg.money);
+  if (auto n = Reader::child(*root, "tariff")) detail::finish_spot_tariff(cfg, env, r, *n);
   if (auto n = Reader::child(*root, "log")) {
     if (r.check_map(*n, "log", {"level"})) {
       if (auto l = Reader::child(*n, "level")) {

@@ -425,9 +425,10 @@ std::optional<TariffConfig> parse_tariff(const YAML::Node& node, Reader& r,
     auto s = r.string(*t, "a tariff type");
     if (!s) return std::nullopt;
     type = *s;
-    if (type != "static" && type != "octopus-agile" && type != "csv") {
-      r.error_at(*t,
-                 "unknown tariff type '" + type + "'; expected one of: static, octopus-agile, csv");
+    if (type != "static" && type != "octopus-agile" && type != "csv" && !is_spot_type(type)) {
+      r.error_at(*t, "unknown tariff type '" + type +
+                         "'; expected one of: static, octopus-agile, csv, tibber, entsoe, "
+                         "nordpool, awattar");
       return std::nullopt;
     }
   }
@@ -458,6 +459,7 @@ std::optional<TariffConfig> parse_tariff(const YAML::Node& node, Reader& r,
     out.kind = CsvTariff{*p, std::move(*curve)};
     return out;
   }
+  if (is_spot_type(type)) return parse_spot_tariff(node, r, base_dir, depth, type, std::move(out));
   // octopus-agile
   r.check_map(node, "tariff", {"type", "name", "product", "region", "base_url", "fallback"});
   OctopusAgileTariff agile;
@@ -547,6 +549,10 @@ std::unique_ptr<Tariff> make_static_tariff(const TariffConfig& tariff, const Zon
   }
   if (const auto* csv = std::get_if<CsvTariff>(&tariff.kind)) {
     return std::make_unique<CurveTariff>(csv->prices);
+  }
+  if (const auto* spot = std::get_if<SpotTariff>(&tariff.kind)) {
+    if (spot->fallback) return std::make_unique<TouTariff>(*spot->fallback, zone);
+    return nullptr;
   }
   const auto& agile = std::get<OctopusAgileTariff>(tariff.kind);
   if (agile.fallback) return std::make_unique<TouTariff>(*agile.fallback, zone);

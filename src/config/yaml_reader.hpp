@@ -94,6 +94,19 @@ std::optional<YAML::Node> load_yaml_file(const std::filesystem::path& file,
 std::optional<TariffConfig> parse_tariff(const YAML::Node& node, Reader& r,
                                          const std::filesystem::path& base_dir, int depth);
 
+// Day-ahead tariffs (spot_config.cpp): whether `type` names one, and its mapping.
+bool is_spot_type(std::string_view type);
+std::optional<TariffConfig> parse_spot_tariff(const YAML::Node& node, Reader& r,
+                                              const std::filesystem::path& base_dir, int depth,
+                                              const std::string& type, TariffConfig out);
+// After the whole file is read: a spot tariff's token from $CREDENTIALS_DIRECTORY when no
+// token_file was given, and the currency the source can deliver. Errors at `tariff_node`.
+void finish_spot_tariff(Config& cfg, const Environment& env, Reader& r,
+                        const YAML::Node& tariff_node);
+
+// `currency:` and `locale:` of the main file (money_config.cpp).
+void parse_money(const YAML::Node& root, Reader& r, MoneyConfig& out);
+
 // The `carbon:` mapping (carbon_config.cpp).
 void parse_carbon(const YAML::Node& node, Reader& r, CarbonConfig& out);
 

@@ -24,6 +24,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.vehicle_name = s.cfg_.vehicle.name;
   snap.vehicle = s.cfg_.vehicle.spec;
   snap.timezone = s.cfg_.zone.name();
+  snap.currency = s.cfg_.money.currency;
   snap.observation = c.last_observation();
   snap.soc_estimate = c.soc_estimate(snap.now);
   snap.stale = c.stale(snap.now);

@@ -1,5 +1,7 @@
 #include "mqtt_bridge.hpp"
 
+#include <offpeak/domain/money.hpp>
+
 #include "service.hpp"
 
 #include <offpeak/report/report.hpp>
@@ -188,7 +190,8 @@ void MqttBridge::subscribe_switch_state() {
 }
 
 void MqttBridge::announce() {
-  mqtt::DeviceInfo device{"offpeak " + service_.cfg_.vehicle.name, "offpeak", k_version};
+  mqtt::DeviceInfo device{"offpeak " + service_.cfg_.vehicle.name, "offpeak", k_version,
+                          std::string(Money(service_.cfg_.money.currency, '.').minor_unit())};
   for (const auto& m : mqtt::discovery_messages(names_, device, discovery_))
     publish(m);
   publisher_.reset();

@@ -8,6 +8,7 @@
 #include <offpeak/store/history.hpp>
 #include <offpeak/tariffs/agile.hpp>
 #include <offpeak/tariffs/agile_feed.hpp>
+#include <offpeak/tariffs/price_feed.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -87,6 +88,7 @@ ControllerSettings Service::controller_settings(const config::Config& cfg) const
                                       cfg.vehicle.spec.max_charge_kw),
       cfg.charging, cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging, confirmable);
   if (auto lag = cloud_lag_.lag()) s.cloud_lag = *lag;
+  s.money = Money(cfg.money.currency, cfg.money.decimal_mark);
   return s;
 }
 
@@ -105,6 +107,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
       watchdog_timer_(io_),
       housekeeping_timer_(io_),
       signals_(io_, SIGTERM, SIGINT, SIGHUP) {
+  check_database_currency(store_, cfg_.money, clock_.now());
   source_ = make_source(cfg_, clock_, store_);
   if (const auto* c = dynamic_cast<const ConnectSource*>(source_.get()); c && c->client().token()) {
     persisted_token_ = c->client().token()->access_token;  // came from the cache
@@ -122,9 +125,10 @@ Service::Service(config::Config cfg, ServiceOptions options)
       controller_.set_mode(*mode, until);
     }
   }
-  if (const auto* agile = std::get_if<config::OctopusAgileTariff>(&cfg_.tariff.kind)) {
+  feed_ = tariffs::make_price_feed(cfg_);
+  if (feed_) {
     Instant now = clock_.now();
-    agile_known_ = tariffs::cached_agile(*agile, store_, now - hours{48}, now + hours{72});
+    agile_known_ = feed_->cached(store_, now - hours{48}, now + hours{72});
   }
   // A one-off deadline override set through the API.
   if (auto o = store_.get_setting(api::k_override_key)) {
@@ -276,6 +280,11 @@ void Service::reload() {
     return;
   }
   config::Config next = std::move(*result.config);
+  if (currency_change_refused(cfg_, next)) {
+    notifier_.ready();
+    update_status();
+    return;
+  }
   if (next.storage.database != cfg_.storage.database) {
     spdlog::warn("storage.database changed; the new path takes effect at the next restart");
     next.storage.database = cfg_.storage.database;
@@ -291,6 +300,23 @@ void Service::reload() {
   switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
   setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
+  if (auto feed = tariffs::make_price_feed(cfg_);
+      !feed || !feed_ || feed->cache_key() != feed_->cache_key() ||
+      feed->label() != feed_->label()) {
+    // Another dynamic tariff (or none): start over from its cache.
+    feed_ = std::move(feed);
+    agile_refresh_ = {};
+    agile_known_ = {};
+    if (feed_) {
+      Instant now = clock_.now();
+      agile_known_ = feed_->cached(store_, now - hours{48}, now + hours{72});
+    }
+    price_timer_.cancel();
+  } else {
+    feed_ = std::move(feed);  // same prices, new settings (formula, token)
+    Instant now = clock_.now();
+    agile_known_ = feed_->cached(store_, now - hours{48}, now + hours{72});
+  }
   controller_.set_settings(controller_settings(cfg_));
   if (api_) api_->reload();  // a new API token at once
   if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
@@ -576,7 +602,7 @@ void Service::refresh_prices() {
   Instant from = now - hours{1};
   Instant to = now + hours{72};
   PriceCurve curve;
-  const auto* agile = std::get_if<config::OctopusAgileTariff>(&cfg_.tariff.kind);
+  const bool agile = feed_ != nullptr;
   if (agile) {
     curve = agile_known_.slice(from, to);
     // tariff_ is the `fallback:` tariff here (nullptr without one): unknown stays unknown.
@@ -587,8 +613,9 @@ void Service::refresh_prices() {
   Instant known_until = agile_known_.known_until(now);
   if (agile && known_until < controller_.deadline(now).ready_by) {
     std::string msg = agile_known_.empty() || known_until <= now
-                          ? "no Agile prices known from now"
-                          : "Agile prices known only until " + cfg_.zone.format(known_until);
+                          ? "no " + feed_->label() + " prices known from now"
+                          : feed_->label() + " prices known only until " +
+                                cfg_.zone.format(known_until);
     if (msg != price_note_) {
       if (tariff_) {
         spdlog::info("{}; the fallback tariff covers the rest until they are published", msg);
@@ -609,40 +636,44 @@ void Service::refresh_prices() {
 
 asio::awaitable<void> Service::price_loop() {
   while (!stopping_) {
-    const auto* agile = std::get_if<config::OctopusAgileTariff>(&cfg_.tariff.kind);
+    // A local owner: a SIGHUP may replace feed_ while a refresh is in flight.
+    std::shared_ptr<const tariffs::PriceFeed> feed = feed_;
     Instant now = clock_.now();
     Instant next = floor<hours>(now) + hours{1};  // static tariffs: hourly
-    if (agile) {
-      Instant due = tariffs::next_refresh(now, agile_refresh_, agile_known_, london_);
+    if (feed) {
+      Instant due = feed->next_refresh(now, agile_refresh_, agile_known_);
       if (due <= now) {
-        config::OctopusAgileTariff t = *agile;
-        Instant from = floor<days>(now) - days{1};
-        Instant to = floor<days>(now) + days{3};
+        auto [from, to] = feed->refresh_window(now);
         agile_refresh_.last_attempt = now;
-        tariffs::AgileRefresh r;
+        tariffs::FeedRefresh r;
         try {
           // Only trivially destructible captures (see offload).
-          const config::OctopusAgileTariff* tp = &t;
-          r = co_await offload<tariffs::AgileRefresh>(db_pool_, [this, tp, now, from, to] {
-            return tariffs::refresh_agile(*tp, &store_, now, from, to);
+          const tariffs::PriceFeed* fp = feed.get();
+          r = co_await offload<tariffs::FeedRefresh>(db_pool_, [this, fp, now, from, to] {
+            return fp->refresh(&store_, now, from, to);
           });
         } catch (const std::exception& e) {
           r.error = e.what();
         }
         if (stopping_) co_return;
+        if (feed != feed_) continue;  // reloaded meanwhile: start over with the new feed
         if (r.error) {
           ++agile_refresh_.consecutive_failures;
-          spdlog::warn("fetching Agile prices failed ({}); using {} cached", *r.error,
+          spdlog::warn("fetching {} prices failed ({}); using {} cached", feed->label(), *r.error,
                        r.known.empty() ? "nothing" : "what is");
         } else {
           agile_refresh_.consecutive_failures = 0;
           agile_refresh_.last_success = now;
+          if (!r.note.empty() && r.fetched == 0)
+            spdlog::info("{} prices: {}", feed->label(), r.note);
         }
         if (!r.known.empty() && !(r.known == agile_known_.slice(from, to))) {
-          agile_known_ = r.known;
+          agile_known_ = agile_known_.empty() ? r.known
+                                              : tariffs::merge_prices(agile_known_, r.known);
+          agile_known_ = agile_known_.slice(now - hours{48}, now + hours{96});
           auto last = agile_known_.last_end();
-          spdlog::info("Agile prices: {} rates in {} page(s); known until {}", r.fetched, r.pages,
-                       last ? cfg_.zone.format(*last) : std::string("-"));
+          spdlog::info("{} prices: {} fetched in {} request(s); known until {}", feed->label(),
+                       r.fetched, r.requests, last ? cfg_.zone.format(*last) : std::string("-"));
         }
         co_await update_price_forecast();
         refresh_prices();

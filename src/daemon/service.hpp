@@ -17,6 +17,7 @@
 #include <offpeak/domain/session_tracker.hpp>
 #include <offpeak/store/store.hpp>
 #include <offpeak/tariffs/agile.hpp>
+#include <offpeak/tariffs/price_feed.hpp>
 #include <offpeak/tariffs/carbon.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -40,6 +41,13 @@ struct ServiceOptions {
   std::optional<Instant> start;                   // --start
   std::optional<std::string> log_level_override;  // --log-level wins over the config
 };
+
+// The database's currency against `currency:` (service_money.cpp). Throws store::StoreError
+// when they differ (offpeak converts nothing); records the currency in a new database.
+inline constexpr std::string_view k_currency_key = "currency";
+void check_database_currency(store::Store& store, const config::MoneyConfig& money, Instant now);
+// On SIGHUP: true (and logged) when `next` changes the currency, which is refused.
+bool currency_change_refused(const config::Config& current, const config::Config& next);
 
 class Service {
  public:
@@ -134,7 +142,10 @@ class Service {
   std::array<std::optional<int>, 7> usual_plug_in_{};
   std::map<std::string, std::int64_t> poll_errors_;
   // Dynamic tariff (Octopus Agile): published prices as known (cache + fetches).
-  PriceCurve agile_known_;
+  // The dynamic tariff's feed (Agile, day-ahead sources); nullptr for static tariffs. Shared so
+  // that a refresh in flight keeps the feed it started with across a SIGHUP.
+  std::shared_ptr<const tariffs::PriceFeed> feed_;
+  PriceCurve agile_known_;  // the feed's known prices (final prices)
   tariffs::RefreshState agile_refresh_;
   Zone london_ = Zone::locate("Europe/London").value_or(Zone::utc());  // Agile publishes in UK time
   std::string price_note_;

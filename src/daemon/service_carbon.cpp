@@ -88,27 +88,26 @@ asio::awaitable<void> Service::carbon_loop() {
 }
 
 asio::awaitable<void> Service::update_price_forecast() {
-  const auto* agile = std::get_if<config::OctopusAgileTariff>(&cfg_.tariff.kind);
+  std::shared_ptr<const tariffs::PriceFeed> feed = feed_;
   // With a fallback tariff the gaps are already filled by it; without history, nothing.
-  if (agile == nullptr || agile->fallback || stopping_) {
+  if (feed == nullptr || tariff_ || stopping_) {
     price_forecast_.reset();
     controller_.set_forecast(std::nullopt);
     co_return;
   }
   const Instant now = clock_.now();
-  const std::string code = agile->tariff_code();
-  const std::string* code_ptr = &code;
+  const tariffs::PriceFeed* fp = feed.get();
   PriceCurve history;
   try {
-    history = co_await offload<PriceCurve>(db_pool_, [this, code_ptr, now] {
-      return store_.load_prices(*code_ptr, now - days{28}, now + days{3});
+    history = co_await offload<PriceCurve>(db_pool_, [this, fp, now] {
+      return fp->cached(store_, now - days{28}, now + days{3});
     });
   } catch (const std::exception& e) {
     spdlog::warn("reading the price history for the forecast failed: {}", e.what());
     co_return;
   }
-  if (stopping_) co_return;
-  price_forecast_ = forecast_prices(history, now, now + days{4}, london_);
+  if (stopping_ || feed != feed_) co_return;
+  price_forecast_ = forecast_prices(history, now, now + days{4}, london_, feed->resolution());
   controller_.set_forecast(price_forecast_);
   kick_controller();
 }

@@ -299,6 +299,7 @@ void Controller::replan(Instant now, const Deadline& d) {
   req.min_soc = settings_.policy.min_soc;
   req.charge_below_p_per_kwh = settings_.policy.charge_below_p_per_kwh;
   req.power_note = settings_.power_note;
+  req.money = settings_.money;
   plan_prices_ = prices_.slice(now, d.ready_by);
   plan_carbon_ = carbon_;
   plan_forecast_ = forecast_;

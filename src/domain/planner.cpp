@@ -272,13 +272,6 @@ bool place_block(const std::vector<Piece>& candidates, double kwh, double kw,
   return true;
 }
 
-std::string money(double pence) {
-  char buf[32];
-  double v = std::abs(pence) / 100.0;
-  std::snprintf(buf, sizeof buf, "%s£%.2f", pence < -0.005 ? "-" : "", v);
-  return buf;
-}
-
 std::string num(double v, int decimals) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
@@ -303,19 +296,20 @@ std::string need_text(const Plan& plan, const PlanRequest& r) {
 
 // "; charging 00:30-03:03 GMT at 8.50p (18.95 kWh); est. cost £1.61[ plus ... at unknown
 // price]"; `mark_immediate` notes the slots charged at once below min_soc.
-std::string charging_text(const Plan& plan, const Zone& zone, bool mark_immediate) {
+std::string charging_text(const Plan& plan, const Money& money, const Zone& zone,
+                          bool mark_immediate) {
   std::string s = "; charging";
   bool first = true;
   for (const auto& slot : plan.slots) {
     s += first ? " " : ", ";
     first = false;
     s += local_span(zone, slot.start, slot.end) + " at ";
-    s += slot.price_p_per_kwh ? num(*slot.price_p_per_kwh, 2) + "p" : "unknown price";
+    s += slot.price_p_per_kwh ? money.short_rate(*slot.price_p_per_kwh) : "unknown price";
     if (slot.forecast) s += " (forecast)";
     if (mark_immediate && slot.immediate) s += " (at once, below min_soc)";
   }
   s += " (" + num(plan.total_energy_kwh, 2) + " kWh)";
-  s += "; est. cost " + money(plan.total_cost_p);
+  s += "; est. cost " + money.amount(plan.total_cost_p);
   if (plan.unknown_price_kwh > k_eps_kwh) {
     s += " plus " + num(plan.unknown_price_kwh, 2) + " kWh at unknown price";
   }
@@ -331,7 +325,7 @@ std::string carbon_text(const Plan& plan, const PlanRequest& r) {
   }
   if (plan.charge_now_co2_kg) s += " (vs " + num(*plan.charge_now_co2_kg, 2) + " kg charging now)";
   if (r.carbon_weight_p_per_kg != 0.0) {
-    s += ", carbon weighted at " + num(r.carbon_weight_p_per_kg, 2) + "p/kg";
+    s += ", carbon weighted at " + num(r.carbon_weight_p_per_kg, 2) + std::string(r.money.minor_unit()) + "/kg";
   }
   return s;
 }
@@ -352,8 +346,8 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
   if (plan.slots.empty()) {
     s += "; no charging planned";
   } else {
-    s += charging_text(plan, zone, true);
-    if (plan.charge_now_cost_p) s += " vs " + money(*plan.charge_now_cost_p) + " charging now";
+    s += charging_text(plan, r.money, zone, true);
+    if (plan.charge_now_cost_p) s += " vs " + r.money.amount(*plan.charge_now_cost_p) + " charging now";
     s += carbon_text(plan, r);
     if (plan.forecast_kwh > k_eps_kwh) {
       s += "; " + num(plan.forecast_kwh, 2) +
@@ -378,7 +372,7 @@ std::string explain_at_once(const Plan& plan, const PlanRequest& r, const Zone& 
   std::string s = "mode now: charging at once to " + num(r.target_soc, 0) +
                   "% whatever the price; " + need_text(plan, r);
   if (plan.runs.empty()) return s + "; no charging possible (no charging power)";
-  s += charging_text(plan, zone, false);
+  s += charging_text(plan, r.money, zone, false);
   s += carbon_text(plan, r);
   if (!r.power_note.empty()) s += "; planned at " + r.power_note;
   if (!plan.feasible && r.charge_until) {

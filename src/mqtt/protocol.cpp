@@ -148,13 +148,13 @@ std::vector<Message> discovery_messages(const Names& names, const DeviceInfo& de
   entities.push_back({"sensor",
                       "planned_cost",
                       "Planned cost",
-                      {{"unit_of_measurement", "p"}, {"icon", "mdi:cash"}}});
+                      {{"unit_of_measurement", device.minor_unit}, {"icon", "mdi:cash"}}});
   entities.push_back({"sensor",
                       "price_now",
                       "Price now",
-                      {{"unit_of_measurement", "p/kWh"},
+                      {{"unit_of_measurement", device.minor_unit + "/kWh"},
                        {"state_class", "measurement"},
-                       {"icon", "mdi:currency-gbp"}}});
+                       {"icon", device.minor_unit == "p" ? "mdi:currency-gbp" : "mdi:cash"}}});
   entities.push_back(
       {"binary_sensor", "switch", "Charger switched on", {{"device_class", "power"}}});
   entities.push_back(

@@ -183,7 +183,7 @@ std::string pad(std::string s, std::size_t w) {
 }
 }  // namespace
 
-std::string plan_table(const Plan& plan, const Zone& zone) {
+std::string plan_table(const Plan& plan, const Zone& zone, const Money& money) {
   std::string out;
   out += "now       " + zone.format(plan.now) + "   SoC " + fmt("%.0f%%", plan.soc) + "\n";
   out += "ready by  " + zone.format(plan.ready_by) + "   target " + fmt("%.0f%%", plan.target_soc) +
@@ -192,16 +192,19 @@ std::string plan_table(const Plan& plan, const Zone& zone) {
   if (plan.slots.empty()) {
     out += "no charging planned\n";
   } else {
-    out += pad("start", 26) + pad("end", 12) + pad("kWh", 9) + pad("p/kWh", 9) + "cost\n";
+    out += pad("start", 26) + pad("end", 12) + pad("kWh", 9) +
+           pad(std::string(money.minor_unit()) + "/kWh", 9) + "cost\n";
     for (const auto& s : plan.slots) {
       out += pad(zone.format(s.start), 26) + pad(zone.format(s.end, false), 12) +
              pad(fmt("%.2f", s.energy_kwh), 9) +
-             pad(s.price_p_per_kwh ? fmt("%.2f", *s.price_p_per_kwh) : "?", 9) + money(s.cost_p) +
+             pad(s.price_p_per_kwh ? money.number(*s.price_p_per_kwh, 2) : "?", 9) +
+             money.amount(s.cost_p) +
              (s.immediate ? "  (below min_soc)" : "") + "\n";
     }
     out +=
-        pad("total", 38) + pad(fmt("%.2f", plan.total_energy_kwh), 18) + money(plan.total_cost_p);
-    if (plan.charge_now_cost_p) out += "   (charging now: " + money(*plan.charge_now_cost_p) + ")";
+        pad("total", 38) + pad(fmt("%.2f", plan.total_energy_kwh), 18) + money.amount(plan.total_cost_p);
+    if (plan.charge_now_cost_p)
+      out += "   (charging now: " + money.amount(*plan.charge_now_cost_p) + ")";
     out += "\n";
   }
   out += plan.feasible ? "\nfeasible: yes" : "\nfeasible: NO";
@@ -210,8 +213,14 @@ std::string plan_table(const Plan& plan, const Zone& zone) {
   return out;
 }
 
-std::string prices_table(const PriceCurve& prices, Instant from, Instant to, const Zone& zone) {
-  std::string out = pad("from", 26) + pad("to", 12) + "p/kWh\n";
+std::string prices_table(const PriceCurve& prices, Instant from, Instant to, const Zone& zone,
+                         const Money& money) {
+  int quarters = 0;  // 15-minute prices: one line per hour rather than four
+  const PriceCurve in_range = prices.slice(from, to);
+  for (const auto& s : in_range.slots())
+    quarters += s.end - s.start == std::chrono::minutes{15};
+  if (quarters >= 4) return quarter_hour_table(prices, from, to, zone, money);
+  std::string out = pad("from", 26) + pad("to", 12) + std::string(money.minor_unit()) + "/kWh\n";
   Instant cur = from;
   auto unknown = [&](Instant a, Instant b) {
     out += pad(zone.format(a), 26) + pad(zone.format(b, false), 12) + "unknown\n";
@@ -220,7 +229,7 @@ std::string prices_table(const PriceCurve& prices, Instant from, Instant to, con
   for (const auto& s : shown.slots()) {
     if (cur < s.start) unknown(cur, s.start);
     out += pad(zone.format(s.start), 26) + pad(zone.format(s.end, false), 12) +
-           fmt("%.2f", s.price_p_per_kwh) + "\n";
+           money.number(s.price_p_per_kwh, 2) + "\n";
     cur = s.end;
   }
   if (cur < to) unknown(cur, to);

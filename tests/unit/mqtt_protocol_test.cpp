@@ -101,6 +101,22 @@ TEST(MqttState, PublisherSendsOnlyChangesAndEverythingAfterReset) {
   EXPECT_EQ(p.changes(n, s).size(), first.size());
 }
 
+TEST(MqttDiscovery, MoneyUnitsFollowTheCurrency) {
+  Names n{"offpeak", "homeassistant"};
+  for (const auto& [minor, price_unit] :
+       {std::pair<std::string, std::string>{"p", "p/kWh"}, {"ct", "ct/kWh"}, {"öre", "öre/kWh"}}) {
+    DeviceInfo d{"offpeak i3s", "offpeak", "1.2.3", minor};
+    std::map<std::string, std::string> unit;
+    for (const auto& m : discovery_messages(n, d, true)) {
+      json::object o = json::parse(m.payload).as_object();
+      if (auto* u = o.if_contains("unit_of_measurement"))
+        unit[std::string(o.at("unique_id").as_string())] = std::string(u->as_string());
+    }
+    EXPECT_EQ(unit["offpeak_price_now"], price_unit);
+    EXPECT_EQ(unit["offpeak_planned_cost"], minor);
+  }
+}
+
 TEST(MqttDiscovery, ConfigsHaveStableIdsOneDeviceAndAvailability) {
   Names n{"offpeak", "homeassistant"};
   DeviceInfo d{"offpeak i3s", "offpeak", "1.2.3"};

@@ -76,6 +76,7 @@ struct StatusSnapshot {
   Instant now{};
   std::string vehicle_name;
   std::string timezone;                     // IANA name, for clients that show local time
+  std::string currency = "GBP";             // every price and cost is in its minor unit
   VehicleSpec vehicle;                      // for the projected SoC
   std::optional<VehicleState> observation;  // the last one, nullopt before the first
   std::optional<SocEstimate> soc_estimate;  // the SoC now: the reading or an estimate from it

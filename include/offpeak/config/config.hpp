@@ -7,6 +7,7 @@
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
+#include <offpeak/domain/spot_price.hpp>
 #include <offpeak/domain/time.hpp>
 #include <offpeak/domain/tou_tariff.hpp>
 #include <offpeak/domain/vehicle.hpp>
@@ -63,6 +64,26 @@ struct OctopusAgileTariff {
   std::string tariff_code() const { return "E-1R-" + product + "-" + std::string(1, region); }
 };
 
+// A day-ahead price source (spec tariffs-europe.md): `type: tibber | entsoe | nordpool |
+// awattar`. Parsed in spot_config.cpp; the sources themselves live in the tariffs module.
+struct SpotTariff {
+  std::string type;        // the registered source type
+  std::string base_url;    // without a trailing '/'
+  std::string area;        // entsoe: EIC code; nordpool: delivery area; awattar: de|at;
+                           // tibber: home id (empty: the account's only home)
+  std::string area_label;  // as configured ("DE-LU"), for people
+  Seconds resolution{15 * 60};  // tibber: quarter_hourly (15 min) or hourly
+  std::optional<std::filesystem::path> token_file;  // tibber, entsoe
+  Secret token;
+  SpotFormula price;  // `price:`; identity for tibber (its prices are final)
+  std::optional<TouRules> fallback;  // from `fallback:` (a static tariff file)
+  std::optional<std::filesystem::path> fallback_file;
+  bool needs_token() const { return type == "tibber" || type == "entsoe"; }
+  // The price cache key: "entsoe:10Y1001A1001A82H", "nordpool:SE3:SEK", "tibber:<home>".
+  // The cache holds the source's prices before the `price:` formula.
+  std::string cache_key(std::string_view currency) const;
+};
+
 struct CsvTariff {
   std::filesystem::path file;  // absolute
   PriceCurve prices;           // loaded and validated at configuration time
@@ -71,7 +92,7 @@ struct CsvTariff {
 struct TariffConfig {
   std::optional<std::filesystem::path> file;  // where it came from, when not inline
   std::string name;
-  std::variant<TouRules, OctopusAgileTariff, CsvTariff> kind;
+  std::variant<TouRules, OctopusAgileTariff, CsvTariff, SpotTariff> kind;
 };
 
 struct HttpRequestTemplate {
@@ -165,9 +186,19 @@ struct CarbonConfig {
   std::string base_url = "https://api.carbonintensity.org.uk";
 };
 
+// `currency:` and `locale:` (spec tariffs-europe.md): every price is in the currency's minor
+// unit; people read major units with the locale's decimal mark.
+struct MoneyConfig {
+  std::string currency = "GBP";  // ISO 4217: GBP, EUR, SEK, NOK, DKK, CHF, PLN, CZK
+  char decimal_mark = '.';       // from `locale:` ("de_DE" -> ','), else '.'
+  std::optional<std::string> locale;
+  friend bool operator==(const MoneyConfig&, const MoneyConfig&) = default;
+};
+
 struct Config {
   std::filesystem::path file;  // absolute path of the main file
   Zone zone = Zone::utc();
+  MoneyConfig money;
   VehicleConfig vehicle;
   ChargingPolicy charging;
   TariffConfig tariff;

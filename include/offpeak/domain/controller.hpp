@@ -75,6 +75,7 @@ struct ControllerSettings {
   // this long (a top-up after a stop would wait at least this long for its reading).
   Seconds cloud_lag{15 * 60};
   std::string power_note;         // where vehicle.max_charge_kw comes from, for explanations
+  Money money;                    // the configured currency, for explanations
   // false: act on readings only, as pollers without estimation do (the backtest's baselines);
   // the SoC between readings is then the last reading's.
   bool estimate_between_readings = true;

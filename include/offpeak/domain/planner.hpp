@@ -30,6 +30,7 @@
 //     (unknown too), not limited by ready_by but ending at charge_until when that comes first;
 //     min_soc, charge_below and the strategy do not apply.
 
+#include <offpeak/domain/money.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
 #include <offpeak/domain/time.hpp>
@@ -53,6 +54,8 @@ struct PlanRequest {
   // Where the vehicle's power comes from, for the explanation ("6.0 kW learned from 5
   // sessions"); empty: not mentioned.
   std::string power_note;
+  // How the explanation writes money (the configured currency; GBP by default).
+  Money money;
   // Charge at once to the target (rule 6), stopping at charge_until if set.
   bool at_once = false;
   std::optional<Instant> charge_until;

@@ -95,6 +95,9 @@ struct DeviceInfo {
   std::string name;        // "offpeak i3s"
   std::string model;       // "offpeak"
   std::string sw_version;  // the daemon's version
+  // The configured currency's minor unit ("p", "ct", "öre"): the unit of planned_cost and, per
+  // kWh, of price_now (their values are in minor units).
+  std::string minor_unit = "p";
 };
 
 // The retained config messages, one per entity, in a fixed order. With enabled=false the same

@@ -2,6 +2,7 @@
 // Renderings of domain values shared by the CLI, the daemon's logs, its API and its database:
 // JSON per the CLI contract (../shared/spec/cli.md) and human-readable tables in local time.
 
+#include <offpeak/domain/money.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/time.hpp>
@@ -26,11 +27,20 @@ std::string to_json(const boost::json::value& v);
 // to_json() followed by a newline: one document for stdout.
 std::string to_text(const boost::json::value& v);
 
-// A table of the plan in local time, followed by the explanation.
-std::string plan_table(const Plan& plan, const Zone& zone);
+// A table of the plan in local time, followed by the explanation. Money in `money`'s
+// currency (GBP by default).
+std::string plan_table(const Plan& plan, const Zone& zone, const Money& money = Money());
 
-// A table of prices in local time with weekdays; unknown stretches are shown as such.
-std::string prices_table(const PriceCurve& prices, Instant from, Instant to, const Zone& zone);
+// A table of prices in local time with weekdays; unknown stretches are shown as such. Prices
+// finer than an hour (15-minute day-ahead prices) are grouped one local hour per line with
+// its quarter-hours side by side (prices_quarter.cpp).
+std::string prices_table(const PriceCurve& prices, Instant from, Instant to, const Zone& zone,
+                         const Money& money = Money());
+std::string quarter_hour_table(const PriceCurve& prices, Instant from, Instant to,
+                               const Zone& zone, const Money& money);
+
+// `json` (an object) with "currency": the code, for every document that carries money.
+boost::json::value with_currency(boost::json::value json, const Money& money);
 
 // Pence as pounds: 143.14 -> "£1.43", -20 -> "-£0.20".
 std::string money(double pence);
