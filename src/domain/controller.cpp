@@ -473,6 +473,19 @@ bool Controller::extends_run(Instant now, double soc, const Deadline& d, std::st
   return true;
 }
 
+std::optional<Instant> Controller::shortfall_check_at(Instant now) const {
+  if (!plan_ || plan_->runs.empty() || mode_ == Mode::off || switch_on_ != false || pending_ ||
+      last_sent_ != Action::stop || now >= plan_->ready_by)
+    return std::nullopt;
+  for (const auto& run : plan_->runs)
+    if (run.start > now) return std::nullopt;  // more charging ahead: its readings tell
+  if (last_sent_at_ < plan_->runs.back().start) return std::nullopt;  // not the stop of a run
+  const Instant at = last_sent_at_ + settings_.cloud_lag;
+  if (at >= plan_->ready_by) return std::nullopt;
+  if (last_obs_ && last_obs_->observed_at >= at) return std::nullopt;
+  return at;
+}
+
 std::optional<std::pair<Action, Instant>> Controller::next_action(Instant now) const {
   if (!plan_ || mode_ == Mode::off) return std::nullopt;
   for (const auto& run : plan_->runs) {

@@ -67,6 +67,7 @@ PollSituation poll_situation(const Controller& controller,
   }
   sit.charging = controller.switch_on() == true && sit.plugged_in != false;
   sit.confirm_by = controller.confirm_by();
+  sit.shortfall_check = controller.shortfall_check_at(now);
   sit.command_at = controller.last_command_at();
   if (auto next = controller.next_action(now)) {
     if (next->first == Action::start) {
@@ -154,6 +155,9 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
     // behind the car: the next try waits twice as long.
     const Seconds gap = last > *s.command_at ? 2 * p.confirm_delay : p.confirm_delay;
     Instant at = std::max(*s.command_at + p.confirm_delay, last + gap);
+    // The stop after the last run: one poll, late enough to show the car after it, confirms the
+    // stop and the SoC the top-up decision needs.
+    if (!s.charging && s.shortfall_check) at = std::max(at, std::min(*s.shortfall_check, *s.confirm_by));
     // A stop that a planned start soon follows: the poll before that start confirms it too.
     const bool start_confirms = !s.charging && s.next_start &&
                                 *s.next_start - p.before_start <= *s.confirm_by &&
@@ -165,6 +169,8 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
       e.offer(std::min(at, *s.confirm_by), "confirm the command", false);
     }
   }
+  if (s.shortfall_check && last < *s.shortfall_check)
+    e.offer(*s.shortfall_check, "the SoC after the last run (a top-up still fits)", false);
   if (s.next_start && *s.next_start > now && last < *s.next_start - 3 * p.before_start) {
     e.offer(*s.next_start - p.before_start, "fresh SoC before the planned start", false);
   }

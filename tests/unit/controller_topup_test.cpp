@@ -2,6 +2,7 @@
 // still ahead, and the ready-by boundary is decided once (continue to the target, or stop),
 // never a start and a stop at the same instant.
 #include <offpeak/domain/controller.hpp>
+#include <offpeak/domain/poll_policy.hpp>
 #include <offpeak/domain/tou_tariff.hpp>
 
 #include <gtest/gtest.h>
@@ -146,6 +147,31 @@ TEST_F(TopUpTest, AOnePointShortfallConfirmedAt0300IsToppedUpInTheCheapWindow) {
         << format_rfc3339(s.at) << " " << s.command.reason;
   }
   expect_no_flip();
+}
+
+// The stop that ends the plan's last run asks for one reading a cloud lag after it (the poll
+// policy places it there): the reading that can confirm a shortfall while a top-up still fits.
+TEST_F(TopUpTest, TheStopAfterTheLastRunAsksForAReadingACloudLagLater) {
+  Controller c = make();
+  const Instant plug = at("2026-01-10T18:00:00Z");
+  c.observe(obs(plug, 50, true, false));
+  step(c, plug);
+  EXPECT_FALSE(c.shortfall_check_at(plug)) << "runs ahead: their readings tell";
+  run(c, plug, at("2026-01-11T02:55:00Z"),
+      {obs(at("2026-01-11T00:20:00Z"), 50, true, false),
+       obs(at("2026-01-11T00:45:00Z"), 52, true, true)});
+  ASSERT_EQ(sent_.back().command.action, Action::stop);
+  const Instant stop = sent_.back().at;
+  const auto check = c.shortfall_check_at(at("2026-01-11T02:55:00Z"));
+  ASSERT_TRUE(check);
+  EXPECT_EQ(*check, stop + settings_.cloud_lag);
+  // The poll policy spends the stop's confirmation there: one poll for both.
+  PollSituation sit = poll_situation(c, c.last_observation(), at("2026-01-11T02:55:00Z"));
+  PollDecision d = next_poll(sit, PollPolicySettings{}, zone_);
+  EXPECT_EQ(d.at, *check);
+  // A reading that late answers it.
+  c.observe(obs(*check, 80, true, false));
+  EXPECT_FALSE(c.shortfall_check_at(*check));
 }
 
 // The same shortfall seen when the cheap window is over: topped up in the cheapest time still

@@ -151,6 +151,11 @@ class Controller {
   const std::string& reason() const { return reason_; }
   // Why the current plan was made ("first plan", "prices changed", ...).
   const std::string& replan_reason() const { return replan_reason_; }
+  // When a reading would confirm that the plan's charging reached its target: a cloud lag after
+  // the stop that ended the last run, while nothing more is planned before the ready-by and no
+  // reading that late has come yet (nullopt: none is wanted). A shortfall it shows is topped up
+  // in the time left.
+  std::optional<Instant> shortfall_check_at(Instant now) const;
   // The next planned start or stop after `now`, if any.
   std::optional<std::pair<Action, Instant>> next_action(Instant now) const;
   const ControllerSettings& settings() const { return settings_; }

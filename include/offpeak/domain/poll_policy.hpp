@@ -8,7 +8,9 @@
 //  - confirming a command (a few minutes after it, until the controller's confirm deadline);
 //  - shortly before a planned start (a fresh SoC before switching on) and before the end of
 //    the current run (the target); a stop that a planned start follows within the
-//    confirmation window is confirmed by the poll before that start;
+//    confirmation window is confirmed by the poll before that start; the stop that ends the
+//    plan's last run is confirmed a cloud lag after it, by a reading that shows the car after
+//    the stop (a shortfall it shows is topped up before the ready-by);
 //  - around the usual plug-in time of the weekday (learned from the recorded sessions);
 //  - otherwise rarely: every `idle` interval while plugged in, every half of it while away
 //    (every two thirds of it once the usual plug-in times are known: they are watched anyway).
@@ -50,6 +52,9 @@ struct PollSituation {
   std::optional<Instant> command_at;     // when that command was accepted
   std::optional<Instant> next_start;     // the next planned start
   std::optional<Instant> run_end;        // the end of the run in progress
+  // A reading after the plan's last run would decide a top-up from then on
+  // (Controller::shortfall_check_at).
+  std::optional<Instant> shortfall_check;
   // Usual plug-in time per local weekday (Weekday index, minutes after local midnight).
   std::array<std::optional<int>, 7> usual_plug_in{};
   int used_today = 0;  // requests already sent this UTC day
