@@ -254,9 +254,9 @@ ServerResponse get_prices(ApiBackend& backend, const ServerRequest& req) {
   const Instant now = backend.snapshot().now;
   RangeResult r = parse_range(req, now, now + std::chrono::hours{48}, 1);
   if (!r.error.empty()) return error_response(400, r.error);
-  return json_response(200, report::with_currency(
-                                report::prices_json(backend.prices(r.range.from, r.range.to)),
-                                Money(backend.snapshot().currency, '.')));
+  return json_response(
+      200, report::with_currency(report::prices_json(backend.prices(r.range.from, r.range.to)),
+                                 Money(backend.snapshot().currency, '.')));
 }
 
 // --- metrics text ----------------------------------------------------------------------------
@@ -681,8 +681,8 @@ boost::asio::awaitable<ServerResponse> Router::handle(ServerRequest req) {
       r.headers.emplace_back("Retry-After", "5");
       co_return r;
     }
-    co_return json_response(200, report::with_currency(report::plan_json(*s.plan),
-                                                       Money(s.currency, '.')));
+    co_return json_response(
+        200, report::with_currency(report::plan_json(*s.plan), Money(s.currency, '.')));
   }
   if (path == "/api/v1/prices") {
     if (!get) co_return method_not_allowed("GET");

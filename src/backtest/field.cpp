@@ -338,8 +338,7 @@ class Replay {
         FieldStay& st = accounts_[home_].out;
         if (s.command->action == Action::start) ++st.starts;
         if (last_command_ && last_command_->first != s.command->action &&
-            t - last_command_->second < minutes{1})
-        {
+            t - last_command_->second < minutes{1}) {
           ++st.flips;
           if (!st.first_flip) st.first_flip = t;
         }

@@ -8,8 +8,8 @@
 #include <offpeak/config/config.hpp>
 #include <offpeak/report/report.hpp>
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include <unistd.h>
 #include <chrono>
@@ -44,27 +44,27 @@ std::string label(backtest::FieldStrategy s, const backtest::FieldOptions& o) {
 }
 
 json::object stay_json(const backtest::FieldStay& s) {
-  return json::object{{"arrive", format_rfc3339(s.stay.arrive)},
-                      {"depart", format_rfc3339(s.stay.depart)},
-                      {"arrive_soc", report::round_to(s.stay.arrive_soc, 2)},
-                      {"ready_by", format_rfc3339(s.ready_by)},
-                      {"target_soc", s.target_soc},
-                      {"soc_at_ready_by", report::round_to(s.soc_at_ready_by, 2)},
-                      {"target_met", s.target_met},
-                      {"priced", s.priced},
-                      {"energy_kwh", report::round_to(s.energy_kwh, 3)},
-                      {"cost_p", report::round_to(s.cost_p, 2)},
-                      {"peak_kwh", report::round_to(s.peak_kwh, 3)},
-                      {"above_cheapest_kwh", report::round_to(s.above_cheapest_kwh, 3)},
-                      {"after_ready_by_kwh", report::round_to(s.after_ready_by_kwh, 3)},
-                      {"after_ready_by_cost_p", report::round_to(s.after_ready_by_cost_p, 2)},
-                      {"starts", s.starts},
-                      {"flips", s.flips},
-                      {"first_flip",
-                       s.first_flip ? json::value(format_rfc3339(*s.first_flip)) : json::value()},
-                      {"optimal_cost_p", report::round_to(s.optimal_cost_p, 2)},
-                      {"optimal_energy_kwh", report::round_to(s.optimal_energy_kwh, 3)},
-                      {"optimal_feasible", s.optimal_feasible}};
+  return json::object{
+      {"arrive", format_rfc3339(s.stay.arrive)},
+      {"depart", format_rfc3339(s.stay.depart)},
+      {"arrive_soc", report::round_to(s.stay.arrive_soc, 2)},
+      {"ready_by", format_rfc3339(s.ready_by)},
+      {"target_soc", s.target_soc},
+      {"soc_at_ready_by", report::round_to(s.soc_at_ready_by, 2)},
+      {"target_met", s.target_met},
+      {"priced", s.priced},
+      {"energy_kwh", report::round_to(s.energy_kwh, 3)},
+      {"cost_p", report::round_to(s.cost_p, 2)},
+      {"peak_kwh", report::round_to(s.peak_kwh, 3)},
+      {"above_cheapest_kwh", report::round_to(s.above_cheapest_kwh, 3)},
+      {"after_ready_by_kwh", report::round_to(s.after_ready_by_kwh, 3)},
+      {"after_ready_by_cost_p", report::round_to(s.after_ready_by_cost_p, 2)},
+      {"starts", s.starts},
+      {"flips", s.flips},
+      {"first_flip", s.first_flip ? json::value(format_rfc3339(*s.first_flip)) : json::value()},
+      {"optimal_cost_p", report::round_to(s.optimal_cost_p, 2)},
+      {"optimal_energy_kwh", report::round_to(s.optimal_energy_kwh, 3)},
+      {"optimal_feasible", s.optimal_feasible}};
 }
 
 json::object strategy_json(const backtest::FieldSummary& s) {
@@ -218,12 +218,11 @@ int cmd_field_backtest(const BacktestArgs& a, const config::Config& cfg, const P
                 "flips", "cost", "p/kWh");
   std::cout << line;
   for (const auto& r : results) {
-    std::snprintf(line, sizeof line,
-                  "  %-28s %9.1f %9d %4d/%-3d %8.1f %9.2f %10.2f %10.2f %6d %10s %8.2f\n",
-                  label(r.strategy, o).c_str(), r.polls_per_day(), r.max_requests_in_a_day,
-                  r.target_met, r.stays, r.energy_kwh, r.peak_kwh, r.above_cheapest_kwh,
-                  r.after_ready_by_kwh, r.flip_stays, report::money(r.cost_p).c_str(),
-                  r.energy_kwh > 0 ? r.cost_p / r.energy_kwh : 0.0);
+    std::snprintf(
+        line, sizeof line, "  %-28s %9.1f %9d %4d/%-3d %8.1f %9.2f %10.2f %10.2f %6d %10s %8.2f\n",
+        label(r.strategy, o).c_str(), r.polls_per_day(), r.max_requests_in_a_day, r.target_met,
+        r.stays, r.energy_kwh, r.peak_kwh, r.above_cheapest_kwh, r.after_ready_by_kwh, r.flip_stays,
+        report::money(r.cost_p).c_str(), r.energy_kwh > 0 ? r.cost_p / r.energy_kwh : 0.0);
     std::cout << line;
   }
   const auto& best = results.front();

@@ -212,7 +212,8 @@ int cmd_tariff_show(const Common& common, const TariffArgs& a) {
   if (!fetched) return k_exit_unavailable;
   PriceCurve prices = std::move(*fetched);
   if (common.json) {
-    std::cout << report::to_text(report::with_currency(report::prices_json(prices), money_of(*cfg)));
+    std::cout << report::to_text(
+        report::with_currency(report::prices_json(prices), money_of(*cfg)));
   } else {
     std::cout << cfg->tariff.name << ", " << cfg->zone.name() << " time\n\n"
               << report::prices_table(prices, from, to, cfg->zone, money_of(*cfg));
@@ -324,7 +325,7 @@ int run_offpeak(int argc, char** argv) {
     app.exit(e);
     return k_exit_usage;
   }
-  setup_logging(backtest->parsed() ? backtest_args.log_level
+  setup_logging(backtest->parsed()      ? backtest_args.log_level
                 : status->parsed()      ? status_args.log_level
                 : notify_test->parsed() ? notify_args.log_level
                                         : common.log_level);

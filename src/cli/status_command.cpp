@@ -1,9 +1,9 @@
 #include "status_command.hpp"
 
 #include <offpeak/cli/cli.hpp>
+#include <offpeak/domain/money.hpp>
 #include <offpeak/domain/time.hpp>
 #include <offpeak/net/http_client.hpp>
-#include <offpeak/domain/money.hpp>
 #include <offpeak/report/report.hpp>
 
 #include <CLI/CLI.hpp>

@@ -797,10 +797,10 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   std::filesystem::path dir = abs.parent_path();
   Config cfg;
   cfg.file = abs;
-  if (!r.check_map(*root, "top level",
-                   {"timezone", "vehicle", "charging", "tariff", "switch", "storage", "api", "log",
-                    "mqtt", "carbon", "notify", "quiet_hours", "plug_reminder", "currency",
-                    "locale"})) {
+  if (!r.check_map(
+          *root, "top level",
+          {"timezone", "vehicle", "charging", "tariff", "switch", "storage", "api", "log", "mqtt",
+           "carbon", "notify", "quiet_hours", "plug_reminder", "currency", "locale"})) {
     return result;
   }
   // Time zone first: other sections do not depend on it, but errors read better in order.

@@ -11,8 +11,7 @@ void parse_money(const YAML::Node& root, Reader& r, MoneyConfig& out) {
       if (find_currency(*s)) {
         out.currency = *s;
       } else {
-        r.error_at(*n, "unknown currency " + quoted(*n) + "; expected one of " +
-                           currency_codes());
+        r.error_at(*n, "unknown currency " + quoted(*n) + "; expected one of " + currency_codes());
       }
     }
   }

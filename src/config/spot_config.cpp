@@ -30,13 +30,17 @@ struct SpotType {
 };
 
 const std::array<SpotType, 4> k_types = {{
-    {"tibber", "https://api.tibber.com",
+    {"tibber",
+     "https://api.tibber.com",
      {"type", "name", "token_file", "home_id", "resolution", "base_url", "price", "fallback"}},
-    {"entsoe", "https://web-api.tp.entsoe.eu",
+    {"entsoe",
+     "https://web-api.tp.entsoe.eu",
      {"type", "name", "token_file", "zone", "base_url", "price", "fallback"}},
-    {"nordpool", "https://dataportal-api.nordpoolgroup.com",
+    {"nordpool",
+     "https://dataportal-api.nordpoolgroup.com",
      {"type", "name", "area", "base_url", "price", "fallback"}},
-    {"awattar", "https://api.awattar.de",
+    {"awattar",
+     "https://api.awattar.de",
      {"type", "name", "country", "base_url", "price", "fallback"}},
 }};
 
@@ -45,16 +49,16 @@ struct Zone {
   std::string_view name, eic;
 };
 constexpr Zone k_zones[] = {
-    {"DE-LU", "10Y1001A1001A82H"}, {"AT", "10YAT-APG------L"}, {"NL", "10YNL----------L"},
-    {"BE", "10YBE----------2"},    {"FR", "10YFR-RTE------C"}, {"CH", "10YCH-SWISSGRIDZ"},
+    {"DE-LU", "10Y1001A1001A82H"}, {"AT", "10YAT-APG------L"},  {"NL", "10YNL----------L"},
+    {"BE", "10YBE----------2"},    {"FR", "10YFR-RTE------C"},  {"CH", "10YCH-SWISSGRIDZ"},
     {"DK1", "10YDK-1--------W"},   {"DK2", "10YDK-2--------M"}, {"SE1", "10Y1001A1001A44P"},
     {"SE2", "10Y1001A1001A45N"},   {"SE3", "10Y1001A1001A46L"}, {"SE4", "10Y1001A1001A47J"},
     {"NO1", "10YNO-1--------2"},   {"NO2", "10YNO-2--------T"}, {"NO3", "10YNO-3--------J"},
     {"NO4", "10YNO-4--------9"},   {"NO5", "10Y1001A1001A48H"}, {"FI", "10YFI-1--------U"},
-    {"PL", "10YPL-AREA-----S"},    {"CZ", "10YCZ-SEPS-----K"}, {"SK", "10YSK-SEPS-----K"},
-    {"HU", "10YHU-MAVIR----U"},    {"SI", "10YSI-ELES-----O"}, {"HR", "10YHR-HEP------M"},
-    {"ES", "10YES-REE------0"},    {"PT", "10YPT-REN------W"}, {"EE", "10Y1001A1001A39I"},
-    {"LV", "10YLV-1001A00074"},    {"LT", "10YLT-1001A0008Q"}, {"RO", "10YRO-TEL------P"},
+    {"PL", "10YPL-AREA-----S"},    {"CZ", "10YCZ-SEPS-----K"},  {"SK", "10YSK-SEPS-----K"},
+    {"HU", "10YHU-MAVIR----U"},    {"SI", "10YSI-ELES-----O"},  {"HR", "10YHR-HEP------M"},
+    {"ES", "10YES-REE------0"},    {"PT", "10YPT-REN------W"},  {"EE", "10Y1001A1001A39I"},
+    {"LV", "10YLV-1001A00074"},    {"LT", "10YLT-1001A0008Q"},  {"RO", "10YRO-TEL------P"},
     {"BG", "10YCA-BULGARIA-R"},    {"GR", "10YGR-HTSO-----Y"},
 };
 
@@ -107,7 +111,9 @@ std::optional<Secret> read_token(const std::filesystem::path& p, Reader& r, cons
 
 }  // namespace
 
-bool is_spot_type(std::string_view type) { return find_type(type) != nullptr; }
+bool is_spot_type(std::string_view type) {
+  return find_type(type) != nullptr;
+}
 
 std::optional<TariffConfig> parse_spot_tariff(const YAML::Node& node, Reader& r,
                                               const std::filesystem::path& base_dir, int depth,
@@ -155,8 +161,11 @@ std::optional<TariffConfig> parse_spot_tariff(const YAML::Node& node, Reader& r,
         t.area = u;
         t.area_label = u;
       } else {
-        if (s) r.error_at(*n, "expected a Nord Pool delivery area such as SE3, NO1, DK1 or FI, "
-                              "got " + quoted(*n));
+        if (s)
+          r.error_at(*n,
+                     "expected a Nord Pool delivery area such as SE3, NO1, DK1 or FI, "
+                     "got " +
+                         quoted(*n));
         ok = false;
       }
     } else {
@@ -185,8 +194,11 @@ std::optional<TariffConfig> parse_spot_tariff(const YAML::Node& node, Reader& r,
         t.area = *s;
         t.area_label = *s;
       } else {
-        if (s) r.error_at(*n, "expected a Tibber home id such as 96a14971-525a-4420-aae9-"
-                              "e5aedaa129ff, got " + quoted(*n));
+        if (s)
+          r.error_at(*n,
+                     "expected a Tibber home id such as 96a14971-525a-4420-aae9-"
+                     "e5aedaa129ff, got " +
+                         quoted(*n));
         ok = false;
       }
     }
@@ -276,8 +288,10 @@ std::optional<TariffConfig> parse_spot_tariff(const YAML::Node& node, Reader& r,
   if (!ok) return std::nullopt;
   if (out.name.empty()) {
     static const std::pair<std::string_view, std::string_view> labels[] = {
-        {"tibber", "Tibber"}, {"entsoe", "ENTSO-E day-ahead"},
-        {"nordpool", "Nord Pool day-ahead"}, {"awattar", "aWATTar day-ahead"}};
+        {"tibber", "Tibber"},
+        {"entsoe", "ENTSO-E day-ahead"},
+        {"nordpool", "Nord Pool day-ahead"},
+        {"awattar", "aWATTar day-ahead"}};
     for (auto& [k, v] : labels)
       if (k == type) out.name = std::string(v);
     if (!t.area_label.empty() && type != "tibber") out.name += " " + t.area_label;
@@ -295,14 +309,15 @@ void finish_spot_tariff(Config& cfg, const Environment& env, Reader& r,
                             : tariff_node;
   if (t->needs_token() && t->token.empty()) {
     const std::string cred = t->type + "-token";
-    if (env.credentials_directory &&
-        std::filesystem::exists(*env.credentials_directory / cred)) {
+    if (env.credentials_directory && std::filesystem::exists(*env.credentials_directory / cred)) {
       t->token_file = *env.credentials_directory / cred;
       if (auto s = read_token(*t->token_file, r, &at, "credential " + cred))
         t->token = std::move(*s);
     } else {
-      r.error_at(at, "tariff type " + t->type + " needs an API token: set 'token_file', or "
-                     "provide the systemd credential " + cred);
+      r.error_at(at, "tariff type " + t->type +
+                         " needs an API token: set 'token_file', or "
+                         "provide the systemd credential " +
+                         cred);
     }
   }
   const std::string& cur = cfg.money.currency;

@@ -17,8 +17,8 @@
 #include <offpeak/domain/session_tracker.hpp>
 #include <offpeak/store/store.hpp>
 #include <offpeak/tariffs/agile.hpp>
-#include <offpeak/tariffs/price_feed.hpp>
 #include <offpeak/tariffs/carbon.hpp>
+#include <offpeak/tariffs/price_feed.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>

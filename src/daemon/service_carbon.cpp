@@ -99,9 +99,8 @@ asio::awaitable<void> Service::update_price_forecast() {
   const tariffs::PriceFeed* fp = feed.get();
   PriceCurve history;
   try {
-    history = co_await offload<PriceCurve>(db_pool_, [this, fp, now] {
-      return fp->cached(store_, now - days{28}, now + days{3});
-    });
+    history = co_await offload<PriceCurve>(
+        db_pool_, [this, fp, now] { return fp->cached(store_, now - days{28}, now + days{3}); });
   } catch (const std::exception& e) {
     spdlog::warn("reading the price history for the forecast failed: {}", e.what());
     co_return;

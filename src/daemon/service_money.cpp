@@ -19,10 +19,10 @@ void check_database_currency(store::Store& store, const config::MoneyConfig& mon
     store.set_setting(k_currency_key, *recorded, now);
   }
   if (*recorded != money.currency) {
-    throw store::StoreError(
-        "the database holds prices and costs in " + *recorded + " but currency is " +
-        money.currency + "; offpeak converts nothing: set 'currency: " + *recorded +
-        "' again, or give storage.database a new file for " + money.currency);
+    throw store::StoreError("the database holds prices and costs in " + *recorded +
+                            " but currency is " + money.currency +
+                            "; offpeak converts nothing: set 'currency: " + *recorded +
+                            "' again, or give storage.database a new file for " + money.currency);
   }
 }
 

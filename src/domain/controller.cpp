@@ -445,7 +445,8 @@ bool Controller::want_on(Instant now, std::string& why) const {
 
 bool Controller::extends_run(Instant now, double soc, const Deadline& d, std::string& why) const {
   if (!plan_ || switch_on_ != true || !settings_.estimate_between_readings ||
-      mode_ != Mode::smart || d.ready_by != plan_->ready_by || soc >= d.target_soc - k_shortfall_pct)
+      mode_ != Mode::smart || d.ready_by != plan_->ready_by ||
+      soc >= d.target_soc - k_shortfall_pct)
     return false;
   const ChargeRun* ended = nullptr;
   for (const auto& run : plan_->runs)
@@ -455,8 +456,7 @@ bool Controller::extends_run(Instant now, double soc, const Deadline& d, std::st
   // the ready-by, and costs no more here than in the cheapest time still ahead.
   const auto more = Seconds{static_cast<long long>(
       std::ceil(charge_hours(settings_.vehicle, soc, d.target_soc) * 3600.0))};
-  if (more > settings_.cloud_lag || now + more > d.ready_by)
-    return false;
+  if (more > settings_.cloud_lag || now + more > d.ready_by) return false;
   const auto price = prices_.price_at(now);
   if (!price) return false;
   const PriceCurve ahead = prices_.slice(now, d.ready_by);
@@ -467,8 +467,8 @@ bool Controller::extends_run(Instant now, double soc, const Deadline& d, std::st
                 "extending the run %s-%s by about %lld min at %.2fp to the target %s (estimated "
                 "%.1f%%) rather than stopping and topping up",
                 zone_.format_hhmm(ended->start).c_str(), zone_.format_hhmm(ended->end).c_str(),
-                static_cast<long long>((more.count() + 59) / 60), *price,
-                pct(d.target_soc).c_str(), soc);
+                static_cast<long long>((more.count() + 59) / 60), *price, pct(d.target_soc).c_str(),
+                soc);
   why = buf;
   return true;
 }
@@ -521,8 +521,8 @@ Controller::Step Controller::step(Instant now) {
         overdue_ = Deadline{plan_->ready_by, plan_->target_soc};
       } else if (switch_on_ != false) {
         ready_by_note_ = "ready-by " + zone_.format(plan_->ready_by) + " passed with the car at " +
-                         pct(est->soc_percent) + ", below its target " +
-                         pct(plan_->target_soc) + "; not charging on (after_ready_by: stop)";
+                         pct(est->soc_percent) + ", below its target " + pct(plan_->target_soc) +
+                         "; not charging on (after_ready_by: stop)";
       }
     } else if (est && switch_on_ != false) {
       ready_by_note_ = "target " + pct(plan_->target_soc) + " reached by the ready-by" +

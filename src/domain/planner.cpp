@@ -325,7 +325,8 @@ std::string carbon_text(const Plan& plan, const PlanRequest& r) {
   }
   if (plan.charge_now_co2_kg) s += " (vs " + num(*plan.charge_now_co2_kg, 2) + " kg charging now)";
   if (r.carbon_weight_p_per_kg != 0.0) {
-    s += ", carbon weighted at " + num(r.carbon_weight_p_per_kg, 2) + std::string(r.money.minor_unit()) + "/kg";
+    s += ", carbon weighted at " + num(r.carbon_weight_p_per_kg, 2) +
+         std::string(r.money.minor_unit()) + "/kg";
   }
   return s;
 }
@@ -347,7 +348,8 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
     s += "; no charging planned";
   } else {
     s += charging_text(plan, r.money, zone, true);
-    if (plan.charge_now_cost_p) s += " vs " + r.money.amount(*plan.charge_now_cost_p) + " charging now";
+    if (plan.charge_now_cost_p)
+      s += " vs " + r.money.amount(*plan.charge_now_cost_p) + " charging now";
     s += carbon_text(plan, r);
     if (plan.forecast_kwh > k_eps_kwh) {
       s += "; " + num(plan.forecast_kwh, 2) +

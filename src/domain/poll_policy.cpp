@@ -157,7 +157,8 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
     Instant at = std::max(*s.command_at + p.confirm_delay, last + gap);
     // The stop after the last run: one poll, late enough to show the car after it, confirms the
     // stop and the SoC the top-up decision needs.
-    if (!s.charging && s.shortfall_check) at = std::max(at, std::min(*s.shortfall_check, *s.confirm_by));
+    if (!s.charging && s.shortfall_check)
+      at = std::max(at, std::min(*s.shortfall_check, *s.confirm_by));
     // A stop that a planned start soon follows: the poll before that start confirms it too.
     const bool start_confirms = !s.charging && s.next_start &&
                                 *s.next_start - p.before_start <= *s.confirm_by &&

@@ -1,7 +1,7 @@
 #include <offpeak/domain/price_forecast.hpp>
 
-#include <vector>
 #include <chrono>
+#include <vector>
 
 namespace offpeak {
 namespace {
@@ -34,9 +34,8 @@ std::optional<PriceCurve> forecast_prices(const PriceCurve& history, Instant fro
                                           const Zone& zone, Seconds resolution) {
   if (!(from < to) || history.empty()) return std::nullopt;
   // Slots of the day: 15 min (96), 30 min (48) or an hour (24); others are treated as 30 min.
-  const Seconds step_s = resolution == Seconds{900} || resolution == Seconds{3600}
-                             ? resolution
-                             : Seconds{1800};
+  const Seconds step_s =
+      resolution == Seconds{900} || resolution == Seconds{3600} ? resolution : Seconds{1800};
   const int step = static_cast<int>(step_s.count());
   const int n = 86400 / step;
   const Instant h_start = history.slots().front().start;

@@ -30,8 +30,8 @@ struct DayStats {
 
 }  // namespace
 
-std::string quarter_hour_table(const PriceCurve& prices, Instant from, Instant to,
-                               const Zone& zone, const Money& money) {
+std::string quarter_hour_table(const PriceCurve& prices, Instant from, Instant to, const Zone& zone,
+                               const Money& money) {
   const PriceCurve shown = prices.slice(from, to);
   std::string out;
   Instant first = floor<hours>(from);

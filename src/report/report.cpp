@@ -198,11 +198,10 @@ std::string plan_table(const Plan& plan, const Zone& zone, const Money& money) {
       out += pad(zone.format(s.start), 26) + pad(zone.format(s.end, false), 12) +
              pad(fmt("%.2f", s.energy_kwh), 9) +
              pad(s.price_p_per_kwh ? money.number(*s.price_p_per_kwh, 2) : "?", 9) +
-             money.amount(s.cost_p) +
-             (s.immediate ? "  (below min_soc)" : "") + "\n";
+             money.amount(s.cost_p) + (s.immediate ? "  (below min_soc)" : "") + "\n";
     }
-    out +=
-        pad("total", 38) + pad(fmt("%.2f", plan.total_energy_kwh), 18) + money.amount(plan.total_cost_p);
+    out += pad("total", 38) + pad(fmt("%.2f", plan.total_energy_kwh), 18) +
+           money.amount(plan.total_cost_p);
     if (plan.charge_now_cost_p)
       out += "   (charging now: " + money.amount(*plan.charge_now_cost_p) + ")";
     out += "\n";

@@ -267,8 +267,12 @@ struct Store::Impl {
   }
 };
 
-SQLite::Database& detail::StoreAccess::db(Store& store) { return store.impl_->db; }
-const SQLite::Database& detail::StoreAccess::db(const Store& store) { return store.impl_->db; }
+SQLite::Database& detail::StoreAccess::db(Store& store) {
+  return store.impl_->db;
+}
+const SQLite::Database& detail::StoreAccess::db(const Store& store) {
+  return store.impl_->db;
+}
 
 namespace {
 

@@ -30,8 +30,8 @@ class AgileFeed final : public PriceFeed {
     out.requests = r.pages + (r.error ? 1 : 0);
     out.fetched = r.fetched;
     out.error = r.error;
-    if (!r.error) out.note = std::to_string(r.fetched) + " rates in " + std::to_string(r.pages) +
-                             " page(s)";
+    if (!r.error)
+      out.note = std::to_string(r.fetched) + " rates in " + std::to_string(r.pages) + " page(s)";
     return out;
   }
   PriceCurve cached(const store::Store& store, Instant from, Instant to) const override {
@@ -94,9 +94,8 @@ class SpotFeed final : public PriceFeed {
         out.error = std::string(net::to_string(r.error.kind)) + ": " + r.error.message;
         break;
       }
-      SpotParse p = source_.parse(r.response->status == 204 ? std::string_view()
-                                                              : std::string_view(r.response->body),
-                                  q);
+      SpotParse p = source_.parse(
+          r.response->status == 204 ? std::string_view() : std::string_view(r.response->body), q);
       if (!p.ok()) {
         out.error = p.error;
         break;

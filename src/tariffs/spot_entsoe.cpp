@@ -34,7 +34,7 @@ using namespace std::chrono;
 
 namespace {
 
-constexpr std::size_t k_max_text = 256;      // longest value of interest
+constexpr std::size_t k_max_text = 256;  // longest value of interest
 constexpr int k_max_depth = 32;
 constexpr long k_max_points_per_period = 40000;  // > a year of quarter-hours
 constexpr std::size_t k_max_slots = 200000;
@@ -83,8 +83,8 @@ void fail(State& st, std::string message) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' ||
-                        s.front() == '\t'))
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t'))
     s.remove_prefix(1);
   while (!s.empty() &&
          (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
@@ -189,8 +189,8 @@ void finish_point(State& st) {
   }
   auto price = parse_price(p.point_price);
   if (!price) {
-    fail(st, "a Point's price.amount " + shorten(p.point_price) +
-                 " is not a number within +-100000");
+    fail(st,
+         "a Point's price.amount " + shorten(p.point_price) + " is not a number within +-100000");
     return;
   }
   p.points.push_back(Point{*pos, *price});
@@ -334,8 +334,7 @@ SpotParse parse_entsoe(std::string_view body, const SpotQuery& /*query*/) {
     out.error = "the ENTSO-E document is larger than 64 MiB";
     return out;
   }
-  XML_Status status =
-      XML_Parse(st.parser, body.data(), static_cast<int>(body.size()), XML_TRUE);
+  XML_Status status = XML_Parse(st.parser, body.data(), static_cast<int>(body.size()), XML_TRUE);
   if (!st.error.empty()) {
     out.error = "ENTSO-E document: " + st.error;
     return out;
@@ -362,7 +361,8 @@ SpotParse parse_entsoe(std::string_view body, const SpotQuery& /*query*/) {
       if (out.currency.empty()) {
         out.currency = s.currency;
       } else if (out.currency != s.currency) {
-        out.error = "ENTSO-E document: prices in both " + out.currency + " and " + shorten(s.currency);
+        out.error =
+            "ENTSO-E document: prices in both " + out.currency + " and " + shorten(s.currency);
         return out;
       }
     }

@@ -72,7 +72,8 @@ SpotParse parse_nordpool(std::string_view body, const SpotQuery& query) {
     out.error = "the Nord Pool answer is not a JSON object";
     return out;
   }
-  if (auto c = detail::string_of(member(&doc, "currency"))) out.currency = std::string(c->substr(0, 8));
+  if (auto c = detail::string_of(member(&doc, "currency")))
+    out.currency = std::string(c->substr(0, 8));
   const json::value* entries = member(&doc, "multiAreaEntries");
   if (entries == nullptr || entries->is_null() ||
       (entries->is_array() && entries->get_array().empty())) {
@@ -128,8 +129,8 @@ SpotParse parse_nordpool(std::string_view body, const SpotQuery& query) {
     area_seen = true;
     auto price = detail::bounded_number(v, k_max_abs_price);
     if (!price) {
-      out.error = where + ".entryPerArea." + query.area + " " + detail::shown(v) +
-                  " is not a price";
+      out.error =
+          where + ".entryPerArea." + query.area + " " + detail::shown(v) + " is not a price";
       return out;
     }
     slots.push_back(PriceSlot{a, b, per_mwh_to_minor_per_kwh(*price)});

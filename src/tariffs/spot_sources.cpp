@@ -21,7 +21,9 @@ constexpr std::array<const SpotSource*, 4> k_sources = {
 
 }  // namespace
 
-std::span<const SpotSource* const> spot_sources() { return k_sources; }
+std::span<const SpotSource* const> spot_sources() {
+  return k_sources;
+}
 
 const SpotSource* find_spot_source(std::string_view type) {
   for (const SpotSource* s : k_sources)
@@ -34,9 +36,8 @@ std::vector<PriceSlot> normalise_slots(std::vector<PriceSlot> slots) {
   std::vector<std::size_t> order(slots.size());
   for (std::size_t i = 0; i < order.size(); ++i)
     order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return slots[a].start < slots[b].start;
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return slots[a].start < slots[b].start; });
   std::vector<PriceSlot> out;
   out.reserve(slots.size());
   for (std::size_t i : order) {

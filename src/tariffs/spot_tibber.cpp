@@ -29,7 +29,9 @@ namespace {
 constexpr std::size_t k_max_entries = 2000;
 constexpr double k_max_total = 100.0;  // major units per kWh
 
-std::string price_fields() { return "{total startsAt currency}"; }
+std::string price_fields() {
+  return "{total startsAt currency}";
+}
 
 std::vector<SpotRequest> tibber_requests(const SpotQuery& q, Instant, Instant) {
   const std::string res = q.resolution >= hours{1} ? "HOURLY" : "QUARTER_HOURLY";
@@ -69,8 +71,8 @@ SpotParse parse_tibber(std::string_view body, const SpotQuery& query) {
     out.error = "the Tibber answer is not a JSON object";
     return out;
   }
-  if (const json::value* errs = member(&doc, "errors"); errs && errs->is_array() &&
-                                                          !errs->get_array().empty()) {
+  if (const json::value* errs = member(&doc, "errors");
+      errs && errs->is_array() && !errs->get_array().empty()) {
     out.error = "Tibber answered with an error";
     auto msg = detail::string_of(member(&errs->get_array()[0], "message"));
     if (msg) out.error += ": " + std::string(msg->substr(0, 200));
@@ -142,8 +144,8 @@ SpotParse parse_tibber(std::string_view body, const SpotQuery& query) {
       auto starts = detail::string_of(member(&e, "startsAt"));
       std::optional<Instant> t = starts ? parse_rfc3339(*starts) : std::nullopt;
       if (!t || !detail::plausible_instant(*t)) {
-        out.error = where + ".startsAt " + detail::shown(member(&e, "startsAt")) +
-                    " is not an instant";
+        out.error =
+            where + ".startsAt " + detail::shown(member(&e, "startsAt")) + " is not an instant";
         return out;
       }
       const json::value* total = member(&e, "total");

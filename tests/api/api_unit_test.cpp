@@ -398,13 +398,16 @@ TEST(NotifyApi, StatusMetricsAndTheListOfEvents) {
   EXPECT_EQ(ch.at("failed"), 5);
   EXPECT_TRUE(status_json(sample_snapshot()).as_object().at("notify").is_null());
   const std::string text = metrics_text(s);
-  EXPECT_NE(text.find("offpeak_notifications_failed_total{channel=\"webhook-2\",type=\"webhook\"} 5\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("offpeak_notifications_failed_total{channel=\"webhook-2\",type=\"webhook\"} 5\n"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find("offpeak_notifications_sent_total{channel=\"webhook-2\",type=\"webhook\"} 2\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("offpeak_notification_channel_failing{channel=\"webhook-2\",type=\"webhook\"} 1\n"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("offpeak_notifications_sent_total{channel=\"webhook-2\",type=\"webhook\"} 2\n"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find("offpeak_notification_channel_failing{channel=\"webhook-2\",type=\"webhook\"} 1\n"),
+      std::string::npos);
   FakeBackend backend;
   Router router(backend, "tok");
   auto list = call(router, "GET", "/api/v1/notifications");
@@ -419,7 +422,8 @@ TEST(NotifyApi, StatusMetricsAndTheListOfEvents) {
   e.event.at = at("2026-01-10T07:45:00Z");
   e.event.not_before = at("2026-01-10T07:45:00Z");
   e.event.title = "t";
-  e.deliveries.push_back({1, "ntfy", store::DeliveryState::sent, 2, {}, at("2026-01-10T07:46:00Z"), ""});
+  e.deliveries.push_back(
+      {1, "ntfy", store::DeliveryState::sent, 2, {}, at("2026-01-10T07:46:00Z"), ""});
   const auto j = notifications_json({e}).as_object();
   const auto& d = j.at("notifications").as_array().at(0).at("deliveries").as_array().at(0);
   EXPECT_EQ(d.at("state"), "sent");

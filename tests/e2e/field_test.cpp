@@ -144,14 +144,16 @@ TEST(FieldWeek, TargetEveryMorningToppedUpInTheCheapWindowWithinTheBudget) {
   // No start and stop within a minute of each other, in what the daemon commanded.
   SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
   {
-    SQLite::Statement q(db, "SELECT CAST(strftime('%s', ts) AS INTEGER), action, reason FROM commands ORDER BY ts, id");
+    SQLite::Statement q(
+        db,
+        "SELECT CAST(strftime('%s', ts) AS INTEGER), action, reason FROM commands ORDER BY ts, id");
     std::optional<std::pair<std::string, std::int64_t>> prev;
     while (q.executeStep()) {
       const std::int64_t ts = q.getColumn(0).getInt64();
       const std::string action = q.getColumn(1).getString();
       if (prev && prev->first != action) {
-        EXPECT_GE(ts - prev->second, 60) << action << " at " << ts << ": "
-                                         << q.getColumn(2).getString();
+        EXPECT_GE(ts - prev->second, 60)
+            << action << " at " << ts << ": " << q.getColumn(2).getString();
       }
       prev = std::make_pair(action, ts);
     }

@@ -598,7 +598,8 @@ TEST(Mqtt, NotificationEventOnThePrefixEventTopicNotRetained) {
   REQUIRE_MOSQUITTO();
   TempDir dir;
   Broker b(dir);
-  dir.write("offpeak.yaml", config(dir, b, "notify:\n  - type: mqtt\n    events: [session_done]\n"));
+  dir.write("offpeak.yaml",
+            config(dir, b, "notify:\n  - type: mqtt\n    events: [session_done]\n"));
   auto args = b.client_args("/usr/bin/mosquitto_sub");
   args.insert(args.end(), {"-t", "offpeak/event", "-C", "1", "-W", "60", "-F", "%r\t%t\t%p"});
   Process sub(args, (dir.path() / "sub.log").string());
@@ -653,8 +654,8 @@ TEST(Mqtt, BrokerOutageIsNotifiedOnceAndOnceWhenBack) {
                         "notification_deliveries d ON d.event_id = n.id WHERE d.channel = 'mqtt' "
                         "ORDER BY n.id");
     while (q.executeStep())
-      rows.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
-                      q.getColumn(2).getString()});
+      rows.push_back(
+          {q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString()});
     if (rows.size() >= 2 && rows[0].state == "sent" && rows[1].state == "sent") break;
     std::this_thread::sleep_for(100ms);
   }

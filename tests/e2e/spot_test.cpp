@@ -8,8 +8,8 @@
 #include <offpeak/domain/time.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <regex>
 
@@ -56,8 +56,7 @@ unsigned short api_port(Process& d) {
 }
 
 std::string http_get(unsigned short port, const std::string& path) {
-  return run_command("/usr/bin/curl -s -m 5 'http://127.0.0.1:" + std::to_string(port) + path +
-                     "'")
+  return run_command("/usr/bin/curl -s -m 5 'http://127.0.0.1:" + std::to_string(port) + path + "'")
       .out;
 }
 
@@ -132,16 +131,16 @@ TEST(SpotSources, EntsoeThroughTheDaemonWithFormulaCacheAndFailure) {
   // The cache holds the spot price; the API the final price of the same quarter-hour.
   {
     SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
-    SQLite::Statement q(db, "SELECT price_p_per_kwh FROM prices WHERE tariff_code = ? AND "
-                            "valid_from IN ('2025-10-30T23:00:00Z', '2025-10-31T10:00:00Z') "
-                            "ORDER BY valid_from");
+    SQLite::Statement q(db,
+                        "SELECT price_p_per_kwh FROM prices WHERE tariff_code = ? AND "
+                        "valid_from IN ('2025-10-30T23:00:00Z', '2025-10-31T10:00:00Z') "
+                        "ORDER BY valid_from");
     q.bind(1, "entsoe:10Y1001A1001A82H");
     ASSERT_TRUE(q.executeStep());
     EXPECT_NEAR(q.getColumn(0).getDouble(), 10.281, 1e-9);  // sequence 1, position 1
     ASSERT_TRUE(q.executeStep());
     const double spot10 = q.getColumn(0).getDouble();
-    EXPECT_NEAR(slots[0].at("price_p_per_kwh").to_number<double>(), (spot10 + 18.5) * 1.19,
-                1e-9);
+    EXPECT_NEAR(slots[0].at("price_p_per_kwh").to_number<double>(), (spot10 + 18.5) * 1.19, 1e-9);
   }
   d->signal(SIGTERM);
   ASSERT_EQ(d->wait(10s), 0) << d->log();
@@ -149,8 +148,7 @@ TEST(SpotSources, EntsoeThroughTheDaemonWithFormulaCacheAndFailure) {
 
   // A wrong token: the source refuses, the daemon says so, keeps the cache and plans on it.
   dir.write("entsoe-token", "wrong-token\n");
-  auto d2 = start_daemon(dir, "2025-10-31T10:05:00Z", "fetching ENTSO-E DE-LU prices failed",
-                         "d2");
+  auto d2 = start_daemon(dir, "2025-10-31T10:05:00Z", "fetching ENTSO-E DE-LU prices failed", "d2");
   EXPECT_NE(d2->log().find("using what is cached"), std::string::npos) << d2->log();
   EXPECT_EQ(cached_rows(dir, "entsoe:10Y1001A1001A82H"), 192);
   port = api_port(*d2);
@@ -166,8 +164,7 @@ TEST(SpotSources, TibberWithTheCredentialToken) {
   Server server(dir);
   ASSERT_GT(server.port, 0) << server.proc.log();
   dir.write("creds/tibber-token", k_token + "\n");
-  dir.write("offpeak.yaml",
-            config(dir, "{ type: tibber, base_url: \"" + server.url() + "\" }"));
+  dir.write("offpeak.yaml", config(dir, "{ type: tibber, base_url: \"" + server.url() + "\" }"));
   auto d = start_daemon(dir, "2025-05-18T10:00:00Z", "Tibber prices: 48 fetched in 1 request(s)",
                         "d", {"CREDENTIALS_DIRECTORY=" + (dir.path() / "creds").string()});
   auto reqs = server.requests();
@@ -208,8 +205,8 @@ TEST(SpotSources, AwattarAndTariffShow) {
   ASSERT_GT(server.port, 0) << server.proc.log();
   dir.write("offpeak.yaml", config(dir, "{ type: awattar, country: de, base_url: \"" +
                                             server.url() + "\", price: { vat_percent: 19 } }"));
-  auto d = start_daemon(dir, "2025-11-01T00:30:00Z",
-                        "aWATTar DE prices: 2 fetched in 1 request(s)", "d");
+  auto d = start_daemon(dir, "2025-11-01T00:30:00Z", "aWATTar DE prices: 2 fetched in 1 request(s)",
+                        "d");
   auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].at("path").as_string(), "/v1/marketdata");
@@ -261,8 +258,8 @@ TEST(Currency, ChangeIsRefusedOnSighupAndAtStartUp) {
   ASSERT_EQ(rep.status, 0) << rep.out;
   EXPECT_NE(rep.out.find("€0,00"), std::string::npos) << rep.out;
   EXPECT_EQ(rep.out.find("£"), std::string::npos) << rep.out;
-  rep = run_command(std::string(OFFPEAK_BIN) + " report --json --month 2025-11 --config " +
-                    cfg_path);
+  rep =
+      run_command(std::string(OFFPEAK_BIN) + " report --json --month 2025-11 --config " + cfg_path);
   ASSERT_EQ(rep.status, 0) << rep.out;
   EXPECT_EQ(json::parse(rep.out).at("currency").as_string(), "EUR");
   dir.write("offpeak.yaml", config(dir, "{ default: 25 }", "currency: SEK\n"));
@@ -301,8 +298,7 @@ TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
   EXPECT_EQ(status.at("currency").as_string(), "EUR");
   json::value plan = json::parse(http_get(port, "/api/v1/plan"));
   EXPECT_EQ(plan.at("currency").as_string(), "EUR");
-  EXPECT_NE(std::string(plan.at("explanation").as_string()).find("est. cost €"),
-            std::string::npos)
+  EXPECT_NE(std::string(plan.at("explanation").as_string()).find("est. cost €"), std::string::npos)
       << plan.at("explanation").as_string();
   EXPECT_NE(std::string(plan.at("explanation").as_string()).find(" ct ("), std::string::npos)
       << plan.at("explanation").as_string();

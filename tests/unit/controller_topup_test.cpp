@@ -79,7 +79,8 @@ class TopUpTest : public ::testing::Test {
   // No start and stop of the switch within a minute of each other.
   void expect_no_flip() const {
     for (const auto& s : sent_)
-      std::cerr << "  sent " << format_rfc3339(s.at) << " " << to_string(s.command.action) << ": " << s.command.reason << "\n";
+      std::cerr << "  sent " << format_rfc3339(s.at) << " " << to_string(s.command.action) << ": "
+                << s.command.reason << "\n";
     for (std::size_t i = 1; i < sent_.size(); ++i) {
       if (sent_[i].command.action != sent_[i - 1].command.action) {
         EXPECT_GE(sent_[i].at - sent_[i - 1].at, minutes{1})
@@ -143,8 +144,7 @@ TEST_F(TopUpTest, AOnePointShortfallConfirmedAt0300IsToppedUpInTheCheapWindow) {
   EXPECT_LT(st[0].at, at("2026-01-11T05:30:00Z"));
   EXPECT_NE(st[0].command.reason.find("8.50p"), std::string::npos) << st[0].command.reason;
   for (const auto& s : sent_) {
-    EXPECT_LT(s.at, at("2026-01-11T05:30:00Z"))
-        << format_rfc3339(s.at) << " " << s.command.reason;
+    EXPECT_LT(s.at, at("2026-01-11T05:30:00Z")) << format_rfc3339(s.at) << " " << s.command.reason;
   }
   expect_no_flip();
 }
@@ -210,8 +210,7 @@ TEST_F(TopUpTest, ALaggingReadingStillShowingChargingIsNoShortfall) {
   sent_.clear();
   c.observe(obs(run_end + minutes{3}, 78, true, true));
   step(c, run_end + minutes{3});
-  EXPECT_EQ(c.replan_reason().find("short of the target"), std::string::npos)
-      << c.replan_reason();
+  EXPECT_EQ(c.replan_reason().find("short of the target"), std::string::npos) << c.replan_reason();
   EXPECT_TRUE(starts().empty());
 }
 
@@ -277,8 +276,7 @@ TEST_F(TopUpTest, AtTheReadyByContinueStartsOnceAndTheNextDeadlinesPlanDoesNotSt
   sent_.clear();
   run(c, at("2026-01-11T07:29:00Z"), at("2026-01-11T08:00:00Z"));
   for (const auto& s : sent_) {
-    EXPECT_EQ(s.command.action, Action::start)
-        << format_rfc3339(s.at) << " " << s.command.reason;
+    EXPECT_EQ(s.command.action, Action::start) << format_rfc3339(s.at) << " " << s.command.reason;
   }
   EXPECT_NE(c.reason().find("after_ready_by: continue"), std::string::npos) << c.reason();
   expect_no_flip();

@@ -77,8 +77,8 @@ TEST(QuarterHourPlanning, ElevenKwCarNeeding20KwhGetsTheCheapestQuarterHours) {
   const PriceCurve all = entsoe_fixture();
   const Zone berlin = *Zone::locate("Europe/Berlin");
   // Three windows of six hours on the fixture's days (24 quarter-hours each).
-  for (const char* from : {"2025-10-31T00:00:00Z", "2025-10-31T09:00:00Z",
-                           "2025-11-01T06:00:00Z"}) {
+  for (const char* from :
+       {"2025-10-31T00:00:00Z", "2025-10-31T09:00:00Z", "2025-11-01T06:00:00Z"}) {
     SCOPED_TRACE(from);
     const Instant now = *parse_rfc3339(from);
     const Instant ready = now + hours{6};
@@ -169,7 +169,8 @@ TEST(QuarterHourPlanning, DstDaysPlanOn92And100QuarterHours) {
       const Instant a = z.start_of_day(date);
       std::vector<PriceSlot> slots;
       for (int i = 0; i < n; ++i)  // the cheapest quarter-hour is the last of the day
-        slots.push_back({a + i * minutes{15}, a + (i + 1) * minutes{15}, i == n - 1 ? 1.0 : 10.0 + i});
+        slots.push_back(
+            {a + i * minutes{15}, a + (i + 1) * minutes{15}, i == n - 1 ? 1.0 : 10.0 + i});
       PriceCurve prices(slots);
       EXPECT_EQ(prices.known_duration(a, z.start_of_day(LocalDate{sys_days{date} + days{1}})),
                 n * minutes{15});
@@ -202,8 +203,11 @@ TEST(QuarterHourPlanning, ForecastBeyondPublicationKeepsTheQuarterHourShape) {
   ASSERT_TRUE(q);
   ASSERT_EQ(q->slots().size(), 8u);
   for (int i = 0; i < 8; ++i) {
-    EXPECT_EQ(q->slots()[static_cast<std::size_t>(i)].end - q->slots()[static_cast<std::size_t>(i)].start, minutes{15});
-    EXPECT_NEAR(q->slots()[static_cast<std::size_t>(i)].price_p_per_kwh, i % 4 == 1 ? 2.0 : 20.0, 1e-9);
+    EXPECT_EQ(
+        q->slots()[static_cast<std::size_t>(i)].end - q->slots()[static_cast<std::size_t>(i)].start,
+        minutes{15});
+    EXPECT_NEAR(q->slots()[static_cast<std::size_t>(i)].price_p_per_kwh, i % 4 == 1 ? 2.0 : 20.0,
+                1e-9);
   }
   auto h = forecast_prices(history, from, from + hours{2}, berlin);
   ASSERT_TRUE(h);

@@ -90,8 +90,7 @@ TEST(SpotConfig, ErrorsPointAtTheValue) {
       {"locale: xx_YY\ntariff: { default: 1 }\n", 8, 9, "unknown locale"},
       {"currency: EUR\ntariff: { type: entsoe, zone: XX, token_file: entsoe-token }\n", 9, 31,
        "unknown bidding zone"},
-      {"currency: EUR\ntariff: { type: entsoe, zone: DE-LU }\n", 9, 17,
-       "needs an API token"},
+      {"currency: EUR\ntariff: { type: entsoe, zone: DE-LU }\n", 9, 17, "needs an API token"},
       {"currency: EUR\ntariff: { type: entsoe, zone: DE-LU, token_file: missing }\n", 9, 50,
        "cannot read the entsoe token file"},
       {"tariff: { type: entsoe, zone: DE-LU, token_file: entsoe-token }\n", 8, 17,
@@ -111,8 +110,8 @@ TEST(SpotConfig, ErrorsPointAtTheValue) {
       {"currency: EUR\ntariff: { type: tibber, home_id: \"x y\" }\n", 9, 34, "Tibber home id"},
       {"currency: EUR\ntariff: { type: tibber, resolution: minutely }\n", 9, 37,
        "quarter_hourly or hourly"},
-      {"currency: EUR\ntariff: { type: tibber, token_file: entsoe-token, price: { adder: 1 } }\n", 9, 58,
-       "Tibber prices are final"},
+      {"currency: EUR\ntariff: { type: tibber, token_file: entsoe-token, price: { adder: 1 } }\n",
+       9, 58, "Tibber prices are final"},
       {"currency: EUR\ntariff: { type: spot }\n", 9, 17, "unknown tariff type 'spot'"},
   };
   for (const auto& c : cases) {
@@ -147,8 +146,8 @@ TEST(QuarterHourTable, OneLinePerHourWithADaySummary) {
   std::vector<PriceSlot> slots;
   const double p[] = {10.281, 8.976, 8.166, 7.673, 8.749, 8.205, 7.4, 6.909};
   for (int i = 0; i < 8; ++i)
-    slots.push_back({t0 + i * std::chrono::minutes{15}, t0 + (i + 1) * std::chrono::minutes{15},
-                     p[i]});
+    slots.push_back(
+        {t0 + i * std::chrono::minutes{15}, t0 + (i + 1) * std::chrono::minutes{15}, p[i]});
   const std::string t = report::prices_table(PriceCurve(slots), t0, t0 + std::chrono::hours{2},
                                              berlin, Money("EUR", ','));
   EXPECT_EQ(t,

@@ -24,7 +24,9 @@ std::string read(const std::string& name) {
   return ss.str();
 }
 
-Instant at(const char* s) { return *parse_rfc3339(s); }
+Instant at(const char* s) {
+  return *parse_rfc3339(s);
+}
 
 const char* k_entsoe_file = "entsoe_A44_DE-LU_2025-10-31_11-01_PT15M_A03gaps_4timeseries.xml";
 
@@ -113,9 +115,9 @@ std::string pt(int pos, const std::string& price) {
 
 TEST(Entsoe, OmittedFirstPositionIsUnknownAndA01GapsStayGaps) {
   // A03 without position 1: the first quarter-hour is unknown, 2 and 3 known, 4 repeats 3.
-  auto p = parse_entsoe(a44(series("2025-11-01T23:00Z", "2025-11-02T00:00Z", "PT15M",
-                                   pt(2, "10") + pt(3, "-5.5"))),
-                        SpotQuery{});
+  auto p = parse_entsoe(
+      a44(series("2025-11-01T23:00Z", "2025-11-02T00:00Z", "PT15M", pt(2, "10") + pt(3, "-5.5"))),
+      SpotQuery{});
   ASSERT_TRUE(p.ok()) << p.error;
   ASSERT_EQ(p.slots.size(), 3u);
   EXPECT_EQ(p.slots[0].start, at("2025-11-01T23:15:00Z"));
@@ -213,8 +215,7 @@ TEST(Entsoe, HostileInputsGiveAnErrorAndNoPrices) {
       {a44(series(ok_start, ok_end, "PT15M", pt(1, "nan"))), "price.amount"},
       {a44(series(ok_start, ok_end, "PT15M", pt(1, "1e308"))), "price.amount"},
       {a44(series(ok_start, ok_end, "PT15M", pt(1, ""))), "price.amount"},
-      {a44(series(ok_start, ok_end, "PT15M",
-                  "<Point><position>1</position></Point>")),
+      {a44(series(ok_start, ok_end, "PT15M", "<Point><position>1</position></Point>")),
        "without a position or a price"},
       {a44(series(ok_start, ok_end, "PT5M", pt(1, "1"))), "resolution"},
       {a44(series(ok_start, ok_end, "", pt(1, "1"))), "resolution"},
@@ -230,7 +231,7 @@ TEST(Entsoe, HostileInputsGiveAnErrorAndNoPrices) {
            pt(1, "1") + "</Period></TimeSeries>"),
        "per MWH"},
       {a44(series(ok_start, ok_end, "PT15M", pt(1, std::string(300, '1')))), "longer than"},
-      {a44(std::string(40, '<') ), "not XML"},
+      {a44(std::string(40, '<')), "not XML"},
       {[] {
          std::string s;
          for (int i = 0; i < 40; ++i)
@@ -244,8 +245,7 @@ TEST(Entsoe, HostileInputsGiveAnErrorAndNoPrices) {
        "classification"},
       {a44(series(ok_start, ok_end, "PT15M", pt(1, "1")) +
            std::string(series(ok_start, ok_end, "PT15M", pt(1, "1")))
-               .replace(std::string("<TimeSeries><currency_Unit.name>EUR").size() - 3, 3,
-                        "SEK")),
+               .replace(std::string("<TimeSeries><currency_Unit.name>EUR").size() - 3, 3, "SEK")),
        "both EUR and"},
   };
   ASSERT_GE(cases.size(), 20u);
@@ -285,9 +285,9 @@ TEST(Tibber, RealHourlyAnswerGives48FinalPrices) {
   EXPECT_EQ(p.slots[24].start, at("2025-05-18T22:00:00Z"));
   EXPECT_DOUBLE_EQ(p.slots[24].price_p_per_kwh, 31.8);
   EXPECT_EQ(p.slots[47].end, at("2025-05-19T22:00:00Z"));
-  EXPECT_EQ(PriceCurve(p.slots).known_duration(at("2025-05-17T22:00:00Z"),
-                                               at("2025-05-19T22:00:00Z")),
-            hours{48});
+  EXPECT_EQ(
+      PriceCurve(p.slots).known_duration(at("2025-05-17T22:00:00Z"), at("2025-05-19T22:00:00Z")),
+      hours{48});
 }
 
 std::string tibber_doc(const std::string& today, const std::string& tomorrow = "[]") {
@@ -305,8 +305,8 @@ TEST(Tibber, QuarterHoursAcrossTheAutumnChangeGive100Slots) {
     auto lt = z.to_local(t);
     char buf[64];
     int off = static_cast<int>(lt.utc_offset.count() / 3600);
-    std::snprintf(buf, sizeof buf, "2025-10-26T%02d:%02d:00.000+%02d:00",
-                  lt.seconds_of_day / 3600, lt.seconds_of_day / 60 % 60, off);
+    std::snprintf(buf, sizeof buf, "2025-10-26T%02d:%02d:00.000+%02d:00", lt.seconds_of_day / 3600,
+                  lt.seconds_of_day / 60 % 60, off);
     list += std::string(i ? "," : "") + R"({"startsAt":")" + buf + R"(","total":0.)" +
             std::to_string(10 + i) + R"(,"currency":"EUR"})";
   }
@@ -359,7 +359,9 @@ TEST(Tibber, HostileInputsGiveAnErrorAndNoPrices) {
       {tibber_doc(R"([{"startsAt":"2025-01-01T00:00:00Z","total":"0.2"}])"), "not a price"},
       {tibber_doc(R"([{"startsAt":"2025-01-01T00:00:00Z","total":1e300}])"), "not a price"},
       {tibber_doc(R"([{"startsAt":"2025-01-01T00:00:00Z","total":true}])"), "not a price"},
-      {tibber_doc("[" + e + R"(,{"startsAt":"2025-01-01T01:00:00+01:00","total":0.2,"currency":"EUR"},{"startsAt":"2025-01-01T02:00:00+01:00","total":0.2,"currency":"SEK"}])"),
+      {tibber_doc(
+           "[" + e +
+           R"(,{"startsAt":"2025-01-01T01:00:00+01:00","total":0.2,"currency":"EUR"},{"startsAt":"2025-01-01T02:00:00+01:00","total":0.2,"currency":"SEK"}])"),
        "both EUR and SEK"},
       {tibber_doc([&] {
          std::string s = "[";
@@ -464,12 +466,14 @@ TEST(NordPool, HostileInputsGiveAnErrorAndNoPrices) {
       {entry(s, e, R"({"SE3":{}})"), "not a price"},
       {entry(s, e, R"({"SE4":1})"), "no prices for area SE3"},
       {entry(s, e, R"({"SE3":null})"), "no prices for area SE3"},
-      {R"({"multiAreaEntries":[)" + [] {
-         std::string x;
-         for (int i = 0; i < 20001; ++i)
-           x += (i ? "," : "") + std::string("{}");
-         return x;
-       }() + "]}",
+      {R"({"multiAreaEntries":[)" +
+           [] {
+             std::string x;
+             for (int i = 0; i < 20001; ++i)
+               x += (i ? "," : "") + std::string("{}");
+             return x;
+           }() +
+           "]}",
        "more than 20000"},
   };
   ASSERT_GE(cases.size(), 20u);
@@ -538,12 +542,14 @@ TEST(Awattar, HostileInputsGiveAnErrorAndNoPrices) {
       {one(s, e, "1e6"), "not a price"},
       {one(s, e, "[]"), "not a price"},
       {one(s, e, "1", "\"ct/kWh\""), "unit"},
-      {R"({"data":[)" + [&] {
-         std::string x;
-         for (int i = 0; i < 20001; ++i)
-           x += (i ? "," : "") + std::string("1");
-         return x;
-       }() + "]}",
+      {R"({"data":[)" +
+           [&] {
+             std::string x;
+             for (int i = 0; i < 20001; ++i)
+               x += (i ? "," : "") + std::string("1");
+             return x;
+           }() +
+           "]}",
        "more than 20000"},
   };
   ASSERT_GE(cases.size(), 20u);
@@ -576,16 +582,16 @@ struct FormulaCase {
 TEST(SpotFormula, TableOfFinalPrices) {
   // final = (spot/10 x (1 + markup/100) + adder) x (1 + vat/100), worked out by hand.
   const FormulaCase cases[] = {
-      {100.0, 0, 0, 0, 10.0},              // identity
-      {100.0, 0, 18.5, 19, 33.915},        // (10 + 18.5) x 1.19
-      {100.0, 10, 0, 0, 11.0},             // markup only
-      {-50.0, 10, 0, 0, -5.5},             // markup scales a negative price, keeps its sign
-      {-50.0, 0, 2.0, 0, -3.0},            // still negative after the adder
-      {-50.0, 0, 2.0, 21, -3.63},          // VAT on a negative price
-      {-400.0, 0, 18.5, 19, -25.585},      // (-40 + 18.5) x 1.19
-      {0.0, 0, 12.0, 21, 14.52},           // adder and VAT only
-      {250.0, 5, 15.0, 25, 51.5625},       // (26.25 + 15) x 1.25
-      {83.1, 0, 0, 19, 9.8889},            // 8.31 x 1.19
+      {100.0, 0, 0, 0, 10.0},          // identity
+      {100.0, 0, 18.5, 19, 33.915},    // (10 + 18.5) x 1.19
+      {100.0, 10, 0, 0, 11.0},         // markup only
+      {-50.0, 10, 0, 0, -5.5},         // markup scales a negative price, keeps its sign
+      {-50.0, 0, 2.0, 0, -3.0},        // still negative after the adder
+      {-50.0, 0, 2.0, 21, -3.63},      // VAT on a negative price
+      {-400.0, 0, 18.5, 19, -25.585},  // (-40 + 18.5) x 1.19
+      {0.0, 0, 12.0, 21, 14.52},       // adder and VAT only
+      {250.0, 5, 15.0, 25, 51.5625},   // (26.25 + 15) x 1.25
+      {83.1, 0, 0, 19, 9.8889},        // 8.31 x 1.19
   };
   for (const FormulaCase& c : cases) {
     SpotFormula f{c.markup, c.adder, c.vat};

@@ -9,8 +9,8 @@
 // wrong method with Allow); a backend exception becomes a 500 through the server. Secrets
 // (the API token) never appear in an answer or a log line.
 
-#include <offpeak/api/requests.hpp>
 #include <offpeak/api/notify_api.hpp>
+#include <offpeak/api/requests.hpp>
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>

@@ -120,9 +120,9 @@ struct FieldStay {
   // A start and a stop (either order) sent within a minute of each other: a flip.
   int flips = 0;
   std::optional<Instant> first_flip;  // when the first flip happened
-  double peak_kwh = 0.0;            // drawn in the evening peak (local 16:00-19:00)
-  double above_cheapest_kwh = 0.0;  // drawn at a price above the optimum's dearest slot
-  double optimal_cost_p = 0.0;      // perfect knowledge, the real car: arrival SoC to target
+  double peak_kwh = 0.0;              // drawn in the evening peak (local 16:00-19:00)
+  double above_cheapest_kwh = 0.0;    // drawn at a price above the optimum's dearest slot
+  double optimal_cost_p = 0.0;        // perfect knowledge, the real car: arrival SoC to target
   double optimal_energy_kwh = 0.0;
   bool optimal_feasible = false;
 };
@@ -145,7 +145,7 @@ struct FieldSummary {
   double after_ready_by_kwh = 0.0;  // drawn after the ready-by (after_ready_by: continue)
   double after_ready_by_cost_p = 0.0;
   int flip_stays = 0;  // stays with a start and a stop within a minute of each other
-  std::string model;  // what the charging model says at the end ("6.0 kW learned from ...")
+  std::string model;   // what the charging model says at the end ("6.0 kW learned from ...")
   // field: why it polled ("confirm the command", "charging", ...) and how often.
   std::map<std::string, std::int64_t> poll_reasons;
   std::vector<FieldStay> per_stay;

@@ -67,15 +67,15 @@ struct OctopusAgileTariff {
 // A day-ahead price source (spec tariffs-europe.md): `type: tibber | entsoe | nordpool |
 // awattar`. Parsed in spot_config.cpp; the sources themselves live in the tariffs module.
 struct SpotTariff {
-  std::string type;        // the registered source type
-  std::string base_url;    // without a trailing '/'
-  std::string area;        // entsoe: EIC code; nordpool: delivery area; awattar: de|at;
-                           // tibber: home id (empty: the account's only home)
-  std::string area_label;  // as configured ("DE-LU"), for people
+  std::string type;             // the registered source type
+  std::string base_url;         // without a trailing '/'
+  std::string area;             // entsoe: EIC code; nordpool: delivery area; awattar: de|at;
+                                // tibber: home id (empty: the account's only home)
+  std::string area_label;       // as configured ("DE-LU"), for people
   Seconds resolution{15 * 60};  // tibber: quarter_hourly (15 min) or hourly
   std::optional<std::filesystem::path> token_file;  // tibber, entsoe
   Secret token;
-  SpotFormula price;  // `price:`; identity for tibber (its prices are final)
+  SpotFormula price;                 // `price:`; identity for tibber (its prices are final)
   std::optional<TouRules> fallback;  // from `fallback:` (a static tariff file)
   std::optional<std::filesystem::path> fallback_file;
   bool needs_token() const { return type == "tibber" || type == "entsoe"; }

@@ -23,8 +23,8 @@ namespace offpeak {
 struct ChargeObservation {
   Instant at;
   double soc_percent = 0.0;
-  bool charging = false;    // the car reported CHARGING
-  bool plugged_in = true;   // false: the car was away (a session ended before)
+  bool charging = false;   // the car reported CHARGING
+  bool plugged_in = true;  // false: the car was away (a session ended before)
 };
 
 struct LearnedChargingModel {

@@ -74,8 +74,8 @@ struct ControllerSettings {
   // shortfall; and a run that ends below the target goes on to it when the rest takes at most
   // this long (a top-up after a stop would wait at least this long for its reading).
   Seconds cloud_lag{15 * 60};
-  std::string power_note;         // where vehicle.max_charge_kw comes from, for explanations
-  Money money;                    // the configured currency, for explanations
+  std::string power_note;  // where vehicle.max_charge_kw comes from, for explanations
+  Money money;             // the configured currency, for explanations
   // false: act on readings only, as pollers without estimation do (the backtest's baselines);
   // the SoC between readings is then the last reading's.
   bool estimate_between_readings = true;
@@ -206,7 +206,7 @@ class Controller {
   std::optional<Instant> override_deadline_;  // the deadline the override applies to
 
   std::optional<Deadline> overdue_;  // a passed deadline whose target was not reached
-  std::string ready_by_note_;        // why charging stops at a passed ready-by (after_ready_by: stop)
+  std::string ready_by_note_;  // why charging stops at a passed ready-by (after_ready_by: stop)
   std::optional<Instant> first_step_;
   std::optional<bool> switch_on_;
   std::optional<bool> charger_offering_;  // the charger's last word (charger_report)

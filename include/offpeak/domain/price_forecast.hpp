@@ -3,7 +3,8 @@
 // to decide what can wait (planner rule 8), never as a price to charge at.
 //
 // Method (a weekday-and-half-hour profile, scaled to the latest published day):
-//  1. Profile: for each local weekday and slot (half hour by default) of the local day (wall clock, so the
+//  1. Profile: for each local weekday and slot (half hour by default) of the local day (wall clock,
+//  so the
 //     evening peak stays at 16:00-19:00 across DST), the mean of the history's prices at that
 //     weekday and half hour; a pair with no history falls back to the mean of that half hour
 //     over every weekday.

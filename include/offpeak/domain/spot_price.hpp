@@ -30,6 +30,8 @@ struct SpotFormula {
 PriceCurve apply_formula(const PriceCurve& spot, const SpotFormula& formula);
 
 // EUR/MWh (or any currency per MWh) -> minor units per kWh: x 100 / 1000.
-inline double per_mwh_to_minor_per_kwh(double per_mwh) { return per_mwh / 10.0; }
+inline double per_mwh_to_minor_per_kwh(double per_mwh) {
+  return per_mwh / 10.0;
+}
 
 }  // namespace offpeak

@@ -36,8 +36,8 @@ std::string plan_table(const Plan& plan, const Zone& zone, const Money& money = 
 // its quarter-hours side by side (prices_quarter.cpp).
 std::string prices_table(const PriceCurve& prices, Instant from, Instant to, const Zone& zone,
                          const Money& money = Money());
-std::string quarter_hour_table(const PriceCurve& prices, Instant from, Instant to,
-                               const Zone& zone, const Money& money);
+std::string quarter_hour_table(const PriceCurve& prices, Instant from, Instant to, const Zone& zone,
+                               const Money& money);
 
 // `json` (an object) with "currency": the code, for every document that carries money.
 boost::json::value with_currency(boost::json::value json, const Money& money);

@@ -35,8 +35,7 @@ class PriceFeed {
   // Fetches [from, to), merges into the cache of `store` (when given) and returns what is
   // known, as final prices. Blocking (30 s deadline per request): call it off the event loop.
   // Never invents prices; a failure leaves the cache as it was.
-  virtual FeedRefresh refresh(store::Store* store, Instant now, Instant from,
-                              Instant to) const = 0;
+  virtual FeedRefresh refresh(store::Store* store, Instant now, Instant from, Instant to) const = 0;
   // The cached prices only (no network), as final prices.
   virtual PriceCurve cached(const store::Store& store, Instant from, Instant to) const = 0;
   // When to refresh next.

@@ -21,9 +21,9 @@ namespace offpeak::tariffs {
 // What a source needs to build its requests and read the answers. Filled from the tariff
 // configuration; `token` is the secret itself (sent, never logged).
 struct SpotQuery {
-  std::string base_url;   // without a trailing '/'
-  std::string area;       // entsoe: EIC code; nordpool: delivery area; awattar: de|at;
-                          // tibber: home id (empty: the account's only home)
+  std::string base_url;          // without a trailing '/'
+  std::string area;              // entsoe: EIC code; nordpool: delivery area; awattar: de|at;
+                                 // tibber: home id (empty: the account's only home)
   std::string currency = "EUR";  // ISO 4217 code the prices must be in
   Seconds resolution{15 * 60};   // tibber: what to ask for (15 min or 1 h)
   std::string token;
