@@ -300,9 +300,9 @@ void Service::reload() {
   switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
   setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
-  if (auto feed = tariffs::make_price_feed(cfg_);
-      !feed || !feed_ || feed->cache_key() != feed_->cache_key() ||
-      feed->label() != feed_->label()) {
+  if (auto feed = tariffs::make_price_feed(cfg_); !feed || !feed_ ||
+                                                  feed->cache_key() != feed_->cache_key() ||
+                                                  feed->label() != feed_->label()) {
     // Another dynamic tariff (or none): start over from its cache.
     feed_ = std::move(feed);
     agile_refresh_ = {};
@@ -492,9 +492,10 @@ void Service::handle_observation(const VehicleState& state) {
     const auto before = cloud_lag_.lag();
     cloud_lag_.confirmation(state.observed_at - *command_at, !controller_.confirm_by());
     if (auto lag = cloud_lag_.lag(); lag && lag != before) {
-      spdlog::info("the car's cloud shows a command within about {} min (learned): a reading "
-                   "sooner after a switch change confirms no shortfall",
-                   (lag->count() + 59) / 60);
+      spdlog::info(
+          "the car's cloud shows a command within about {} min (learned): a reading "
+          "sooner after a switch change confirms no shortfall",
+          (lag->count() + 59) / 60);
       controller_.set_cloud_lag(*lag);
     }
   }
@@ -594,95 +595,6 @@ asio::awaitable<void> Service::control_loop() {
     while (!stopping_ && clock_.now() < wake_at_) {
       co_await sleep_until(control_timer_, clock_, wake_at_);
     }
-  }
-}
-
-void Service::refresh_prices() {
-  Instant now = clock_.now();
-  Instant from = now - hours{1};
-  Instant to = now + hours{72};
-  PriceCurve curve;
-  const bool agile = feed_ != nullptr;
-  if (agile) {
-    curve = agile_known_.slice(from, to);
-    // tariff_ is the `fallback:` tariff here (nullptr without one): unknown stays unknown.
-    if (tariff_) curve = curve.filled_from(tariff_->prices(from, to), from, to);
-  } else if (tariff_) {
-    curve = tariff_->prices(from, to);
-  }
-  Instant known_until = agile_known_.known_until(now);
-  if (agile && known_until < controller_.deadline(now).ready_by) {
-    std::string msg = agile_known_.empty() || known_until <= now
-                          ? "no " + feed_->label() + " prices known from now"
-                          : feed_->label() + " prices known only until " +
-                                cfg_.zone.format(known_until);
-    if (msg != price_note_) {
-      if (tariff_) {
-        spdlog::info("{}; the fallback tariff covers the rest until they are published", msg);
-      } else {
-        spdlog::warn(
-            "{}; planning only within known prices (add a `fallback:` tariff to plan "
-            "beyond them)",
-            msg);
-      }
-    }
-    price_note_ = msg;
-  } else {
-    price_note_.clear();
-  }
-  controller_.set_prices(std::move(curve));
-  kick_controller();
-}
-
-asio::awaitable<void> Service::price_loop() {
-  while (!stopping_) {
-    // A local owner: a SIGHUP may replace feed_ while a refresh is in flight.
-    std::shared_ptr<const tariffs::PriceFeed> feed = feed_;
-    Instant now = clock_.now();
-    Instant next = floor<hours>(now) + hours{1};  // static tariffs: hourly
-    if (feed) {
-      Instant due = feed->next_refresh(now, agile_refresh_, agile_known_);
-      if (due <= now) {
-        auto [from, to] = feed->refresh_window(now);
-        agile_refresh_.last_attempt = now;
-        tariffs::FeedRefresh r;
-        try {
-          // Only trivially destructible captures (see offload).
-          const tariffs::PriceFeed* fp = feed.get();
-          r = co_await offload<tariffs::FeedRefresh>(db_pool_, [this, fp, now, from, to] {
-            return fp->refresh(&store_, now, from, to);
-          });
-        } catch (const std::exception& e) {
-          r.error = e.what();
-        }
-        if (stopping_) co_return;
-        if (feed != feed_) continue;  // reloaded meanwhile: start over with the new feed
-        if (r.error) {
-          ++agile_refresh_.consecutive_failures;
-          spdlog::warn("fetching {} prices failed ({}); using {} cached", feed->label(), *r.error,
-                       r.known.empty() ? "nothing" : "what is");
-        } else {
-          agile_refresh_.consecutive_failures = 0;
-          agile_refresh_.last_success = now;
-          if (!r.note.empty() && r.fetched == 0)
-            spdlog::info("{} prices: {}", feed->label(), r.note);
-        }
-        if (!r.known.empty() && !(r.known == agile_known_.slice(from, to))) {
-          agile_known_ = agile_known_.empty() ? r.known
-                                              : tariffs::merge_prices(agile_known_, r.known);
-          agile_known_ = agile_known_.slice(now - hours{48}, now + hours{96});
-          auto last = agile_known_.last_end();
-          spdlog::info("{} prices: {} fetched in {} request(s); known until {}", feed->label(),
-                       r.fetched, r.requests, last ? cfg_.zone.format(*last) : std::string("-"));
-        }
-        co_await update_price_forecast();
-        refresh_prices();
-        continue;
-      }
-      next = std::min(next, due);
-    }
-    if (!co_await sleep_until(price_timer_, clock_, next)) continue;
-    refresh_prices();
   }
 }
 

@@ -1,31 +1,8 @@
-// libFuzzer target for the nordpool spot price parser: any body must give either an error and no
-// prices, or prices that form a valid PriceCurve (sorted, no overlaps, finite). Run:
-// scripts/fuzz-spot [SECONDS]
+// libFuzzer target for the nordpool day-ahead price parser (spot_check.hpp says what it must do).
+// Run: scripts/fuzz spot_nordpool [RUNS]
 
-#include <offpeak/tariffs/spot.hpp>
-
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <cstdlib>
-#include <string_view>
+#include "spot_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const offpeak::tariffs::SpotQuery query = [] {
-    offpeak::tariffs::SpotQuery q;
-    q.area = "SE3";
-    return q;
-  }();
-  const std::string_view body(reinterpret_cast<const char*>(data), size);
-  const offpeak::tariffs::SpotParse p = offpeak::tariffs::parse_nordpool(body, query);
-  if (!p.ok() && !p.slots.empty()) std::abort();
-  if (p.not_published && !p.slots.empty()) std::abort();
-  for (std::size_t i = 0; i < p.slots.size(); ++i) {
-    const auto& s = p.slots[i];
-    if (!(s.start < s.end) || !std::isfinite(s.price_p_per_kwh)) std::abort();
-    if (i > 0 && s.start < p.slots[i - 1].end) std::abort();
-  }
-  offpeak::PriceCurve curve(p.slots);  // throws (and so crashes the fuzzer) when malformed
-  (void)curve;
-  return 0;
+  return offpeak::fuzz::check_spot_parser(data, size, "SE3", offpeak::tariffs::parse_nordpool);
 }
