@@ -4,6 +4,7 @@
 
 #include <offpeak/config/notify_config.hpp>
 #include <offpeak/config/secret.hpp>
+#include <offpeak/config/site_config.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
@@ -209,6 +210,7 @@ struct Config {
   LogLevel log_level = LogLevel::info;
   std::optional<MqttConfig> mqtt;
   NotifyConfig notify;  // `notify:`, `quiet_hours:`, `plug_reminder:`
+  SiteConfig site;      // `site:`; no meters when absent
 };
 
 struct ConfigError {
