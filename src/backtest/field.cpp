@@ -267,6 +267,7 @@ class Replay {
       PollSituation sit = poll_situation(controller_, last_reading_, t);
       sit.usual_plug_in = usual_plug_in_;
       sit.used_today = budget_.used(t);
+      if (field()) sit.cloud_lag = lag_.lag();
       PollDecision d = next_poll(sit, p, setup_.zone, 2);
       // The reason without its times ("around the usual plug-in time 18:05").
       const auto digit = d.why.find_first_of("0123456789");
@@ -297,13 +298,20 @@ class Replay {
     VehicleState reading = cloud_.reported;
     reading.observed_at = t;
     const Instant since = last_reading_ ? last_reading_->observed_at : t;
-    SessionUpdate u = sessions_.observe(reading, controller_.settings().vehicle,
-                                        controller_.prices(), controller_.on_stretches(since, t));
+    const auto stretches = controller_.on_stretches(since, t);
+    SessionUpdate u =
+        sessions_.observe(reading, controller_.settings().vehicle, controller_.prices(), stretches);
     if (u.kind == SessionUpdate::Kind::opened) plug_ins_.push_back(u.session.started_at);
-    if (reading.soc_percent)
-      history_.push_back(ChargeObservation{t, *reading.soc_percent,
-                                           reading.charging_state == ChargingState::charging,
-                                           reading.plugged_in != false});
+    if (reading.soc_percent) {
+      ChargeObservation o{t, *reading.soc_percent,
+                          reading.charging_state == ChargingState::charging,
+                          reading.plugged_in != false};
+      Seconds on{0};
+      for (const auto& [from, to] : stretches)
+        on += duration_cast<Seconds>(to - from);
+      o.charged = on;
+      history_.push_back(o);
+    }
     last_reading_ = reading;
     if (o_.on_poll) o_.on_poll(t, reading);
     const bool awaiting = controller_.confirm_by().has_value();
@@ -320,6 +328,11 @@ class Replay {
   void relearn() {
     usual_plug_in_ = usual_plug_in_times(plug_ins_, setup_.zone);
     if (!field() || !o_.learn) return;
+    // As offpeakd: the readings of the last k_learn_days.
+    const Instant horizon = history_.empty() ? Instant{} : history_.back().at - days{k_learn_days};
+    history_.erase(history_.begin(),
+                   std::find_if(history_.begin(), history_.end(),
+                                [&](const ChargeObservation& o) { return o.at >= horizon; }));
     LearnedChargingModel m = learn_charging_model(history_, setup_.vehicle);
     if (!(m == model_)) {
       model_ = m;

@@ -343,6 +343,7 @@ PollDecision Service::poll_decision() const {
   PollSituation sit = poll_situation(controller_, last_state_, now);
   sit.usual_plug_in = usual_plug_in_;
   sit.used_today = budget_.used(now);
+  sit.cloud_lag = cloud_lag_.lag();
   PollDecision d = next_poll(sit, settings, cfg_.zone, source_->requests_per_poll());
   // The charger reported a plug-in: one early poll for the SoC while the budget keeps a
   // quarter of the day's requests.

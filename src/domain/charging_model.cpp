@@ -11,19 +11,24 @@ using namespace std::chrono;
 
 constexpr Seconds k_min_gap{10 * 60};
 constexpr Seconds k_max_gap{4 * 3600};
+constexpr Seconds k_longest_rest_span{14 * 3600};
 constexpr double k_plateau_below = 78.0;
 constexpr int k_min_pairs = 3;
 
-struct Pair {
-  double mid_soc;
-  double power_kw;
+constexpr double k_taper_from = 70.0;
+constexpr double k_taper_to = 95.0;
+
+struct Span {
+  double from_soc;
+  double to_soc;
+  double power_kw;  // the mean wall power over the span
   double hours;
   int stretch;
 };
 
-double weighted_median(std::vector<Pair> v) {
+double weighted_median(std::vector<Span> v) {
   std::sort(v.begin(), v.end(),
-            [](const Pair& a, const Pair& b) { return a.power_kw < b.power_kw; });
+            [](const Span& a, const Span& b) { return a.power_kw < b.power_kw; });
   double total = 0;
   for (const auto& p : v)
     total += p.hours;
@@ -33,6 +38,18 @@ double weighted_median(std::vector<Pair> v) {
     if (acc >= total / 2) return p.power_kw;
   }
   return v.back().power_kw;
+}
+
+// How badly `spec` predicts the duration of the spans ending above k_taper_from: the sum of
+// squared errors relative to each span's length (a long span is not worth more than a short).
+double duration_error(const std::vector<Span>& spans, const VehicleSpec& spec) {
+  double e = 0;
+  for (const auto& p : spans) {
+    if (p.to_soc <= k_taper_from) continue;
+    const double d = charge_hours(spec, p.from_soc, p.to_soc) - p.hours;
+    e += d * d / p.hours;
+  }
+  return e;
 }
 
 std::string num(double v, int decimals) {
@@ -47,24 +64,51 @@ LearnedChargingModel learn_charging_model(const std::vector<ChargeObservation>& 
                                           const VehicleSpec& configured) {
   LearnedChargingModel m;
   if (configured.battery_kwh <= 0 || configured.efficiency <= 0) return m;
-  std::vector<Pair> pairs;
-  int stretch = 0;  // the plug-in session of each pair
+  std::vector<Span> spans;
+  auto add = [&](const ChargeObservation& a, const ChargeObservation& b, Seconds on, int stretch,
+                 Seconds shortest, Seconds longest) {
+    const double rise = b.soc_percent - a.soc_percent;
+    if (on < shortest || on > longest || rise <= 0 || b.soc_percent >= 100.0) return;
+    const double hours = static_cast<double>(on.count()) / 3600.0;
+    const double kw = rise / 100.0 * configured.battery_kwh / configured.efficiency / hours;
+    spans.push_back({a.soc_percent, b.soc_percent, kw, hours, stretch});
+  };
+  auto at_rest = [](const ChargeObservation& o) { return o.plugged_in && !o.charging; };
+  int stretch = 0;  // the plug-in session of each span
+  // The last reading at rest in this session, and the charger's on-time since it.
+  constexpr std::size_t k_none = static_cast<std::size_t>(-1);
+  std::size_t rest = !obs.empty() && at_rest(obs.front()) ? 0 : k_none;
+  Seconds on{0};
+  bool on_known = true;
   for (std::size_t i = 1; i < obs.size(); ++i) {
     const auto& a = obs[i - 1];
     const auto& b = obs[i];
     if (a.plugged_in && !b.plugged_in) ++stretch;
-    if (!a.charging || !b.charging) continue;
-    Seconds gap = b.at - a.at;
-    double rise = b.soc_percent - a.soc_percent;
-    if (gap < k_min_gap || gap > k_max_gap || rise <= 0 || b.soc_percent >= 100.0) continue;
-    double hours = static_cast<double>(gap.count()) / 3600.0;
-    double kw = rise / 100.0 * configured.battery_kwh / configured.efficiency / hours;
-    pairs.push_back({(a.soc_percent + b.soc_percent) / 2, kw, hours, stretch});
+    if (a.charging && b.charging)
+      add(a, b, duration_cast<Seconds>(b.at - a.at), stretch, k_min_gap, k_max_gap);
+    if (!b.plugged_in) {
+      rest = k_none;
+      continue;
+    }
+    if (rest != k_none) {
+      if (b.charged) {
+        on += *b.charged;
+      } else {
+        on_known = false;
+      }
+    }
+    if (at_rest(b)) {
+      if (rest != k_none && on_known)
+        add(obs[rest], b, on, stretch, 2 * k_min_gap, k_longest_rest_span);
+      rest = i;
+      on = Seconds{0};
+      on_known = true;
+    }
   }
-  std::vector<Pair> plateau;
+  std::vector<Span> plateau;
   double plateau_hours = 0;
-  for (const auto& p : pairs) {
-    if (p.mid_soc < k_plateau_below) {
+  for (const auto& p : spans) {
+    if (p.to_soc < k_plateau_below) {
       plateau.push_back(p);
       plateau_hours += p.hours;
     }
@@ -72,52 +116,38 @@ LearnedChargingModel learn_charging_model(const std::vector<ChargeObservation>& 
   if (static_cast<int>(plateau.size()) < k_min_pairs || plateau_hours < 1.0) return m;
   const double power = std::min(weighted_median(plateau), configured.max_charge_kw);
   m.power_kw = power;
-  m.pairs = static_cast<int>(pairs.size());
+  m.pairs = static_cast<int>(spans.size());
   std::vector<int> stretches;
-  for (const auto& p : pairs)
+  for (const auto& p : spans)
     if (std::find(stretches.begin(), stretches.end(), p.stretch) == stretches.end())
       stretches.push_back(p.stretch);
   m.sessions = static_cast<int>(stretches.size());
 
-  // Taper: a linear fall-off from T, fitted to the pairs above T by least squares.
-  auto flat_error = [&](double from) {
-    double e = 0;
-    for (const auto& p : pairs)
-      if (p.mid_soc > from) e += p.hours * (p.power_kw - power) * (p.power_kw - power);
-    return e;
-  };
+  // The taper: every start and end power on the grid, judged on the same spans.
+  VehicleSpec trial = configured;
+  trial.max_charge_kw = power;
+  trial.taper_above_soc.reset();
+  const double flat = duration_error(spans, trial);
   std::optional<double> best_t;
-  double best_slope = 0, best_gain = 0;
-  for (double t = 70; t <= 95; t += 1) {
-    double num_ = 0, den = 0;
-    int above = 0;
-    for (const auto& p : pairs) {
-      if (p.mid_soc <= t) continue;
-      ++above;
-      num_ += p.hours * (power - p.power_kw) * (p.mid_soc - t);
-      den += p.hours * (p.mid_soc - t) * (p.mid_soc - t);
-    }
-    if (above < k_min_pairs || den <= 0) continue;
-    double slope = std::max(0.0, num_ / den);
-    double err = 0;
-    for (const auto& p : pairs) {
-      if (p.mid_soc <= t) continue;
-      double model = power - slope * (p.mid_soc - t);
-      err += p.hours * (p.power_kw - model) * (p.power_kw - model);
-    }
-    // Judge every T on the same pairs: those above the lowest candidate.
-    double base = flat_error(70);
-    double total = err + (flat_error(70) - flat_error(t));
-    double gain = base > 0 ? 1.0 - total / base : 0.0;
-    if (slope > 0 && gain > best_gain) {
-      best_gain = gain;
-      best_t = t;
-      best_slope = slope;
+  double best_end = 0, best_error = flat;
+  for (double t = k_taper_from; t <= k_taper_to; t += 1) {
+    const auto above =
+        std::count_if(spans.begin(), spans.end(), [t](const Span& p) { return p.to_soc > t; });
+    if (above < k_min_pairs) continue;
+    trial.taper_above_soc = t;
+    for (double end_kw = 0.3; end_kw < power; end_kw += 0.1) {
+      trial.taper_end_kw = end_kw;
+      const double e = duration_error(spans, trial);
+      if (e < best_error) {
+        best_error = e;
+        best_t = t;
+        best_end = end_kw;
+      }
     }
   }
-  if (best_t && best_gain > 0.3) {
+  if (best_t && flat > 0 && 1.0 - best_error / flat > 0.3) {
     m.taper_above_soc = *best_t;
-    m.taper_end_kw = std::clamp(power - best_slope * (100.0 - *best_t), 0.3, power);
+    m.taper_end_kw = std::clamp(best_end, 0.3, power);
   }
   return m;
 }

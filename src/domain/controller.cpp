@@ -243,8 +243,11 @@ std::optional<std::string> Controller::confirmed_shortfall(Instant now) const {
                   static_cast<double>(total);
   }
   const double target = plan_->target_soc;
-  if (soc_after(settings_.vehicle, *r.soc_percent, kwh_left) >= target - k_shortfall_pct)
-    return std::nullopt;
+  // The estimator's value at the reading: the reading, or the estimate where the whole-percent
+  // reading agrees with it (a car at 89.7 % reads 89).
+  const auto at_reading = estimator_.estimate(r.observed_at);
+  const double soc = at_reading ? at_reading->soc_percent : *r.soc_percent;
+  if (soc_after(settings_.vehicle, soc, kwh_left) >= target - k_shortfall_pct) return std::nullopt;
   return "short of the target after the planned charging (" + pct(*r.soc_percent) + " read at " +
          zone_.format_hhmm(r.observed_at) + ", target " + pct(target) + "): topping up";
 }
@@ -456,7 +459,10 @@ bool Controller::extends_run(Instant now, double soc, const Deadline& d, std::st
   // the ready-by, and costs no more here than in the cheapest time still ahead.
   const auto more = Seconds{static_cast<long long>(
       std::ceil(charge_hours(settings_.vehicle, soc, d.target_soc) * 3600.0))};
-  if (more > settings_.cloud_lag || now + more > d.ready_by) return false;
+  // Past the ready-by only where charging goes on after it anyway (after_ready_by: continue).
+  if (more > settings_.cloud_lag ||
+      (now + more > d.ready_by && !settings_.policy.continue_after_ready_by))
+    return false;
   const auto price = prices_.price_at(now);
   if (!price) return false;
   const PriceCurve ahead = prices_.slice(now, d.ready_by);

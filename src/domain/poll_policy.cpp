@@ -74,6 +74,9 @@ PollSituation poll_situation(const Controller& controller,
       sit.next_start = next->second;
     } else {
       sit.run_end = next->second;
+      if (const auto& plan = controller.plan())
+        sit.last_run = std::none_of(plan->runs.begin(), plan->runs.end(),
+                                    [&](const ChargeRun& r) { return r.start > now; });
     }
   }
   return sit;
@@ -154,7 +157,8 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
     // A reading since the command that did not confirm it is most likely the cloud lagging
     // behind the car: the next try waits twice as long.
     const Seconds gap = last > *s.command_at ? 2 * p.confirm_delay : p.confirm_delay;
-    Instant at = std::max(*s.command_at + p.confirm_delay, last + gap);
+    const Seconds first = std::max(p.confirm_delay, s.cloud_lag.value_or(Seconds{0}));
+    Instant at = std::max(*s.command_at + first, last + gap);
     // The stop after the last run: one poll, late enough to show the car after it, confirms the
     // stop and the SoC the top-up decision needs.
     if (!s.charging && s.shortfall_check)
@@ -176,7 +180,7 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
     e.offer(*s.next_start - p.before_start, "fresh SoC before the planned start", false);
   }
   if (s.charging) {
-    if (s.run_end && last < *s.run_end - k_before_end)
+    if (s.run_end && s.last_run && last < *s.run_end - k_before_end)
       e.offer(*s.run_end - k_before_end, "near the end of the run", false);
     e.offer(last + std::max(p.charging, k_charging_every), "charging", true);
   } else if (s.plugged_in == true) {
@@ -196,7 +200,7 @@ PollDecision next_poll(const PollSituation& s, const PollPolicySettings& p, cons
     }
     const bool watched = std::any_of(s.usual_plug_in.begin(), s.usual_plug_in.end(),
                                      [](const auto& m) { return m.has_value(); });
-    e.offer(last + std::max(p.away, watched ? p.idle * 2 / 3 : p.idle / 2), "away", true);
+    e.offer(last + std::max(p.away, watched ? p.idle : p.idle / 2), "away", true);
   }
 
   // Spread routine polls over the rest of the day, keeping a reserve for decisions.

@@ -1,6 +1,7 @@
 #include <offpeak/domain/soc_estimator.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 namespace offpeak {
 namespace {
@@ -14,7 +15,16 @@ double hours_between(Instant a, Instant b) {
 void SocEstimator::observe(const VehicleState& state) {
   if (state.plugged_in) plugged_ = *state.plugged_in;
   if (!state.soc_percent) return;
-  soc_ = state.soc_percent;
+  // A car that reports whole percent reads 89 at 89.7 %: after a stop, an estimate within
+  // [x, x + 1) of a whole-percent reading x agrees with it and is the more precise of the two
+  // (taking 89 would top up a minute for a shortfall that is not there). While the car
+  // charges the reading is the base: an estimate kept from reading to reading would drift.
+  const double read = *state.soc_percent;
+  const auto before = estimate(state.observed_at);
+  const bool agrees =
+      before && before->estimated && state.charging_state == ChargingState::not_charging &&
+      read == std::floor(read) && before->soc_percent >= read && before->soc_percent < read + 1.0;
+  soc_ = agrees ? before->soc_percent : read;
   reading_at_ = state.observed_at;
   if (state.charging_state == ChargingState::charging) {
     charging_at_reading_ = true;

@@ -1,3 +1,4 @@
+#include <offpeak/store/history.hpp>
 #include <offpeak/store/store.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -231,6 +232,37 @@ TEST_F(StoreTest, CommandsRoundTrip) {
   EXPECT_EQ(rows[0].action, CommandAction::start);
   EXPECT_EQ(rows[0].result, "ok");
   EXPECT_EQ(to_string(CommandAction::start), "start");
+}
+
+// The charging model learns from spans between readings of the car at rest over the time
+// the charger was on: the history says how long that was, from the commands the switch took.
+TEST_F(StoreTest, ChargeHistoryKnowsTheChargersOnTimeBetweenReadings) {
+  Store store(db_);
+  const auto t = at("2026-03-28T18:00:00Z");
+  auto sample = [&](Instant when, double soc, ChargingState cs) {
+    VehicleState s;
+    s.device_id = "car";
+    s.observed_at = when;
+    s.soc_percent = soc;
+    s.plugged_in = true;
+    s.charging_state = cs;
+    store.add_sample(s);
+  };
+  sample(t, 40, ChargingState::not_charging);  // before any command: on-time unknown
+  store.add_command(t + 30min, "car", CommandAction::start, "run", "ok");
+  sample(t + 1h, 47, ChargingState::charging);
+  store.add_command(t + 90min, "car", CommandAction::stop, "end of run", "ok");
+  store.add_command(t + 100min, "car", CommandAction::start, "run", "failed: HTTP 500");
+  sample(t + 2h, 52, ChargingState::not_charging);
+  sample(t + 3h, 52, ChargingState::not_charging);
+  const auto h = load_charge_history(store, "car", t + 4h);
+  ASSERT_EQ(h.observations.size(), 4u);
+  EXPECT_FALSE(h.observations[0].charged);
+  EXPECT_FALSE(h.observations[1].charged);  // the record starts at 18:30
+  ASSERT_TRUE(h.observations[2].charged);
+  EXPECT_EQ(*h.observations[2].charged, 30min);  // 19:00-19:30; the failed start does not count
+  ASSERT_TRUE(h.observations[3].charged);
+  EXPECT_EQ(*h.observations[3].charged, 0min);
 }
 
 TEST_F(StoreTest, SessionsOpenUpdateClose) {

@@ -87,7 +87,7 @@ TEST_F(ControllerTest, PlansOnFirstObservationAndStartsAtTheRunBoundary) {
   EXPECT_EQ(stop.command->reason, "the planned run 00:30-02:46 has ended");
 }
 
-// A reading inside the run a little behind the plan (41 % where the plan has 41.5 %): at the
+// A reading inside the run a little behind the plan (40.9 % where the plan has 41.5 %): at the
 // run's end the estimate is short of the target by half a point, a minute or two of charging.
 // The run goes on to the estimated target and stops once, instead of stopping, waiting for a
 // confirming reading and starting again for a top-up.
@@ -99,11 +99,11 @@ TEST_F(ControllerTest, ARunEndingJustShortOfTheTargetGoesOnToItInsteadOfATopUp) 
   auto start = c.step(at("2026-01-11T00:30:00Z"));
   ASSERT_TRUE(start.command);
   c.command_result(at("2026-01-11T00:30:00Z"), true, "ok");
-  c.observe(obs("2026-01-11T00:35:00Z", 41, true, true));
+  c.observe(obs("2026-01-11T00:35:00Z", 40.9, true, true));
   auto end = c.step(at("2026-01-11T02:46:35Z"));
   EXPECT_FALSE(end.command) << end.command->reason;
   EXPECT_EQ(c.reason().rfind("extending the run 00:30-02:46 by about 2 min at 8.50p to the target "
-                             "80% (estimated 79.5%)",
+                             "80% (estimated 79.4%)",
                              0),
             0U)
       << c.reason();
@@ -474,11 +474,13 @@ TEST_F(ControllerTest, StopsAtTheEstimatedTargetBetweenPolls) {
   ASSERT_TRUE(s.command);
   ASSERT_EQ(s.command->action, Action::start);
   c.command_result(at("2026-01-10T18:00:00Z"), true, "ok");
-  c.observe(obs("2026-01-10T18:05:00Z", 51, true, true));  // confirmed; the last poll for a while
+  // Confirmed; the last poll for a while. (The estimate says 51.5 %: the car is slower.)
+  c.observe(obs("2026-01-10T18:05:00Z", 51.2, true, true));
   s = c.step(at("2026-01-10T18:05:00Z"));
   EXPECT_FALSE(s.command);
-  // 51 % -> 80 % of 37.9 kWh at 7.4 kW x 0.9: the controller wakes when the estimate gets there.
-  const double h = charge_hours(settings_.vehicle, 51, 80);
+  // 51.2 % -> 80 % of 37.9 kWh at 7.4 kW x 0.9: the controller wakes when the estimate gets
+  // there.
+  const double h = charge_hours(settings_.vehicle, 51.2, 80);
   const Instant reach =
       at("2026-01-10T18:05:00Z") + Seconds{static_cast<long long>(std::ceil(h * 3600))};
   auto mid = c.soc_estimate(reach - minutes{30});

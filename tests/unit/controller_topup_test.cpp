@@ -321,6 +321,37 @@ TEST_F(TopUpTest, AtTheReadyByTheContinuationIsNotUndoneByTheEstimateOrTheNextPl
   expect_no_flip();
 }
 
+// A run that ends at the ready-by short of the target by a few minutes' charging, with
+// `continue`: the run is extended to the target across the ready-by (one stop, at the target),
+// rather than stopped at its end and started again by the continuation.
+TEST_F(TopUpTest, ARunShortAtTheReadyByIsExtendedAcrossItWithContinue) {
+  settings_.policy.continue_after_ready_by = true;
+  Controller c = make();
+  const Instant plug = at("2026-01-11T07:06:00Z");
+  c.observe(obs(plug, 75, true, false));
+  step(c, plug);
+  ASSERT_TRUE(c.plan());
+  ASSERT_FALSE(c.plan()->runs.empty());
+  // The car draws less than planned: 1.5 points behind by the middle of the run (inside the
+  // drift tolerance, so the plan stands).
+  const Instant mid = c.plan()->runs.front().start + minutes{12};
+  run(c, plug, mid - minutes{1});
+  const double behind = c.soc_estimate(mid)->soc_percent - 1.5;
+  run(c, mid, at("2026-01-11T07:50:00Z"),
+      {obs(mid, behind, true, true), obs(at("2026-01-11T07:48:00Z"), 80, true, false)});
+  int starts = 0, stops = 0;
+  for (const auto& s : sent_) {
+    if (s.command.action == Action::start) {
+      ++starts;
+    } else {
+      ++stops;
+    }
+  }
+  EXPECT_EQ(starts, 1);
+  EXPECT_EQ(stops, 1);
+  expect_no_flip();
+}
+
 // stop: at the ready-by the controller stops once, saying which rule applies, and the next
 // deadline's plan takes over.
 TEST_F(TopUpTest, AtTheReadyByStopStopsOnceAndSaysWhy) {

@@ -164,6 +164,69 @@ TEST(ChargingModel, NeverAboveTheConfiguredPowerAndRobustToOutliers) {
   EXPECT_FALSE(m.taper_above_soc);  // no pairs above 80 %: nothing to learn there
 }
 
+// How offpeakd polls once the cloud lag is learned: a reading about every 40 min while
+// charging, none in the last stretch to the target (nothing decides there), the charger
+// switched off at the target (85, 90 or 95 %) and the confirming reading a cloud lag after the
+// stop, showing the car at rest. No CHARGING/CHARGING pair reaches the taper: only the spans
+// from rest to rest, over the time the charger was on (`charged`), show it. The cloud's SoC is
+// 5 min old when read while charging.
+std::vector<ChargeObservation> stop_confirmed_sessions(const VehicleSpec& truth, int count,
+                                                       bool switch_record) {
+  std::vector<ChargeObservation> out;
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> jitter(-180, 180);
+  const Seconds age = minutes{5};
+  Instant t = k_t0;
+  for (int s = 0; s < count; ++s) {
+    const Instant start = t;
+    const double soc0 = 40 + 5 * (s % 4);
+    const double stop_at = 85 + 5 * (s % 3);
+    auto soc_at = [&](Instant when) {
+      if (when <= start) return soc0;
+      return soc_after_hours(truth, soc0, static_cast<double>((when - start).count()) / 3600.0);
+    };
+    const Instant stop =
+        start + Seconds{static_cast<long long>(charge_hours(truth, soc0, stop_at) * 3600)};
+    auto add = [&](ChargeObservation o, Instant prev, Instant on_until) {
+      if (switch_record) o.charged = duration_cast<Seconds>(on_until - prev);
+      out.push_back(o);
+    };
+    out.push_back({t, soc0, false});  // plugged in at rest; switched on at once
+    for (;;) {
+      const Instant next = t + minutes{40} + Seconds{jitter(rng)};
+      if (soc_at(next) >= 70) break;
+      const Instant prev = t;
+      t = next;
+      add({t, std::floor(soc_at(t - age)), true}, prev, t);
+    }
+    const Instant prev = t;
+    t = stop + minutes{11};
+    add({t, std::floor(soc_at(stop)), false}, prev, stop);
+    t += hours{20};
+    out.push_back({t, out.back().soc_percent, false, false});  // away
+  }
+  return out;
+}
+
+TEST(ChargingModel, LearnsTheTaperFromTheSpansFromRestToRest) {
+  VehicleSpec configured{37.9, 7.4, 0.9};
+  VehicleSpec truth = tapering(6.0);  // 80 % -> 2 kW at 100 %
+  auto obs = stop_confirmed_sessions(truth, 12, true);
+  auto m = learn_charging_model(obs, configured);
+  ASSERT_TRUE(m.power_kw);
+  EXPECT_NEAR(*m.power_kw, 6.0, 0.3);
+  ASSERT_TRUE(m.taper_above_soc);
+  EXPECT_NEAR(*m.taper_above_soc, 80, 5);
+  EXPECT_EQ(m.sessions, 12);
+  VehicleSpec eff = effective_spec(configured, m);
+  EXPECT_NEAR(charge_hours(eff, 60, 95), charge_hours(truth, 60, 95), 0.15);
+  // Without the switch's record of its on-time, the same readings show no taper.
+  auto unrecorded = stop_confirmed_sessions(truth, 12, false);
+  auto flat = learn_charging_model(unrecorded, configured);
+  ASSERT_TRUE(flat.power_kw);
+  EXPECT_FALSE(flat.taper_above_soc);
+}
+
 TEST(ChargingModel, NothingLearnedFromTooLittle) {
   VehicleSpec configured{37.9, 7.4, 0.9};
   auto obs = sessions(tapering(6.0), 1, minutes{20}, 40, 50);
@@ -296,7 +359,30 @@ TEST(PollPolicy, PollsLessWhileAwayOnceTheUsualPlugInTimeIsKnown) {
   PollSituation s = away_at(k_t0 + hours{9}, k_t0 + hours{9});
   EXPECT_EQ(next_poll(s, p, Zone::utc()).at, k_t0 + hours{9} + minutes{90});
   s.usual_plug_in[0] = 18 * 60;  // Mondays 18:00: watched from 17:40
-  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, k_t0 + hours{11});
+  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, k_t0 + hours{12});
+}
+
+// A cloud that shows a command 10 min late: a confirmation after 5 min would read the car
+// before the command and cost a second poll. Once the lag is learned the first poll waits it.
+TEST(PollPolicy, TheFirstConfirmationWaitsTheLearnedCloudLag) {
+  PollPolicySettings p;
+  const Instant now = k_t0 + hours{1};
+  PollSituation s = away_at(now, now - minutes{1});
+  s.plugged_in = true;
+  s.charging = true;
+  s.command_at = now;  // a start
+  s.confirm_by = now + minutes{30};
+  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, now + p.confirm_delay);
+  s.cloud_lag = minutes{11};
+  auto d = next_poll(s, p, Zone::utc());
+  EXPECT_EQ(d.at, now + minutes{11});
+  EXPECT_EQ(d.why, "confirm the command");
+  // A lag shorter than the confirm delay changes nothing; one past the deadline waits no
+  // longer than the deadline.
+  s.cloud_lag = minutes{2};
+  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, now + p.confirm_delay);
+  s.cloud_lag = minutes{45};
+  EXPECT_EQ(next_poll(s, p, Zone::utc()).at, *s.confirm_by);
 }
 
 TEST(RequestBudget, CountsPerUtcDayAndReportsTheDayThatEnded) {

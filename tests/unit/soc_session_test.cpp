@@ -118,6 +118,33 @@ TEST(SocEstimator, ALaggingReadingAfterAStopDoesNotRestartTheRise) {
   EXPECT_NEAR(e.estimate(k_t0 + hours{3})->soc_percent, 73, 1e-6);
 }
 
+// A car that reports whole percent reads 89 at 89.7 %. Taking the reading as the new base
+// would lose 0.7 points, and the controller would top up a minute for a shortfall that is not
+// there; an estimate within [89, 90) agrees with the reading and is kept.
+TEST(SocEstimator, AWholePercentReadingKeepsAnEstimateItAgreesWith) {
+  SocEstimator e(spec());
+  e.observe(reading(k_t0, 40, true, ChargingState::charging));
+  e.switched(k_t0 + minutes{12}, false);  // 40 + 18 %/h x 12 min = 43.6
+  const Instant t = k_t0 + minutes{30};
+  e.observe(reading(t, 43, true, ChargingState::not_charging));
+  EXPECT_NEAR(e.estimate(t)->soc_percent, 43.6, 1e-6);
+  // While charging the reading is the base (kept estimates would drift from reading to
+  // reading); a reading outside [x, x + 1) of the estimate is the truth, and so is one with
+  // decimals.
+  SocEstimator c(spec());
+  c.observe(reading(k_t0, 40, true, ChargingState::charging));
+  c.observe(reading(k_t0 + minutes{12}, 43, true, ChargingState::charging));  // estimate 43.6
+  EXPECT_EQ(c.estimate(k_t0 + minutes{12})->soc_percent, 43);
+  e.switched(t, true);
+  e.switched(t + minutes{10}, false);  // 43.6 + 3 = 46.6
+  e.observe(reading(t + minutes{20}, 45, true, ChargingState::not_charging));
+  EXPECT_EQ(e.estimate(t + minutes{20})->soc_percent, 45);
+  e.switched(t + minutes{20}, true);
+  e.switched(t + minutes{30}, false);  // 45 + 3 = 48
+  e.observe(reading(t + minutes{40}, 47.5, true, ChargingState::not_charging));
+  EXPECT_EQ(e.estimate(t + minutes{40})->soc_percent, 47.5);
+}
+
 TEST(SocEstimator, MeteredEnergyWinsOverTheCurve) {
   SocEstimator e(spec());
   e.metered(k_t0 - minutes{1}, 100000.0);

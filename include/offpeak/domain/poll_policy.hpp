@@ -5,15 +5,18 @@
 // Car clouds lock an account that asks too often (BMW: about 50 requests a UTC day, the
 // owner's own app included), so a poll is spent where a decision depends on it:
 //  - the first observation after start-up;
-//  - confirming a command (a few minutes after it, until the controller's confirm deadline);
+//  - confirming a command (just after the car cloud's learned lag, when it is longer than
+//    `confirm_delay`: an earlier reading would still show the car before the command; until
+//    the controller's confirm deadline);
 //  - shortly before a planned start (a fresh SoC before switching on) and before the end of
-//    the current run (the target); a stop that a planned start follows within the
+//    the plan's last run (the target; a run with another after it is followed by the poll
+//    before that one's start); a stop that a planned start follows within the
 //    confirmation window is confirmed by the poll before that start; the stop that ends the
 //    plan's last run is confirmed a cloud lag after it, by a reading that shows the car after
 //    the stop (a shortfall it shows is topped up before the ready-by);
 //  - around the usual plug-in time of the weekday (learned from the recorded sessions);
 //  - otherwise rarely: every `idle` interval while plugged in, every half of it while away
-//    (every two thirds of it once the usual plug-in times are known: they are watched anyway).
+//    (every `idle` once the usual plug-in times are known: they are watched anyway).
 // Polls that only refresh (`routine`) are spread over what is left of the day after a
 // reserve for the decisions above; no poll at all is made once the budget is spent, until
 // the next UTC day.
@@ -50,8 +53,10 @@ struct PollSituation {
   bool charging = false;                 // the switch is believed on and the car plugged in
   std::optional<Instant> confirm_by;     // a command awaits confirmation until then
   std::optional<Instant> command_at;     // when that command was accepted
+  std::optional<Seconds> cloud_lag;      // the car cloud's learned lag (CloudLag::lag)
   std::optional<Instant> next_start;     // the next planned start
   std::optional<Instant> run_end;        // the end of the run in progress
+  bool last_run = true;                  // ... the plan's last (the one that reaches the target)
   // A reading after the plan's last run would decide a top-up from then on
   // (Controller::shortfall_check_at).
   std::optional<Instant> shortfall_check;

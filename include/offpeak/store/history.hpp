@@ -21,6 +21,6 @@ struct ChargeHistory {
 // The last `days` days before `now` of one car (`device_id` empty: every car). Throws
 // StoreError on database failures.
 ChargeHistory load_charge_history(const Store& store, std::string_view device_id, Instant now,
-                                  int days = 60);
+                                  int days = k_learn_days);
 
 }  // namespace offpeak::store
