@@ -346,7 +346,7 @@ TEST(SpotBacktest, QuarterHourAndHourlyPriceCsvs) {
   std::string q = "valid_from_utc,valid_to_utc,p_per_kwh_inc_vat\n";
   std::string h = q;
   const Instant t0 = *parse_rfc3339("2025-11-03T00:00:00Z");
-  for (int i = 0; i < 2 * 96; ++i) {
+  for (int i = 0; i < 6 * 96; ++i) {
     const Instant a = t0 + i * std::chrono::minutes{15};
     q += format_rfc3339(a) + "," + format_rfc3339(a + std::chrono::minutes{15}) + "," +
          (i % 4 == 1 ? "2" : "30") + "\n";
@@ -388,6 +388,35 @@ TEST(SpotBacktest, QuarterHourAndHourlyPriceCsvs) {
       "--target 50 2>&1");
   ASSERT_EQ(human.status, 0) << human.out;
   EXPECT_NE(human.out.find("€0.40"), std::string::npos) << human.out;
+
+  // The field replay on the same quarter-hours: euros, ct/kWh, and offpeak's loop (polls within
+  // the budget, a car that draws 6 kW and lags) charging only in the cheap quarter-hours.
+  const std::string field = std::string(OFFPEAK_BIN) + " backtest --field --config " +
+                            (dir.path() / "offpeak.yaml").string() + " --prices " +
+                            (dir.path() / "q.csv").string() +
+                            " --from 2025-11-03 --to 2025-11-05 --seed 3 --target 40";
+  CommandResult fj = run_command(field + " --json 2>&1");
+  ASSERT_EQ(fj.status, 0) << fj.out;
+  json::object doc = json::parse(fj.out).as_object();
+  EXPECT_EQ(doc.at("currency").as_string(), "EUR");
+  const json::array& strategies = doc.at("strategies").as_array();
+  ASSERT_EQ(strategies.size(), 3u);
+  const json::object& smart = strategies[0].as_object();
+  const json::object& at_plug_in = strategies[2].as_object();
+  ASSERT_GT(smart.at("energy_kwh").to_number<double>(), 1.0) << fj.out;
+  const double smart_ct =
+      smart.at("cost_p").to_number<double>() / smart.at("energy_kwh").to_number<double>();
+  const double plug_in_ct =
+      at_plug_in.at("cost_p").to_number<double>() / at_plug_in.at("energy_kwh").to_number<double>();
+  // 20 kWh fit in the 2 ct quarter-hours of the night at the real car's 6 kW.
+  EXPECT_NEAR(smart_ct, 2.0, 0.05) << "only the 2 ct quarter-hours\n" << fj.out;
+  EXPECT_EQ(smart.at("above_cheapest_kwh").to_number<double>(), 0.0) << fj.out;
+  EXPECT_GT(plug_in_ct, smart_ct + 1.0) << fj.out;
+  CommandResult fh = run_command(field + " 2>&1");
+  ASSERT_EQ(fh.status, 0) << fh.out;
+  EXPECT_NE(fh.out.find("ct/kWh"), std::string::npos) << fh.out;
+  EXPECT_NE(fh.out.find("€"), std::string::npos) << fh.out;
+  EXPECT_EQ(fh.out.find("£"), std::string::npos) << fh.out;
 }
 
 }  // namespace
