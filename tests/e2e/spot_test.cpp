@@ -278,8 +278,8 @@ TEST(Currency, ChangeIsRefusedOnSighupAndAtStartUp) {
 namespace offpeak::testing {
 namespace {
 
-// The dashboard in headless Chromium on 15-minute ENTSO-E prices in EUR: quarter-hour price
-// bars, euros in the plan, ct on the price axis.
+// The dashboard in headless Chromium on 15-minute ENTSO-E prices in EUR with `locale: de_DE`:
+// quarter-hour price bars, euros with decimal commas in the plan, ct on the price axis.
 TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
   const std::string chromium = "/usr/bin/chromium";
   if (!fs::exists(chromium)) GTEST_SKIP() << "chromium is not installed";
@@ -288,14 +288,21 @@ TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
   ASSERT_GT(server.port, 0) << server.proc.log();
   dir.write("entsoe-token", k_token + "\n");
   dir.write("offpeak.yaml",
-            config(dir, "{ type: entsoe, zone: DE-LU, token_file: entsoe-token, base_url: \"" +
-                            server.url() + "\", price: { adder: 18.5, vat_percent: 19 } }"));
+            config(dir,
+                   "{ type: entsoe, zone: DE-LU, token_file: entsoe-token, base_url: \"" +
+                       server.url() + "\", price: { adder: 18.5, vat_percent: 19 } }",
+                   "currency: EUR\nlocale: de_DE\n"));
   auto d = start_daemon(dir, "2025-10-31T16:00:00Z",
                         "ENTSO-E DE-LU prices: 192 fetched in 1 request(s)", "d");
   ASSERT_TRUE(d->wait_for("plan (", 20s)) << d->log();
   const unsigned short port = api_port(*d);
   json::value status = json::parse(http_get(port, "/api/v1/status"));
   EXPECT_EQ(status.at("currency").as_string(), "EUR");
+  // Prometheus: currency-neutral names with the currency as a label.
+  const std::string metrics = http_get(port, "/metrics");
+  EXPECT_NE(metrics.find("offpeak_price_minor_units_per_kwh{currency=\"EUR\"} "), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("offpeak_plan_cost_minor_units{currency=\"EUR\"} "), std::string::npos);
   json::value plan = json::parse(http_get(port, "/api/v1/plan"));
   EXPECT_EQ(plan.at("currency").as_string(), "EUR");
   EXPECT_NE(std::string(plan.at("explanation").as_string()).find("est. cost €"), std::string::npos)
