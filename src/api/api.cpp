@@ -392,6 +392,7 @@ json::value status_json(const StatusSnapshot& s) {
   o["vehicle"] = s.vehicle_name;
   o["timezone"] = s.timezone;
   o["currency"] = s.currency;
+  o["decimal_mark"] = std::string(1, s.decimal_mark);
   const auto& obs = s.observation;
   o["device_id"] = obs ? json::value(obs->device_id) : json::value(nullptr);
   o["soc"] = obs ? number_or_null(obs->soc_percent, 2) : json::value(nullptr);

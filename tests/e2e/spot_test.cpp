@@ -298,6 +298,7 @@ TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
   const unsigned short port = api_port(*d);
   json::value status = json::parse(http_get(port, "/api/v1/status"));
   EXPECT_EQ(status.at("currency").as_string(), "EUR");
+  EXPECT_EQ(status.at("decimal_mark").as_string(), ",");
   // Prometheus: currency-neutral names with the currency as a label.
   const std::string metrics = http_get(port, "/metrics");
   EXPECT_NE(metrics.find("offpeak_price_minor_units_per_kwh{currency=\"EUR\"} "), std::string::npos)
@@ -331,6 +332,9 @@ TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
     ++bars;
   EXPECT_GT(bars, 40) << "15-minute bars";
   EXPECT_NE(dom.find("est. €"), std::string::npos) << "the plan's cost in euros";
+  // de_DE: decimal commas in what people read ("€1,23", "33,18 ct/kWh", "20,00 kWh").
+  EXPECT_TRUE(std::regex_search(dom, std::regex("est\\. €\\d+,\\d\\d"))) << dom.substr(0, 4000);
+  EXPECT_TRUE(std::regex_search(dom, std::regex("\\d+,\\d\\d ct/kWh"))) << dom.substr(0, 4000);
   const std::string shown = std::regex_replace(dom, std::regex("<script[^]*?</script>"), "");
   EXPECT_EQ(shown.find("£"), std::string::npos) << "no pounds outside the page's script";
   EXPECT_NE(shown.find("€"), std::string::npos);
