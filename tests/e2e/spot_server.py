@@ -6,9 +6,13 @@ sends (paths, query parameters, headers, the token) and answers 401/400 when it 
 Every request is logged as one JSON line: {"method", "path", "query", "ok", "why"}.
 
 Usage: spot_server.py DATA_DIR TOKEN      (prints "port N" once listening on 127.0.0.1)
+
+With SPOT_ENTSOE_TODAY_ONLY=N in the environment, the first N ENTSO-E answers hold only the
+first day (31 Oct 2025): tomorrow not yet published, as before about 13:00 CET.
 """
 import json
 import os
+import re
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -24,6 +28,17 @@ AWATTAR = {"object": "list", "url": "/de/v1/marketdata", "data": [
      "marketprice": 93.5, "unit": "Eur/MWh"},
     {"start_timestamp": 1761955200000, "end_timestamp": 1761958800000,
      "marketprice": -3.1, "unit": "Eur/MWh"}]}
+
+
+TODAY_ONLY = [int(os.environ.get("SPOT_ENTSOE_TODAY_ONLY", "0"))]
+
+
+def today_only(doc):
+    """The A44 document without the series of the second day."""
+    text = doc.decode("utf-8")
+    cut = re.sub(r"\s*<TimeSeries>(?:(?!</TimeSeries>).)*?<start>2025-10-31T23:00Z</start>"
+                 r".*?</TimeSeries>", "", text, flags=re.S)
+    return cut.encode("utf-8")
 
 
 def read(name):
@@ -70,6 +85,10 @@ class Handler(BaseHTTPRequestHandler):
                        b'</Acknowledgement_MarketDocument>')
                 self.record(True, "acknowledgement", shown)
                 return self.answer(200, ack, "application/xml")
+            if TODAY_ONLY[0] > 0:
+                TODAY_ONLY[0] -= 1
+                self.record(True, "today only", shown)
+                return self.answer(200, today_only(read(ENTSOE)), "application/xml")
             self.record(True, "", shown)
             return self.answer(200, read(ENTSOE), "application/xml")
         if u.path == "/api/DayAheadPrices":  # Nord Pool

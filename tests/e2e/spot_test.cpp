@@ -23,10 +23,13 @@ namespace json = boost::json;
 const std::string k_token = "e2e-secret-token-5b1d";
 
 struct Server {
-  explicit Server(const TempDir& dir, const std::string& token = k_token)
+  explicit Server(const TempDir& dir, const std::string& token = k_token,
+                  const std::string& env = "")
       : proc({"/usr/bin/python3", std::string(OFFPEAK_SOURCE_DIR) + "/tests/e2e/spot_server.py",
               std::string(OFFPEAK_SOURCE_DIR) + "/tests/data/spot", token},
-             (dir.path() / ("server-" + token + ".log")).string(), {"PYTHONUNBUFFERED=1"}) {
+             (dir.path() / ("server-" + token + ".log")).string(),
+             env.empty() ? std::vector<std::string>{"PYTHONUNBUFFERED=1"}
+                         : std::vector<std::string>{"PYTHONUNBUFFERED=1", env}) {
     if (proc.wait_for("port ", 10s)) {
       std::string l = proc.log();
       port = std::stoi(l.substr(l.find("port ") + 5));
@@ -428,6 +431,53 @@ TEST(SpotBacktest, QuarterHourAndHourlyPriceCsvs) {
   EXPECT_NE(fh.out.find("ct/kWh"), std::string::npos) << fh.out;
   EXPECT_NE(fh.out.find("€"), std::string::npos) << fh.out;
   EXPECT_EQ(fh.out.find("£"), std::string::npos) << fh.out;
+}
+
+}  // namespace
+}  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// Tomorrow's prices after publication, end to end at 300x: at 11:00 CET the answer holds today
+// only, so offpeakd waits for 13:00 CET (no request in between), asks again (published late:
+// still today only), again 15 minutes later, and then has tomorrow's quarter-hours.
+TEST(SpotRefresh, TomorrowIsFetchedAfterPublicationAndRetriedWhileAbsent) {
+  TempDir dir;
+  Server server(dir, k_token, "SPOT_ENTSOE_TODAY_ONLY=2");
+  ASSERT_GT(server.port, 0) << server.proc.log();
+  dir.write("entsoe-token", k_token + "\n");
+  dir.write("offpeak.yaml", config(dir,
+                                   "{ type: entsoe, zone: DE-LU, token_file: entsoe-token, "
+                                   "base_url: \"" +
+                                       server.url() + "\" }"));
+  const auto t0 = std::chrono::steady_clock::now();
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level",
+             "debug", "--speed", "300", "--start", "2025-10-31T10:00:00Z"},
+            (dir.path() / "d.log").string());
+  ASSERT_TRUE(d.wait_for("ENTSO-E DE-LU prices: 96 fetched in 1 request(s)", 20s)) << d.log();
+  ASSERT_TRUE(d.wait_for("API listening on", 10s)) << d.log();
+  const unsigned short port = api_port(d);
+  EXPECT_EQ(price_slots(port, "2025-11-01T10:00:00Z", "2025-11-01T11:00:00Z").size(), 0u)
+      << "tomorrow is not published yet";
+  EXPECT_EQ(price_slots(port, "2025-10-31T20:00:00Z", "2025-10-31T21:00:00Z").size(), 4u);
+  // 12:15 UTC (13:15 CET) is 2 h 15 min after the start: 27 s at 300x.
+  ASSERT_TRUE(d.wait_for("ENTSO-E DE-LU prices: 192 fetched in 1 request(s)", 90s)) << d.log();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, 25s) << "not before 13:15 CET";
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 3u) << server.proc.log();
+  EXPECT_EQ(reqs[0].at("why").as_string(), "today only");
+  EXPECT_EQ(reqs[1].at("why").as_string(), "today only");
+  EXPECT_EQ(reqs[2].at("why").as_string(), "");
+  for (const auto& r : reqs) {
+    EXPECT_EQ(r.at("query").at("periodStart").as_string(), "202510302300");
+    EXPECT_EQ(r.at("query").at("periodEnd").as_string(), "202511012300");
+  }
+  EXPECT_EQ(price_slots(port, "2025-11-01T10:00:00Z", "2025-11-01T11:00:00Z").size(), 4u);
+  EXPECT_EQ(cached_rows(dir, "entsoe:10Y1001A1001A82H"), 192);
+  d.signal(SIGTERM);
+  ASSERT_EQ(d.wait(10s), 0) << d.log();
 }
 
 }  // namespace
