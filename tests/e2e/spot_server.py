@@ -22,7 +22,10 @@ TOKEN = sys.argv[2]
 ENTSOE = "entsoe_A44_DE-LU_2025-10-31_11-01_PT15M_A03gaps_4timeseries.xml"
 TIBBER = "tibber_priceInfo_today_tomorrow_hourly_DE_2025-05-18.json"
 NORDPOOL = "nordpool_dayaheadprices_SE3_EUR_2024-11-05_hourly.json"
-# aWATTar has no stored answer: the documented shape, 1 Nov 2025 00:00-02:00 CET, hourly.
+# aWATTar has no stored answer. For 28-30 Oct 2023 (the 25-hour day in the middle) it answers
+# in its documented shape with the real DE-LU day-ahead prices of that time (aWATTar passes on
+# EPEX DE-LU); otherwise with two documented-shape hours, 1 Nov 2025 00:00-02:00 CET.
+AWATTAR_CSV = "DE-LU_2023-10-28_30_hourly_energycharts.csv"
 AWATTAR = {"object": "list", "url": "/de/v1/marketdata", "data": [
     {"start_timestamp": 1761951600000, "end_timestamp": 1761955200000,
      "marketprice": 93.5, "unit": "Eur/MWh"},
@@ -44,6 +47,19 @@ def today_only(doc):
 def read(name):
     with open(os.path.join(DATA, name), "rb") as f:
         return f.read()
+
+
+def awattar_hours():
+    """(start ms, end ms, EUR/MWh) of each hour in AWATTAR_CSV."""
+    from datetime import datetime, timedelta
+    out = []
+    with open(os.path.join(DATA, AWATTAR_CSV), encoding="utf-8-sig") as f:
+        for line in f.read().splitlines()[1:]:
+            when, price = line.split(",")
+            start = datetime.fromisoformat(when)
+            ms = int(start.timestamp() * 1000)
+            out.append((ms, ms + 3600 * 1000, float(price)))
+    return out
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -105,6 +121,17 @@ class Handler(BaseHTTPRequestHandler):
             if not q.get("start", "").isdigit() or not q.get("end", "").isdigit():
                 self.record(False, "bad parameters", shown)
                 return self.answer(400)
+            if self.headers.get("Accept") != "application/json":
+                self.record(False, "no Accept: application/json", shown)
+                return self.answer(406)
+            start, end = int(q["start"]), int(q["end"])
+            hours = [h for h in awattar_hours() if start <= h[0] < end]
+            if hours:
+                body = {"object": "list", "url": "/de/v1/marketdata", "data": [
+                    {"start_timestamp": a, "end_timestamp": b, "marketprice": p,
+                     "unit": "Eur/MWh"} for a, b, p in hours]}
+                self.record(True, "2023 prices", shown)
+                return self.answer(200, json.dumps(body).encode())
             self.record(True, "", shown)
             return self.answer(200, json.dumps(AWATTAR).encode())
         self.record(False, "unknown path", shown)

@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <fstream>
+#include <map>
 #include <regex>
 
 namespace offpeak::testing {
@@ -478,6 +480,69 @@ TEST(SpotRefresh, TomorrowIsFetchedAfterPublicationAndRetriedWhileAbsent) {
   EXPECT_EQ(cached_rows(dir, "entsoe:10Y1001A1001A82H"), 192);
   d.signal(SIGTERM);
   ASSERT_EQ(d.wait(10s), 0) << d.log();
+}
+
+}  // namespace
+}  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// aWATTar through offpeakd on real DE-LU prices of 28-30 Oct 2023 in aWATTar's shape: one
+// request for today and tomorrow (local midnights in ms, Accept: application/json), the
+// 25-hour autumn day complete (the 02:00 hour twice), the price formula on every hour.
+TEST(SpotSources, AwattarOnRealPricesAcrossThe25HourDay) {
+  TempDir dir;
+  Server server(dir);
+  ASSERT_GT(server.port, 0) << server.proc.log();
+  dir.write("offpeak.yaml", config(dir, "{ type: awattar, country: de, base_url: \"" +
+                                            server.url() + "\", price: { vat_percent: 19 } }"));
+  auto d = start_daemon(dir, "2023-10-29T10:00:00Z",
+                        "aWATTar DE prices: 49 fetched in 1 request(s)", "d");
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_TRUE(reqs[0].at("ok").as_bool()) << json::serialize(reqs[0]);
+  EXPECT_EQ(reqs[0].at("why").as_string(), "2023 prices");
+  // 29 Oct 00:00 CEST = 28 Oct 22:00 UTC; 31 Oct 00:00 CET = 30 Oct 23:00 UTC.
+  EXPECT_EQ(reqs[0].at("query").at("start").as_string(), "1698530400000");
+  EXPECT_EQ(reqs[0].at("query").at("end").as_string(), "1698706800000");
+  EXPECT_EQ(cached_rows(dir, "awattar:de"), 49);
+  // Every hour from the API against the file's prices (EUR/MWh / 10 x 1.19 = ct/kWh).
+  std::ifstream in(std::string(OFFPEAK_SOURCE_DIR) +
+                   "/tests/data/spot/DE-LU_2023-10-28_30_hourly_energycharts.csv");
+  std::map<Instant, double> expected;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    // "2023-10-29T02:00+01:00,0.02": the local time and its offset.
+    const std::string when = line.substr(0, line.find(','));
+    const int sign = when[16] == '-' ? -1 : 1;
+    const auto offset = sign * (std::chrono::hours{std::stoi(when.substr(17, 2))} +
+                                std::chrono::minutes{std::stoi(when.substr(20, 2))});
+    const Instant local = *parse_rfc3339(when.substr(0, 16) + ":00Z");
+    expected[local - offset] = std::stod(line.substr(line.find(',') + 1)) / 10.0 * 1.19;
+  }
+  ASSERT_EQ(expected.size(), 73u);
+  // The daemon plans from an hour ago: 14 hours of today and 24 of tomorrow.
+  EXPECT_EQ(price_slots(api_port(*d), "2023-10-28T22:00:00Z", "2023-10-30T23:00:00Z").size(), 38u);
+  d->signal(SIGTERM);
+  ASSERT_EQ(d->wait(10s), 0) << d->log();
+  // `offpeak tariff show` (fetching as the daemon does): both whole days.
+  CommandResult r = run_command(std::string(OFFPEAK_BIN) + " tariff show --json --config " +
+                                (dir.path() / "offpeak.yaml").string() +
+                                " --from 2023-10-28T22:00:00Z --hours 49 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  json::array slots = json::parse(r.out).at("slots").as_array();
+  ASSERT_EQ(slots.size(), 49u) << r.out;
+  int day29 = 0;
+  for (const auto& sl : slots) {
+    const Instant a = *parse_rfc3339(std::string(sl.at("start").as_string()));
+    ASSERT_TRUE(expected.count(a)) << format_rfc3339(a);
+    EXPECT_NEAR(sl.at("price_p_per_kwh").to_number<double>(), expected.at(a), 1e-9)
+        << format_rfc3339(a);
+    if (a < *parse_rfc3339("2023-10-29T23:00:00Z")) ++day29;
+  }
+  EXPECT_EQ(day29, 25) << "the 25-hour day";
 }
 
 }  // namespace
