@@ -120,6 +120,7 @@ int cmd_field_backtest(const BacktestArgs& a, const config::Config& cfg, const P
   setup.zone = cfg.zone;
 
   backtest::FieldOptions o;
+  o.publication = publication_for(cfg);
   o.from = cfg.zone.start_of_day(*from);
   o.to = cfg.zone.start_of_day(LocalDate{sys_days{*to} + days{1}});
   o.car.wall_kw = a.car_kw;

@@ -1,4 +1,5 @@
 #include "stays_backtest.hpp"
+#include "backtest_command.hpp"
 #include "prices.hpp"
 
 #include <offpeak/backtest/stays.hpp>
@@ -159,6 +160,7 @@ int run_stays_backtest(const BacktestArgs& a, const config::Config& cfg, const b
     }
   }
   bt::StayOptions o;
+  o.publication = publication_for(cfg);
   o.target_soc = a.target.value_or(cfg.charging.target_soc);
   o.carbon_weight_p_per_kg = a.carbon_weight;
   const bt::StaySummary s = bt::run_stays(setup, o, stays, prices, carbon);
