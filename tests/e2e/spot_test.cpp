@@ -309,6 +309,12 @@ TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
   EXPECT_NE(metrics.find("offpeak_price_minor_units_per_kwh{currency=\"EUR\"} "), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("offpeak_plan_cost_minor_units{currency=\"EUR\"} "), std::string::npos);
+  // `offpeak status`: euros and ct/kWh with decimal commas.
+  CommandResult st = run_command(std::string(OFFPEAK_BIN) + " status --url http://127.0.0.1:" +
+                                 std::to_string(port) + " 2>&1");
+  ASSERT_EQ(st.status, 0) << st.out;
+  EXPECT_TRUE(std::regex_search(st.out, std::regex("price now: +\\d+,\\d\\d ct/kWh"))) << st.out;
+  EXPECT_TRUE(std::regex_search(st.out, std::regex("€\\d+,\\d\\d"))) << st.out;
   json::value plan = json::parse(http_get(port, "/api/v1/plan"));
   EXPECT_EQ(plan.at("currency").as_string(), "EUR");
   EXPECT_NE(std::string(plan.at("explanation").as_string()).find("est. cost €"), std::string::npos)
