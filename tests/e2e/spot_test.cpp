@@ -553,3 +553,40 @@ TEST(SpotSources, AwattarOnRealPricesAcrossThe25HourDay) {
 
 }  // namespace
 }  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// `fallback:` with a day-ahead source: before tomorrow is published the static tariff covers
+// it (its prices as they are: no spot formula), today stays the source's with the formula.
+TEST(SpotSources, FallbackCoversWhatIsNotYetPublished) {
+  TempDir dir;
+  Server server(dir, k_token, "SPOT_ENTSOE_TODAY_ONLY=1");
+  ASSERT_GT(server.port, 0) << server.proc.log();
+  dir.write("entsoe-token", k_token + "\n");
+  dir.write("flat.yaml", "name: flat\ndefault: 31.5\n");
+  dir.write("offpeak.yaml",
+            config(dir, "{ type: entsoe, zone: DE-LU, token_file: entsoe-token, base_url: \"" +
+                            server.url() +
+                            "\", price: { adder: 10, vat_percent: 0 }, fallback: flat.yaml }"));
+  auto d = start_daemon(dir, "2025-10-31T10:00:00Z",
+                        "ENTSO-E DE-LU prices: 96 fetched in 1 request(s)", "d");
+  ASSERT_TRUE(d->wait_for("the fallback tariff covers the rest", 10s)) << d->log();
+  const unsigned short port = api_port(*d);
+  json::array today = price_slots(port, "2025-10-31T10:00:00Z", "2025-10-31T10:15:00Z");
+  ASSERT_EQ(today.size(), 1u);
+  SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+  const double spot =
+      db.execAndGet("SELECT price_p_per_kwh FROM prices WHERE valid_from = '2025-10-31T10:00:00Z'")
+          .getDouble();
+  EXPECT_NEAR(today[0].at("price_p_per_kwh").to_number<double>(), spot + 10.0, 1e-9);
+  json::array tomorrow = price_slots(port, "2025-11-01T10:00:00Z", "2025-11-01T11:00:00Z");
+  ASSERT_FALSE(tomorrow.empty());
+  for (const auto& sl : tomorrow)
+    EXPECT_NEAR(sl.at("price_p_per_kwh").to_number<double>(), 31.5, 1e-9) << json::serialize(sl);
+  d->signal(SIGTERM);
+  ASSERT_EQ(d->wait(10s), 0) << d->log();
+}
+
+}  // namespace
+}  // namespace offpeak::testing
