@@ -392,6 +392,7 @@ json::value status_json(const StatusSnapshot& s) {
   o["vehicle"] = s.vehicle_name;
   o["timezone"] = s.timezone;
   o["currency"] = s.currency;
+  o["decimal_mark"] = std::string(1, s.decimal_mark);
   const auto& obs = s.observation;
   o["device_id"] = obs ? json::value(obs->device_id) : json::value(nullptr);
   o["soc"] = obs ? number_or_null(obs->soc_percent, 2) : json::value(nullptr);
@@ -548,14 +549,25 @@ std::string metrics_text(const StatusSnapshot& s) {
   w.family("offpeak_observation_stale", "gauge",
            "1 when the last observation is too old to act on.");
   w.sample("offpeak_observation_stale", s.stale ? 1 : 0);
-  w.family("offpeak_price_p_per_kwh", "gauge", "Current electricity price in pence per kWh.");
+  // Money in the configured currency's minor unit, the currency as a label; the older names
+  // (pence in theirs) keep the same values for the dashboards that use them.
+  const std::string currency = "currency=\"" + s.currency + "\"";
+  w.family("offpeak_price_minor_units_per_kwh", "gauge",
+           "Current electricity price per kWh in the currency's minor unit (p, ct, ore, ...).");
+  if (s.price_now) w.sample("offpeak_price_minor_units_per_kwh", *s.price_now, currency);
+  w.family("offpeak_price_p_per_kwh", "gauge",
+           "Deprecated: offpeak_price_minor_units_per_kwh without the currency label.");
   w.optional_sample("offpeak_price_p_per_kwh", s.price_now);
   w.family("offpeak_prices_known_until_timestamp_seconds", "gauge",
            "Unix time up to which prices are known.");
   if (s.prices_known_until) {
     w.sample("offpeak_prices_known_until_timestamp_seconds", seconds_of(*s.prices_known_until));
   }
-  w.family("offpeak_plan_cost_pence", "gauge", "Estimated cost of the adopted plan in pence.");
+  w.family("offpeak_plan_cost_minor_units", "gauge",
+           "Estimated cost of the adopted plan in the currency's minor unit.");
+  if (s.plan) w.sample("offpeak_plan_cost_minor_units", s.plan->total_cost_p, currency);
+  w.family("offpeak_plan_cost_pence", "gauge",
+           "Deprecated: offpeak_plan_cost_minor_units without the currency label.");
   if (s.plan) w.sample("offpeak_plan_cost_pence", s.plan->total_cost_p);
   w.family("offpeak_plan_energy_kwh", "gauge", "Grid energy of the adopted plan in kWh.");
   if (s.plan) w.sample("offpeak_plan_energy_kwh", s.plan->total_energy_kwh);

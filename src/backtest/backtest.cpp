@@ -81,6 +81,16 @@ ChargingPolicy night_policy(const Setup& setup, const Options& options) {
 
 }  // namespace
 
+PublicationRule PublicationRule::day_ahead_europe() {
+  auto berlin = Zone::locate("Europe/Berlin");
+  if (!berlin) throw std::runtime_error("the time zone database has no Europe/Berlin");
+  PublicationRule r;
+  r.zone = *berlin;
+  r.publish_at = TimeOfDay{13 * 60};
+  r.covers_until = TimeOfDay{24 * 60};
+  return r;
+}
+
 PublicationRule PublicationRule::agile() {
   auto london = Zone::locate("Europe/London");
   if (!london) throw std::runtime_error("the time zone database has no Europe/London");

@@ -165,12 +165,19 @@ void print_human(const backtest::Summary& s, const BacktestArgs& a, const config
 
 }  // namespace
 
+backtest::PublicationRule publication_for(const config::Config& cfg) {
+  if (std::holds_alternative<config::SpotTariff>(cfg.tariff.kind) || cfg.money.currency != "GBP")
+    return backtest::PublicationRule::day_ahead_europe();
+  return backtest::PublicationRule::agile();
+}
+
 CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
   auto* cmd = app.add_subcommand(
       "backtest",
       "Replay the daemon's controller over a price history (CSV) with a virtual clock and compare "
-      "its cost with naive and optimal charging. Prices become visible as Octopus Agile "
-      "publishes them: the next day's at 16:00 UK time");
+      "its cost with naive and optimal charging. Prices become visible as they are published: "
+      "the next day's at 16:00 UK time (Octopus Agile), or at 13:00 CET for the whole next day "
+      "with a day-ahead tariff (tibber, entsoe, nordpool, awattar) or a currency other than GBP");
   cmd->add_option("--config,-c", a.config, "Configuration file (YAML)")->required();
   cmd->add_option("--log-level", a.log_level, "Log level on stderr: trace|debug|info|warn|error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -266,6 +273,7 @@ int cmd_backtest(const BacktestArgs& a) {
   setup.observe_charging = cfg.vehicle.poll.charging;
   setup.observe_plugged = cfg.vehicle.poll.plugged;
   backtest::Options options;
+  options.publication = publication_for(cfg);
   options.from = *from;
   options.to = *to;
   options.arrive = *arrive;
@@ -286,7 +294,7 @@ int cmd_backtest(const BacktestArgs& a) {
   }
   if (summary.nights == 0)
     std::cerr << "offpeak: no night between " << a.from << " and " << a.to
-              << " has prices for every half hour from arrival to departure\n";
+              << " has prices for every slot from arrival to departure\n";
   if (a.json) {
     std::cout << report::to_text(summary_json(summary, a));
   } else {

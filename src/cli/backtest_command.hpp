@@ -51,6 +51,9 @@ struct Config;
 namespace offpeak {
 class PriceCurve;
 }
+namespace offpeak::backtest {
+struct PublicationRule;
+}
 
 namespace offpeak::cli {
 
@@ -58,5 +61,10 @@ namespace offpeak::cli {
 // configuration and the prices are loaded.
 int cmd_field_backtest(const BacktestArgs& args, const config::Config& cfg,
                        const PriceCurve& prices);
+
+// When the replayed prices become visible: the European day-ahead rule (13:00 CET, the whole
+// next day) for a day-ahead tariff (tibber, entsoe, nordpool, awattar) or a currency other than
+// GBP; otherwise Octopus Agile's (16:00 UK time, to 23:00 the next day).
+backtest::PublicationRule publication_for(const config::Config& cfg);
 
 }  // namespace offpeak::cli

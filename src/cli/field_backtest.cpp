@@ -2,6 +2,7 @@
 // beside a fixed-interval poller and a charger that switches on at plug-in.
 
 #include "backtest_command.hpp"
+#include "prices.hpp"
 
 #include <offpeak/backtest/field.hpp>
 #include <offpeak/cli/cli.hpp>
@@ -119,6 +120,7 @@ int cmd_field_backtest(const BacktestArgs& a, const config::Config& cfg, const P
   setup.zone = cfg.zone;
 
   backtest::FieldOptions o;
+  o.publication = publication_for(cfg);
   o.from = cfg.zone.start_of_day(*from);
   o.to = cfg.zone.start_of_day(LocalDate{sys_days{*to} + days{1}});
   o.car.wall_kw = a.car_kw;
@@ -182,6 +184,7 @@ int cmd_field_backtest(const BacktestArgs& a, const config::Config& cfg, const P
   }
   if (isatty(STDERR_FILENO) == 1) std::fprintf(stderr, "\r%-40s\r", "");
 
+  const Money money = money_of(cfg);
   if (a.json) {
     json::array arr;
     for (const auto& r : results)
@@ -193,6 +196,7 @@ int cmd_field_backtest(const BacktestArgs& a, const config::Config& cfg, const P
                      {"car_taper_above", a.car_taper_above},
                      {"cloud_lag", format_duration(*lag)},
                      {"target_soc", setup.policy.target_soc},
+                     {"currency", std::string(money.code())},
                      {"strategies", std::move(arr)}};
     std::cout << report::to_text(doc);
     return k_exit_ok;
@@ -215,20 +219,25 @@ int cmd_field_backtest(const BacktestArgs& a, const config::Config& cfg, const P
             << format_time_of_day(setup.policy.ready_by) << "\n\n";
   std::snprintf(line, sizeof line, "  %-28s %9s %9s %8s %8s %9s %10s %10s %6s %10s %8s\n", "",
                 "polls/day", "req max", "target", "kWh", "peak kWh", ">cheapest", "after kWh",
-                "flips", "cost", "p/kWh");
+                "flips", "cost", (std::string(money.minor_unit()) + "/kWh").c_str());
   std::cout << line;
   for (const auto& r : results) {
-    std::snprintf(
-        line, sizeof line, "  %-28s %9.1f %9d %4d/%-3d %8.1f %9.2f %10.2f %10.2f %6d %10s %8.2f\n",
-        label(r.strategy, o).c_str(), r.polls_per_day(), r.max_requests_in_a_day, r.target_met,
-        r.stays, r.energy_kwh, r.peak_kwh, r.above_cheapest_kwh, r.after_ready_by_kwh, r.flip_stays,
-        report::money(r.cost_p).c_str(), r.energy_kwh > 0 ? r.cost_p / r.energy_kwh : 0.0);
+    std::snprintf(line, sizeof line,
+                  "  %-28s %9.1f %9d %4d/%-3d %8.1f %9.2f %10.2f %10.2f %6d %10s %8s\n",
+                  label(r.strategy, o).c_str(), r.polls_per_day(), r.max_requests_in_a_day,
+                  r.target_met, r.stays, r.energy_kwh, r.peak_kwh, r.above_cheapest_kwh,
+                  r.after_ready_by_kwh, r.flip_stays, money.amount(r.cost_p).c_str(),
+                  money.number(r.energy_kwh > 0 ? r.cost_p / r.energy_kwh : 0.0, 2).c_str());
     std::cout << line;
   }
   const auto& best = results.front();
-  std::snprintf(line, sizeof line, "%.1f kWh for %s, %.2f p/kWh", best.optimal_energy_kwh,
-                report::money(best.optimal_cost_p).c_str(),
-                best.optimal_energy_kwh > 0 ? best.optimal_cost_p / best.optimal_energy_kwh : 0.0);
+  std::snprintf(
+      line, sizeof line, "%.1f kWh for %s, %s", best.optimal_energy_kwh,
+      money.amount(best.optimal_cost_p).c_str(),
+      money
+          .rate(best.optimal_energy_kwh > 0 ? best.optimal_cost_p / best.optimal_energy_kwh : 0.0,
+                2)
+          .c_str());
   std::cout << "\n  optimum (every price known, the real car, each stay to its target): " << line
             << "\n"
             << "  peak kWh: drawn 16:00-19:00 local; >cheapest: drawn at a price above the "

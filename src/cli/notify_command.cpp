@@ -65,6 +65,7 @@ int cmd_notify_test(const NotifyArgs& a) {
   NotifySettings s;
   s.vehicle = cfg.vehicle.name;
   s.zone = cfg.zone;
+  s.money = Money(cfg.money.currency, cfg.money.decimal_mark);
   EventNotifier notifier(s);
   const Instant now = SystemClock{}.now();
   const notify::Outgoing event = notify::outgoing(notifier.test_event(now));

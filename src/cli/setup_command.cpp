@@ -1,4 +1,6 @@
 #include "setup_command.hpp"
+#include "setup_europe.hpp"
+#include "setup_prompt.hpp"
 
 #include <offpeak/cli/cli.hpp>
 #include <offpeak/config/config.hpp>
@@ -33,105 +35,8 @@ constexpr double k_default_charge_kw = 7.4;
 constexpr const char* k_default_tariff = "octopus-go";
 constexpr const char* k_default_timezone = "Europe/London";
 
-// A failure with its exit status and message.
-struct SetupError : std::runtime_error {
-  SetupError(int code, const std::string& message) : std::runtime_error(message), status(code) {}
-  int status;
-};
-
 std::string quote(const std::string& s) {
   return boost::json::serialize(boost::json::string(s));  // a valid YAML double-quoted scalar
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() &&
-         (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
-    s.pop_back();
-  std::size_t b = 0;
-  while (b < s.size() && (s[b] == ' ' || s[b] == '\t'))
-    ++b;
-  return s.substr(b);
-}
-
-// Questions on the terminal: prompts on stdout, answers from stdin.
-class Prompter {
- public:
-  std::string line() {
-    std::string s;
-    if (!std::getline(std::cin, s)) throw SetupError(k_exit_usage, "input ended; nothing written");
-    return trim(s);
-  }
-  std::string ask(const std::string& question, const std::string& fallback = "") {
-    std::cout << question << (fallback.empty() ? "" : " [" + fallback + "]") << ": " << std::flush;
-    std::string s = line();
-    return s.empty() ? fallback : s;
-  }
-  // No echo while typing. Echo goes off before the prompt appears and nothing typed is
-  // discarded (TCSANOW, not TCSAFLUSH): an answer typed or pasted at once is neither shown
-  // nor lost.
-  std::string secret(const std::string& question) {
-    termios old{};
-    const bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
-    if (tty) {
-      termios quiet = old;
-      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      quiet.c_lflag |= ECHONL;
-      tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    }
-    std::cout << question << ": " << std::flush;
-    std::string s;
-    const bool ok = static_cast<bool>(std::getline(std::cin, s));
-    if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    if (!ok) throw SetupError(k_exit_usage, "input ended; nothing written");
-    while (!s.empty() && (s.back() == '\r' || s.back() == '\n'))
-      s.pop_back();
-    return s;
-  }
-  double number(const std::string& question, double fallback, double lo, double hi) {
-    char def[32];
-    std::snprintf(def, sizeof def, "%g", fallback);
-    for (;;) {
-      std::string s = ask(question, def);
-      char* end = nullptr;
-      const double v = std::strtod(s.c_str(), &end);
-      if (end != s.c_str() && *end == '\0' && v > lo && v <= hi) return v;
-      std::cout << "  a number above " << lo << " and at most " << hi << ", please\n";
-    }
-  }
-  std::string choice(const std::string& question, const std::vector<std::string>& options,
-                     const std::string& fallback) {
-    for (;;) {
-      std::string s = ask(question, fallback);
-      if (std::find(options.begin(), options.end(), s) != options.end()) return s;
-      char* end = nullptr;
-      const long n = std::strtol(s.c_str(), &end, 10);
-      if (end != s.c_str() && *end == '\0' && n >= 1 && n <= static_cast<long>(options.size()))
-        return options[static_cast<std::size_t>(n - 1)];
-      std::cout << "  one of the numbers or names above, please\n";
-    }
-  }
-};
-
-std::string read_password_file(const std::string& file) {
-  std::string v;
-  if (file == "-") {
-    std::stringstream buf;
-    buf << std::cin.rdbuf();
-    v = buf.str();
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      throw SetupError(k_exit_failure,
-                       "cannot read the password file " + file + ": " + std::strerror(errno));
-    }
-    std::stringstream buf;
-    buf << in.rdbuf();
-    v = buf.str();
-  }
-  while (!v.empty() && (v.back() == '\n' || v.back() == '\r'))
-    v.pop_back();
-  if (v.empty()) throw SetupError(k_exit_usage, "the password file " + file + " is empty");
-  return v;
 }
 
 // Where the tariff presets are: next to the program as installed (BINDIR/../share), the
@@ -237,6 +142,10 @@ struct Answers {
   std::string switch_type = "log";
   std::string start_url, stop_url;
   std::vector<std::string> start_command, stop_command;
+  std::string currency = "GBP";
+  std::string locale;
+  std::optional<std::string> tariff_text;  // a tariff file written for a day-ahead source
+  std::string token, token_file;           // its API token, and the file under tariffs/
 };
 
 std::string config_text(const Answers& a) {
@@ -245,6 +154,8 @@ std::string config_text(const Answers& a) {
   y += "# /usr/share/offpeak/config/offpeak.example.yaml; check with `offpeak check --config "
        "FILE`.\n";
   y += "timezone: " + quote(a.timezone) + "\n";
+  if (a.currency != "GBP") y += "currency: " + a.currency + "\n";
+  if (!a.locale.empty()) y += "locale: " + a.locale + "   # the decimal mark money is shown with\n";
   y += "vehicle:\n";
   y += "  name: " + quote(trim(a.car.brand + " " + a.car.model)) + "\n";
   char num[64];
@@ -263,7 +174,10 @@ std::string config_text(const Answers& a) {
   y += "charging:\n";
   y += "  target_soc: 80\n";
   y += "  ready_by: \"07:30\"\n";
-  y += "tariff: tariffs/" + a.tariff + ".yaml   # a copy of the preset: put in your own prices\n";
+  y += "tariff: tariffs/" + a.tariff + ".yaml   # " +
+       (a.token_file.empty() && !a.tariff_text ? "a copy of the preset: put in your own prices"
+                                               : "check its fees and VAT against your bill") +
+       "\n";
   y += "switch:\n";
   y += "  type: " + a.switch_type + "\n";
   if (a.switch_type == "http") {
@@ -384,7 +298,17 @@ int run_setup(const SetupArgs& args) {
     a.max_charge_kw = ask.number("Charger power, kW", k_default_charge_kw, 0, 400);
   }
 
-  if (!args.tariff.empty()) {
+  RegionAnswers region = ask_region(args, interactive, ask);
+  if (!region.timezone.empty()) a.timezone = region.timezone;
+  a.currency = region.currency;
+  a.locale = region.locale;
+  if (!region.preset) {
+    a.tariff = region.tariff_stem;
+    a.tariff_text = region.tariff_text;
+    a.token = region.token;
+    a.token_file = region.token_file;
+    // A day-ahead source: its tariff file and token are chosen; no preset question.
+  } else if (!args.tariff.empty()) {
     if (std::find(tariffs.begin(), tariffs.end(), args.tariff) == tariffs.end()) {
       std::string list;
       for (const auto& t : tariffs)
@@ -461,6 +385,13 @@ int run_setup(const SetupArgs& args) {
     if (!a.agile_region.empty()) text = set_top_level(text, "region", a.agile_region);
     write_file(agile, text, 0644);
   }
+  if (a.tariff_text && !fs::exists(dir / "tariffs" / (a.tariff + ".yaml"), ec))
+    write_file(dir / "tariffs" / (a.tariff + ".yaml"), *a.tariff_text, 0644);
+  if (!a.token_file.empty()) {
+    write_file(dir / "tariffs" / a.token_file, a.token + "\n", 0600);
+    std::cout << "Wrote the token to " << (dir / "tariffs" / a.token_file).string()
+              << " (readable by its owner only)\n";
+  }
   write_file(dir / "connect-password", a.password + "\n", 0600);
   write_file(config, config_text(a), 0644);
   std::cout << "Wrote " << config.string() << ", " << (dir / "connect-password").string()
@@ -491,8 +422,9 @@ int run_setup(const SetupArgs& args) {
 CLI::App* add_setup_command(CLI::App& app, SetupArgs& a) {
   auto* cmd = app.add_subcommand(
       "setup",
-      "First run: log in to the Connect account, choose the car, battery, charger, tariff "
-      "preset and switch; write the configuration and a password file (owner only), check "
+      "First run: log in to the Connect account, choose the car, battery, charger, country, "
+      "tariff (a preset, or a day-ahead source and its token), currency and switch; write the "
+      "configuration and a password file (owner only), check "
       "them, and print the commands that enable the service. Exit 69 unreachable, 77 "
       "credentials refused, 78 the result does not validate");
   cmd->add_option("--config,-c", a.config,
@@ -522,7 +454,17 @@ CLI::App* add_setup_command(CLI::App& app, SetupArgs& a) {
       ->check(CLI::Range(0.1, 1000.0));
   cmd->add_option("--max-charge-kw", a.max_charge_kw, "Charger power (default 7.4)")
       ->check(CLI::Range(0.1, 400.0));
-  cmd->add_option("--timezone", a.timezone, "IANA time zone (default Europe/London)");
+  cmd->add_option("--timezone", a.timezone, "IANA time zone (default: the country's)");
+  cmd->add_option("--country", a.country,
+                  "GB (default), DE, AT, NL, BE, FR, SE, NO, DK, FI, CH, PL or CZ: the time zone, "
+                  "currency and the tariff sources offered");
+  cmd->add_option("--source", a.source,
+                  "Outside GB: tibber, entsoe, nordpool, awattar (a day-ahead source; its tariff "
+                  "file is written) or preset (default with --non-interactive)");
+  cmd->add_option("--currency", a.currency, "Default: the country's, or what the source delivers");
+  cmd->add_option("--zone", a.zone, "The bidding zone where a country has several (SE3, NO1, DK1)");
+  cmd->add_option("--token-file", a.token_file,
+                  "A file holding the tibber or entsoe API token; - reads standard input");
   return cmd;
 }
 

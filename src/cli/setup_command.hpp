@@ -1,6 +1,7 @@
 #pragma once
 // `offpeak setup`: the first run. Asks (on a terminal) or takes from flags the Connect
-// account, the car, its battery and charger, the tariff preset and the switch; logs in and
+// account, the car, its battery and charger, the country, the tariff source (a preset, or a
+// day-ahead source with its token) and currency, and the switch; logs in and
 // lists the account's cars; writes the configuration and a password file readable by its
 // owner only; validates the result as `offpeak check` does; prints the commands that enable
 // the service. Private to the cli module.
@@ -33,6 +34,11 @@ struct SetupArgs {
   std::string stop_url;
   std::string start_command;
   std::string stop_command;
+  std::string country;     // GB (default), DE, SE, ...
+  std::string source;      // outside GB: tibber | entsoe | nordpool | awattar | preset
+  std::string currency;    // default: the country's (or what the source delivers)
+  std::string zone;        // bidding zone / delivery area where a country has several
+  std::string token_file;  // the source's API token ("-": standard input)
 };
 
 // Adds the `setup` subcommand with its options bound to `args`; returns it.

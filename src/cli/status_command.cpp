@@ -42,10 +42,13 @@ void print_readable(const json::object& s) {
   if (const auto* tz = s.if_contains("timezone"); tz && tz->is_string()) {
     zone = Zone::locate(std::string_view(tz->as_string()));
   }
-  // Money in the daemon's currency (GBP for daemons that do not say).
+  // Money in the daemon's currency and decimal mark (GBP and '.' for daemons that do not say).
   Money cur;
+  char mark = '.';
+  if (const auto* m = s.if_contains("decimal_mark"); m && m->is_string() && m->as_string() == ",")
+    mark = ',';
   if (const auto* c = s.if_contains("currency"); c && c->is_string())
-    cur = Money(std::string_view(c->as_string()), '.');
+    cur = Money(std::string_view(c->as_string()), mark);
   const auto* soc = s.if_contains("soc");
   std::cout << "vehicle:      " << text_of(s.if_contains("vehicle")) << "\n";
   std::cout << "soc:          " << (soc && soc->is_number() ? text_of(soc) + "%" : "unknown")
@@ -129,9 +132,11 @@ void print_readable(const json::object& s) {
   }
   if (const auto* pr = s.if_contains("prices"); pr && pr->is_object()) {
     const auto& o = pr->as_object();
-    std::cout << "price now:    " << text_of(o.if_contains("current_p_per_kwh"), "unknown") << " "
-              << cur.minor_unit() << "/kWh; known until "
-              << local_of(o.if_contains("known_until"), zone) << "\n";
+    const auto* now = o.if_contains("current_p_per_kwh");
+    std::cout << "price now:    "
+              << (now && now->is_number() ? cur.rate(now->to_number<double>(), 2)
+                                          : std::string("unknown"))
+              << "; known until " << local_of(o.if_contains("known_until"), zone) << "\n";
   }
   std::cout << "reason:       " << text_of(s.if_contains("reason"), "") << "\n";
 }

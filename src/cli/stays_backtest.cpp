@@ -1,4 +1,6 @@
 #include "stays_backtest.hpp"
+#include "backtest_command.hpp"
+#include "prices.hpp"
 
 #include <offpeak/backtest/stays.hpp>
 #include <offpeak/cli/cli.hpp>
@@ -158,12 +160,13 @@ int run_stays_backtest(const BacktestArgs& a, const config::Config& cfg, const b
     }
   }
   bt::StayOptions o;
+  o.publication = publication_for(cfg);
   o.target_soc = a.target.value_or(cfg.charging.target_soc);
   o.carbon_weight_p_per_kg = a.carbon_weight;
   const bt::StaySummary s = bt::run_stays(setup, o, stays, prices, carbon);
   if (s.stays == 0) {
     std::cerr << "offpeak: no stay between " << a.from << " and " << a.to
-              << " has prices for every half hour from arrival to departure\n";
+              << " has prices for every slot from arrival to departure\n";
   }
   if (a.json) {
     json::object out{{"from", a.from},
@@ -200,9 +203,11 @@ int run_stays_backtest(const BacktestArgs& a, const config::Config& cfg, const b
       per.push_back(std::move(row));
     }
     out["per_stay"] = std::move(per);
+    out["currency"] = std::string(money_of(cfg).code());
     std::cout << report::to_text(out);
     return k_exit_ok;
   }
+  const Money money = money_of(cfg);
   char line[256];
   std::cout << "Stays backtest " << a.from << " .. " << a.to << " on " << a.prices << " ("
             << cfg.zone.name() << ")\n";
@@ -224,26 +229,27 @@ int run_stays_backtest(const BacktestArgs& a, const config::Config& cfg, const b
     char metbuf[32];
     std::snprintf(metbuf, sizeof metbuf, "%d of %d", met, s.stays);
     std::snprintf(line, sizeof line, "  %-26s %10s %9s %10s %12s\n", name,
-                  report::money(r.cost_p).c_str(), pct_over(r.cost_p, s.optimal_cost_p).c_str(),
-                  co2, metbuf);
+                  money.amount(r.cost_p).c_str(), pct_over(r.cost_p, s.optimal_cost_p).c_str(), co2,
+                  metbuf);
     std::cout << line;
   };
   row("published prices only", s.published_only, s.published_only_met);
   row("with the price forecast", s.forecast, s.forecast_met);
   if (s.carbon_weighted) {
     char name[64];
-    std::snprintf(name, sizeof name, "carbon weight %.0fp/kg", a.carbon_weight);
+    std::snprintf(name, sizeof name, "carbon weight %.0f %s/kg", a.carbon_weight,
+                  std::string(money.minor_unit()).c_str());
     row(name, *s.carbon_weighted, s.carbon_weighted_met);
   }
   char co2[32] = "";
   if (with_carbon) std::snprintf(co2, sizeof co2, "%.2f", s.optimal_co2_kg);
   std::snprintf(line, sizeof line, "  %-26s %10s %9s %10s\n", "optimum (every price known)",
-                report::money(s.optimal_cost_p).c_str(), "", co2);
+                money.amount(s.optimal_cost_p).c_str(), "", co2);
   std::cout << line;
   if (s.optimal_weighted_cost_p) {
     std::snprintf(co2, sizeof co2, "%.2f", *s.optimal_weighted_co2_kg);
     std::snprintf(line, sizeof line, "  %-26s %10s %9s %10s\n", "optimum, carbon weighted",
-                  report::money(*s.optimal_weighted_cost_p).c_str(), "", co2);
+                  money.amount(*s.optimal_weighted_cost_p).c_str(), "", co2);
     std::cout << line;
   }
   return k_exit_ok;

@@ -25,6 +25,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.vehicle = s.cfg_.vehicle.spec;
   snap.timezone = s.cfg_.zone.name();
   snap.currency = s.cfg_.money.currency;
+  snap.decimal_mark = s.cfg_.money.decimal_mark;
   snap.observation = c.last_observation();
   snap.soc_estimate = c.soc_estimate(snap.now);
   snap.stale = c.stale(snap.now);

@@ -191,7 +191,7 @@ void MqttBridge::subscribe_switch_state() {
 
 void MqttBridge::announce() {
   mqtt::DeviceInfo device{"offpeak " + service_.cfg_.vehicle.name, "offpeak", k_version,
-                          std::string(Money(service_.cfg_.money.currency, '.').minor_unit())};
+                          service_.cfg_.money.currency};
   for (const auto& m : mqtt::discovery_messages(names_, device, discovery_))
     publish(m);
   publisher_.reset();

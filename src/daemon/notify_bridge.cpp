@@ -62,6 +62,7 @@ NotifySettings NotifyBridge::settings() const {
   s.zone = cfg.zone;
   s.quiet_hours = cfg.notify.quiet_hours;
   s.plug_reminder = cfg.notify.plug_reminder;
+  s.money = Money(cfg.money.currency, cfg.money.decimal_mark);
   return s;
 }
 

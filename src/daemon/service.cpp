@@ -534,7 +534,7 @@ void Service::record_session(const SessionUpdate& u, const std::string& dev) {
       });
       spdlog::info("unplugged at {} with {}: session {:.2f} kWh{}, {}{}", cfg_.zone.format(at),
                    pct(soc), energy, rec.metered ? " (metered)" : "", rec.metered ? "" : "est. ",
-                   report::money(cost));
+                   Money(cfg_.money.currency, cfg_.money.decimal_mark).amount(cost));
       notify_->session_closed(rec, at, soc);
       asio::co_spawn(io_, relearn(), asio::detached);  // the session is history now
       break;

@@ -429,10 +429,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
         std::snprintf(buf, sizeof buf, "inside the planned run %s-%s",
                       zone_.format_hhmm(run->start).c_str(), zone_.format_hhmm(run->end).c_str());
         why = buf;
-        if (price) {
-          std::snprintf(buf, sizeof buf, " at %.2fp", *price);
-          why += buf;
-        }
+        if (price) why += " at " + settings_.money.short_rate(*price);
         if (cheap && soc >= d.target_soc) why += " (at or below charge_below)";
         want = true;
       }
@@ -470,11 +467,11 @@ bool Controller::extends_run(Instant now, double soc, const Deadline& d, std::st
     if (slot.price_p_per_kwh < *price - 1e-9) return false;
   char buf[160];
   std::snprintf(buf, sizeof buf,
-                "extending the run %s-%s by about %lld min at %.2fp to the target %s (estimated "
+                "extending the run %s-%s by about %lld min at %s to the target %s (estimated "
                 "%.1f%%) rather than stopping and topping up",
                 zone_.format_hhmm(ended->start).c_str(), zone_.format_hhmm(ended->end).c_str(),
-                static_cast<long long>((more.count() + 59) / 60), *price, pct(d.target_soc).c_str(),
-                soc);
+                static_cast<long long>((more.count() + 59) / 60),
+                settings_.money.short_rate(*price).c_str(), pct(d.target_soc).c_str(), soc);
   why = buf;
   return true;
 }

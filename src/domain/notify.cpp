@@ -25,10 +25,10 @@ std::string pct(double v) {
   return fmt("%.0f%%", v);
 }
 
-// "£1.23" from pence; negative amounts as "-£0.40".
-std::string money(double pence) {
-  const double pounds = std::abs(pence) / 100.0;
-  return (pence < -0.005 ? "-£" : "£") + fmt("%.2f", pounds);
+// "7.5p/kWh" (GBP, as before currencies existed), "7,5 ct/kWh".
+std::string price_text(const Money& money, double minor_per_kwh) {
+  if (money.code() == "GBP") return money.number(minor_per_kwh, 1) + "p/kWh";
+  return money.rate(minor_per_kwh, 1);
 }
 
 // "1h20m" / "40m" for a number of hours, rounded up to whole minutes.
@@ -163,8 +163,8 @@ std::vector<NotifyEvent> EventNotifier::on_session_closed(Instant now, const Ses
   const std::string id = format_rfc3339(s.started_at);
   std::string socs;
   if (s.start_soc && s.end_soc) socs = " (" + pct(*s.start_soc) + " to " + pct(*s.end_soc) + ")";
-  std::string message =
-      "Charged " + fmt("%.1f", s.energy_kwh) + " kWh" + socs + " for " + money(s.cost_p) + ".";
+  std::string message = "Charged " + settings_.money.number(s.energy_kwh, 1) + " kWh" + socs +
+                        " for " + settings_.money.amount(s.cost_p) + ".";
   std::map<std::string, EventValue> data{{"started_at", id},
                                          {"ended_at", format_rfc3339(s.ended_at)},
                                          {"energy_kwh", s.energy_kwh},
@@ -173,16 +173,16 @@ std::vector<NotifyEvent> EventNotifier::on_session_closed(Instant now, const Ses
   if (s.end_soc) data["end_soc"] = *s.end_soc;
   if (s.saving_p) {
     data["saving_p"] = *s.saving_p;
-    message += " Saved " + money(*s.saving_p) + " against charging at once.";
+    message += " Saved " + settings_.money.amount(*s.saving_p) + " against charging at once.";
   }
   if (s.solar_share) {
     data["solar_share"] = *s.solar_share;
     message += " Solar share " + pct(*s.solar_share * 100) + ".";
   }
-  if (auto e =
-          make(now, EventKind::session_done, "session_done:" + id, "",
-               "Charging session done: " + fmt("%.1f", s.energy_kwh) + " kWh, " + money(s.cost_p),
-               message, data))
+  if (auto e = make(now, EventKind::session_done, "session_done:" + id, "",
+                    "Charging session done: " + settings_.money.number(s.energy_kwh, 1) + " kWh, " +
+                        settings_.money.amount(s.cost_p),
+                    message, data))
     out.push_back(std::move(*e));
   if (s.target_soc && s.end_soc && *s.end_soc + 0.5 < *s.target_soc) {
     std::map<std::string, EventValue> d{
@@ -333,11 +333,12 @@ std::vector<NotifyEvent> EventNotifier::on_prices(Instant now, const PriceCurve&
     if (slot.end <= now || slot.start >= until) continue;
     if (slot.price_p_per_kwh > threshold_p_per_kwh) continue;
     const Instant from = std::max(slot.start, now);
-    if (auto e = make(now, EventKind::cheap_energy, "cheap_energy:" + local_day(from), "",
-                      "Cheap energy from " + settings_.zone.format_hhmm(from) + ": plug in",
-                      "Electricity costs " + fmt("%.1f", slot.price_p_per_kwh) + "p/kWh from " +
-                          settings_.zone.format(from) + " and the car is not plugged in.",
-                      {{"from", format_rfc3339(from)}, {"price_p_per_kwh", slot.price_p_per_kwh}}))
+    if (auto e =
+            make(now, EventKind::cheap_energy, "cheap_energy:" + local_day(from), "",
+                 "Cheap energy from " + settings_.zone.format_hhmm(from) + ": plug in",
+                 "Electricity costs " + price_text(settings_.money, slot.price_p_per_kwh) +
+                     " from " + settings_.zone.format(from) + " and the car is not plugged in.",
+                 {{"from", format_rfc3339(from)}, {"price_p_per_kwh", slot.price_p_per_kwh}}))
       out.push_back(std::move(*e));
     break;
   }

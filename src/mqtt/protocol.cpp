@@ -109,6 +109,16 @@ std::vector<Message> StatePublisher::changes(const Names& names, const State& st
   return out;
 }
 
+namespace {
+
+// A Home Assistant template turning minor units ("24.50") into major units (0.245).
+std::string major_units_template(int decimals) {
+  return "{{ (value | float / 100) | round(" + std::to_string(decimals) +
+         ") if value | is_number else None }}";
+}
+
+}  // namespace
+
 std::vector<Message> discovery_messages(const Names& names, const DeviceInfo& device,
                                         bool enabled) {
   const std::string node = names.node_id();
@@ -145,16 +155,24 @@ std::vector<Message> discovery_messages(const Names& names, const DeviceInfo& de
                        {"unit_of_measurement", "%"}}});
   entities.push_back({"sensor", "ready_by", "Ready by", {{"device_class", "timestamp"}}});
   entities.push_back({"sensor", "next_start", "Next start", {{"device_class", "timestamp"}}});
+  // Money: the state topics carry minor units (as the API does); Home Assistant shows major
+  // units with the currency code, the unit its monetary device class and energy dashboard
+  // expect. An unknown value ("None") renders as None: unknown.
   entities.push_back({"sensor",
                       "planned_cost",
                       "Planned cost",
-                      {{"unit_of_measurement", device.minor_unit}, {"icon", "mdi:cash"}}});
+                      {{"device_class", "monetary"},
+                       {"unit_of_measurement", device.currency},
+                       {"value_template", major_units_template(2)},
+                       {"suggested_display_precision", 2}}});
   entities.push_back({"sensor",
                       "price_now",
                       "Price now",
-                      {{"unit_of_measurement", device.minor_unit + "/kWh"},
+                      {{"unit_of_measurement", device.currency + "/kWh"},
+                       {"value_template", major_units_template(4)},
+                       {"suggested_display_precision", 4},
                        {"state_class", "measurement"},
-                       {"icon", device.minor_unit == "p" ? "mdi:currency-gbp" : "mdi:cash"}}});
+                       {"icon", "mdi:cash"}}});
   entities.push_back(
       {"binary_sensor", "switch", "Charger switched on", {{"device_class", "power"}}});
   entities.push_back(

@@ -558,7 +558,9 @@ TEST_F(ApiTest, MetricsText) {
   EXPECT_NE(r.header("Content-Type").find("text/plain"), std::string::npos);
   for (const char* name :
        {"offpeak_soc_percent ", "offpeak_plugged_in 1", "offpeak_charging ",
-        "offpeak_price_p_per_kwh ", "offpeak_plan_cost_pence ", "offpeak_commands_total{",
+        "offpeak_price_p_per_kwh ", "offpeak_plan_cost_pence ",
+        "offpeak_price_minor_units_per_kwh{currency=\"GBP\"} ",
+        "offpeak_plan_cost_minor_units{currency=\"GBP\"} ", "offpeak_commands_total{",
         "# TYPE offpeak_poll_errors_total counter", "offpeak_last_observation_timestamp_seconds ",
         "offpeak_build_info{version="}) {
     EXPECT_NE(r.body.find(name), std::string::npos) << name << "\n" << r.body;

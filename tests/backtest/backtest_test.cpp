@@ -83,6 +83,32 @@ INSTANTIATE_TEST_SUITE_P(
       return "case" + std::to_string(i.index);
     });
 
+class VisibleUntilEurope : public ::testing::TestWithParam<VisibleCase> {};
+
+TEST_P(VisibleUntilEurope, FollowsTheThirteenHundredCetRule) {
+  const auto& c = GetParam();
+  auto rule = bt::PublicationRule::day_ahead_europe();
+  EXPECT_EQ(format_rfc3339(bt::visible_until(at(c.now), rule)), c.visible_until);
+  EXPECT_EQ(format_rfc3339(*bt::next_publication(at(c.now), rule)), c.next_publication);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Sdac, VisibleUntilEurope,
+    ::testing::Values(
+        // Winter (CET): before 13:00 today's prices to midnight, from 13:00 the whole next day.
+        VisibleCase{"2025-11-03T11:59:59Z", "2025-11-03T23:00:00Z", "2025-11-03T12:00:00Z"},
+        VisibleCase{"2025-11-03T12:00:00Z", "2025-11-04T23:00:00Z", "2025-11-04T12:00:00Z"},
+        VisibleCase{"2025-11-03T23:30:00Z", "2025-11-04T23:00:00Z", "2025-11-04T12:00:00Z"},
+        // Summer (CEST): 13:00 is 11:00Z, midnight 22:00Z.
+        VisibleCase{"2025-07-01T11:00:00Z", "2025-07-02T22:00:00Z", "2025-07-02T11:00:00Z"},
+        // Published on 29 Mar 2025 (CET): the 23-hour day ends at 22:00Z.
+        VisibleCase{"2025-03-29T12:00:00Z", "2025-03-30T22:00:00Z", "2025-03-30T11:00:00Z"},
+        // Published on 25 Oct 2025 (CEST): the 25-hour day ends at 23:00Z.
+        VisibleCase{"2025-10-25T11:00:00Z", "2025-10-26T23:00:00Z", "2025-10-26T12:00:00Z"}),
+    [](const ::testing::TestParamInfo<VisibleCase>& i) {
+      return "case" + std::to_string(i.index);
+    });
+
 TEST(VisibleUntil, StaticTariffsAreFullyKnown) {
   auto rule = bt::PublicationRule::everything_known();
   EXPECT_EQ(bt::visible_until(at("2023-01-10T12:00:00Z"), rule), Instant::max());

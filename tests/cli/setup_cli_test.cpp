@@ -178,6 +178,9 @@ TEST(SetupCli, InteractiveOnATerminalPicksTheSecondCarAPresetAndTheHttpSwitch) {
   t.send("28.9");
   ASSERT_TRUE(t.expect("Charger power, kW [7.4]: ")) << t.output();
   t.send("");  // the default
+  ASSERT_TRUE(t.expect("Country (GB, DE, AT, NL")) << t.output();
+  ASSERT_TRUE(t.expect("[GB]: ")) << t.output();
+  t.send("");  // Great Britain: the presets
   ASSERT_TRUE(t.expect("octopus-cosy")) << t.output();
   ASSERT_TRUE(t.expect("Tariff [octopus-go]: ")) << t.output();
   t.send("economy-7");
@@ -293,6 +296,103 @@ TEST(SetupCli, RefusalsAndUsageErrorsHaveTheExitCodesOfVehicleAndWriteNothing) {
   EXPECT_EQ(offpeak("setup --config " + cfg.string() + " < /dev/null").status, 2);
   EXPECT_FALSE(fs::exists(cfg));
   EXPECT_FALSE(fs::exists(cfg.parent_path() / "connect-password"));
+}
+
+// Outside Great Britain: the country sets the time zone, currency and decimal mark; a
+// day-ahead source gets its preset (Germany, ENTSO-E) and the token typed without echo goes in
+// a file readable by its owner only.
+TEST(SetupCli, GermanyWithEntsoeOnATerminalWritesEurosThePresetAndTheToken) {
+  TempDir dir;
+  Sim sim(dir);
+  ASSERT_FALSE(sim.base().empty()) << sim.log();
+  const fs::path cfg = dir.path() / "etc" / "offpeak.yaml";
+  const std::string token = "entsoe-t0ken-9c2e";
+  Terminal t({OFFPEAK_BIN, "setup", "--config", cfg.string(), "--base-url", sim.base(), "--email",
+              "owner@example.com", "--device-id", "WBY1FIRST0000001", "--battery-kwh", "37.9",
+              "--max-charge-kw", "11", "--switch", "log"});
+  ASSERT_TRUE(t.expect("Password (not shown): ")) << t.output();
+  t.send(k_password);
+  ASSERT_TRUE(t.expect("Country (")) << t.output();
+  t.send("de");
+  ASSERT_TRUE(t.expect("Tariff sources for Germany:")) << t.output();
+  ASSERT_TRUE(t.expect("awattar")) << t.output();
+  ASSERT_TRUE(t.expect("Tariff source [tibber]: ")) << t.output();
+  t.send("entsoe");
+  ASSERT_TRUE(t.expect("ENTSO-E token (not shown): ")) << t.output();
+  t.send(token);
+  ASSERT_TRUE(t.expect("offpeak check: ok")) << t.output();
+  EXPECT_EQ(t.wait_exit(), 0) << t.output();
+  EXPECT_EQ(t.output().find(token), std::string::npos) << "the token is not echoed";
+
+  const std::string yaml = slurp(cfg);
+  EXPECT_NE(yaml.find("timezone: \"Europe/Berlin\""), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("currency: EUR"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("locale: de_DE"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("tariff: tariffs/entsoe-de.yaml"), std::string::npos) << yaml;
+  EXPECT_EQ(yaml.find(token), std::string::npos) << yaml;
+  const fs::path tok = cfg.parent_path() / "tariffs" / "entsoe-token";
+  EXPECT_EQ(mode_of(tok), 0600U);
+  EXPECT_EQ(slurp(tok), token + "\n");
+  CommandResult check = offpeak("check --config " + cfg.string());
+  EXPECT_EQ(check.status, 0) << check.out;
+  EXPECT_NE(check.out.find("Day-ahead DE-LU (ENTSO-E)"), std::string::npos) << check.out;
+  EXPECT_EQ(check.out.find(token), std::string::npos) << check.out;
+}
+
+// Sweden from flags: Nord Pool in kronor for a chosen bidding zone, the tariff file written for
+// it; answers that do not fit the country are usage errors that write nothing.
+TEST(SetupCli, SwedenWithNordPoolFromFlagsAndMismatchesRefused) {
+  TempDir dir;
+  Sim sim(dir);
+  ASSERT_FALSE(sim.base().empty()) << sim.log();
+  const fs::path pw = dir.write("pw", std::string(k_password) + "\n");
+  const fs::path cfg = dir.path() / "se" / "offpeak.yaml";
+  const std::string base = "setup --non-interactive --config " + cfg.string() + " --base-url " +
+                           sim.base() +
+                           " --email owner@example.com --device-id WBY1FIRST0000001 "
+                           "--password-file " +
+                           pw.string();
+  // ENTSO-E publishes euros: kronor with it is refused, as is a Danish zone in Sweden and a
+  // source that needs a token without one.
+  CommandResult r = offpeak(base + " --country SE --source entsoe --currency SEK");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("prices are in EUR, not SEK"), std::string::npos) << r.out;
+  r = offpeak(base + " --country SE --source nordpool --zone DK1");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("expected one of SE3, SE1, SE2, SE4"), std::string::npos) << r.out;
+  r = offpeak(base + " --country SE --source tibber");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--token-file FILE is needed for tibber"), std::string::npos) << r.out;
+  r = offpeak(base + " --country XX");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("unknown country 'XX'"), std::string::npos) << r.out;
+  r = offpeak(base + " --country GB --source entsoe");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_FALSE(fs::exists(cfg));
+
+  r = offpeak(base + " --country se --source nordpool --zone se4");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string yaml = slurp(cfg);
+  EXPECT_NE(yaml.find("timezone: \"Europe/Stockholm\""), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("currency: SEK"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("locale: sv_SE"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("tariff: tariffs/nordpool-se4.yaml"), std::string::npos) << yaml;
+  const std::string tariff = slurp(cfg.parent_path() / "tariffs" / "nordpool-se4.yaml");
+  EXPECT_NE(tariff.find("type: nordpool"), std::string::npos) << tariff;
+  EXPECT_NE(tariff.find("area: SE4"), std::string::npos) << tariff;
+  EXPECT_NE(tariff.find("vat_percent: 25"), std::string::npos) << tariff;
+  EXPECT_NE(tariff.find("EXAMPLE NUMBERS"), std::string::npos) << tariff;
+  CommandResult check = offpeak("check --config " + cfg.string());
+  EXPECT_EQ(check.status, 0) << check.out;
+  EXPECT_NE(check.out.find("Day-ahead SE4 (Nord Pool)"), std::string::npos) << check.out;
+
+  // Tibber in Germany with the token on standard input: the preset, euros.
+  const fs::path tok = dir.write("tok", "tibber-tok-77\n");
+  r = offpeak(base + " --force --country DE --source tibber --token-file - < " + tok.string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(slurp(cfg).find("tariff: tariffs/tibber-de.yaml"), std::string::npos) << slurp(cfg);
+  EXPECT_EQ(slurp(cfg.parent_path() / "tariffs" / "tibber-token"), "tibber-tok-77\n");
+  EXPECT_EQ(offpeak("check --config " + cfg.string()).status, 0);
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <fstream>
+#include <map>
 #include <regex>
 
 namespace offpeak::testing {
@@ -23,10 +25,13 @@ namespace json = boost::json;
 const std::string k_token = "e2e-secret-token-5b1d";
 
 struct Server {
-  explicit Server(const TempDir& dir, const std::string& token = k_token)
+  explicit Server(const TempDir& dir, const std::string& token = k_token,
+                  const std::string& env = "")
       : proc({"/usr/bin/python3", std::string(OFFPEAK_SOURCE_DIR) + "/tests/e2e/spot_server.py",
               std::string(OFFPEAK_SOURCE_DIR) + "/tests/data/spot", token},
-             (dir.path() / ("server-" + token + ".log")).string(), {"PYTHONUNBUFFERED=1"}) {
+             (dir.path() / ("server-" + token + ".log")).string(),
+             env.empty() ? std::vector<std::string>{"PYTHONUNBUFFERED=1"}
+                         : std::vector<std::string>{"PYTHONUNBUFFERED=1", env}) {
     if (proc.wait_for("port ", 10s)) {
       std::string l = proc.log();
       port = std::stoi(l.substr(l.find("port ") + 5));
@@ -278,8 +283,8 @@ TEST(Currency, ChangeIsRefusedOnSighupAndAtStartUp) {
 namespace offpeak::testing {
 namespace {
 
-// The dashboard in headless Chromium on 15-minute ENTSO-E prices in EUR: quarter-hour price
-// bars, euros in the plan, ct on the price axis.
+// The dashboard in headless Chromium on 15-minute ENTSO-E prices in EUR with `locale: de_DE`:
+// quarter-hour price bars, euros with decimal commas in the plan, ct on the price axis.
 TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
   const std::string chromium = "/usr/bin/chromium";
   if (!fs::exists(chromium)) GTEST_SKIP() << "chromium is not installed";
@@ -288,14 +293,28 @@ TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
   ASSERT_GT(server.port, 0) << server.proc.log();
   dir.write("entsoe-token", k_token + "\n");
   dir.write("offpeak.yaml",
-            config(dir, "{ type: entsoe, zone: DE-LU, token_file: entsoe-token, base_url: \"" +
-                            server.url() + "\", price: { adder: 18.5, vat_percent: 19 } }"));
+            config(dir,
+                   "{ type: entsoe, zone: DE-LU, token_file: entsoe-token, base_url: \"" +
+                       server.url() + "\", price: { adder: 18.5, vat_percent: 19 } }",
+                   "currency: EUR\nlocale: de_DE\n"));
   auto d = start_daemon(dir, "2025-10-31T16:00:00Z",
                         "ENTSO-E DE-LU prices: 192 fetched in 1 request(s)", "d");
   ASSERT_TRUE(d->wait_for("plan (", 20s)) << d->log();
   const unsigned short port = api_port(*d);
   json::value status = json::parse(http_get(port, "/api/v1/status"));
   EXPECT_EQ(status.at("currency").as_string(), "EUR");
+  EXPECT_EQ(status.at("decimal_mark").as_string(), ",");
+  // Prometheus: currency-neutral names with the currency as a label.
+  const std::string metrics = http_get(port, "/metrics");
+  EXPECT_NE(metrics.find("offpeak_price_minor_units_per_kwh{currency=\"EUR\"} "), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("offpeak_plan_cost_minor_units{currency=\"EUR\"} "), std::string::npos);
+  // `offpeak status`: euros and ct/kWh with decimal commas.
+  CommandResult st = run_command(std::string(OFFPEAK_BIN) + " status --url http://127.0.0.1:" +
+                                 std::to_string(port) + " 2>&1");
+  ASSERT_EQ(st.status, 0) << st.out;
+  EXPECT_TRUE(std::regex_search(st.out, std::regex("price now: +\\d+,\\d\\d ct/kWh"))) << st.out;
+  EXPECT_TRUE(std::regex_search(st.out, std::regex("€\\d+,\\d\\d"))) << st.out;
   json::value plan = json::parse(http_get(port, "/api/v1/plan"));
   EXPECT_EQ(plan.at("currency").as_string(), "EUR");
   EXPECT_NE(std::string(plan.at("explanation").as_string()).find("est. cost €"), std::string::npos)
@@ -324,6 +343,9 @@ TEST(SpotDashboard, ShowsEurosAndQuarterHourBarsInHeadlessChromium) {
     ++bars;
   EXPECT_GT(bars, 40) << "15-minute bars";
   EXPECT_NE(dom.find("est. €"), std::string::npos) << "the plan's cost in euros";
+  // de_DE: decimal commas in what people read ("€1,23", "33,18 ct/kWh", "20,00 kWh").
+  EXPECT_TRUE(std::regex_search(dom, std::regex("est\\. €\\d+,\\d\\d"))) << dom.substr(0, 4000);
+  EXPECT_TRUE(std::regex_search(dom, std::regex("\\d+,\\d\\d ct/kWh"))) << dom.substr(0, 4000);
   const std::string shown = std::regex_replace(dom, std::regex("<script[^]*?</script>"), "");
   EXPECT_EQ(shown.find("£"), std::string::npos) << "no pounds outside the page's script";
   EXPECT_NE(shown.find("€"), std::string::npos);
@@ -346,7 +368,7 @@ TEST(SpotBacktest, QuarterHourAndHourlyPriceCsvs) {
   std::string q = "valid_from_utc,valid_to_utc,p_per_kwh_inc_vat\n";
   std::string h = q;
   const Instant t0 = *parse_rfc3339("2025-11-03T00:00:00Z");
-  for (int i = 0; i < 2 * 96; ++i) {
+  for (int i = 0; i < 6 * 96; ++i) {
     const Instant a = t0 + i * std::chrono::minutes{15};
     q += format_rfc3339(a) + "," + format_rfc3339(a + std::chrono::minutes{15}) + "," +
          (i % 4 == 1 ? "2" : "30") + "\n";
@@ -388,6 +410,182 @@ TEST(SpotBacktest, QuarterHourAndHourlyPriceCsvs) {
       "--target 50 2>&1");
   ASSERT_EQ(human.status, 0) << human.out;
   EXPECT_NE(human.out.find("€0.40"), std::string::npos) << human.out;
+
+  // The field replay on the same quarter-hours: euros, ct/kWh, and offpeak's loop (polls within
+  // the budget, a car that draws 6 kW and lags) charging only in the cheap quarter-hours.
+  const std::string field = std::string(OFFPEAK_BIN) + " backtest --field --config " +
+                            (dir.path() / "offpeak.yaml").string() + " --prices " +
+                            (dir.path() / "q.csv").string() +
+                            " --from 2025-11-03 --to 2025-11-05 --seed 3 --target 40";
+  CommandResult fj = run_command(field + " --json 2>&1");
+  ASSERT_EQ(fj.status, 0) << fj.out;
+  json::object doc = json::parse(fj.out).as_object();
+  EXPECT_EQ(doc.at("currency").as_string(), "EUR");
+  const json::array& strategies = doc.at("strategies").as_array();
+  ASSERT_EQ(strategies.size(), 3u);
+  const json::object& smart = strategies[0].as_object();
+  const json::object& at_plug_in = strategies[2].as_object();
+  ASSERT_GT(smart.at("energy_kwh").to_number<double>(), 1.0) << fj.out;
+  const double smart_ct =
+      smart.at("cost_p").to_number<double>() / smart.at("energy_kwh").to_number<double>();
+  const double plug_in_ct =
+      at_plug_in.at("cost_p").to_number<double>() / at_plug_in.at("energy_kwh").to_number<double>();
+  // 20 kWh fit in the 2 ct quarter-hours of the night at the real car's 6 kW.
+  EXPECT_NEAR(smart_ct, 2.0, 0.05) << "only the 2 ct quarter-hours\n" << fj.out;
+  EXPECT_EQ(smart.at("above_cheapest_kwh").to_number<double>(), 0.0) << fj.out;
+  EXPECT_GT(plug_in_ct, smart_ct + 1.0) << fj.out;
+  CommandResult fh = run_command(field + " 2>&1");
+  ASSERT_EQ(fh.status, 0) << fh.out;
+  EXPECT_NE(fh.out.find("ct/kWh"), std::string::npos) << fh.out;
+  EXPECT_NE(fh.out.find("€"), std::string::npos) << fh.out;
+  EXPECT_EQ(fh.out.find("£"), std::string::npos) << fh.out;
+}
+
+}  // namespace
+}  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// Tomorrow's prices after publication, end to end at 300x: at 11:00 CET the answer holds today
+// only, so offpeakd waits for 13:00 CET (no request in between), asks again (published late:
+// still today only), again 15 minutes later, and then has tomorrow's quarter-hours.
+TEST(SpotRefresh, TomorrowIsFetchedAfterPublicationAndRetriedWhileAbsent) {
+  TempDir dir;
+  Server server(dir, k_token, "SPOT_ENTSOE_TODAY_ONLY=2");
+  ASSERT_GT(server.port, 0) << server.proc.log();
+  dir.write("entsoe-token", k_token + "\n");
+  dir.write("offpeak.yaml", config(dir,
+                                   "{ type: entsoe, zone: DE-LU, token_file: entsoe-token, "
+                                   "base_url: \"" +
+                                       server.url() + "\" }"));
+  const auto t0 = std::chrono::steady_clock::now();
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--log-level",
+             "debug", "--speed", "300", "--start", "2025-10-31T10:00:00Z"},
+            (dir.path() / "d.log").string());
+  ASSERT_TRUE(d.wait_for("ENTSO-E DE-LU prices: 96 fetched in 1 request(s)", 20s)) << d.log();
+  ASSERT_TRUE(d.wait_for("API listening on", 10s)) << d.log();
+  const unsigned short port = api_port(d);
+  EXPECT_EQ(price_slots(port, "2025-11-01T10:00:00Z", "2025-11-01T11:00:00Z").size(), 0u)
+      << "tomorrow is not published yet";
+  EXPECT_EQ(price_slots(port, "2025-10-31T20:00:00Z", "2025-10-31T21:00:00Z").size(), 4u);
+  // 12:15 UTC (13:15 CET) is 2 h 15 min after the start: 27 s at 300x.
+  ASSERT_TRUE(d.wait_for("ENTSO-E DE-LU prices: 192 fetched in 1 request(s)", 90s)) << d.log();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, 25s) << "not before 13:15 CET";
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 3u) << server.proc.log();
+  EXPECT_EQ(reqs[0].at("why").as_string(), "today only");
+  EXPECT_EQ(reqs[1].at("why").as_string(), "today only");
+  EXPECT_EQ(reqs[2].at("why").as_string(), "");
+  for (const auto& r : reqs) {
+    EXPECT_EQ(r.at("query").at("periodStart").as_string(), "202510302300");
+    EXPECT_EQ(r.at("query").at("periodEnd").as_string(), "202511012300");
+  }
+  EXPECT_EQ(price_slots(port, "2025-11-01T10:00:00Z", "2025-11-01T11:00:00Z").size(), 4u);
+  EXPECT_EQ(cached_rows(dir, "entsoe:10Y1001A1001A82H"), 192);
+  d.signal(SIGTERM);
+  ASSERT_EQ(d.wait(10s), 0) << d.log();
+}
+
+}  // namespace
+}  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// aWATTar through offpeakd on real DE-LU prices of 28-30 Oct 2023 in aWATTar's shape: one
+// request for today and tomorrow (local midnights in ms, Accept: application/json), the
+// 25-hour autumn day complete (the 02:00 hour twice), the price formula on every hour.
+TEST(SpotSources, AwattarOnRealPricesAcrossThe25HourDay) {
+  TempDir dir;
+  Server server(dir);
+  ASSERT_GT(server.port, 0) << server.proc.log();
+  dir.write("offpeak.yaml", config(dir, "{ type: awattar, country: de, base_url: \"" +
+                                            server.url() + "\", price: { vat_percent: 19 } }"));
+  auto d = start_daemon(dir, "2023-10-29T10:00:00Z",
+                        "aWATTar DE prices: 49 fetched in 1 request(s)", "d");
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_TRUE(reqs[0].at("ok").as_bool()) << json::serialize(reqs[0]);
+  EXPECT_EQ(reqs[0].at("why").as_string(), "2023 prices");
+  // 29 Oct 00:00 CEST = 28 Oct 22:00 UTC; 31 Oct 00:00 CET = 30 Oct 23:00 UTC.
+  EXPECT_EQ(reqs[0].at("query").at("start").as_string(), "1698530400000");
+  EXPECT_EQ(reqs[0].at("query").at("end").as_string(), "1698706800000");
+  EXPECT_EQ(cached_rows(dir, "awattar:de"), 49);
+  // Every hour from the API against the file's prices (EUR/MWh / 10 x 1.19 = ct/kWh).
+  std::ifstream in(std::string(OFFPEAK_SOURCE_DIR) +
+                   "/tests/data/spot/DE-LU_2023-10-28_30_hourly_energycharts.csv");
+  std::map<Instant, double> expected;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    // "2023-10-29T02:00+01:00,0.02": the local time and its offset.
+    const std::string when = line.substr(0, line.find(','));
+    const int sign = when[16] == '-' ? -1 : 1;
+    const auto offset = sign * (std::chrono::hours{std::stoi(when.substr(17, 2))} +
+                                std::chrono::minutes{std::stoi(when.substr(20, 2))});
+    const Instant local = *parse_rfc3339(when.substr(0, 16) + ":00Z");
+    expected[local - offset] = std::stod(line.substr(line.find(',') + 1)) / 10.0 * 1.19;
+  }
+  ASSERT_EQ(expected.size(), 73u);
+  // The daemon plans from an hour ago: 14 hours of today and 24 of tomorrow.
+  EXPECT_EQ(price_slots(api_port(*d), "2023-10-28T22:00:00Z", "2023-10-30T23:00:00Z").size(), 38u);
+  d->signal(SIGTERM);
+  ASSERT_EQ(d->wait(10s), 0) << d->log();
+  // `offpeak tariff show` (fetching as the daemon does): both whole days.
+  CommandResult r = run_command(std::string(OFFPEAK_BIN) + " tariff show --json --config " +
+                                (dir.path() / "offpeak.yaml").string() +
+                                " --from 2023-10-28T22:00:00Z --hours 49 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  json::array slots = json::parse(r.out).at("slots").as_array();
+  ASSERT_EQ(slots.size(), 49u) << r.out;
+  int day29 = 0;
+  for (const auto& sl : slots) {
+    const Instant a = *parse_rfc3339(std::string(sl.at("start").as_string()));
+    ASSERT_TRUE(expected.count(a)) << format_rfc3339(a);
+    EXPECT_NEAR(sl.at("price_p_per_kwh").to_number<double>(), expected.at(a), 1e-9)
+        << format_rfc3339(a);
+    if (a < *parse_rfc3339("2023-10-29T23:00:00Z")) ++day29;
+  }
+  EXPECT_EQ(day29, 25) << "the 25-hour day";
+}
+
+}  // namespace
+}  // namespace offpeak::testing
+
+namespace offpeak::testing {
+namespace {
+
+// `fallback:` with a day-ahead source: before tomorrow is published the static tariff covers
+// it (its prices as they are: no spot formula), today stays the source's with the formula.
+TEST(SpotSources, FallbackCoversWhatIsNotYetPublished) {
+  TempDir dir;
+  Server server(dir, k_token, "SPOT_ENTSOE_TODAY_ONLY=1");
+  ASSERT_GT(server.port, 0) << server.proc.log();
+  dir.write("entsoe-token", k_token + "\n");
+  dir.write("flat.yaml", "name: flat\ndefault: 31.5\n");
+  dir.write("offpeak.yaml",
+            config(dir, "{ type: entsoe, zone: DE-LU, token_file: entsoe-token, base_url: \"" +
+                            server.url() +
+                            "\", price: { adder: 10, vat_percent: 0 }, fallback: flat.yaml }"));
+  auto d = start_daemon(dir, "2025-10-31T10:00:00Z",
+                        "ENTSO-E DE-LU prices: 96 fetched in 1 request(s)", "d");
+  ASSERT_TRUE(d->wait_for("the fallback tariff covers the rest", 10s)) << d->log();
+  const unsigned short port = api_port(*d);
+  json::array today = price_slots(port, "2025-10-31T10:00:00Z", "2025-10-31T10:15:00Z");
+  ASSERT_EQ(today.size(), 1u);
+  SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+  const double spot =
+      db.execAndGet("SELECT price_p_per_kwh FROM prices WHERE valid_from = '2025-10-31T10:00:00Z'")
+          .getDouble();
+  EXPECT_NEAR(today[0].at("price_p_per_kwh").to_number<double>(), spot + 10.0, 1e-9);
+  json::array tomorrow = price_slots(port, "2025-11-01T10:00:00Z", "2025-11-01T11:00:00Z");
+  ASSERT_FALSE(tomorrow.empty());
+  for (const auto& sl : tomorrow)
+    EXPECT_NEAR(sl.at("price_p_per_kwh").to_number<double>(), 31.5, 1e-9) << json::serialize(sl);
+  d->signal(SIGTERM);
+  ASSERT_EQ(d->wait(10s), 0) << d->log();
 }
 
 }  // namespace

@@ -101,19 +101,29 @@ TEST(MqttState, PublisherSendsOnlyChangesAndEverythingAfterReset) {
   EXPECT_EQ(p.changes(n, s).size(), first.size());
 }
 
+// Home Assistant shows money in the currency's code and major units (the state topics carry
+// minor units); planned_cost is monetary, which allows no state_class but total.
 TEST(MqttDiscovery, MoneyUnitsFollowTheCurrency) {
   Names n{"offpeak", "homeassistant"};
-  for (const auto& [minor, price_unit] :
-       {std::pair<std::string, std::string>{"p", "p/kWh"}, {"ct", "ct/kWh"}, {"öre", "öre/kWh"}}) {
-    DeviceInfo d{"offpeak i3s", "offpeak", "1.2.3", minor};
-    std::map<std::string, std::string> unit;
+  for (const std::string currency : {"GBP", "EUR", "SEK"}) {
+    DeviceInfo d{"offpeak i3s", "offpeak", "1.2.3", currency};
+    std::map<std::string, json::object> by_id;
     for (const auto& m : discovery_messages(n, d, true)) {
       json::object o = json::parse(m.payload).as_object();
-      if (auto* u = o.if_contains("unit_of_measurement"))
-        unit[std::string(o.at("unique_id").as_string())] = std::string(u->as_string());
+      by_id[std::string(o.at("unique_id").as_string())] = o;
     }
-    EXPECT_EQ(unit["offpeak_price_now"], price_unit);
-    EXPECT_EQ(unit["offpeak_planned_cost"], minor);
+    const json::object& cost = by_id.at("offpeak_planned_cost");
+    EXPECT_EQ(cost.at("unit_of_measurement").as_string(), currency);
+    EXPECT_EQ(cost.at("device_class").as_string(), "monetary");
+    EXPECT_FALSE(cost.contains("state_class"));
+    EXPECT_EQ(cost.at("value_template").as_string(),
+              "{{ (value | float / 100) | round(2) if value | is_number else None }}");
+    const json::object& price = by_id.at("offpeak_price_now");
+    EXPECT_EQ(price.at("unit_of_measurement").as_string(), currency + "/kWh");
+    EXPECT_FALSE(price.contains("device_class")) << "monetary allows no unit per kWh";
+    EXPECT_EQ(price.at("state_class").as_string(), "measurement");
+    EXPECT_EQ(price.at("value_template").as_string(),
+              "{{ (value | float / 100) | round(4) if value | is_number else None }}");
   }
 }
 

@@ -318,6 +318,35 @@ TEST(Notify, CheapEnergyWhenNotPluggedInOncePerDay) {
   EXPECT_TRUE(n.on_prices(t, test::curve(t, {20.0, 15.0}), false, 0).empty());
 }
 
+// Money in messages speaks the configured currency with the locale's decimal mark.
+TEST(Notify, MessagesSpeakTheConfiguredCurrency) {
+  NotifySettings eur = settings();
+  eur.money = Money("EUR", ',');
+  EventNotifier n(eur);
+  SessionFacts s;
+  s.started_at = at("2026-01-13T18:02:00Z");
+  s.ended_at = at("2026-01-14T07:41:00Z");
+  s.energy_kwh = 21.1;
+  s.cost_p = 158.3;
+  s.saving_p = -40.0;
+  auto e = n.on_session_closed(s.ended_at, s);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].message, "Charged 21,1 kWh for €1,58. Saved -€0,40 against charging at once.")
+      << e[0].message;
+  EXPECT_EQ(e[0].title, "Charging session done: 21,1 kWh, €1,58");
+  const Instant t = at("2026-01-13T12:00:00Z");
+  auto c = n.on_prices(t, test::curve(t, {20.0, 7.46}), false, 10);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_NE(c[0].message.find("Electricity costs 7,5 ct/kWh from "), std::string::npos)
+      << c[0].message;
+  // GBP keeps its wording.
+  EventNotifier gbp(settings());
+  auto g = gbp.on_prices(t, test::curve(t, {20.0, 7.46}), false, 10);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_NE(g[0].message.find("Electricity costs 7.5p/kWh from "), std::string::npos)
+      << g[0].message;
+}
+
 TEST(Notify, RetrySchedule) {
   std::vector<long long> s;
   for (int i = 1; i <= 8; ++i)

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <string>
 
 namespace offpeak::config {
@@ -161,6 +163,41 @@ TEST(QuarterHourTable, OneLinePerHourWithADaySummary) {
   EXPECT_NE(report::prices_table(PriceCurve(halves), t0, t0 + std::chrono::minutes{30}, berlin)
                 .find("p/kWh"),
             std::string::npos);
+}
+
+// The DST days in Stockholm: 100 quarter-hours in 25 hour lines (02:00 twice, before and after
+// the clocks go back), 92 in 23 (no 02:00); the day's summary over all of them.
+TEST(QuarterHourTable, DstDaysInStockholmHave25And23HourLines) {
+  const Zone stockholm = *Zone::locate("Europe/Stockholm");
+  for (auto [date, n] : {std::pair{LocalDate{std::chrono::year{2025} / 10 / 26}, 100},
+                         std::pair{LocalDate{std::chrono::year{2025} / 3 / 30}, 92}}) {
+    const Instant t0 = stockholm.start_of_day(date);
+    const Instant t1 =
+        stockholm.start_of_day(LocalDate{std::chrono::sys_days{date} + std::chrono::days{1}});
+    ASSERT_EQ(t1 - t0, n * std::chrono::minutes{15});
+    std::vector<PriceSlot> slots;
+    for (int i = 0; i < n; ++i)
+      slots.push_back(
+          {t0 + i * std::chrono::minutes{15}, t0 + (i + 1) * std::chrono::minutes{15}, i / 10.0});
+    const std::string t =
+        report::prices_table(PriceCurve(slots), t0, t1, stockholm, Money("SEK", ','));
+    std::vector<std::string> lines;
+    std::stringstream ss(t);
+    for (std::string l; std::getline(ss, l);)
+      lines.push_back(l);
+    ASSERT_EQ(lines.size(), 2u + static_cast<std::size_t>(n / 4)) << t;
+    const std::string max = n == 100 ? "9,90" : "9,10";
+    const std::string mean = n == 100 ? "4,95" : "4,55";
+    EXPECT_NE(
+        lines[1].find("öre/kWh: min 0,00 at 00:00, mean " + mean + ", max " + max + " at 23:45"),
+        std::string::npos)
+        << t;
+    int twos = 0;
+    for (const auto& l : lines)
+      if (l.rfind("  02:00 ", 0) == 0) ++twos;
+    EXPECT_EQ(twos, n == 100 ? 2 : 0) << t;
+    EXPECT_EQ(lines.back().rfind("  23:00 ", 0), 0u) << t;
+  }
 }
 
 }  // namespace

@@ -77,6 +77,7 @@ struct StatusSnapshot {
   std::string vehicle_name;
   std::string timezone;                     // IANA name, for clients that show local time
   std::string currency = "GBP";             // every price and cost is in its minor unit
+  char decimal_mark = '.';                  // of `locale:`, for what people read
   VehicleSpec vehicle;                      // for the projected SoC
   std::optional<VehicleState> observation;  // the last one, nullopt before the first
   std::optional<SocEstimate> soc_estimate;  // the SoC now: the reading or an estimate from it

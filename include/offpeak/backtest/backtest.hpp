@@ -28,7 +28,8 @@ namespace offpeak::backtest {
 //    time in `zone` (16:00 Europe/London); the publication on local day D covers prices up to
 //    `covers_until` local time on day D+1 (23:00: Agile's price day runs 23:00 to 23:00 UK
 //    time). So the prices of local day D+1 (up to 23:00) become visible at 16:00 on day D.
-//    This is also the rule for CSV price histories in general.
+//    This is also the rule for CSV price histories in GBP. The European day-ahead market
+//    (SDAC) publishes at about 13:00 CET the whole next local day: `day_ahead_europe()`.
 struct PublicationRule {
   bool all_known = false;
   Zone zone = Zone::utc();
@@ -38,6 +39,9 @@ struct PublicationRule {
   // The Agile rule: day-ahead at 16:00 Europe/London, covering up to 23:00 of the next day.
   // Throws std::runtime_error when the OS has no Europe/London zone (a broken installation).
   static PublicationRule agile();
+  // SDAC: day-ahead at 13:00 Europe/Berlin, covering the next day to its end (24:00 CET; 92 or
+  // 100 quarter-hours on DST days). Throws like agile() without Europe/Berlin.
+  static PublicationRule day_ahead_europe();
   static PublicationRule everything_known() { return PublicationRule{true}; }
 };
 

@@ -9,6 +9,7 @@
 // outbox) before any channel sees them. Dedupe state can be seeded (`remember`) from the
 // events already stored, so a restart does not repeat them.
 
+#include <offpeak/domain/money.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/schedule.hpp>
 #include <offpeak/domain/time.hpp>
@@ -79,6 +80,8 @@ struct NotifySettings {
   Seconds offline_after{15 * 60};
   // A condition that comes back is notified again at most once in this period. Default: 1 h.
   Seconds flapping_limit{3600};
+  // The currency and decimal mark of the money in messages ("€1,58", "7,5 ct/kWh").
+  Money money;
 };
 
 // The end of quiet hours at or after `t`, or `t` itself when `t` is outside them.

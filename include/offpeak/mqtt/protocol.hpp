@@ -95,9 +95,10 @@ struct DeviceInfo {
   std::string name;        // "offpeak i3s"
   std::string model;       // "offpeak"
   std::string sw_version;  // the daemon's version
-  // The configured currency's minor unit ("p", "ct", "öre"): the unit of planned_cost and, per
-  // kWh, of price_now (their values are in minor units).
-  std::string minor_unit = "p";
+  // The configured currency's code ("GBP", "EUR"): Home Assistant shows planned_cost in it
+  // (device class monetary) and price_now per kWh, converted from the minor units the state
+  // topics carry.
+  std::string currency = "GBP";
 };
 
 // The retained config messages, one per entity, in a fixed order. With enabled=false the same
