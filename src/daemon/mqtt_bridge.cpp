@@ -202,8 +202,12 @@ void MqttBridge::subscribe_switch_state() {
 }
 
 void MqttBridge::announce() {
-  mqtt::DeviceInfo device{"offpeak " + service_.cfg_.vehicle.name, "offpeak", k_version,
-                          std::string(Money(service_.cfg_.money.currency, '.').minor_unit())};
+  mqtt::DeviceInfo device{"offpeak " + service_.cfg_.vehicle.name,
+                          "offpeak",
+                          k_version,
+                          std::string(Money(service_.cfg_.money.currency, '.').minor_unit()),
+                          service_.cfg_.site.grid.has_value(),
+                          service_.cfg_.site.pv.has_value()};
   for (const auto& m : mqtt::discovery_messages(names_, device, discovery_))
     publish(m);
   publisher_.reset();
@@ -245,6 +249,12 @@ mqtt::State MqttBridge::current_state() {
   st.switch_on = snap.switch_on;
   st.switch_failing = snap.switch_failing;
   st.reason = snap.reason;
+  st.grid_meter = service_.cfg_.site.grid.has_value();
+  st.pv_meter = service_.cfg_.site.pv.has_value();
+  if (snap.site) {
+    st.grid_w = snap.site->state.grid_w;
+    st.pv_w = snap.site->state.pv_w;
+  }
   return st;
 }
 

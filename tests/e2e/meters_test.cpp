@@ -276,6 +276,31 @@ TEST(Meters, MqttTasmotaAndPlainKilowattsThroughMosquitto) {
   EXPECT_DOUBLE_EQ(number(s.at("pv_w")), 3250);
   EXPECT_FALSE(s.at("stale").as_bool());
 
+  // Published back as retained state, with Home Assistant power sensors for both meters.
+  auto retained = [&](const std::string& topic) {
+    return run(dir, {"/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker_port),
+                     "-t", topic, "-C", "1", "-W", "3"});
+  };
+  auto wait_retained = [&](const std::string& topic, const std::string& want) {
+    for (int i = 0; i < 50; ++i) {
+      if (retained(topic) == want + "\n") return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  };
+  EXPECT_TRUE(wait_retained("offpeak/grid_power", "2298")) << retained("offpeak/grid_power");
+  EXPECT_TRUE(wait_retained("offpeak/pv_power", "3250")) << retained("offpeak/pv_power");
+  for (const char* object : {"grid_power", "pv_power"}) {
+    const std::string doc =
+        retained(std::string("homeassistant/sensor/offpeak/") + object + "/config");
+    ASSERT_FALSE(doc.empty()) << object;
+    json::object o = json::parse(doc).as_object();
+    EXPECT_EQ(o.at("device_class").as_string(), "power");
+    EXPECT_EQ(o.at("unit_of_measurement").as_string(), "W");
+    EXPECT_EQ(o.at("state_topic").as_string(), std::string("offpeak/") + object);
+    EXPECT_EQ(o.at("unique_id").as_string(), std::string("offpeak_") + object);
+  }
+
   // Hostile and broken payloads are counted and logged once per kind, never read as power.
   pub("tele/meter/SENSOR", "{\"ENERGY\":{\"Power\":\"lots\"}}");
   pub("tele/meter/SENSOR", "{\"ENERGY\":{\"Power\":\"lots\"}}");
@@ -296,6 +321,7 @@ TEST(Meters, MqttTasmotaAndPlainKilowattsThroughMosquitto) {
   // The publisher stops: stale within max_age (+ the 1 s check), then back on the next message.
   ASSERT_TRUE(d.wait_for("grid meter stale for", 10s)) << d.log();
   EXPECT_TRUE(site(dir, port).at("grid_w").is_null());
+  EXPECT_TRUE(wait_retained("offpeak/grid_power", "None"));  // Home Assistant: unknown
   pub("tele/meter/SENSOR", "{\"ENERGY\":{\"Power\":-512}}");
   ASSERT_TRUE(d.wait_for("grid meter reports again: -512 W", 10s)) << d.log();
 }

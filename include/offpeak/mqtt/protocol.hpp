@@ -70,6 +70,12 @@ struct State {
   bool switch_failing = false;
   std::string reason;     // why the switch is in its wanted state
   std::string plan_json;  // the plan as GET /api/v1/plan answers; "" before one
+  // The home's meters (site:): `grid_power` and `pv_power` are published only when the meter
+  // is configured; the power is nullopt while the meter is stale.
+  bool grid_meter = false;
+  std::optional<double> grid_w;  // import positive
+  bool pv_meter = false;
+  std::optional<double> pv_w;
 };
 
 // Every state topic suffix (under <prefix>/) and its payload. Unknown values are "None" (Home
@@ -98,6 +104,10 @@ struct DeviceInfo {
   // The configured currency's minor unit ("p", "ct", "öre"): the unit of planned_cost and, per
   // kWh, of price_now (their values are in minor units).
   std::string minor_unit = "p";
+  // Sensors for the home's meters (grid_power, pv_power: device_class power, W) are announced
+  // only when the meter is configured.
+  bool grid_meter = false;
+  bool pv_meter = false;
 };
 
 // The retained config messages, one per entity, in a fixed order. With enabled=false the same
