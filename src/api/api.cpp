@@ -1,4 +1,5 @@
 #include <offpeak/api/api.hpp>
+#include <offpeak/api/site_api.hpp>
 
 #include <offpeak/domain/savings.hpp>
 #include <offpeak/domain/schedule.hpp>
@@ -523,6 +524,7 @@ json::value status_json(const StatusSnapshot& s) {
     o["mqtt"] = nullptr;
   }
   o["notify"] = s.notify ? notify_status_json(*s.notify) : json::value(nullptr);
+  o["site"] = s.site ? site_status_json(*s.site) : json::value(nullptr);
   return o;
 }
 
@@ -644,7 +646,8 @@ std::string metrics_text(const StatusSnapshot& s) {
              "Messages received from the MQTT broker since start.");
     w.sample("offpeak_mqtt_messages_received_total", static_cast<double>(m->received));
   }
-  return w.take() + (s.notify ? notify_metrics_text(*s.notify) : std::string());
+  return w.take() + (s.notify ? notify_metrics_text(*s.notify) : std::string()) +
+         (s.site ? site_metrics_text(*s.site) : std::string());
 }
 
 boost::asio::awaitable<std::vector<store::OutboxEntry>> ApiBackend::notifications(int) {

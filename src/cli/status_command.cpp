@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -35,6 +36,44 @@ std::string local_of(const json::value* v, const std::optional<Zone>& zone) {
   auto t = parse_rfc3339(std::string_view(v->as_string()));
   if (!t || !zone) return text_of(v);
   return zone->format(*t);
+}
+
+std::string power_of(const json::value* w) {
+  if (!w || !w->is_number()) return "unknown";
+  char buf[32];
+  const double v = w->to_number<double>();
+  if (std::abs(v) >= 1000)
+    std::snprintf(buf, sizeof buf, "%.2f kW", v / 1000.0);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f W", v);
+  return buf;
+}
+
+// The home's meters: "site:  grid 1.23 kW importing, pv 3.10 kW (read 12:01)" or "stale".
+void print_site(const json::object& site, const std::optional<Zone>& zone) {
+  const auto* grid = site.if_contains("grid_w");
+  std::cout << "site:         grid " << power_of(grid);
+  if (grid && grid->is_number())
+    std::cout << (grid->to_number<double>() < 0 ? " exporting" : " importing");
+  std::cout << ", pv " << power_of(site.if_contains("pv_w"));
+  if (const auto* st = site.if_contains("stale"); st && st->is_bool() && st->as_bool())
+    std::cout << "; grid meter stale (no surplus assumed)";
+  std::cout << "\n";
+  if (const auto* ms = site.if_contains("meters"); ms && ms->is_array()) {
+    for (const auto& m : ms->as_array()) {
+      if (!m.is_object()) continue;
+      const auto& o = m.as_object();
+      const auto* stale = o.if_contains("stale");
+      std::cout << "              " << text_of(o.if_contains("role")) << " meter ("
+                << text_of(o.if_contains("type")) << " " << text_of(o.if_contains("source"))
+                << "): " << power_of(o.if_contains("watts")) << ", read "
+                << local_of(o.if_contains("read_at"), zone)
+                << (stale && stale->is_bool() && stale->as_bool() ? ", stale" : "");
+      if (const auto* e = o.if_contains("last_error"); e && e->is_string())
+        std::cout << " (last problem: " << text_of(e) << ")";
+      std::cout << "\n";
+    }
+  }
 }
 
 void print_readable(const json::object& s) {
@@ -130,6 +169,8 @@ void print_readable(const json::object& s) {
     }
     std::cout << "\n";
   }
+  if (const auto* site = s.if_contains("site"); site && site->is_object())
+    print_site(site->as_object(), zone);
   if (const auto* pr = s.if_contains("prices"); pr && pr->is_object()) {
     const auto& o = pr->as_object();
     const auto* now = o.if_contains("current_p_per_kwh");

@@ -800,7 +800,7 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   if (!r.check_map(
           *root, "top level",
           {"timezone", "vehicle", "charging", "tariff", "switch", "storage", "api", "log", "mqtt",
-           "carbon", "notify", "quiet_hours", "plug_reminder", "currency", "locale"})) {
+           "carbon", "notify", "quiet_hours", "plug_reminder", "currency", "locale", "site"})) {
     return result;
   }
   // Time zone first: other sections do not depend on it, but errors read better in order.
@@ -864,6 +864,8 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   }
   if (auto n = Reader::child(*root, "api")) parse_api(*n, r, dir, env, cfg.api);
   if (auto n = Reader::child(*root, "carbon")) detail::parse_carbon(*n, r, cfg.carbon.emplace());
+  if (auto n = Reader::child(*root, "site"))
+    detail::parse_site(*n, r, Reader::child(*root, "mqtt").has_value(), cfg.site);
   detail::parse_notify(*root, r, dir, env, cfg.notify);
   detail::parse_money(*root, r, cfg.money);
   if (auto n = Reader::child(*root, "tariff")) detail::finish_spot_tariff(cfg, env, r, *n);

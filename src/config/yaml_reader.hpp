@@ -110,6 +110,10 @@ void parse_money(const YAML::Node& root, Reader& r, MoneyConfig& out);
 // The `carbon:` mapping (carbon_config.cpp).
 void parse_carbon(const YAML::Node& node, Reader& r, CarbonConfig& out);
 
+// The `site:` mapping (site_config.cpp): meters and the export price. `have_mqtt`: whether
+// the file has an `mqtt:` section (an mqtt meter needs one).
+void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out);
+
 // `notify:`, `quiet_hours:` and `plug_reminder:` of the top level (notify_config.cpp).
 void parse_notify(const YAML::Node& root, Reader& r, const std::filesystem::path& dir,
                   const Environment& env, NotifyConfig& out);

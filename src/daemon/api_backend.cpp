@@ -56,6 +56,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   if (s.ocpp_) snap.charger = s.ocpp_->snapshot();
   if (s.notify_) snap.notify = s.notify_->status();
   if (s.mqtt_) snap.mqtt = s.mqtt_->status();
+  if (s.site_) snap.site = s.site_->status();
   return snap;
 }
 

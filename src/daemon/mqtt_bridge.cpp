@@ -166,6 +166,16 @@ std::optional<api::MqttStatus> MqttBridge::status() const {
   return s;
 }
 
+void MqttBridge::listen(const std::string& topic,
+                        std::function<void(const std::string&)> on_payload) {
+  meter_topics_[topic] = std::move(on_payload);
+  if (client_ && client_->connected()) client_->subscribe(topic, 0);
+}
+
+void MqttBridge::unlisten(const std::string& topic) {
+  meter_topics_.erase(topic);
+}
+
 std::unique_ptr<Switch> MqttBridge::make_mqtt_switch(const config::MqttSwitch& config) {
   return std::make_unique<MqttSwitch>(self_, config);
 }
@@ -178,6 +188,8 @@ void MqttBridge::on_connected() {
   client_->subscribe(names_.command_filter(), 1, true);
   client_->subscribe(names_.ha_status_topic(), 1);
   subscribe_switch_state();
+  for (const auto& [topic, handler] : meter_topics_)
+    client_->subscribe(topic, 0);
   publish(mqtt::online_message(names_));
   announce();
 }
@@ -191,7 +203,8 @@ void MqttBridge::subscribe_switch_state() {
 
 void MqttBridge::announce() {
   mqtt::DeviceInfo device{"offpeak " + service_.cfg_.vehicle.name, "offpeak", k_version,
-                          service_.cfg_.money.currency};
+                          service_.cfg_.money.currency, service_.cfg_.site.grid.has_value(),
+                          service_.cfg_.site.pv.has_value()};
   for (const auto& m : mqtt::discovery_messages(names_, device, discovery_))
     publish(m);
   publisher_.reset();
@@ -233,6 +246,12 @@ mqtt::State MqttBridge::current_state() {
   st.switch_on = snap.switch_on;
   st.switch_failing = snap.switch_failing;
   st.reason = snap.reason;
+  st.grid_meter = service_.cfg_.site.grid.has_value();
+  st.pv_meter = service_.cfg_.site.pv.has_value();
+  if (snap.site) {
+    st.grid_w = snap.site->state.grid_w;
+    st.pv_w = snap.site->state.pv_w;
+  }
   return st;
 }
 
@@ -252,6 +271,11 @@ void MqttBridge::tick() {
 }
 
 void MqttBridge::on_message(std::string topic, std::string payload, bool retained) {
+  if (auto it = meter_topics_.find(topic); it != meter_topics_.end()) {
+    auto handler = it->second;  // the handler may reconfigure the meters
+    handler(payload);
+    return;
+  }
   if (switch_state_topic_ && topic == *switch_state_topic_) {
     const auto* sw = std::get_if<config::MqttSwitch>(&service_.cfg_.switch_config);
     if (!sw) return;

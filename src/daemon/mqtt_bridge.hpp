@@ -6,6 +6,7 @@
 
 #include "api_backend.hpp"
 #include "mqtt_client.hpp"
+#include "site_meters.hpp"
 #include "switches.hpp"
 
 #include <offpeak/config/config.hpp>
@@ -15,6 +16,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,7 +26,7 @@ namespace offpeak::daemon {
 
 class Service;
 
-class MqttBridge final : public MqttSwitchFactory {
+class MqttBridge final : public MqttSwitchFactory, public MeterTopics {
  public:
   explicit MqttBridge(Service& service);
   ~MqttBridge() override;
@@ -39,6 +42,10 @@ class MqttBridge final : public MqttSwitchFactory {
   void reload();
 
   std::unique_ptr<Switch> make_mqtt_switch(const config::MqttSwitch& config) override;
+  // MQTT meters (site:): their topics are subscribed on every connection.
+  void listen(const std::string& topic,
+              std::function<void(const std::string&)> on_payload) override;
+  void unlisten(const std::string& topic) override;
   // For /api/v1/status and /metrics; nullopt without an mqtt: section.
   std::optional<api::MqttStatus> status() const;
 
@@ -75,6 +82,7 @@ class MqttBridge final : public MqttSwitchFactory {
   // The MQTT switch's view of the broker.
   boost::asio::steady_timer wake_;
   std::optional<std::string> switch_state_topic_;  // subscribed on this connection
+  std::map<std::string, std::function<void(const std::string&)>> meter_topics_;
   std::optional<int> pending_mid_;
   bool pending_acked_ = false;
   std::optional<bool> reported_state_;

@@ -113,6 +113,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
     persisted_token_ = c->client().token()->access_token;  // came from the cache
   }
   mqtt_ = std::make_unique<MqttBridge>(*this);
+  setup_site();
   switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
   setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
@@ -219,6 +220,7 @@ int Service::run() {
     spdlog::error("cannot start the API: {}", listening.error());
     return 1;
   }
+  site_->configure(cfg_.site);
   mqtt_->start();
   notify_->start();
   notifier_.ready();
@@ -248,6 +250,7 @@ void Service::stop() {
   watchdog_timer_.cancel();
   housekeeping_timer_.cancel();
   if (api_) api_->stop();
+  if (site_) site_->stop();
   if (mqtt_) mqtt_->stop();  // publishes offline
   if (notify_) notify_->stop();
   if (ocpp_) ocpp_->stop();
@@ -296,6 +299,7 @@ void Service::reload() {
     spdlog::info("vehicle source changed: now {}", source_->describe());
   }
   if (mqtt_) mqtt_->reload();
+  site_->configure(cfg_.site);
   if (notify_) notify_->reload();
   switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
   setup_ocpp();

@@ -5,6 +5,7 @@
 #include "api_backend.hpp"
 #include "ocpp_bridge.hpp"
 #include "runtime.hpp"
+#include "site_meters.hpp"
 #include "sources.hpp"
 #include "switches.hpp"
 
@@ -170,6 +171,10 @@ class Service {
   std::unique_ptr<OcppBridge> ocpp_;      // switch type ocpp
   // State, commands and discovery over MQTT, and the mqtt switch's connection.
   std::unique_ptr<MqttBridge> mqtt_;
+  // The home's meters (site:); after mqtt_, whose topics they use (service_site.cpp).
+  std::unique_ptr<SiteMeters> site_;
+  void setup_site();
+  Instant last_meter_sample_{};  // the meter_samples table gets at most a row a minute
   // Notifications: the notifier, the outbox and the channels' senders.
   std::unique_ptr<NotifyBridge> notify_;
   // Declared last: destroyed first, while everything it reads still exists.

@@ -95,6 +95,9 @@ std::vector<std::pair<std::string, std::string>> state_values(const State& s) {
   v.emplace_back("switch_failing", on_off(s.switch_failing));
   v.emplace_back("reason", s.reason.empty() ? std::string(k_none) : s.reason);
   v.emplace_back("plan", s.plan_json.empty() ? std::string("null") : s.plan_json);
+  auto watts = [](double x) { return fixed(std::round(x) + 0.0, 0); };
+  if (s.grid_meter) v.emplace_back("grid_power", or_none(s.grid_w, watts));
+  if (s.pv_meter) v.emplace_back("pv_power", or_none(s.pv_w, watts));
   return v;
 }
 
@@ -177,6 +180,10 @@ std::vector<Message> discovery_messages(const Names& names, const DeviceInfo& de
       {"binary_sensor", "switch", "Charger switched on", {{"device_class", "power"}}});
   entities.push_back(
       {"binary_sensor", "switch_failing", "Switch failing", {{"device_class", "problem"}}});
+  const json::object power{
+      {"device_class", "power"}, {"unit_of_measurement", "W"}, {"state_class", "measurement"}};
+  if (device.grid_meter) entities.push_back({"sensor", "grid_power", "Grid power", power});
+  if (device.pv_meter) entities.push_back({"sensor", "pv_power", "PV power", power});
 
   const json::object device_block{{"identifiers", json::array{node}},
                                   {"name", device.name},

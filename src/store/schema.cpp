@@ -125,11 +125,23 @@ CREATE TABLE notification_deliveries (
 CREATE INDEX notification_deliveries_pending ON notification_deliveries (channel, state, event_id);
 )sql";
 
+// Version 4: the home's meters (site:), sampled at most once a minute: grid power (import
+// positive) and PV power in watts, NULL when the meter had no fresh reading.
+constexpr const char* k_v4 = R"sql(
+CREATE TABLE meter_samples (
+  id     INTEGER PRIMARY KEY,
+  ts     TEXT NOT NULL,
+  grid_w REAL,
+  pv_w   REAL
+);
+CREATE INDEX meter_samples_ts ON meter_samples (ts);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& migrations() {
-  static const std::vector<std::string> list = {k_v1, k_v2, k_v3};
-  static_assert(k_schema_version == 3, "append a migration when raising k_schema_version");
+  static const std::vector<std::string> list = {k_v1, k_v2, k_v3, k_v4};
+  static_assert(k_schema_version == 4, "append a migration when raising k_schema_version");
   return list;
 }
 

@@ -1,6 +1,8 @@
 #include <offpeak/store/store.hpp>
 
 #include "schema.hpp"
+
+#include <offpeak/store/meter_samples.hpp>
 #include "sha256.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -410,7 +412,8 @@ std::int64_t Store::delete_samples_before(Instant cutoff, int batch) {
 }
 
 std::int64_t Store::prune_samples(Instant now, Seconds retention) {
-  return delete_samples_before(now - retention);
+  return delete_samples_before(now - retention) +
+         delete_meter_samples_before(*this, now - retention);
 }
 
 // --- plans ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <map>
 #include <ostream>
 #include <random>
 #include <set>
@@ -471,3 +472,28 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace offpeak::config
+
+namespace offpeak::mqtt {
+namespace {
+
+TEST(MqttSite, PowerSensorsOnlyForConfiguredMeters) {
+  Names n{"offpeak", "homeassistant"};
+  DeviceInfo none{"offpeak i3s", "offpeak", "1.2.3"};
+  DeviceInfo both{"offpeak i3s", "offpeak", "1.2.3", "p", true, true};
+  EXPECT_EQ(discovery_messages(n, both, true).size(), discovery_messages(n, none, true).size() + 2);
+  for (const auto& m : discovery_messages(n, none, true))
+    EXPECT_EQ(m.topic.find("_power/config"), std::string::npos) << m.topic;
+  State s;
+  auto plain = state_values(s);
+  s.grid_meter = true;
+  s.grid_w = -1234.56;
+  s.pv_meter = true;  // stale: unknown
+  auto values = state_values(s);
+  ASSERT_EQ(values.size(), plain.size() + 2);
+  std::map<std::string, std::string> by(values.begin(), values.end());
+  EXPECT_EQ(by.at("grid_power"), "-1235");
+  EXPECT_EQ(by.at("pv_power"), "None");
+}
+
+}  // namespace
+}  // namespace offpeak::mqtt

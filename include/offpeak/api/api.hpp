@@ -11,6 +11,7 @@
 
 #include <offpeak/api/notify_api.hpp>
 #include <offpeak/api/requests.hpp>
+#include <offpeak/api/site_api.hpp>
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
@@ -110,6 +111,7 @@ struct StatusSnapshot {
   std::optional<ChargerSnapshot> charger;  // switch type ocpp only
   std::optional<MqttStatus> mqtt;          // nullopt without an mqtt: section
   std::optional<NotifyStatus> notify;      // nullopt without notification channels
+  std::optional<SiteStatus> site;          // nullopt without site meters
 };
 
 // The daemon side. All calls happen on the event loop; the coroutines must not block it

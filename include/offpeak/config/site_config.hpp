@@ -3,6 +3,7 @@
 
 #include <offpeak/domain/time.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <variant>
@@ -11,16 +12,21 @@ namespace offpeak::config {
 
 enum class PowerUnit { w, kw };
 // import: positive = drawing from the grid (the default); export: positive = feeding the grid.
+// For the PV meter, `export` flips a production reported as negative.
 enum class MeterSign { import, export_ };
 
 // A number (or JSON with `field`) published on the `mqtt:` connection.
 struct MqttMeter {
   std::string topic;
+  bool operator==(const MqttMeter&) const = default;
 };
-// Polled JSON (Shelly Gen1/Gen2, Tasmota, inverters' JSON APIs).
+// Polled JSON (Shelly Gen1/Gen2, Tasmota, inverters' JSON APIs). The body is read like an
+// MQTT payload: a number, or JSON with `field`.
 struct HttpMeter {
   std::string url;
-  Seconds interval{10};
+  Seconds interval{10};                     // between polls. Default 10s
+  std::chrono::milliseconds timeout{5000};  // per request. Default 5s
+  bool operator==(const HttpMeter&) const = default;
 };
 // Modbus TCP with SunSpec models: meters 201-204 (total W), inverters 101-103 (AC W).
 struct SunspecMeter {
@@ -29,7 +35,9 @@ struct SunspecMeter {
   unsigned short port = 502;
   int unit_id = 1;
   Device device = Device::meter;
-  Seconds interval{10};
+  Seconds interval{10};                     // between reads. Default 10s
+  std::chrono::milliseconds timeout{3000};  // connect and each response. Default 3s
+  bool operator==(const SunspecMeter&) const = default;
 };
 
 struct MeterConfig {
@@ -37,13 +45,22 @@ struct MeterConfig {
   std::optional<std::string> field;  // dotted path into a JSON payload (arrays by index: a.0.b)
   PowerUnit unit = PowerUnit::w;
   MeterSign sign = MeterSign::import;
-  Seconds max_age{60};
+  Seconds max_age{60};  // older readings are stale. Default 60s
+  bool operator==(const MeterConfig&) const = default;
 };
 
 struct SiteConfig {
   std::optional<MeterConfig> grid;  // required for solar charging
   std::optional<MeterConfig> pv;
   double export_price = 0.0;  // minor units per kWh earned by exported energy
+  bool operator==(const SiteConfig&) const = default;
 };
+
+// The meter's type as written in the config ("mqtt", "http", "sunspec").
+inline const char* meter_type_name(const MeterConfig& m) {
+  if (std::holds_alternative<MqttMeter>(m.kind)) return "mqtt";
+  if (std::holds_alternative<HttpMeter>(m.kind)) return "http";
+  return "sunspec";
+}
 
 }  // namespace offpeak::config

@@ -70,6 +70,12 @@ struct State {
   bool switch_failing = false;
   std::string reason;     // why the switch is in its wanted state
   std::string plan_json;  // the plan as GET /api/v1/plan answers; "" before one
+  // The home's meters (site:): `grid_power` and `pv_power` are published only when the meter
+  // is configured; the power is nullopt while the meter is stale.
+  bool grid_meter = false;
+  std::optional<double> grid_w;  // import positive
+  bool pv_meter = false;
+  std::optional<double> pv_w;
 };
 
 // Every state topic suffix (under <prefix>/) and its payload. Unknown values are "None" (Home
@@ -99,6 +105,10 @@ struct DeviceInfo {
   // (device class monetary) and price_now per kWh, converted from the minor units the state
   // topics carry.
   std::string currency = "GBP";
+  // Sensors for the home's meters (grid_power, pv_power: device_class power, W) are announced
+  // only when the meter is configured.
+  bool grid_meter = false;
+  bool pv_meter = false;
 };
 
 // The retained config messages, one per entity, in a fixed order. With enabled=false the same

@@ -40,7 +40,7 @@ class StoreError : public std::runtime_error {
 };
 
 // The schema version this build writes (PRAGMA user_version after migration).
-inline constexpr int k_schema_version = 3;
+inline constexpr int k_schema_version = 4;
 
 // Samples older than this are deleted by prune_samples() unless told otherwise.
 inline constexpr Seconds k_default_sample_retention{Seconds{2 * 365 * 86400}};
@@ -166,7 +166,7 @@ class Store {
   std::optional<SampleRow> last_sample(std::string_view device_id) const;
   // Deletes samples with ts < cutoff, `batch` rows per transaction; returns rows deleted.
   std::int64_t delete_samples_before(Instant cutoff, int batch = k_default_prune_batch);
-  // delete_samples_before(now - retention).
+  // delete_samples_before(now - retention), and the meter samples (meter_samples.hpp) alike.
   std::int64_t prune_samples(Instant now, Seconds retention = k_default_sample_retention);
 
   // --- plans -----------------------------------------------------------------------------

@@ -1,0 +1,44 @@
+#pragma once
+// The home's meters in /api/v1/status (`site`) and /metrics (site_api.cpp): grid and PV power,
+// staleness, and each meter's health. No secrets: a meter's source is its topic, its URL
+// without a query that could carry credentials, or its Modbus address.
+
+#include <offpeak/domain/site.hpp>
+#include <offpeak/domain/time.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace offpeak::api {
+
+// One meter as the daemon sees it.
+struct MeterStatus {
+  std::string role;                // "grid" or "pv"
+  std::string type;                // "mqtt", "http", "sunspec"
+  std::string source;              // topic, URL or address
+  std::optional<double> watts;     // the latest reading within max_age
+  std::optional<Instant> read_at;  // the latest good reading
+  bool stale = true;
+  std::int64_t readings = 0;  // good readings since start
+  std::int64_t faults = 0;    // unreadable payloads, failed polls since start
+  std::string last_error;     // the latest fault in plain words; empty when none
+};
+
+struct SiteStatus {
+  SiteState state;
+  std::vector<MeterStatus> meters;
+};
+
+// {"grid_w", "pv_w", "stale", "updated_at", "meters": [{"role", "type", "source", "watts",
+// "read_at", "stale", "readings", "faults", "last_error"}]}; unknown values are null.
+boost::json::value site_status_json(const SiteStatus& s);
+// The metrics lines of offpeak_grid_power_watts, offpeak_pv_power_watts (absent while
+// unknown), offpeak_meter_stale{meter} and offpeak_meter_readings_total /
+// offpeak_meter_faults_total{meter}.
+std::string site_metrics_text(const SiteStatus& s);
+
+}  // namespace offpeak::api
