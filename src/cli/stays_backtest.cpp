@@ -237,8 +237,8 @@ int run_stays_backtest(const BacktestArgs& a, const config::Config& cfg, const b
   row("with the price forecast", s.forecast, s.forecast_met);
   if (s.carbon_weighted) {
     char name[64];
-    std::snprintf(name, sizeof name, "carbon weight %.0f %s/kg", a.carbon_weight,
-                  std::string(money.minor_unit()).c_str());
+    const std::string unit = money.code() == "GBP" ? "p" : " " + std::string(money.minor_unit());
+    std::snprintf(name, sizeof name, "carbon weight %.0f%s/kg", a.carbon_weight, unit.c_str());
     row(name, *s.carbon_weighted, s.carbon_weighted_met);
   }
   char co2[32] = "";
