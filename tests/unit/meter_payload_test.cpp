@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -34,6 +36,11 @@ struct Shape {
   const char* field;
   double watts;
 };
+
+// Named in the test list by its file and field.
+void PrintTo(const Shape& s, std::ostream* os) {
+  *os << s.file << " " << s.field;
+}
 
 class RealShapes : public ::testing::TestWithParam<Shape> {};
 
