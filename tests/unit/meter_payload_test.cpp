@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 
@@ -34,6 +35,10 @@ struct Shape {
   const char* field;
   double watts;
 };
+
+void PrintTo(const Shape& s, std::ostream* os) {
+  *os << s.file << " " << s.field;
+}
 
 class RealShapes : public ::testing::TestWithParam<Shape> {};
 
