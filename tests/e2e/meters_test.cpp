@@ -225,6 +225,27 @@ TEST(Meters, HttpShellyAndTasmotaThenStaleAndBack) {
   EXPECT_FALSE(s.at("stale").as_bool());
   EXPECT_DOUBLE_EQ(number(s.at("grid_w")), -2000);
 
+  // SIGHUP without the PV meter: it is gone at once; the unchanged grid meter keeps running
+  // with its reading.
+  const std::string yaml = config(dir,
+                                  "site:\n"
+                                  "  grid:\n"
+                                  "    type: http\n"
+                                  "    url: " +
+                                      base +
+                                      "/rpc/EM.GetStatus?id=0\n"
+                                      "    field: total_act_power\n"
+                                      "    interval: 1s\n"
+                                      "    max_age: 3s\n");
+  dir.write("offpeak.yaml", yaml);
+  d.signal(SIGHUP);
+  ASSERT_TRUE(d.wait_for("configuration reloaded", 10s)) << d.log();
+  s = site(dir, port);
+  ASSERT_EQ(s.at("meters").as_array().size(), 1u);
+  EXPECT_TRUE(s.at("pv_w").is_null());
+  EXPECT_DOUBLE_EQ(number(s.at("grid_w")), -2000);
+  EXPECT_GE(s.at("meters").as_array()[0].at("readings").as_int64(), 2);
+
   // The first fresh reading was sampled into the database, then nothing more within a minute.
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait(10s), 0) << d.log();
