@@ -184,10 +184,10 @@ asio::awaitable<void> SiteMeters::poll_loop(std::shared_ptr<Meter> m) {
         watts = p.watts;
         if (!p.watts) fault = std::string(site::to_string(p.fault));
       } else {
-        fault =
-            std::string(net::to_string(r.error.kind)) +
-            (r.error.kind == net::HttpErrorKind::http_status ? " " + std::to_string(r.error.status)
-                                                             : std::string());
+        fault = std::string(net::to_string(r.error.kind)) +
+                (r.error.kind == net::HttpErrorKind::http_status
+                     ? " " + std::to_string(r.error.status)
+                     : ": " + r.error.message);  // the client's words: host and port, no query
       }
     } else {
       SunspecConnection* conn = m->modbus.get();

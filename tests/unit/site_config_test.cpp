@@ -131,6 +131,8 @@ TEST(SiteConfig, ErrorsPointAtTheValue) {
       {"site: { grid: { type: sunspec, address: h, timeout: 2m } }\n", 12, 53,
        "between 1s and 60s"},
       {"site: { export_price: cheap }\n", 12, 23, "export price"},
+      {"site: { grid: { type: http, url: \"http://admin:pw@x/status\" } }\n", 12, 34,
+       "password in the URL is not supported"},
       {"site: { meter: {} }\n", 12, 9, "unknown key"},
       {"site: 5\n", 12, 7, "expected a mapping for 'site'"},
   };
