@@ -398,6 +398,20 @@ TEST(Meters, SunspecMeterAndInverterOverModbusTcp) {
   EXPECT_TRUE(s.at("grid_w").is_null());
   EXPECT_TRUE(s.at("stale").as_bool());
   EXPECT_DOUBLE_EQ(number(s.at("pv_w")), 3000);
+
+  // A device with its SunSpec block at 50000: the reads at 40000 and 0 get Modbus exceptions
+  // (illegal data address) from the server, then the chain is found and read.
+  server->signal(SIGKILL);
+  server->wait(5s);
+  server = std::make_unique<Process>(
+      std::vector<std::string>{SUNSPEC_SERVER_BIN, std::to_string(modbus_port), "--base", "50000"},
+      (dir.path() / "modbus3.log").string());
+  ASSERT_TRUE(server->wait_for("listening on", 10s)) << server->log();
+  ASSERT_TRUE(d.wait_for("grid meter reports again: -1.23 kW", 20s)) << d.log();
+  s = site(dir, port);
+  EXPECT_DOUBLE_EQ(number(s.at("grid_w")), -1234);
+  EXPECT_FALSE(s.at("stale").as_bool());
+  EXPECT_TRUE(d.running());
 }
 
 }  // namespace
