@@ -345,6 +345,21 @@ TEST(Meters, MqttTasmotaAndPlainKilowattsThroughMosquitto) {
   EXPECT_TRUE(wait_retained("offpeak/grid_power", "None"));  // Home Assistant: unknown
   pub("tele/meter/SENSOR", "{\"ENERGY\":{\"Power\":-512}}");
   ASSERT_TRUE(d.wait_for("grid meter reports again: -512 W", 10s)) << d.log();
+
+  // The broker restarts (forgetting everything): offpeakd reconnects, subscribes again, and
+  // the meter's next message is read.
+  broker.signal(SIGKILL);
+  broker.wait(5s);
+  Process broker2({fs::exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "/usr/bin/mosquitto",
+                   "-c", (dir.path() / "broker.conf").string()},
+                  (dir.path() / "broker2.log").string());
+  wait_port(broker_port);
+  ASSERT_TRUE(d.wait_for("MQTT: connected", 30s, 2)) << d.log();
+  std::this_thread::sleep_for(300ms);
+  pub("tele/meter/SENSOR", "{\"ENERGY\":{\"Power\":777}}");
+  EXPECT_TRUE(wait_site(dir, port, [](const json::object& st) {
+    return st.at("grid_w").is_number() && st.at("grid_w").to_number<double>() == 777;
+  })) << d.log();
 }
 
 TEST(Meters, SunspecMeterAndInverterOverModbusTcp) {
