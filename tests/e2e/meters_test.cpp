@@ -270,10 +270,22 @@ TEST(Meters, MqttTasmotaAndPlainKilowattsThroughMosquitto) {
                   "-c", (dir.path() / "broker.conf").string()},
                  (dir.path() / "broker.log").string());
   wait_port(broker_port);
-  auto pub = [&](const std::string& topic, const std::string& payload) {
-    run(dir, {"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_port), "-t",
-              topic, "-m", payload, "-q", "1"});
+  auto pub = [&](const std::string& topic, const std::string& payload, bool retain = false) {
+    std::vector<std::string> args{"/usr/bin/mosquitto_pub",
+                                  "-h",
+                                  "127.0.0.1",
+                                  "-p",
+                                  std::to_string(broker_port),
+                                  "-t",
+                                  topic,
+                                  "-m",
+                                  payload,
+                                  "-q",
+                                  "1"};
+    if (retain) args.push_back("-r");
+    run(dir, args);
   };
+  pub("tele/meter/SENSOR", "{\"ENERGY\":{\"Power\":4321}}", true);  // hours old, maybe
   dir.write("offpeak.yaml",
             config(dir, "mqtt: { broker: \"mqtt://127.0.0.1:" + std::to_string(broker_port) +
                             "\", client_id: offpeak-meters }\n"
@@ -287,6 +299,9 @@ TEST(Meters, MqttTasmotaAndPlainKilowattsThroughMosquitto) {
   ASSERT_NE(port, 0) << d.log();
   ASSERT_TRUE(d.wait_for("MQTT: connected", 15s)) << d.log();
   std::this_thread::sleep_for(300ms);  // the subscriptions follow the CONNACK
+  // A retained value of unknown age (published before offpeakd subscribed) is not a reading.
+  ASSERT_TRUE(d.wait_for("retained meter value ignored", 10s)) << d.log();
+  EXPECT_TRUE(site(dir, port).at("grid_w").is_null());
   pub("tele/meter/SENSOR", fixture("tasmota_tele_sensor.json"));
   pub("solar/power", "-3.25");  // an inverter that reports production negative, in kW
   ASSERT_TRUE(wait_site(dir, port, [](const json::object& s) {
