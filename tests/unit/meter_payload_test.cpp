@@ -5,9 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <cmath>
 #include <fstream>
-#include <ostream>
 #include <sstream>
 #include <string>
 
@@ -36,6 +37,7 @@ struct Shape {
   double watts;
 };
 
+// Named in the test list by its file and field.
 void PrintTo(const Shape& s, std::ostream* os) {
   *os << s.file << " " << s.field;
 }
