@@ -1,4 +1,6 @@
 #include "setup_command.hpp"
+#include "setup_prompt.hpp"
+#include "setup_source.hpp"
 
 #include <offpeak/cli/cli.hpp>
 #include <offpeak/config/config.hpp>
@@ -27,90 +29,15 @@ namespace offpeak::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using setup::Prompter;
+using setup::quote;
+using setup::SetupError;
+using setup::trim;
 
 constexpr double k_default_battery_kwh = 60.0;
 constexpr double k_default_charge_kw = 7.4;
 constexpr const char* k_default_tariff = "octopus-go";
 constexpr const char* k_default_timezone = "Europe/London";
-
-// A failure with its exit status and message.
-struct SetupError : std::runtime_error {
-  SetupError(int code, const std::string& message) : std::runtime_error(message), status(code) {}
-  int status;
-};
-
-std::string quote(const std::string& s) {
-  return boost::json::serialize(boost::json::string(s));  // a valid YAML double-quoted scalar
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() &&
-         (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
-    s.pop_back();
-  std::size_t b = 0;
-  while (b < s.size() && (s[b] == ' ' || s[b] == '\t'))
-    ++b;
-  return s.substr(b);
-}
-
-// Questions on the terminal: prompts on stdout, answers from stdin.
-class Prompter {
- public:
-  std::string line() {
-    std::string s;
-    if (!std::getline(std::cin, s)) throw SetupError(k_exit_usage, "input ended; nothing written");
-    return trim(s);
-  }
-  std::string ask(const std::string& question, const std::string& fallback = "") {
-    std::cout << question << (fallback.empty() ? "" : " [" + fallback + "]") << ": " << std::flush;
-    std::string s = line();
-    return s.empty() ? fallback : s;
-  }
-  // No echo while typing. Echo goes off before the prompt appears and nothing typed is
-  // discarded (TCSANOW, not TCSAFLUSH): an answer typed or pasted at once is neither shown
-  // nor lost.
-  std::string secret(const std::string& question) {
-    termios old{};
-    const bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
-    if (tty) {
-      termios quiet = old;
-      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      quiet.c_lflag |= ECHONL;
-      tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    }
-    std::cout << question << ": " << std::flush;
-    std::string s;
-    const bool ok = static_cast<bool>(std::getline(std::cin, s));
-    if (tty) tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    if (!ok) throw SetupError(k_exit_usage, "input ended; nothing written");
-    while (!s.empty() && (s.back() == '\r' || s.back() == '\n'))
-      s.pop_back();
-    return s;
-  }
-  double number(const std::string& question, double fallback, double lo, double hi) {
-    char def[32];
-    std::snprintf(def, sizeof def, "%g", fallback);
-    for (;;) {
-      std::string s = ask(question, def);
-      char* end = nullptr;
-      const double v = std::strtod(s.c_str(), &end);
-      if (end != s.c_str() && *end == '\0' && v > lo && v <= hi) return v;
-      std::cout << "  a number above " << lo << " and at most " << hi << ", please\n";
-    }
-  }
-  std::string choice(const std::string& question, const std::vector<std::string>& options,
-                     const std::string& fallback) {
-    for (;;) {
-      std::string s = ask(question, fallback);
-      if (std::find(options.begin(), options.end(), s) != options.end()) return s;
-      char* end = nullptr;
-      const long n = std::strtol(s.c_str(), &end, 10);
-      if (end != s.c_str() && *end == '\0' && n >= 1 && n <= static_cast<long>(options.size()))
-        return options[static_cast<std::size_t>(n - 1)];
-      std::cout << "  one of the numbers or names above, please\n";
-    }
-  }
-};
 
 std::string read_password_file(const std::string& file) {
   std::string v;
@@ -237,6 +164,7 @@ struct Answers {
   std::string switch_type = "log";
   std::string start_url, stop_url;
   std::vector<std::string> start_command, stop_command;
+  setup::SourceAnswers other;  // a source other than connect (yaml empty: connect)
 };
 
 std::string config_text(const Answers& a) {
@@ -246,20 +174,25 @@ std::string config_text(const Answers& a) {
        "FILE`.\n";
   y += "timezone: " + quote(a.timezone) + "\n";
   y += "vehicle:\n";
-  y += "  name: " + quote(trim(a.car.brand + " " + a.car.model)) + "\n";
+  y += "  name: " +
+       quote(a.other.yaml.empty() ? trim(a.car.brand + " " + a.car.model) : a.other.name) + "\n";
   char num[64];
   std::snprintf(num, sizeof num, "%g", a.battery_kwh);
   y += "  battery_kwh: " + std::string(num) + "\n";
   std::snprintf(num, sizeof num, "%g", a.max_charge_kw);
   y += "  max_charge_kw: " + std::string(num) + "\n";
   y += "  source:\n";
-  y += "    type: connect\n";
-  if (!a.base_url.empty()) y += "    base_url: " + quote(a.base_url) + "\n";
-  y += "    email: " + quote(a.email) + "\n";
-  y += "    # Readable by its owner only. The service gets it as the systemd credential\n";
-  y += "    # connect-password, which comes first.\n";
-  y += "    password_file: connect-password\n";
-  y += "    device_id: " + quote(a.car.device_id) + "\n";
+  if (!a.other.yaml.empty()) {
+    y += a.other.yaml;
+  } else {
+    y += "    type: connect\n";
+    if (!a.base_url.empty()) y += "    base_url: " + quote(a.base_url) + "\n";
+    y += "    email: " + quote(a.email) + "\n";
+    y += "    # Readable by its owner only. The service gets it as the systemd credential\n";
+    y += "    # connect-password, which comes first.\n";
+    y += "    password_file: connect-password\n";
+    y += "    device_id: " + quote(a.car.device_id) + "\n";
+  }
   y += "charging:\n";
   y += "  target_soc: 80\n";
   y += "  ready_by: \"07:30\"\n";
@@ -296,6 +229,13 @@ std::vector<VehicleState> list_cars(const Answers& a) {
   throw SetupError(code, why + ": " + o.message + "; nothing written");
 }
 
+void ask_connect(const SetupArgs& args, bool interactive, Prompter& ask, Answers& a);
+void ask_rest(const SetupArgs& args, bool interactive, Prompter& ask, Answers& a,
+              const std::vector<std::string>& tariffs);
+void write_all(const Answers& a, const fs::path& config, const fs::path& dir,
+               const fs::path& presets, const std::vector<std::string>& tariffs);
+int check_written(const Answers& a, const fs::path& config);
+
 int run_setup(const SetupArgs& args) {
   const bool interactive = !args.non_interactive;
   if (interactive && !isatty(STDIN_FILENO)) {
@@ -319,6 +259,26 @@ int run_setup(const SetupArgs& args) {
   Answers a;
   a.base_url = args.base_url;
   if (!args.timezone.empty()) a.timezone = args.timezone;
+  std::string source = args.source;
+  if (source.empty()) {
+    source = interactive ? ask.choice(
+                               "Where the car's state of charge comes from (connect: the "
+                               "Orange Power Connect account, BMW; homeassistant: Home "
+                               "Assistant; none: you tell it)",
+                               {"connect", "homeassistant", "none"}, "connect")
+                         : "connect";
+  }
+  if (source != "connect") {
+    a.other = setup::ask_source(source, args, interactive, ask);
+  } else {
+    ask_connect(args, interactive, ask, a);
+  }
+  ask_rest(args, interactive, ask, a, tariffs);
+  write_all(a, config, dir, *presets, tariffs);
+  return check_written(a, config);
+}
+
+void ask_connect(const SetupArgs& args, bool interactive, Prompter& ask, Answers& a) {
   if (!args.email.empty()) {
     a.email = args.email;
   } else if (interactive) {
@@ -372,7 +332,10 @@ int run_setup(const SetupArgs& args) {
     throw SetupError(k_exit_usage, "the account has " + std::to_string(cars.size()) +
                                        " cars; choose one with --device-id:" + list);
   }
+}
 
+void ask_rest(const SetupArgs& args, bool interactive, Prompter& ask, Answers& a,
+              const std::vector<std::string>& tariffs) {
   if (args.battery_kwh) {
     a.battery_kwh = *args.battery_kwh;
   } else if (interactive) {
@@ -438,9 +401,13 @@ int run_setup(const SetupArgs& args) {
     throw SetupError(k_exit_usage,
                      "unknown switch type '" + a.switch_type + "'; expected log, http or exec");
   }
+}
 
-  // Write: the directory, the tariff presets (an edited copy is kept), the password file
-  // (owner only), the configuration.
+// Writes the directory, the tariff presets (an edited copy is kept), the password or token
+// file (owner only) and the configuration.
+void write_all(const Answers& a, const fs::path& config, const fs::path& dir,
+               const fs::path& presets, const std::vector<std::string>& tariffs) {
+  std::error_code ec;
   fs::create_directories(dir / "tariffs", ec);
   if (ec)
     throw SetupError(k_exit_failure,
@@ -448,7 +415,7 @@ int run_setup(const SetupArgs& args) {
   for (const auto& t : tariffs) {
     const fs::path to = dir / "tariffs" / (t + ".yaml");
     if (fs::exists(to, ec)) continue;
-    fs::copy_file(*presets / (t + ".yaml"), to, ec);
+    fs::copy_file(presets / (t + ".yaml"), to, ec);
     if (ec) throw SetupError(k_exit_failure, "cannot write " + to.string() + ": " + ec.message());
   }
   if (!a.agile_product.empty() || !a.agile_region.empty()) {
@@ -461,12 +428,20 @@ int run_setup(const SetupArgs& args) {
     if (!a.agile_region.empty()) text = set_top_level(text, "region", a.agile_region);
     write_file(agile, text, 0644);
   }
-  write_file(dir / "connect-password", a.password + "\n", 0600);
+  const std::string secret_file = a.other.yaml.empty() ? "connect-password" : a.other.secret_file;
+  if (!secret_file.empty()) {
+    write_file(dir / secret_file, (a.other.yaml.empty() ? a.password : a.other.secret) + "\n",
+               0600);
+  }
   write_file(config, config_text(a), 0644);
-  std::cout << "Wrote " << config.string() << ", " << (dir / "connect-password").string()
-            << " (readable by its owner only) and the tariff presets in "
-            << (dir / "tariffs").string() << "\n";
+  std::cout << "Wrote " << config.string()
+            << (secret_file.empty()
+                    ? std::string()
+                    : ", " + (dir / secret_file).string() + " (readable by its owner only)")
+            << " and the tariff presets in " << (dir / "tariffs").string() << "\n";
+}
 
+int check_written(const Answers& a, const fs::path& config) {
   // The same validation as `offpeak check`.
   auto checked = config::load_config(config, config::Environment::from_process());
   if (!checked.config) {
@@ -491,8 +466,9 @@ int run_setup(const SetupArgs& args) {
 CLI::App* add_setup_command(CLI::App& app, SetupArgs& a) {
   auto* cmd = app.add_subcommand(
       "setup",
-      "First run: log in to the Connect account, choose the car, battery, charger, tariff "
-      "preset and switch; write the configuration and a password file (owner only), check "
+      "First run: choose where the car's SoC comes from (the Connect account, Home Assistant, or "
+      "told), the car, battery, charger, tariff preset and switch; write the configuration and a "
+      "password file (owner only), check "
       "them, and print the commands that enable the service. Exit 69 unreachable, 77 "
       "credentials refused, 78 the result does not validate");
   cmd->add_option("--config,-c", a.config,
@@ -523,6 +499,19 @@ CLI::App* add_setup_command(CLI::App& app, SetupArgs& a) {
   cmd->add_option("--max-charge-kw", a.max_charge_kw, "Charger power (default 7.4)")
       ->check(CLI::Range(0.1, 400.0));
   cmd->add_option("--timezone", a.timezone, "IANA time zone (default Europe/London)");
+  cmd->add_option("--source", a.source,
+                  "Where the car's SoC comes from: connect (default), homeassistant or none")
+      ->check(CLI::IsMember({"connect", "homeassistant", "none"}));
+  cmd->add_option("--name", a.name, "The car's name (sources other than connect)");
+  cmd->add_option("--ha-url", a.ha_url, "homeassistant: Home Assistant's URL");
+  cmd->add_option("--ha-token-file", a.ha_token_file,
+                  "homeassistant: a file holding a long-lived access token; - reads standard "
+                  "input");
+  cmd->add_option("--soc-entity", a.soc_entity,
+                  "homeassistant: the car's SoC entity (without it, the battery entities are "
+                  "listed)");
+  cmd->add_option("--plugged-entity", a.plugged_entity,
+                  "homeassistant: the entity that says whether the car is plugged in");
   return cmd;
 }
 

@@ -33,6 +33,13 @@ struct SetupArgs {
   std::string stop_url;
   std::string start_command;
   std::string stop_command;
+  // Where the car's SoC comes from: connect (default), homeassistant or none.
+  std::string source;
+  std::string name;  // vehicle.name for sources that do not name the car
+  std::string ha_url;
+  std::string ha_token_file;  // "-": standard input
+  std::string soc_entity;
+  std::string plugged_entity;
 };
 
 // Adds the `setup` subcommand with its options bound to `args`; returns it.

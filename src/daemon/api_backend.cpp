@@ -27,7 +27,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.currency = s.cfg_.money.currency;
   snap.observation = c.last_observation();
   snap.soc_estimate = c.soc_estimate(snap.now);
-  snap.stale = c.stale(snap.now);
+  snap.stale = c.stale(snap.now) || s.last_soc_stale_;
   snap.mode = c.mode();
   snap.mode_until = c.mode_until();
   snap.override_deadline = c.override_deadline();

@@ -178,6 +178,8 @@ void MqttBridge::on_connected() {
   client_->subscribe(names_.command_filter(), 1, true);
   client_->subscribe(names_.ha_status_topic(), 1);
   subscribe_switch_state();
+  for (const auto& t : vehicle_topics_)
+    client_->subscribe(t, 1);
   publish(mqtt::online_message(names_));
   announce();
 }
@@ -251,7 +253,22 @@ void MqttBridge::tick() {
   });
 }
 
+void MqttBridge::listen(std::vector<std::string> topics, Handler handler) {
+  vehicle_handler_ = std::move(handler);
+  for (const auto& t : topics) {
+    const bool known =
+        std::find(vehicle_topics_.begin(), vehicle_topics_.end(), t) != vehicle_topics_.end();
+    if (!known && client_ && client_->connected()) client_->subscribe(t, 1);
+  }
+  vehicle_topics_ = std::move(topics);
+}
+
 void MqttBridge::on_message(std::string topic, std::string payload, bool retained) {
+  if (vehicle_handler_ &&
+      std::find(vehicle_topics_.begin(), vehicle_topics_.end(), topic) != vehicle_topics_.end()) {
+    vehicle_handler_(topic, payload);
+    return;
+  }
   if (switch_state_topic_ && topic == *switch_state_topic_) {
     const auto* sw = std::get_if<config::MqttSwitch>(&service_.cfg_.switch_config);
     if (!sw) return;
@@ -297,6 +314,11 @@ void MqttBridge::on_message(std::string topic, std::string payload, bool retaine
                        service_.controller_.override_deadline().value_or(DeadlineOverride{});
                    o.ready_by = when;
                    api_.set_override(o);
+                 },
+                 [&](const mqtt::SocCommand& c) {
+                   std::string why;
+                   if (!service_.tell_soc(c.soc, "MQTT", why))
+                     spdlog::warn("MQTT: {}: {}", mqtt::printable(topic), why);
                  },
                  [&](const mqtt::HomeAssistantOnline&) {
                    spdlog::info("MQTT: Home Assistant is online; announcing again");

@@ -6,6 +6,7 @@
 
 #include "api_backend.hpp"
 #include "mqtt_client.hpp"
+#include "sources.hpp"
 #include "switches.hpp"
 
 #include <offpeak/config/config.hpp>
@@ -23,7 +24,7 @@ namespace offpeak::daemon {
 
 class Service;
 
-class MqttBridge final : public MqttSwitchFactory {
+class MqttBridge final : public MqttSwitchFactory, public TopicFeed {
  public:
   explicit MqttBridge(Service& service);
   ~MqttBridge() override;
@@ -39,6 +40,8 @@ class MqttBridge final : public MqttSwitchFactory {
   void reload();
 
   std::unique_ptr<Switch> make_mqtt_switch(const config::MqttSwitch& config) override;
+  // The vehicle source's topics (`vehicle.source.type: mqtt`).
+  void listen(std::vector<std::string> topics, Handler handler) override;
   // For /api/v1/status and /metrics; nullopt without an mqtt: section.
   std::optional<api::MqttStatus> status() const;
 
@@ -75,6 +78,8 @@ class MqttBridge final : public MqttSwitchFactory {
   // The MQTT switch's view of the broker.
   boost::asio::steady_timer wake_;
   std::optional<std::string> switch_state_topic_;  // subscribed on this connection
+  std::vector<std::string> vehicle_topics_;        // the vehicle source's topics
+  Handler vehicle_handler_;
   std::optional<int> pending_mid_;
   bool pending_acked_ = false;
   std::optional<bool> reported_state_;

@@ -166,6 +166,8 @@ TEST(SetupCli, InteractiveOnATerminalPicksTheSecondCarAPresetAndTheHttpSwitch) {
   ASSERT_FALSE(sim.base().empty()) << sim.log();
   const fs::path cfg = dir.path() / "etc" / "offpeak.yaml";
   Terminal t({OFFPEAK_BIN, "setup", "--config", cfg.string(), "--base-url", sim.base()});
+  ASSERT_TRUE(t.expect("none: you tell it) [connect]: ")) << t.output();
+  t.send("");  // the default: the Connect account
   ASSERT_TRUE(t.expect("E-mail: ")) << t.output();
   t.send("owner@example.com");
   ASSERT_TRUE(t.expect("Password (not shown): ")) << t.output();

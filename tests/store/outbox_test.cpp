@@ -128,15 +128,16 @@ TEST_F(OutboxTest, SurvivesReopeningAndSeedsKeys) {
 
 TEST_F(OutboxTest, MigratesAVersion2File) {
   {
-    Store store(db_);  // version 3; roll it back to what version 2 had
+    Store store(db_);  // the newest version; roll it back to what version 2 had
   }
   {
     SQLite::Database raw(db_.string(), SQLite::OPEN_READWRITE);
     raw.exec(
-        "DROP TABLE notification_deliveries; DROP TABLE notifications; PRAGMA user_version = 2");
+        "DROP TABLE notification_deliveries; DROP TABLE notifications; ALTER TABLE samples DROP "
+        "COLUMN told; PRAGMA user_version = 2");
   }
   Store store(db_);
-  EXPECT_EQ(store.schema_version(), 3);
+  EXPECT_EQ(store.schema_version(), k_schema_version);
   Outbox box(store);
   EXPECT_TRUE(box.add(event("x", at("2026-01-13T12:00:00Z")), {"webhook"}));
 }
