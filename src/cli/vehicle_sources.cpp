@@ -137,12 +137,8 @@ int home_assistant(const config::Config& cfg, const config::HomeAssistantSource&
 
 int json_api(const config::Config& cfg, const config::HttpVehicleSource& s, bool json_out) {
   net::Headers headers;
-  for (const auto& [name, value] : s.headers) {
-    std::string v = value;
-    for (auto at = v.find("{secret}"); at != std::string::npos; at = v.find("{secret}"))
-      v.replace(at, 8, s.secret.reveal());
-    headers.emplace_back(name, v);
-  }
+  for (const auto& [name, value] : s.headers)
+    headers.emplace_back(name, vehicles::fill_secret(value, s.secret.reveal()));
   net::HttpResult r = get(s.url, std::move(headers), s.timeout, s.ca_file);
   if (!r.ok()) return failure(s.url, r.error);
   vehicles::HttpFields f{s.soc_field,   s.plugged_field, s.charging_field,

@@ -11,14 +11,6 @@ namespace offpeak::daemon {
 
 namespace {
 
-std::string with_secret(std::string value, const config::Secret& secret) {
-  for (auto at = value.find("{secret}"); at != std::string::npos;
-       at = value.find("{secret}", at + secret.reveal().size())) {
-    value.replace(at, 8, secret.reveal());
-  }
-  return value;
-}
-
 class HttpVehicle final : public VehicleSource {
  public:
   HttpVehicle(const config::HttpVehicleSource& cfg, std::string device_id, const Clock& clock)
@@ -41,7 +33,7 @@ class HttpVehicle final : public VehicleSource {
     net::ClientRequest req;
     req.url = cfg_.url;
     for (const auto& [name, value] : cfg_.headers)
-      req.headers.emplace_back(name, with_secret(value, cfg_.secret));
+      req.headers.emplace_back(name, vehicles::fill_secret(value, cfg_.secret.reveal()));
     req.headers.emplace_back("Accept", "application/json");
     net::ClientOptions opts;
     opts.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.timeout);

@@ -282,6 +282,14 @@ std::vector<HaState> ha_entities(std::string_view body, std::string_view device_
   return out;
 }
 
+std::string fill_secret(std::string value, std::string_view secret) {
+  for (auto at = value.find("{secret}"); at != std::string::npos;
+       at = value.find("{secret}", at + secret.size())) {
+    value.replace(at, 8, secret);
+  }
+  return value;
+}
+
 HttpReadings read_http_document(std::string_view body, const HttpFields& fields) {
   HttpReadings r;
   if (body.size() > k_max_document) {

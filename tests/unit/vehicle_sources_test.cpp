@@ -160,6 +160,13 @@ TEST(HttpDocument, FieldPaths) {
   EXPECT_FALSE(missing.soc.problem.empty());
 }
 
+TEST(HttpDocument, SecretInHeaderTemplates) {
+  EXPECT_EQ(fill_secret("Bearer {secret}", "abc"), "Bearer abc");
+  EXPECT_EQ(fill_secret("{secret}:{secret}", "x"), "x:x");
+  EXPECT_EQ(fill_secret("no placeholder", "x"), "no placeholder");
+  EXPECT_EQ(fill_secret("{secret}", "{secret}"), "{secret}");  // no endless replacing
+}
+
 TEST(PushedReadings, StaleSocIsLeftOutAndSaidSo) {
   const Instant t0 = *parse_rfc3339("2026-12-06T18:00:00Z");
   PushedReadings p;

@@ -61,6 +61,9 @@ std::optional<HaState> parse_ha_state(std::string_view body, std::string& proble
 // ("battery" for the SoC, "plug" for the plug), for setup. Empty when `body` is no such list.
 std::vector<HaState> ha_entities(std::string_view body, std::string_view device_class);
 
+// A header template with every "{secret}" replaced by `secret` (only where a request is sent).
+std::string fill_secret(std::string value, std::string_view secret);
+
 // The values of a JSON API's answer at the configured paths (an empty path: not configured).
 struct HttpFields {
   std::string soc;
