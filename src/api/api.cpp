@@ -69,6 +69,7 @@ json::value samples_json(std::vector<store::SampleRow> rows) {
         {"charging_state", std::string(to_string(s.charging_state))},
         {"plugged_in", s.plugged_in ? json::value(*s.plugged_in) : json::value(nullptr)},
         {"range_km", number_or_null(s.range_km, 1)},
+        {"told", s.told},
     });
   }
   return json::object{{"samples", std::move(out)}};
@@ -397,6 +398,7 @@ json::value status_json(const StatusSnapshot& s) {
   const auto& obs = s.observation;
   o["device_id"] = obs ? json::value(obs->device_id) : json::value(nullptr);
   o["soc"] = obs ? number_or_null(obs->soc_percent, 2) : json::value(nullptr);
+  o["soc_told"] = obs && obs->told;  // the owner told this SoC (API, MQTT, CLI)
   o["charging_state"] = std::string(obs ? to_string(obs->charging_state) : "UNKNOWN");
   o["plugged_in"] = obs && obs->plugged_in ? json::value(*obs->plugged_in) : json::value(nullptr);
   o["range_km"] = obs ? number_or_null(obs->range_km, 1) : json::value(nullptr);
@@ -650,6 +652,11 @@ std::string metrics_text(const StatusSnapshot& s) {
          (s.site ? site_metrics_text(*s.site) : std::string());
 }
 
+bool ApiBackend::tell_soc(double, std::string& why) {
+  why = "this daemon takes no told SoC";
+  return false;
+}
+
 boost::asio::awaitable<std::vector<store::OutboxEntry>> ApiBackend::notifications(int) {
   co_return std::vector<store::OutboxEntry>{};
 }
@@ -730,12 +737,16 @@ boost::asio::awaitable<ServerResponse> Router::handle(ServerRequest req) {
   }
   const bool is_mode = path == "/api/v1/mode";
   const bool is_charging = path == "/api/v1/charging";
-  if (!is_mode && !is_charging) co_return error_response(404, "no such resource: " + path);
+  const bool is_soc = path == "/api/v1/soc";
+  if (is_soc && method != "POST") co_return method_not_allowed("POST");
+  if (!is_mode && !is_charging && !is_soc)
+    co_return error_response(404, "no such resource: " + path);
   if (get) {
     StatusSnapshot s = backend_.snapshot();
     co_return json_response(200, is_mode ? mode_json(s) : charging_json(s));
   }
-  const bool allowed = is_mode ? method == "POST" : (method == "PUT" || method == "DELETE");
+  const bool allowed =
+      is_mode || is_soc ? method == "POST" : (method == "PUT" || method == "DELETE");
   if (!allowed) co_return method_not_allowed(is_mode ? "GET, POST" : "GET, PUT, DELETE");
   if (!token_.empty() && !bearer_matches(req.header("Authorization"), token_)) {
     ServerResponse r = error_response(401, "a valid 'Authorization: Bearer <token>' is required");
@@ -743,6 +754,13 @@ boost::asio::awaitable<ServerResponse> Router::handle(ServerRequest req) {
     co_return r;
   }
   if (is_mode) co_return post_mode(backend_, req);
+  if (is_soc) {
+    const SocRequest t = parse_soc_request(req.body);
+    if (!t.error.empty()) co_return error_response(400, t.error);
+    std::string why;
+    if (!backend_.tell_soc(t.soc_percent, why)) co_return error_response(409, why);
+    co_return json_response(200, status_json(backend_.snapshot()));
+  }
   if (method == "DELETE") {
     backend_.set_override(std::nullopt);
     co_return json_response(200, charging_json(backend_.snapshot()));

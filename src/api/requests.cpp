@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace offpeak::api {
 namespace {
@@ -88,6 +89,26 @@ ModeRequest parse_mode_request(const std::string& body, Instant now) {
       out.error = "until is in the past";
     }
   }
+  return out;
+}
+
+SocRequest parse_soc_request(const std::string& body) {
+  SocRequest out;
+  BodyResult b = parse_body(body, {"soc"});
+  if (!b.error.empty()) {
+    out.error = b.error;
+    return out;
+  }
+  const json::value* v = b.object.if_contains("soc");
+  std::optional<double> soc;
+  if (v && v->is_double()) soc = v->as_double();
+  if (v && v->is_int64()) soc = static_cast<double>(v->as_int64());
+  if (v && v->is_uint64()) soc = static_cast<double>(v->as_uint64());
+  if (!soc || !std::isfinite(*soc) || *soc < 0 || *soc > 100) {
+    out.error = "soc: expected a number 0..100 (percent)";
+    return out;
+  }
+  out.soc_percent = *soc;
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include "sessions_command.hpp"
 #include "setup_command.hpp"
 #include "site_summary.hpp"
+#include "soc_command.hpp"
 #include "status_command.hpp"
 #include "vehicle_command.hpp"
 
@@ -74,7 +75,16 @@ std::string describe_source(const config::Config& c) {
     return "connect (" + s->base_url + ", " + s->email +
            (s->device_id ? ", device " + *s->device_id : std::string()) + ")";
   }
-  return "simulator";
+  if (std::holds_alternative<config::SimulatorSource>(c.vehicle.source)) return "simulator";
+  if (const auto* m = std::get_if<config::MqttVehicleSource>(&c.vehicle.source))
+    return "mqtt (" + m->soc.topic + ")";
+  if (const auto* h = std::get_if<config::HomeAssistantSource>(&c.vehicle.source))
+    return "homeassistant (" + h->url + ", " + h->soc_entity + ")";
+  if (const auto* j = std::get_if<config::HttpVehicleSource>(&c.vehicle.source))
+    return "http (" + j->url + ")";
+  if (std::holds_alternative<config::ChargerVehicleSource>(c.vehicle.source))
+    return "charger (the SoC in OCPP MeterValues)";
+  return "none (the SoC is told)";
 }
 
 std::string describe_switch(const config::Config& c) {
@@ -109,6 +119,8 @@ int cmd_check(const Common& common) {
             << "  api        " << cfg->api.listen_host << ":" << cfg->api.listen_port
             << (cfg->api.token.empty() ? "" : " (token required for writes)") << "\n"
             << describe_site(*cfg) << describe_notify(*cfg);
+  if (const std::string w = config::plug_state_warning(*cfg); !w.empty())
+    std::cout << "  warning    " << w << "\n";
   return k_exit_ok;
 }
 
@@ -275,9 +287,10 @@ int run_offpeak(int argc, char** argv) {
 
   auto* vehicle = app.add_subcommand(
       "vehicle",
-      "Log in to the Orange Power Connect API and fetch the car's state once (retries transient "
-      "failures, gives up within 60 s; exit 69 unreachable, 77 credentials refused); with "
-      "--model, print what was learned from the recorded history instead");
+      "Read the car's state once from the configured source (the Connect API, Home Assistant, a "
+      "JSON API; pushed sources: from the running daemon). Retries transient failures, gives up "
+      "within 60 s; exit 69 unreachable, 77 credentials refused. With --model, print what was "
+      "learned from the recorded history instead");
   add_common(vehicle, common, true);
   bool vehicle_model = false;
   vehicle->add_flag("--model", vehicle_model,
@@ -311,6 +324,8 @@ int run_offpeak(int argc, char** argv) {
   auto* backtest = add_backtest_command(app, backtest_args);
   StatusArgs status_args;
   auto* status = add_status_command(app, status_args);
+  SocArgs soc_args;
+  auto* soc = add_soc_command(app, soc_args);
   NotifyArgs notify_args;
   auto* notify_test = add_notify_command(app, notify_args);
 
@@ -328,6 +343,7 @@ int run_offpeak(int argc, char** argv) {
   }
   setup_logging(backtest->parsed()      ? backtest_args.log_level
                 : status->parsed()      ? status_args.log_level
+                : soc->parsed()         ? soc_args.log_level
                 : notify_test->parsed() ? notify_args.log_level
                                         : common.log_level);
   try {
@@ -341,6 +357,7 @@ int run_offpeak(int argc, char** argv) {
       return vehicle_model ? cmd_vehicle_model(*cfg, common.json) : cmd_vehicle(*cfg, common.json);
     }
     if (status->parsed()) return cmd_status(status_args);
+    if (soc->parsed()) return cmd_soc(soc_args);
     if (notify_test->parsed()) return cmd_notify_test(notify_args);
     if (setup->parsed()) return cmd_setup(setup_args);
     if (sessions->parsed() || report_cmd->parsed()) {

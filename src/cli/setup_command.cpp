@@ -1,6 +1,7 @@
 #include "setup_command.hpp"
 #include "setup_europe.hpp"
 #include "setup_prompt.hpp"
+#include "setup_source.hpp"
 
 #include <offpeak/cli/cli.hpp>
 #include <offpeak/config/config.hpp>
@@ -34,10 +35,6 @@ constexpr double k_default_battery_kwh = 60.0;
 constexpr double k_default_charge_kw = 7.4;
 constexpr const char* k_default_tariff = "octopus-go";
 constexpr const char* k_default_timezone = "Europe/London";
-
-std::string quote(const std::string& s) {
-  return boost::json::serialize(boost::json::string(s));  // a valid YAML double-quoted scalar
-}
 
 // Where the tariff presets are: next to the program as installed (BINDIR/../share), the
 // configured data directory, the source tree (a build that was not installed).
@@ -146,6 +143,7 @@ struct Answers {
   std::string locale;
   std::optional<std::string> tariff_text;  // a tariff file written for a day-ahead source
   std::string token, token_file;           // its API token, and the file under tariffs/
+  SourceAnswers other;  // a source other than connect (yaml empty: connect)
 };
 
 std::string config_text(const Answers& a) {
@@ -157,20 +155,25 @@ std::string config_text(const Answers& a) {
   if (a.currency != "GBP") y += "currency: " + a.currency + "\n";
   if (!a.locale.empty()) y += "locale: " + a.locale + "   # the decimal mark money is shown with\n";
   y += "vehicle:\n";
-  y += "  name: " + quote(trim(a.car.brand + " " + a.car.model)) + "\n";
+  y += "  name: " +
+       quote(a.other.yaml.empty() ? trim(a.car.brand + " " + a.car.model) : a.other.name) + "\n";
   char num[64];
   std::snprintf(num, sizeof num, "%g", a.battery_kwh);
   y += "  battery_kwh: " + std::string(num) + "\n";
   std::snprintf(num, sizeof num, "%g", a.max_charge_kw);
   y += "  max_charge_kw: " + std::string(num) + "\n";
   y += "  source:\n";
-  y += "    type: connect\n";
-  if (!a.base_url.empty()) y += "    base_url: " + quote(a.base_url) + "\n";
-  y += "    email: " + quote(a.email) + "\n";
-  y += "    # Readable by its owner only. The service gets it as the systemd credential\n";
-  y += "    # connect-password, which comes first.\n";
-  y += "    password_file: connect-password\n";
-  y += "    device_id: " + quote(a.car.device_id) + "\n";
+  if (!a.other.yaml.empty()) {
+    y += a.other.yaml;
+  } else {
+    y += "    type: connect\n";
+    if (!a.base_url.empty()) y += "    base_url: " + quote(a.base_url) + "\n";
+    y += "    email: " + quote(a.email) + "\n";
+    y += "    # Readable by its owner only. The service gets it as the systemd credential\n";
+    y += "    # connect-password, which comes first.\n";
+    y += "    password_file: connect-password\n";
+    y += "    device_id: " + quote(a.car.device_id) + "\n";
+  }
   y += "charging:\n";
   y += "  target_soc: 80\n";
   y += "  ready_by: \"07:30\"\n";
@@ -210,6 +213,13 @@ std::vector<VehicleState> list_cars(const Answers& a) {
   throw SetupError(code, why + ": " + o.message + "; nothing written");
 }
 
+void ask_connect(const SetupArgs& args, bool interactive, Prompter& ask, Answers& a);
+void ask_rest(const SetupArgs& args, bool interactive, Prompter& ask, Answers& a,
+              const std::vector<std::string>& tariffs);
+void write_all(const Answers& a, const fs::path& config, const fs::path& dir,
+               const fs::path& presets, const std::vector<std::string>& tariffs);
+int check_written(const Answers& a, const fs::path& config);
+
 int run_setup(const SetupArgs& args) {
   const bool interactive = !args.non_interactive;
   if (interactive && !isatty(STDIN_FILENO)) {
@@ -233,6 +243,26 @@ int run_setup(const SetupArgs& args) {
   Answers a;
   a.base_url = args.base_url;
   if (!args.timezone.empty()) a.timezone = args.timezone;
+  std::string source = args.vehicle_source;
+  if (source.empty()) {
+    source = interactive ? ask.choice(
+                               "Where the car's state of charge comes from (connect: the "
+                               "Orange Power Connect account, BMW; homeassistant: Home "
+                               "Assistant; none: you tell it)",
+                               {"connect", "homeassistant", "none"}, "connect")
+                         : "connect";
+  }
+  if (source != "connect") {
+    a.other = ask_source(source, args, interactive, ask);
+  } else {
+    ask_connect(args, interactive, ask, a);
+  }
+  ask_rest(args, interactive, ask, a, tariffs);
+  write_all(a, config, dir, *presets, tariffs);
+  return check_written(a, config);
+}
+
+void ask_connect(const SetupArgs& args, bool interactive, Prompter& ask, Answers& a) {
   if (!args.email.empty()) {
     a.email = args.email;
   } else if (interactive) {
@@ -286,7 +316,10 @@ int run_setup(const SetupArgs& args) {
     throw SetupError(k_exit_usage, "the account has " + std::to_string(cars.size()) +
                                        " cars; choose one with --device-id:" + list);
   }
+}
 
+void ask_rest(const SetupArgs& args, bool interactive, Prompter& ask, Answers& a,
+              const std::vector<std::string>& tariffs) {
   if (args.battery_kwh) {
     a.battery_kwh = *args.battery_kwh;
   } else if (interactive) {
@@ -362,9 +395,13 @@ int run_setup(const SetupArgs& args) {
     throw SetupError(k_exit_usage,
                      "unknown switch type '" + a.switch_type + "'; expected log, http or exec");
   }
+}
 
-  // Write: the directory, the tariff presets (an edited copy is kept), the password file
-  // (owner only), the configuration.
+// Writes the directory, the tariff presets (an edited copy is kept), the password or token
+// file (owner only) and the configuration.
+void write_all(const Answers& a, const fs::path& config, const fs::path& dir,
+               const fs::path& presets, const std::vector<std::string>& tariffs) {
+  std::error_code ec;
   fs::create_directories(dir / "tariffs", ec);
   if (ec)
     throw SetupError(k_exit_failure,
@@ -372,7 +409,7 @@ int run_setup(const SetupArgs& args) {
   for (const auto& t : tariffs) {
     const fs::path to = dir / "tariffs" / (t + ".yaml");
     if (fs::exists(to, ec)) continue;
-    fs::copy_file(*presets / (t + ".yaml"), to, ec);
+    fs::copy_file(presets / (t + ".yaml"), to, ec);
     if (ec) throw SetupError(k_exit_failure, "cannot write " + to.string() + ": " + ec.message());
   }
   if (!a.agile_product.empty() || !a.agile_region.empty()) {
@@ -392,12 +429,20 @@ int run_setup(const SetupArgs& args) {
     std::cout << "Wrote the token to " << (dir / "tariffs" / a.token_file).string()
               << " (readable by its owner only)\n";
   }
-  write_file(dir / "connect-password", a.password + "\n", 0600);
+  const std::string secret_file = a.other.yaml.empty() ? "connect-password" : a.other.secret_file;
+  if (!secret_file.empty()) {
+    write_file(dir / secret_file, (a.other.yaml.empty() ? a.password : a.other.secret) + "\n",
+               0600);
+  }
   write_file(config, config_text(a), 0644);
-  std::cout << "Wrote " << config.string() << ", " << (dir / "connect-password").string()
-            << " (readable by its owner only) and the tariff presets in "
-            << (dir / "tariffs").string() << "\n";
+  std::cout << "Wrote " << config.string()
+            << (secret_file.empty()
+                    ? std::string()
+                    : ", " + (dir / secret_file).string() + " (readable by its owner only)")
+            << " and the tariff presets in " << (dir / "tariffs").string() << "\n";
+}
 
+int check_written(const Answers& a, const fs::path& config) {
   // The same validation as `offpeak check`.
   auto checked = config::load_config(config, config::Environment::from_process());
   if (!checked.config) {
@@ -422,9 +467,10 @@ int run_setup(const SetupArgs& args) {
 CLI::App* add_setup_command(CLI::App& app, SetupArgs& a) {
   auto* cmd = app.add_subcommand(
       "setup",
-      "First run: log in to the Connect account, choose the car, battery, charger, country, "
-      "tariff (a preset, or a day-ahead source and its token), currency and switch; write the "
-      "configuration and a password file (owner only), check "
+      "First run: choose where the car's SoC comes from (the Connect account, Home Assistant, or "
+      "told), the car, battery, charger, country, tariff (a preset, or a day-ahead source and its "
+      "token), currency and switch; write the configuration and a password file (owner only), "
+      "check "
       "them, and print the commands that enable the service. Exit 69 unreachable, 77 "
       "credentials refused, 78 the result does not validate");
   cmd->add_option("--config,-c", a.config,
@@ -465,6 +511,19 @@ CLI::App* add_setup_command(CLI::App& app, SetupArgs& a) {
   cmd->add_option("--zone", a.zone, "The bidding zone where a country has several (SE3, NO1, DK1)");
   cmd->add_option("--token-file", a.token_file,
                   "A file holding the tibber or entsoe API token; - reads standard input");
+  cmd->add_option("--vehicle-source", a.vehicle_source,
+                  "Where the car's SoC comes from: connect (default), homeassistant or none")
+      ->check(CLI::IsMember({"connect", "homeassistant", "none"}));
+  cmd->add_option("--name", a.name, "The car's name (sources other than connect)");
+  cmd->add_option("--ha-url", a.ha_url, "homeassistant: Home Assistant's URL");
+  cmd->add_option("--ha-token-file", a.ha_token_file,
+                  "homeassistant: a file holding a long-lived access token; - reads standard "
+                  "input");
+  cmd->add_option("--soc-entity", a.soc_entity,
+                  "homeassistant: the car's SoC entity (without it, the battery entities are "
+                  "listed)");
+  cmd->add_option("--plugged-entity", a.plugged_entity,
+                  "homeassistant: the entity that says whether the car is plugged in");
   return cmd;
 }
 

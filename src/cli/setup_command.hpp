@@ -39,6 +39,13 @@ struct SetupArgs {
   std::string currency;    // default: the country's (or what the source delivers)
   std::string zone;        // bidding zone / delivery area where a country has several
   std::string token_file;  // the source's API token ("-": standard input)
+  // Where the car's SoC comes from: connect (default), homeassistant or none.
+  std::string vehicle_source;
+  std::string name;  // vehicle.name for sources that do not name the car
+  std::string ha_url;
+  std::string ha_token_file;  // "-": standard input
+  std::string soc_entity;
+  std::string plugged_entity;
 };
 
 // Adds the `setup` subcommand with its options bound to `args`; returns it.

@@ -1,7 +1,10 @@
 #pragma once
-// `offpeak setup`'s questions on the terminal and its failures. Private to the cli module.
+// `offpeak setup`'s questions on the terminal and its failures with their exit status. Private
+// to the cli module (setup_command.cpp, setup_europe.cpp, setup_source.cpp).
 
 #include <offpeak/cli/cli.hpp>
+
+#include <boost/json.hpp>
 
 #include <termios.h>
 #include <unistd.h>
@@ -25,6 +28,10 @@ struct SetupError : std::runtime_error {
   SetupError(int code, const std::string& message) : std::runtime_error(message), status(code) {}
   int status;
 };
+
+inline std::string quote(const std::string& s) {
+  return boost::json::serialize(boost::json::string(s));  // a valid YAML double-quoted scalar
+}
 
 inline std::string trim(std::string s) {
   while (!s.empty() &&

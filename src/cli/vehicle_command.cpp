@@ -17,11 +17,7 @@ namespace offpeak::cli {
 
 int cmd_vehicle(const config::Config& cfg, bool json) {
   const auto* src = std::get_if<config::ConnectSource>(&cfg.vehicle.source);
-  if (src == nullptr) {
-    std::cerr << "offpeak: vehicle.source is a simulator; `offpeak vehicle` asks the Orange Power "
-                 "Connect API (vehicle.source.type: connect)\n";
-    return k_exit_config;
-  }
+  if (src == nullptr) return cmd_vehicle_other_source(cfg, json);
   connect::FetchOutcome out = connect::fetch_vehicle_once(*src, std::chrono::seconds{60});
   if (out.kind != connect::FetchOutcome::Kind::ok || !out.vehicle) {
     std::cerr << "offpeak: " << out.message << "\n";

@@ -53,10 +53,7 @@ Environment Environment::from_process() {
   return env;
 }
 
-namespace {
-
-using detail::quoted;
-using detail::Reader;
+namespace detail {
 
 // Reads a secret from a file: content with trailing newlines removed. Never echoes content.
 std::optional<Secret> read_secret_file(const std::filesystem::path& p, const YAML::Node* at,
@@ -101,6 +98,7 @@ bool credential_given(const Environment& env, std::string_view id) {
   return false;
 }
 
+namespace {
 bool valid_url(const std::string& s) {
   auto scheme_end = s.find("://");
   if (scheme_end == std::string::npos) return false;
@@ -109,6 +107,7 @@ bool valid_url(const std::string& s) {
   auto host = s.substr(scheme_end + 3);
   return !host.empty() && host[0] != '/' && host.find(' ') == std::string::npos;
 }
+}  // namespace
 
 std::optional<std::string> url(const YAML::Node& n, Reader& r) {
   auto s = r.string(n, "a URL");
@@ -120,116 +119,15 @@ std::optional<std::string> url(const YAML::Node& n, Reader& r) {
   return s;
 }
 
-void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
-                  const Environment& env, VehicleConfig& vc) {
-  if (!node.IsMap()) {
-    r.error_at(node, "expected a mapping for 'vehicle.source', got " + quoted(node));
-    return;
-  }
-  if (!Reader::child(node, "type")) {  // a misspelt 'type' is reported as such
-    r.check_map(node, "vehicle.source",
-                {"type", "base_url", "email", "password", "password_file", "device_id", "ca_file",
-                 "timeout", "initial_soc", "plugged_in", "plug_in_at", "unplug_at", "daily_use"});
-  }
-  auto type_node = r.required(node, "type", "vehicle.source");
-  if (!type_node) return;
-  auto type = r.string(*type_node, "a source type");
-  if (!type) return;
-  if (*type == "connect") {
-    r.check_map(node, "vehicle.source (type: connect)",
-                {"type", "base_url", "email", "password", "password_file", "device_id", "ca_file",
-                 "timeout"});
-    ConnectSource src;
-    if (auto n = Reader::child(node, "base_url")) {
-      if (auto u = url(*n, r)) {
-        src.base_url = *u;
-        while (!src.base_url.empty() && src.base_url.back() == '/')
-          src.base_url.pop_back();
-      }
-    }
-    if (auto n = r.required(node, "email", "vehicle.source")) {
-      auto s = r.string(*n, "an e-mail address");
-      if (s && s->find('@') == std::string::npos) {
-        r.error_at(*n, "expected an e-mail address, got " + quoted(*n));
-      } else if (s) {
-        src.email = *s;
-      }
-    }
-    auto pw = Reader::child(node, "password");
-    auto pw_file = Reader::child(node, "password_file");
-    if (pw && pw_file) {
-      r.error_at(*pw_file, "give either 'password' or 'password_file', not both");
-    } else if (pw) {
-      if (!pw->IsScalar() || pw->Scalar().empty()) {
-        r.error_at(*pw, "expected the account password as a string");  // never echo it
-      } else {
-        src.password = Secret(pw->Scalar());
-      }
-    } else if (credential_given(env, "connect-password")) {
-      // The service's credential (systemd loads it from /etc/offpeak/connect-password) comes
-      // before 'password_file': the same file, which the service user itself cannot read.
-      if (auto s = read_secret_file(*env.credentials_directory / "connect-password", nullptr, r,
-                                    "credential connect-password")) {
-        src.password = std::move(*s);
-      }
-      if (pw_file) r.path(*pw_file, dir);  // still checked for form
-    } else if (pw_file) {
-      if (auto p = r.path(*pw_file, dir)) {
-        if (auto s = read_secret_file(*p, &*pw_file, r, "password")) src.password = std::move(*s);
-      }
-    } else if (!r.misspelt(node, "password") && !r.misspelt(node, "password_file")) {
-      r.error_at_parent(
-          node,
-          "no password for the Connect account: set 'password_file' (or 'password'), or "
-          "provide the systemd credential 'connect-password'");
-    }
-    if (auto n = Reader::child(node, "device_id")) {
-      if (auto s = r.string(*n, "a device id (VIN)")) src.device_id = *s;
-    }
-    if (auto n = Reader::child(node, "ca_file")) {
-      if (auto p = r.path(*n, dir)) {
-        if (!std::filesystem::is_regular_file(*p)) {
-          r.error_at(*n, "the CA file " + p->string() + " does not exist");
-        } else {
-          src.ca_file = *p;
-        }
-      }
-    }
-    if (auto n = Reader::child(node, "timeout")) {
-      if (auto d = r.duration(*n)) src.timeout = *d;
-    }
-    vc.source = std::move(src);
-  } else if (*type == "simulator") {
-    r.check_map(
-        node, "vehicle.source (type: simulator)",
-        {"type", "initial_soc", "plugged_in", "plug_in_at", "unplug_at", "device_id", "daily_use"});
-    SimulatorSource src;
-    if (auto n = Reader::child(node, "initial_soc")) {
-      if (auto v = r.number_in(*n, "a SoC percentage", 0, 100)) src.initial_soc = *v;
-    }
-    if (auto n = Reader::child(node, "daily_use")) {
-      if (auto v = r.number_in(*n, "a SoC percentage used per trip", 0, 100))
-        src.daily_use_soc = *v;
-    }
-    if (auto n = Reader::child(node, "plugged_in")) {
-      if (auto v = r.boolean(*n, "plugged_in")) src.plugged_in = *v;
-    }
-    auto in = Reader::child(node, "plug_in_at");
-    auto out = Reader::child(node, "unplug_at");
-    if (in) src.plug_in_at = r.time_of_day(*in, false);
-    if (out) src.unplug_at = r.time_of_day(*out, false);
-    if (static_cast<bool>(in) != static_cast<bool>(out)) {
-      r.error_at(in ? *in : *out, "a daily pattern needs both 'plug_in_at' and 'unplug_at'");
-    }
-    if (auto n = Reader::child(node, "device_id")) {
-      if (auto s = r.string(*n, "a device id")) src.device_id = *s;
-    }
-    vc.source = std::move(src);
-  } else {
-    r.error_at(*type_node,
-               "unknown source type '" + *type + "'; expected one of: connect, simulator");
-  }
-}
+}  // namespace detail
+
+namespace {
+
+using detail::credential_given;
+using detail::quoted;
+using detail::read_secret_file;
+using detail::Reader;
+using detail::url;
 
 void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
                    const Environment& env, VehicleConfig& vc) {
@@ -253,7 +151,7 @@ void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::pat
   if (auto n = Reader::child(node, "efficiency")) {
     if (auto v = r.number_in(*n, "an efficiency", 0, 1, true)) vc.spec.efficiency = *v;
   }
-  if (auto n = r.required(node, "source", "vehicle")) parse_source(*n, r, dir, env, vc);
+  if (auto n = r.required(node, "source", "vehicle")) detail::parse_source(*n, r, dir, env, vc);
   if (auto n = Reader::child(node, "poll")) {
     if (r.check_map(*n, "vehicle.poll", {"charging", "plugged", "away", "max_per_day"})) {
       if (auto d = Reader::child(*n, "max_per_day")) {
@@ -841,6 +739,7 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
     r.error_at(*Reader::child(*Reader::child(*root, "switch"), "type"),
                "switch type 'mqtt' needs an 'mqtt:' section with the broker");
   }
+  detail::check_source_needs(cfg, r, *root);
   // storage
   bool have_db = false;
   if (auto n = Reader::child(*root, "storage")) {

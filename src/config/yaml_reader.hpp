@@ -37,6 +37,9 @@ class Reader {
   // A hint ("did you mean 'battery_kwh'?") is remembered: see misspelt().
   bool check_map(const YAML::Node& map, std::string_view what,
                  std::initializer_list<std::string_view> allowed);
+  // The same with a list built at run time (registries); defined in vehicle_source_config.cpp.
+  bool check_map(const YAML::Node& map, std::string_view what,
+                 const std::vector<std::string_view>& allowed);
 
   // Remembers, for every mapping under `root`, the key it is the value of, so that a missing
   // key is reported at the line of its parent key ("vehicle:") rather than at the first key
@@ -113,6 +116,23 @@ void parse_carbon(const YAML::Node& node, Reader& r, CarbonConfig& out);
 // The `site:` mapping (site_config.cpp): meters and the export price. `have_mqtt`: whether
 // the file has an `mqtt:` section (an mqtt meter needs one).
 void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out);
+
+// A secret read from a file, trailing newlines removed; errors at `at` (else the file), never
+// echoing the content. nullopt on failure.
+std::optional<Secret> read_secret_file(const std::filesystem::path& p, const YAML::Node* at,
+                                       Reader& r, std::string_view what);
+// True when the systemd credential `id` was given (its file holds more than newlines).
+bool credential_given(const Environment& env, std::string_view id);
+// An http:// or https:// URL, else an error at `n`.
+std::optional<std::string> url(const YAML::Node& n, Reader& r);
+
+// `vehicle.source`: one parser per `type:` (vehicle_source_config.cpp).
+void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
+                  const Environment& env, VehicleConfig& vc);
+
+// What a source type needs elsewhere in the file (mqtt: an `mqtt:` section; charger: an OCPP
+// switch), reported at the source's `type`.
+void check_source_needs(const Config& cfg, Reader& r, const YAML::Node& root);
 
 // `notify:`, `quiet_hours:` and `plug_reminder:` of the top level (notify_config.cpp).
 void parse_notify(const YAML::Node& root, Reader& r, const std::filesystem::path& dir,

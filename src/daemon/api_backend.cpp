@@ -28,7 +28,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.decimal_mark = s.cfg_.money.decimal_mark;
   snap.observation = c.last_observation();
   snap.soc_estimate = c.soc_estimate(snap.now);
-  snap.stale = c.stale(snap.now);
+  snap.stale = c.stale(snap.now) || s.last_soc_stale_;
   snap.mode = c.mode();
   snap.mode_until = c.mode_until();
   snap.override_deadline = c.override_deadline();

@@ -29,9 +29,10 @@ int run_offpeakd(int argc, char** argv) {
   app.add_option("--config,-c", config_file, "Configuration file (YAML)")->required();
   app.add_option("--speed", speed,
                  "Run a virtual clock N times faster than real time (only with "
-                 "vehicle.source.type: simulator, or connect on a loopback base_url such as "
-                 "offpeak-connect-sim started with the same --speed/--start); timers, plans, the "
-                 "simulated car and database timestamps all use it")
+                 "vehicle.source.type: simulator, none or charger, or a connect, homeassistant, "
+                 "http or mqtt source on a loopback address such as offpeak-connect-sim started "
+                 "with the same --speed/--start); timers, plans, the simulated car and database "
+                 "timestamps all use it")
       ->check(CLI::Range(0.001, 100000.0));
   app.add_option("--start", start,
                  "Start the virtual clock at this instant (RFC 3339). Default: now");
@@ -77,22 +78,34 @@ int run_offpeakd(int argc, char** argv) {
     return cli::k_exit_config;
   }
   config::Config cfg = std::move(*loaded.config);
-  bool simulated = std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source);
-  if (const auto* c = std::get_if<config::ConnectSource>(&cfg.vehicle.source)) {
-    // offpeak-connect-sim on this machine runs on the same virtual clock (--speed/--start).
-    const std::string& u = c->base_url;
+  bool simulated = std::holds_alternative<config::SimulatorSource>(cfg.vehicle.source) ||
+                   std::holds_alternative<config::NoVehicleSource>(cfg.vehicle.source) ||
+                   std::holds_alternative<config::ChargerVehicleSource>(cfg.vehicle.source);
+  auto loopback = [](const std::string& u) {
     for (const char* local : {"http://127.0.0.1", "http://localhost", "http://[::1]",
                               "https://127.0.0.1", "https://localhost", "https://[::1]"}) {
       const std::string l(local);
       if (u.compare(0, l.size(), l) == 0 &&
           (u.size() == l.size() || u[l.size()] == ':' || u[l.size()] == '/'))
-        simulated = true;
+        return true;
     }
+    return false;
+  };
+  // A simulator on this machine (offpeak-connect-sim, a test's Home Assistant or broker) runs
+  // on the same virtual clock (--speed/--start).
+  if (const auto* c = std::get_if<config::ConnectSource>(&cfg.vehicle.source)) {
+    simulated = simulated || loopback(c->base_url);
+  } else if (const auto* h = std::get_if<config::HomeAssistantSource>(&cfg.vehicle.source)) {
+    simulated = simulated || loopback(h->url);
+  } else if (const auto* j = std::get_if<config::HttpVehicleSource>(&cfg.vehicle.source)) {
+    simulated = simulated || loopback(j->url);
+  } else if (std::holds_alternative<config::MqttVehicleSource>(cfg.vehicle.source) && cfg.mqtt) {
+    simulated = simulated || loopback("http://" + cfg.mqtt->host);
   }
   if ((speed || start_at) && !simulated) {
-    std::cerr << "offpeakd: --speed and --start need vehicle.source.type: simulator, or a "
-                 "connect source on a loopback address (offpeak-connect-sim); a real car lives "
-                 "in real time\n";
+    std::cerr << "offpeakd: --speed and --start need vehicle.source.type: simulator, none or "
+                 "charger, or a connect, homeassistant, http or mqtt source on a loopback "
+                 "address (a simulator); a real car lives in real time\n";
     return cli::k_exit_usage;
   }
   setup_logging(log_level.empty() ? config::to_string(cfg.log_level) : log_level);

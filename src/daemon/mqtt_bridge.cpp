@@ -190,6 +190,8 @@ void MqttBridge::on_connected() {
   subscribe_switch_state();
   for (const auto& [topic, handler] : meter_topics_)
     client_->subscribe(topic, 0);
+  for (const auto& t : vehicle_topics_)
+    client_->subscribe(t, 1);
   publish(mqtt::online_message(names_));
   announce();
 }
@@ -270,6 +272,16 @@ void MqttBridge::tick() {
   });
 }
 
+void MqttBridge::listen(std::vector<std::string> topics, Handler handler) {
+  vehicle_handler_ = std::move(handler);
+  for (const auto& t : topics) {
+    const bool known =
+        std::find(vehicle_topics_.begin(), vehicle_topics_.end(), t) != vehicle_topics_.end();
+    if (!known && client_ && client_->connected()) client_->subscribe(t, 1);
+  }
+  vehicle_topics_ = std::move(topics);
+}
+
 void MqttBridge::on_message(std::string topic, std::string payload, bool retained) {
   if (auto it = meter_topics_.find(topic); it != meter_topics_.end()) {
     // The broker's stored copy, delivered at subscription, is of unknown age: a reading from
@@ -281,6 +293,10 @@ void MqttBridge::on_message(std::string topic, std::string payload, bool retaine
     }
     auto handler = it->second;  // the handler may reconfigure the meters
     handler(payload);
+  }
+  if (vehicle_handler_ &&
+      std::find(vehicle_topics_.begin(), vehicle_topics_.end(), topic) != vehicle_topics_.end()) {
+    vehicle_handler_(topic, payload);
     return;
   }
   if (switch_state_topic_ && topic == *switch_state_topic_) {
@@ -328,6 +344,11 @@ void MqttBridge::on_message(std::string topic, std::string payload, bool retaine
                        service_.controller_.override_deadline().value_or(DeadlineOverride{});
                    o.ready_by = when;
                    api_.set_override(o);
+                 },
+                 [&](const mqtt::SocCommand& c) {
+                   std::string why;
+                   if (!service_.tell_soc(c.soc, "MQTT", why))
+                     spdlog::warn("MQTT: {}: {}", mqtt::printable(topic), why);
                  },
                  [&](const mqtt::HomeAssistantOnline&) {
                    spdlog::info("MQTT: Home Assistant is online; announcing again");

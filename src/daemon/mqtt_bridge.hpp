@@ -7,6 +7,7 @@
 #include "api_backend.hpp"
 #include "mqtt_client.hpp"
 #include "site_meters.hpp"
+#include "sources.hpp"
 #include "switches.hpp"
 
 #include <offpeak/config/config.hpp>
@@ -26,7 +27,7 @@ namespace offpeak::daemon {
 
 class Service;
 
-class MqttBridge final : public MqttSwitchFactory, public MeterTopics {
+class MqttBridge final : public MqttSwitchFactory, public MeterTopics, public TopicFeed {
  public:
   explicit MqttBridge(Service& service);
   ~MqttBridge() override;
@@ -46,6 +47,8 @@ class MqttBridge final : public MqttSwitchFactory, public MeterTopics {
   void listen(const std::string& topic,
               std::function<void(const std::string&)> on_payload) override;
   void unlisten(const std::string& topic) override;
+  // The vehicle source's topics (`vehicle.source.type: mqtt`).
+  void listen(std::vector<std::string> topics, Handler handler) override;
   // For /api/v1/status and /metrics; nullopt without an mqtt: section.
   std::optional<api::MqttStatus> status() const;
 
@@ -83,6 +86,8 @@ class MqttBridge final : public MqttSwitchFactory, public MeterTopics {
   boost::asio::steady_timer wake_;
   std::optional<std::string> switch_state_topic_;  // subscribed on this connection
   std::map<std::string, std::function<void(const std::string&)>> meter_topics_;
+  std::vector<std::string> vehicle_topics_;        // the vehicle source's topics
+  Handler vehicle_handler_;
   std::optional<int> pending_mid_;
   bool pending_acked_ = false;
   std::optional<bool> reported_state_;

@@ -288,6 +288,9 @@ void OcppBridge::handle(const ocpp::Event& e) {
     }
     case K::power:
       break;
+    case K::soc:
+      s.source_->charger_soc(s.clock_.now(), e.value);
+      break;
     case K::transaction_started:
       spdlog::info("charger {}: transaction {} started", id, e.text);
       break;
@@ -403,6 +406,7 @@ void Service::charger_plug(Instant at, bool plugged) {
       sessions_.observe(plug, controller_.settings().vehicle, controller_.prices(), {});
   if (!u.soc && sessions_.last_reading()) u.soc = sessions_.last_reading()->soc_percent;
   record_session(u, plug.device_id);
+  source_->charger_plug(at, plugged);
   if (plugged) {
     // One early car poll for the SoC, when the day's budget allows.
     early_poll_at_ = at + Seconds{60};

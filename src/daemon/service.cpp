@@ -46,34 +46,6 @@ std::string speed_text(double speed) {
   return buf;
 }
 
-std::unique_ptr<VehicleSource> make_source(const config::Config& cfg, const Clock& clock,
-                                           store::Store& store) {
-  if (const auto* c = std::get_if<config::ConnectSource>(&cfg.vehicle.source)) {
-    std::optional<connect::CachedToken> cached;
-    try {
-      if (auto t = store.get_token(store::account_key(c->base_url, c->email))) {
-        cached = connect::CachedToken{config::Secret(t->access_token), t->expires_at};
-      }
-    } catch (const std::exception& e) {
-      spdlog::warn("cannot read the cached Connect token: {}", e.what());
-    }
-    return std::make_unique<ConnectSource>(*c, clock, std::move(cached));
-  }
-  return std::make_unique<SimulatorSource>(cfg, clock);
-}
-
-bool same_source(const config::Config& a, const config::Config& b) {
-  const auto* ca = std::get_if<config::ConnectSource>(&a.vehicle.source);
-  const auto* cb = std::get_if<config::ConnectSource>(&b.vehicle.source);
-  if (ca && cb) {
-    return ca->base_url == cb->base_url && ca->email == cb->email && ca->password == cb->password &&
-           ca->device_id == cb->device_id && ca->ca_file == cb->ca_file;
-  }
-  const auto* sa = std::get_if<config::SimulatorSource>(&a.vehicle.source);
-  const auto* sb = std::get_if<config::SimulatorSource>(&b.vehicle.source);
-  return sa && sb && sa->device_id == sb->device_id;
-}
-
 }  // namespace
 
 ControllerSettings Service::controller_settings(const config::Config& cfg) const {
@@ -88,6 +60,7 @@ ControllerSettings Service::controller_settings(const config::Config& cfg) const
                                       cfg.vehicle.spec.max_charge_kw),
       cfg.charging, cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging, confirmable);
   if (auto lag = cloud_lag_.lag()) s.cloud_lag = *lag;
+  if (auto age = source_ ? source_->max_age() : std::nullopt) s.stale_after = *age;
   s.money = Money(cfg.money.currency, cfg.money.decimal_mark);
   return s;
 }
@@ -108,11 +81,11 @@ Service::Service(config::Config cfg, ServiceOptions options)
       housekeeping_timer_(io_),
       signals_(io_, SIGTERM, SIGINT, SIGHUP) {
   check_database_currency(store_, cfg_.money, clock_.now());
-  source_ = make_source(cfg_, clock_, store_);
+  mqtt_ = std::make_unique<MqttBridge>(*this);
+  adopt_source();
   if (const auto* c = dynamic_cast<const ConnectSource*>(source_.get()); c && c->client().token()) {
     persisted_token_ = c->client().token()->access_token;  // came from the cache
   }
-  mqtt_ = std::make_unique<MqttBridge>(*this);
   setup_site();
   switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
   setup_ocpp();
@@ -176,7 +149,7 @@ std::string Service::device_id() const {
     if (!remembered_device_.empty()) return remembered_device_;
     return c->email;
   }
-  return std::get<config::SimulatorSource>(cfg_.vehicle.source).device_id;
+  return source_device_id(cfg_);
 }
 
 template <typename F>
@@ -295,7 +268,8 @@ void Service::reload() {
   bool rebuild_source = !same_source(cfg_, next);
   cfg_ = std::move(next);
   if (rebuild_source) {
-    source_ = make_source(cfg_, clock_, store_);
+    adopt_source();
+    poll_timer_.cancel();  // a pushed source and a polled one loop differently
     spdlog::info("vehicle source changed: now {}", source_->describe());
   }
   if (mqtt_) mqtt_->reload();
@@ -375,14 +349,19 @@ void Service::kick_controller() {
 asio::awaitable<void> Service::poll_loop() {
   std::mt19937 rng{std::random_device{}()};
   while (!stopping_) {
+    if (source_->pushed()) {
+      co_await pushed_loop();  // returns when a reload chose a polled source
+      continue;
+    }
     for (;;) {
       next_poll_ = poll_decision();
       next_poll_at_ = next_poll_.at;
-      if (stopping_ || clock_.now() >= next_poll_at_) break;
+      if (stopping_ || source_->pushed() || clock_.now() >= next_poll_at_) break;
       spdlog::debug("next poll at {}: {}", cfg_.zone.format(next_poll_at_), next_poll_.why);
       co_await sleep_until(poll_timer_, clock_, next_poll_at_);
     }
     if (stopping_) co_return;
+    if (source_->pushed()) continue;
     Instant now = clock_.now();
     if (auto ended = budget_.roll(now)) {
       spdlog::info("polled the car {} times ({} requests of {} allowed) on {}", ended->polls,
@@ -404,6 +383,7 @@ asio::awaitable<void> Service::poll_loop() {
       db_write([value, at](store::Store& st) { st.set_setting(k_poll_day_key, value, at); });
     }
     if (r.state) {
+      note_soc_stale(r.soc_stale);
       if (poll_failures_ > 0)
         spdlog::info("the car is reachable again after {} failed poll(s)", poll_failures_);
       poll_failures_ = 0;
@@ -417,7 +397,7 @@ asio::awaitable<void> Service::poll_loop() {
       Seconds backoff = poll_backoff(poll_failures_, cfg_.vehicle.poll.away, jitter, r.retry_after);
       backoff_until_ = clock_.now() + backoff;
       if (r.credentials_refused) {
-        spdlog::error("the Connect account refused the credentials: {} (check vehicle.source)",
+        spdlog::error("the car's source refused the credentials: {} (check vehicle.source)",
                       r.error);
         notify_->publish(notify_->notifier().on_credentials_refused(clock_.now(), r.error));
         backoff_until_ = clock_.now() + std::max(backoff, cfg_.vehicle.poll.away);

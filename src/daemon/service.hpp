@@ -87,6 +87,19 @@ class Service {
   friend class NotifyBridge;  // notify_bridge.cpp
 
   void handle_observation(const VehicleState& state);
+  // --- vehicle sources (service_vehicle.cpp) ---
+  // Builds the source for cfg_ (the registry) and hooks a pushed one to the poll loop.
+  void adopt_source();
+  // The poll loop's part for a pushed source: an observation whenever a value arrives and
+  // when the SoC turns stale. Returns when a reload chose a polled source.
+  boost::asio::awaitable<void> pushed_loop();
+  // A SoC the owner told (API, MQTT, CLI): recorded as a reading marked told; the estimator
+  // carries it forward. False (and `why` set) when it cannot be taken.
+  bool tell_soc(double percent, std::string origin, std::string& why);
+  // Records whether the source's SoC is stale; logs the change. True when it changed.
+  bool note_soc_stale(bool stale);
+  bool source_updated_ = false;  // a pushed value arrived since the last observation
+  bool last_soc_stale_ = false;  // the source's SoC is older than its max_age
   void adopt_plan();
   void record_command(const Command& cmd, const SwitchOutcome& outcome, Instant at);
   void refresh_prices();

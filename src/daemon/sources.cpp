@@ -88,3 +88,18 @@ std::string ConnectSource::describe() const {
 }
 
 }  // namespace offpeak::daemon
+
+namespace offpeak::daemon {
+
+std::unique_ptr<VehicleSource> make_connect_source(const SourceDeps& deps) {
+  const auto* c = std::get_if<config::ConnectSource>(&deps.cfg.vehicle.source);
+  if (!c) return nullptr;
+  return std::make_unique<ConnectSource>(*c, deps.clock, deps.cached_token);
+}
+
+std::unique_ptr<VehicleSource> make_simulator_source(const SourceDeps& deps) {
+  if (!std::holds_alternative<config::SimulatorSource>(deps.cfg.vehicle.source)) return nullptr;
+  return std::make_unique<SimulatorSource>(deps.cfg, deps.clock);
+}
+
+}  // namespace offpeak::daemon

@@ -156,6 +156,18 @@ std::vector<Message> discovery_messages(const Names& names, const DeviceInfo& de
                        {"step", 1},
                        {"mode", "slider"},
                        {"unit_of_measurement", "%"}}});
+  // The SoC the owner tells (cars whose SoC nobody reports): shows the SoC, sets it.
+  entities.push_back({"number",
+                      "tell_soc",
+                      "Tell SoC",
+                      {{"command_topic", names.command_topic("soc")},
+                       {"state_topic", names.topic("soc")},
+                       {"min", 0},
+                       {"max", 100},
+                       {"step", 1},
+                       {"mode", "box"},
+                       {"unit_of_measurement", "%"},
+                       {"icon", "mdi:battery-edit"}}});
   entities.push_back({"sensor", "ready_by", "Ready by", {{"device_class", "timestamp"}}});
   entities.push_back({"sensor", "next_start", "Next start", {{"device_class", "timestamp"}}});
   // Money: the state topics carry minor units (as the API does); Home Assistant shows major
@@ -246,9 +258,9 @@ Inbound parse_inbound(const Names& names, std::string_view topic, std::string_vi
     return Ignored{"not a topic offpeakd reads: '" + printable(topic) + "'"};
   }
   const std::string_view object = topic.substr(head.size(), topic.size() - head.size() - 4);
-  if (object != "mode" && object != "target_soc" && object != "ready_by") {
+  if (object != "mode" && object != "target_soc" && object != "ready_by" && object != "soc") {
     return Ignored{"unknown command topic '" + printable(topic) +
-                   "'; expected mode/set, target_soc/set or ready_by/set"};
+                   "'; expected mode/set, target_soc/set, ready_by/set or soc/set"};
   }
   const std::string where = printable(topic);
   if (retained) {
@@ -272,6 +284,12 @@ Inbound parse_inbound(const Names& names, std::string_view topic, std::string_vi
     if (!v || *v < 1 || *v > 100)
       return Ignored{where + ": expected a target SoC percentage 1..100, got " + shown};
     return TargetSocCommand{*v};
+  }
+  if (object == "soc") {
+    auto v = parse_number(text);
+    if (!v || *v < 0 || *v > 100)
+      return Ignored{where + ": expected the car's SoC percentage 0..100, got " + shown};
+    return SocCommand{*v};
   }
   if (auto at = parse_rfc3339(text)) return ReadyByCommand{*at};
   if (auto tod = parse_time_of_day(text, false)) return ReadyByCommand{*tod};

@@ -438,7 +438,7 @@ void ChargePoint::handle_call(const Frame& f, Instant now) {
     const json::value* mv = field(payload, "meterValue");
     if ((!connector.id || *connector.id == s_.connector || *connector.id == 0) && mv &&
         mv->is_array()) {
-      std::optional<double> energy, power;
+      std::optional<double> energy, power, soc;
       double phase_power = 0;
       bool have_phase_power = false;
       for (const auto& m : mv->as_array()) {
@@ -451,6 +451,10 @@ void ChargePoint::handle_call(const Frame& f, Instant now) {
           std::string unit = upper(lenient_string(field(v, "unit")));
           std::string phase = lenient_string(field(v, "phase"));
           std::string location = lenient_string(field(v, "location"));
+          if (measurand == "SoC") {  // the car's, read over ISO 15118 or the charger's own
+            if (*value >= 0 && *value <= 100 && (unit.empty() || unit == "PERCENT")) soc = *value;
+            continue;
+          }
           if (!location.empty() && location != "Outlet") continue;
           if (measurand.empty() || measurand == "Energy.Active.Import.Register") {
             if (!phase.empty()) continue;
@@ -474,6 +478,7 @@ void ChargePoint::handle_call(const Frame& f, Instant now) {
         st_.energy_at = now;
         emit({Event::Kind::energy, now, "", st_.status, *energy});
       }
+      if (soc) emit({Event::Kind::soc, now, "", st_.status, *soc});
       if (power) {
         st_.power_w = std::max(0.0, *power);
         st_.power_at = now;

@@ -137,11 +137,16 @@ CREATE TABLE meter_samples (
 CREATE INDEX meter_samples_ts ON meter_samples (ts);
 )sql";
 
+// Version 5: a SoC the owner told (API, MQTT, CLI) is a reading marked as such.
+constexpr const char* k_v5 = R"sql(
+ALTER TABLE samples ADD COLUMN told INTEGER NOT NULL DEFAULT 0 CHECK (told IN (0, 1));
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& migrations() {
-  static const std::vector<std::string> list = {k_v1, k_v2, k_v3, k_v4};
-  static_assert(k_schema_version == 4, "append a migration when raising k_schema_version");
+  static const std::vector<std::string> list = {k_v1, k_v2, k_v3, k_v4, k_v5};
+  static_assert(k_schema_version == 5, "append a migration when raising k_schema_version");
   return list;
 }
 

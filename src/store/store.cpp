@@ -74,7 +74,7 @@ std::string range_sql(const char* columns, const char* table, const char* ts_col
 }
 
 constexpr const char* k_sample_columns =
-    "id, ts, device_id, soc, charging_state, plugged_in, range_km";
+    "id, ts, device_id, soc, charging_state, plugged_in, range_km, told";
 constexpr const char* k_plan_columns =
     "id, ts, device_id, ready_by, target_soc, energy_needed_kwh, est_cost_p, feasible, plan_json";
 constexpr const char* k_command_columns = "id, ts, device_id, action, reason, result";
@@ -90,6 +90,7 @@ SampleRow read_sample(const SQLite::Statement& s) {
   r.charging_state = parse_charging_state(s.getColumn(4).getString());
   if (!s.getColumn(5).isNull()) r.plugged_in = s.getColumn(5).getInt() != 0;
   r.range_km = double_optional(s.getColumn(6));
+  r.told = s.getColumn(7).getInt() != 0;
   return r;
 }
 
@@ -370,7 +371,7 @@ int Store::schema_version() const {
 std::int64_t Store::add_sample(const VehicleState& state) {
   SQLite::Statement s(impl_->db,
                       "INSERT INTO samples(ts, device_id, soc, charging_state, plugged_in, "
-                      "range_km) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                      "range_km, told) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   s.bind(1, ts_text(state.observed_at));
   s.bind(2, state.device_id);
   bind_optional(s, 3, state.soc_percent);
@@ -381,6 +382,7 @@ std::int64_t Store::add_sample(const VehicleState& state) {
     s.bind(5);
   }
   bind_optional(s, 6, state.range_km);
+  s.bind(7, state.told ? 1 : 0);
   s.exec();
   return impl_->db.getLastInsertRowid();
 }

@@ -314,6 +314,49 @@ TEST(Router, SessionsAndMonthlySavings) {
   EXPECT_TRUE(json::parse(unknown.body).at("sessions").as_array()[0].at("saving_p").is_null());
 }
 
+// POST /api/v1/soc: the token, the body, and the backend's word.
+TEST(Router, ToldSoc) {
+  struct Telling final : public ApiBackend {
+    StatusSnapshot snapshot() const override { return inner.snapshot(); }
+    const Zone& zone() const override { return inner.zone(); }
+    PriceCurve prices(Instant from, Instant to) const override { return inner.prices(from, to); }
+    asio::awaitable<std::vector<store::SampleRow>> samples(store::TimeRange r) override {
+      return inner.samples(r);
+    }
+    asio::awaitable<std::vector<store::SessionRow>> sessions(store::TimeRange r) override {
+      return inner.sessions(r);
+    }
+    asio::awaitable<std::vector<store::CommandRow>> commands(store::TimeRange r) override {
+      return inner.commands(r);
+    }
+    void set_mode(Mode m, std::optional<Instant> u) override { inner.set_mode(m, u); }
+    void set_override(std::optional<DeadlineOverride> o) override { inner.set_override(o); }
+    bool tell_soc(double percent, std::string& why) override {
+      told.push_back(percent);
+      if (percent == 13) why = "not now";
+      return percent != 13;
+    }
+    FakeBackend inner;
+    std::vector<double> told;
+  } backend;
+  Router router(backend, "tok");
+  EXPECT_EQ(call(router, "GET", "/api/v1/soc").status, 405);
+  EXPECT_EQ(call(router, "POST", "/api/v1/soc", R"({"soc":45})").status, 401);
+  EXPECT_EQ(call(router, "POST", "/api/v1/soc", R"({"soc":"45"})", "tok").status, 400);
+  EXPECT_EQ(call(router, "POST", "/api/v1/soc", R"({"soc":100.5})", "tok").status, 400);
+  EXPECT_EQ(call(router, "POST", "/api/v1/soc", R"({"soc":45,"at":1})", "tok").status, 400);
+  EXPECT_EQ(call(router, "POST", "/api/v1/soc", R"({"soc":45})", "tok").status, 200);
+  EXPECT_EQ(call(router, "POST", "/api/v1/soc", R"({"soc":0})", "tok").status, 200);
+  auto refused = call(router, "POST", "/api/v1/soc", R"({"soc":13})", "tok");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body.find("not now"), std::string::npos);
+  EXPECT_EQ(backend.told, (std::vector<double>{45, 0, 13}));
+  // A backend that takes no told SoC says so.
+  FakeBackend plain;
+  Router plain_router(plain, "");
+  EXPECT_EQ(call(plain_router, "POST", "/api/v1/soc", R"({"soc":45})").status, 409);
+}
+
 TEST(Router, OpenWritesWithoutAToken) {
   FakeBackend backend;
   Router router(backend, "");

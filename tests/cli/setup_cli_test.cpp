@@ -166,6 +166,8 @@ TEST(SetupCli, InteractiveOnATerminalPicksTheSecondCarAPresetAndTheHttpSwitch) {
   ASSERT_FALSE(sim.base().empty()) << sim.log();
   const fs::path cfg = dir.path() / "etc" / "offpeak.yaml";
   Terminal t({OFFPEAK_BIN, "setup", "--config", cfg.string(), "--base-url", sim.base()});
+  ASSERT_TRUE(t.expect("none: you tell it) [connect]: ")) << t.output();
+  t.send("");  // the default: the Connect account
   ASSERT_TRUE(t.expect("E-mail: ")) << t.output();
   t.send("owner@example.com");
   ASSERT_TRUE(t.expect("Password (not shown): ")) << t.output();
@@ -309,7 +311,7 @@ TEST(SetupCli, GermanyWithEntsoeOnATerminalWritesEurosThePresetAndTheToken) {
   const std::string token = "entsoe-t0ken-9c2e";
   Terminal t({OFFPEAK_BIN, "setup", "--config", cfg.string(), "--base-url", sim.base(), "--email",
               "owner@example.com", "--device-id", "WBY1FIRST0000001", "--battery-kwh", "37.9",
-              "--max-charge-kw", "11", "--switch", "log"});
+              "--max-charge-kw", "11", "--switch", "log", "--vehicle-source", "connect"});
   ASSERT_TRUE(t.expect("Password (not shown): ")) << t.output();
   t.send(k_password);
   ASSERT_TRUE(t.expect("Country (")) << t.output();

@@ -15,7 +15,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const Zone zone = Zone::locate("Europe/London").value_or(Zone::utc());
   const Instant now = *parse_rfc3339("2026-03-28T22:00:00Z");
   const std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
+    case 4: {
+      const api::SocRequest t = api::parse_soc_request(text);
+      if (t.error.empty() && !(t.soc_percent >= 0 && t.soc_percent <= 100)) std::abort();
+      break;
+    }
     case 0: {
       const api::ModeRequest m = api::parse_mode_request(text, now);
       if (m.error.empty() && m.until && (m.mode != Mode::now || *m.until <= now)) std::abort();

@@ -34,7 +34,7 @@ async function waitFor(what, fn, timeoutMs = 20000, everyMs = 50) {
 
 // offpeakd with a simulated car (plugged in from 18:00 to 07:45, 35 %, target 80 % by 07:30),
 // the Go tariff (00:30-05:30 at 8.5p) and the OCPP switch on a free loopback port.
-async function startDaemon({ speed = '300', start = '2026-01-10T23:50:00Z', switchExtra = '', tls = null, plugInAt = '18:00' } = {}) {
+async function startDaemon({ speed = '300', start = '2026-01-10T23:50:00Z', switchExtra = '', tls = null, plugInAt = '18:00', source = null } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offpeak-ocpp-'));
   fs.writeFileSync(path.join(dir, 'ocpp-password'), PASSWORD + '\n', { mode: 0o600 });
   let tlsLines = '';
@@ -45,7 +45,8 @@ async function startDaemon({ speed = '300', start = '2026-01-10T23:50:00Z', swit
     '  battery_kwh: 37.9\n' +
     '  max_charge_kw: 7.4\n' +
     '  efficiency: 0.9\n' +
-    `  source: { type: simulator, initial_soc: 35, plug_in_at: "${plugInAt}", unplug_at: "07:45" }\n` +
+    (source ? `  source: ${source}\n`
+      : `  source: { type: simulator, initial_soc: 35, plug_in_at: "${plugInAt}", unplug_at: "07:45" }\n`) +
     '  poll: { charging: 5m, plugged: 15m, away: 60m }\n' +
     'charging:\n  target_soc: 80\n  ready_by: "07:30"\n' +
     'tariff:\n  name: Go\n  default: 24.5\n  periods: [ { start: "00:30", end: "05:30", price: 8.5 } ]\n' +
@@ -157,6 +158,17 @@ function chargePoint(d, { identity = 'CP01', password = PASSWORD, endpoint, wsOp
       ] }] });
   };
   return cp;
+}
+
+// The car's SoC as a charger reads it over ISO 15118 and reports it: MeterValues, measurand SoC.
+async function meterWithSoc(cp, addWh, powerW, soc) {
+  cp.energyWh += addWh;
+  await cp.cli.call('MeterValues', { connectorId: 1, transactionId: cp.tx ?? undefined, meterValue: [{
+    timestamp: new Date().toISOString(), sampledValue: [
+      { value: (cp.energyWh / 1000).toFixed(3), unit: 'kWh', measurand: 'Energy.Active.Import.Register', context: 'Sample.Periodic' },
+      { value: String(powerW), unit: 'W', measurand: 'Power.Active.Import', context: 'Sample.Periodic' },
+      { value: soc.toFixed(0), unit: 'Percent', measurand: 'SoC', location: 'EV', context: 'Sample.Periodic' },
+    ] }] });
 }
 
 function rawSocket(d, { identity = 'CP01', password = PASSWORD, protocols = ['ocpp1.6'], auth = true } = {}) {
@@ -279,6 +291,42 @@ test('a night: hold at boot and plug-in, release in the cheap run with RemoteSta
   assert.match((await d.api('/metrics')).body, /^offpeak_charger_connected 0$/m);
   assert.equal(await d.stop(), 0);
   console.log(`measured: boot -> hold profile ${holdMs} ms; Preparing -> hold logged ${plugLogMs} ms`);
+});
+
+test('vehicle.source type charger: the SoC from MeterValues plans the night, the charger pauses at the target', async (t) => {
+  const d = await startDaemon({ source: '{ type: charger }' });
+  t.after(() => d.stop());
+  const cp = chargePoint(d);
+  await cp.cli.connect();
+  await cp.boot();
+  await cp.setStatus('Available');
+  await cp.setStatus('Preparing');
+  // A SoC outside 0..100 is ignored; 40 % is the car's.
+  await meterWithSoc(cp, 0, 0, 140);
+  await meterWithSoc(cp, 0, 0, 40);
+  const st = await waitFor('a plan from the charger\'s SoC', async () => {
+    const s = await d.status();
+    return s.soc === 40 && s.plan ? s : null;
+  }, 10000);
+  assert.equal(st.plugged_in, true);
+  assert.match(d.log(), /need 16\.84 kWh from the grid \(40% -> 80%/);
+  await waitFor('the release to 32 A', () => cp.profiles.some((p) => limitOf(p.params) === 32), 30000);
+  await waitFor('Charging', () => cp.status === 'Charging', 10000);
+  // 7.4 kW at 300x: about 600 Wh a real second; the car's SoC rises with it (90 % efficiency).
+  let soc = 40;
+  let paused = false;
+  for (let i = 0; i < 60 && !paused; ++i) {
+    const charging = cp.status === 'Charging';
+    if (charging) soc = Math.min(100, soc + (600 * 0.9 / 37900) * 100);
+    await meterWithSoc(cp, charging ? 600 : 0, charging ? 7400 : 0, soc);
+    paused = cp.profiles.some((p, k) => k > 1 && limitOf(p.params) === 0);
+    await sleep(1000);
+  }
+  assert.ok(paused, 'paused at the target with a 0 A profile\n' + d.log());
+  assert.ok(soc >= 78 && soc <= 86, `paused at ${soc} %`);
+  assert.equal(d.log().includes('requests of 40 allowed'), false);
+  await cp.cli.close();
+  assert.equal(await d.stop(), 0);
 });
 
 test('reconnect and reboot mid-run re-apply the limit the plan wants; a duplicate id replaces the first', async (t) => {

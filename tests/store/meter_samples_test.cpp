@@ -23,7 +23,7 @@ TEST(MeterSamples, WrittenReadAndPruned) {
   const fs::path dir = tmpl;
   {
     Store store(dir / "offpeak.db");
-    EXPECT_EQ(store.schema_version(), 4);
+    EXPECT_EQ(store.schema_version(), k_schema_version);
     add_meter_sample(store, {at("2026-06-01T12:00:00Z"), -2150.5, 4300.0});
     add_meter_sample(store, {at("2026-06-01T12:01:00Z"), std::nullopt, 4100.0});  // grid stale
     add_meter_sample(store, {at("2026-06-03T12:00:00Z"), 350.0, std::nullopt});
@@ -44,7 +44,7 @@ TEST(MeterSamples, WrittenReadAndPruned) {
     EXPECT_EQ(left[0].grid_w, 350.0);
   }
   SQLite::Database raw((dir / "offpeak.db").string());
-  EXPECT_EQ(raw.execAndGet("PRAGMA user_version").getInt(), 4);
+  EXPECT_EQ(raw.execAndGet("PRAGMA user_version").getInt(), k_schema_version);
   fs::remove_all(dir);
 }
 

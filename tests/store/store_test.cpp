@@ -74,8 +74,8 @@ TEST_F(StoreTest, MigratesFromEmptyWithContractColumns) {
     return out;
   };
   using V = std::vector<std::string>;
-  EXPECT_EQ(columns("samples"),
-            (V{"id", "ts", "device_id", "soc", "charging_state", "plugged_in", "range_km"}));
+  EXPECT_EQ(columns("samples"), (V{"id", "ts", "device_id", "soc", "charging_state", "plugged_in",
+                                   "range_km", "told"}));
   EXPECT_EQ(columns("plans"), (V{"id", "ts", "device_id", "ready_by", "target_soc",
                                  "energy_needed_kwh", "est_cost_p", "feasible", "plan_json"}));
   EXPECT_EQ(columns("commands"), (V{"id", "ts", "device_id", "action", "reason", "result"}));
@@ -85,6 +85,27 @@ TEST_F(StoreTest, MigratesFromEmptyWithContractColumns) {
   EXPECT_EQ(columns("token_cache"), (V{"account_key", "access_token", "expires_at"}));
   EXPECT_EQ(columns("prices"),
             (V{"tariff_code", "valid_from", "valid_to", "price_p_per_kwh", "fetched_at"}));
+}
+
+// A SoC the owner told is a reading like any other, marked as told.
+TEST_F(StoreTest, ToldReadingsAreMarked) {
+  Store store(db_);
+  VehicleState read;
+  read.device_id = "car";
+  read.observed_at = at("2026-03-28T18:00:00Z");
+  read.soc_percent = 40;
+  VehicleState told = read;
+  told.observed_at = at("2026-03-28T19:00:00Z");
+  told.soc_percent = 55;
+  told.told = true;
+  store.add_sample(read);
+  store.add_sample(told);
+  const auto rows = store.samples("car", {at("2026-03-28T00:00:00Z"), at("2026-03-29T00:00:00Z")});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_FALSE(rows[0].told);
+  EXPECT_TRUE(rows[1].told);
+  EXPECT_EQ(rows[1].soc_percent, 55.0);
+  EXPECT_TRUE(store.last_sample("car")->told);
 }
 
 TEST_F(StoreTest, ReopenIsIdempotentAndKeepsData) {

@@ -201,7 +201,9 @@ INSTANTIATE_TEST_SUITE_P(
                           "    - { start: \"23:30\", end: \"05:30\", price: 7 }\n"),
                   12, 3, "unknown key 'defualt' in 'tariff' (did you mean 'default'?)", 1},
         ErrorCase{"unknown_source_type", replace(k_valid, "type: simulator", "type: tesla"), 6, 11,
-                  "unknown source type 'tesla'; expected one of: connect, simulator"},
+                  "unknown source type 'tesla'; expected one of: connect, simulator, mqtt, "
+                  "homeassistant, "
+                  "http, charger, none"},
         ErrorCase{"connect_key_on_simulator",
                   replace(k_valid, "    initial_soc: 35", "    initial_soc: 35\n    email: a@b.c"),
                   8, 5, "unknown key 'email' in 'vehicle.source (type: simulator)'"},

@@ -150,8 +150,9 @@ TEST(MqttDiscovery, ConfigsHaveStableIdsOneDeviceAndAvailability) {
     const std::string st(o.at("state_topic").as_string());
     ASSERT_EQ(st.rfind("offpeak/", 0), 0u);
     EXPECT_TRUE(state_objects.count(st.substr(8))) << "no state is published on " << st;
-    // <discovery_prefix>/<component>/<node>/<object>/config
-    const std::string object = st.substr(8);
+    // <discovery_prefix>/<component>/<node>/<object>/config, the object from the unique_id
+    // (the state topic's, except for entities that show another one's state: Tell SoC).
+    const std::string object = uid.substr(8);
     EXPECT_EQ(m.topic.substr(m.topic.size() - object.size() - 8), "/" + object + "/config");
     EXPECT_EQ(m.topic.rfind("homeassistant/", 0), 0u);
     const json::object& dev = o.at("device").as_object();
@@ -170,6 +171,8 @@ TEST(MqttDiscovery, ConfigsHaveStableIdsOneDeviceAndAvailability) {
   EXPECT_EQ(by_object.at("mode").at("command_topic").as_string(), "offpeak/mode/set");
   EXPECT_EQ(by_object.at("mode").at("options").as_array(), (json::array{"smart", "now", "off"}));
   EXPECT_EQ(by_object.at("target_soc").at("command_topic").as_string(), "offpeak/target_soc/set");
+  EXPECT_EQ(by_object.at("tell_soc").at("command_topic").as_string(), "offpeak/soc/set");
+  EXPECT_EQ(by_object.at("tell_soc").at("state_topic").as_string(), "offpeak/soc");
   EXPECT_EQ(by_object.at("next_start").at("device_class").as_string(), "timestamp");
   EXPECT_EQ(by_object.at("switch_failing").at("device_class").as_string(), "problem");
   EXPECT_TRUE(by_object.count("planned_cost"));

@@ -129,6 +129,9 @@ class ApiBackend {
   // Apply at once (the controller re-evaluates within the event loop's next turn) and persist.
   virtual void set_mode(Mode mode, std::optional<Instant> until) = 0;
   virtual void set_override(std::optional<DeadlineOverride> o) = 0;
+  // A SoC the owner tells (POST /api/v1/soc): recorded as a reading marked told. False with
+  // `why` when it cannot be taken. Default: not supported.
+  virtual bool tell_soc(double percent, std::string& why);
   // The newest `limit` notification events with their deliveries (none by default).
   virtual boost::asio::awaitable<std::vector<store::OutboxEntry>> notifications(int limit);
 };

@@ -40,6 +40,13 @@ struct ChargingRequest {
 };
 ChargingRequest parse_charging_request(const std::string& body, Instant now, const Zone& zone);
 
+// POST /api/v1/soc: {"soc": 0..100}, the SoC the owner tells.
+struct SocRequest {
+  double soc_percent = 0.0;
+  std::string error;  // set: the request is refused with this message
+};
+SocRequest parse_soc_request(const std::string& body);
+
 // [from, to) and limit from a query ("from=..&to=..&limit=N"), defaults relative to now.
 struct RangeResult {
   store::TimeRange range;

@@ -5,6 +5,7 @@
 #include <offpeak/config/notify_config.hpp>
 #include <offpeak/config/secret.hpp>
 #include <offpeak/config/site_config.hpp>
+#include <offpeak/config/vehicle_sources.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
@@ -51,7 +52,10 @@ struct PollIntervals {
 struct VehicleConfig {
   std::string name = "car";
   VehicleSpec spec;
-  std::variant<ConnectSource, SimulatorSource> source;
+  // One per `type:` (the registry in vehicle_source_config.cpp).
+  std::variant<ConnectSource, SimulatorSource, MqttVehicleSource, HomeAssistantSource,
+               HttpVehicleSource, ChargerVehicleSource, NoVehicleSource>
+      source;
   PollIntervals poll;
   bool learn = true;  // learn the real charging power and taper from history and plan with them
 };
@@ -212,6 +216,13 @@ struct Config {
   NotifyConfig notify;  // `notify:`, `quiet_hours:`, `plug_reminder:`
   SiteConfig site;      // `site:`; no meters when absent
 };
+
+// What `offpeak check` warns about the source and switch together: how offpeak learns that the
+// car is plugged in (empty: it knows). An OCPP charger always knows; so do sources with plug
+// state (connect, simulator, an mqtt plugged_topic, a homeassistant plugged_entity, an http
+// plugged_field); other sources only infer it from a rising SoC; `none` without an OCPP
+// charger cannot know (vehicle_source_config.cpp).
+std::string plug_state_warning(const Config& cfg);
 
 struct ConfigError {
   std::string file;

@@ -56,6 +56,7 @@ struct VehicleState {
   std::optional<bool> plugged_in;
   std::optional<double> range_km;
   Instant observed_at{};
+  bool told = false;  // the SoC was told by the owner (API, MQTT, CLI), not read from the car
 };
 
 // Grid-side energy (kWh) needed to take the battery from `from_soc` to `to_soc` percent;

@@ -123,6 +123,10 @@ struct ModeCommand {
 struct TargetSocCommand {
   double target_soc;  // 1..100
 };
+// <prefix>/soc/set: the SoC the owner tells.
+struct SocCommand {
+  double soc;  // 0..100
+};
 struct ReadyByCommand {
   std::variant<Instant, TimeOfDay> when;  // an instant, or the next occurrence of a local time
 };
@@ -132,8 +136,8 @@ struct HomeAssistantOnline {};
 struct Ignored {
   std::string why;
 };
-using Inbound =
-    std::variant<Ignored, ModeCommand, TargetSocCommand, ReadyByCommand, HomeAssistantOnline>;
+using Inbound = std::variant<Ignored, ModeCommand, TargetSocCommand, ReadyByCommand,
+                             HomeAssistantOnline, SocCommand>;
 
 // Classifies a message from the broker. Retained commands are ignored (a stale retained
 // command must not switch anything after a restart); payloads are trimmed of surrounding white

@@ -96,6 +96,7 @@ struct Event {
     unplugged,   // ... to Available
     energy,      // energy_wh: the register (Wh)
     power,       // power_w
+    soc,         // value: the car's SoC (%) the charger reports (measurand SoC)
     transaction_started,
     transaction_stopped,
     limit_applied,   // a profile was accepted (limit_a)
@@ -106,7 +107,7 @@ struct Event {
   Instant at{};
   std::string text;
   ConnectorStatus status = ConnectorStatus::unknown;
-  double value = 0.0;  // energy_wh, power_w or limit_a
+  double value = 0.0;  // energy_wh, power_w, soc (%) or limit_a
 };
 
 struct ChargerState {

@@ -40,7 +40,7 @@ class StoreError : public std::runtime_error {
 };
 
 // The schema version this build writes (PRAGMA user_version after migration).
-inline constexpr int k_schema_version = 4;
+inline constexpr int k_schema_version = 5;
 
 // Samples older than this are deleted by prune_samples() unless told otherwise.
 inline constexpr Seconds k_default_sample_retention{Seconds{2 * 365 * 86400}};
@@ -71,6 +71,7 @@ struct SampleRow {
   ChargingState charging_state = ChargingState::unknown;
   std::optional<bool> plugged_in;
   std::optional<double> range_km;
+  bool told = false;  // the owner told this SoC (API, MQTT, CLI)
   friend bool operator==(const SampleRow&, const SampleRow&) = default;
 };
 
