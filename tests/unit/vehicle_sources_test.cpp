@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 namespace offpeak::vehicles {
 namespace {
 
@@ -21,6 +23,11 @@ struct PercentCase {
   std::optional<double> value;
   bool problem;
 };
+
+// Named in the test list by the case's name.
+void PrintTo(const PercentCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ReadPercent : public ::testing::TestWithParam<PercentCase> {};
 
