@@ -114,4 +114,8 @@ void parse_carbon(const YAML::Node& node, Reader& r, CarbonConfig& out);
 void parse_notify(const YAML::Node& root, Reader& r, const std::filesystem::path& dir,
                   const Environment& env, NotifyConfig& out);
 
+// The switch's current control keys (current_config.cpp), after parse_switch: phases,
+// min/max current, voltage, and whether the switch is modulating.
+void parse_current_control(const YAML::Node& switch_node, Reader& r, Config& cfg);
+
 }  // namespace offpeak::config::detail

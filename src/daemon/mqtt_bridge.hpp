@@ -38,7 +38,8 @@ class MqttBridge final : public MqttSwitchFactory {
   // old connection says `offline` first); a removed one disconnects.
   void reload();
 
-  std::unique_ptr<Switch> make_mqtt_switch(const config::MqttSwitch& config) override;
+  std::unique_ptr<Switch> make_mqtt_switch(const config::MqttSwitch& config,
+                                           CurrentSetting full) override;
   // For /api/v1/status and /metrics; nullopt without an mqtt: section.
   std::optional<api::MqttStatus> status() const;
 

@@ -113,7 +113,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
     persisted_token_ = c->client().token()->access_token;  // came from the cache
   }
   mqtt_ = std::make_unique<MqttBridge>(*this);
-  switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
+  switch_ = make_switch(cfg_, exec_pool_, mqtt_.get());
   setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
@@ -297,7 +297,7 @@ void Service::reload() {
   }
   if (mqtt_) mqtt_->reload();
   if (notify_) notify_->reload();
-  switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
+  switch_ = make_switch(cfg_, exec_pool_, mqtt_.get());
   setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   if (auto feed = tariffs::make_price_feed(cfg_); !feed || !feed_ ||
