@@ -189,6 +189,7 @@ json::value charging_json(const StatusSnapshot& s) {
 ServerResponse post_mode(ApiBackend& backend, const ServerRequest& req) {
   const ModeRequest m = parse_mode_request(req.body, backend.snapshot().now);
   if (!m.error.empty()) return error_response(400, m.error);
+  if (auto refused = backend.mode_refused(m.mode)) return error_response(409, *refused);
   backend.set_mode(m.mode, m.until);
   return json_response(200, mode_json(backend.snapshot()));
 }
@@ -572,7 +573,7 @@ std::string metrics_text(const StatusSnapshot& s) {
              "action=\"" + std::string(to_string(s.next_action->first)) + "\"");
   }
   w.family("offpeak_mode", "gauge", "1 for the current charging mode, 0 for the others.");
-  for (Mode m : {Mode::smart, Mode::now, Mode::off}) {
+  for (Mode m : {Mode::smart, Mode::now, Mode::off, Mode::solar}) {
     w.sample("offpeak_mode", s.mode == m ? 1 : 0, "mode=\"" + std::string(to_string(m)) + "\"");
   }
   w.family("offpeak_switch_on", "gauge", "1 when the switch is believed on, 0 off.");

@@ -283,7 +283,7 @@ void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::pat
 void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
   if (!r.check_map(node, "charging",
                    {"target_soc", "ready_by", "min_soc", "charge_below", "strategy",
-                    "after_ready_by", "days", "carbon_weight"})) {
+                    "after_ready_by", "days", "carbon_weight", "solar", "solar_max_soc"})) {
     return;
   }
   if (auto n = Reader::child(node, "target_soc")) {
@@ -826,6 +826,7 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   if (auto n = r.required(*root, "vehicle", "top level"))
     parse_vehicle(*n, r, dir, env, cfg.vehicle);
   if (auto n = Reader::child(*root, "charging")) parse_charging(*n, r, cfg.charging);
+  if (auto n = Reader::child(*root, "charging")) detail::parse_charging_solar(*n, r, cfg.solar);
   if (auto n = r.required(*root, "tariff", "top level")) {
     if (n->IsScalar()) {
       if (auto p = r.path(*n, dir)) {

@@ -95,6 +95,10 @@ asio::awaitable<std::vector<store::OutboxEntry>> ServiceApi::notifications(int l
 
 void ServiceApi::set_mode(Mode mode, std::optional<Instant> until) {
   Service& s = service_;
+  if (auto refused = mode_refused(mode)) {
+    spdlog::warn("{}: mode {} refused: {}", origin, to_string(mode), *refused);
+    return;
+  }
   s.controller_.set_mode(mode, until);
   spdlog::info("{}: mode {}{}", origin, to_string(mode),
                until ? " until " + s.cfg_.zone.format(*until) : "");

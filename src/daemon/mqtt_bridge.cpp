@@ -45,10 +45,20 @@ class MqttSwitch final : public Switch {
   asio::awaitable<SwitchOutcome> send(Action action, std::string /*device_id*/) override {
     MqttBridge* b = *bridge_;
     if (!b) co_return SwitchOutcome{false, "the MQTT connection is gone"};
+    if (action == Action::start) {
+      SwitchOutcome o = co_await start_at(full_, "");
+      co_return o;
+    }
     SwitchOutcome r = co_await b->switch_command(c_, action);
-    if (r.ok && action == Action::start && c_.current_topic) {
-      SwitchOutcome c = co_await publish_current(full_);
-      co_return SwitchOutcome{c.ok, r.detail + "; current: " + c.detail};
+    co_return r;
+  }
+  asio::awaitable<SwitchOutcome> start_at(CurrentSetting c, std::string /*device_id*/) override {
+    MqttBridge* b = *bridge_;
+    if (!b) co_return SwitchOutcome{false, "the MQTT connection is gone"};
+    SwitchOutcome r = co_await b->switch_command(c_, Action::start);
+    if (r.ok && c_.current_topic) {
+      SwitchOutcome o = co_await publish_current(c);
+      co_return SwitchOutcome{o.ok, r.detail + "; current: " + o.detail};
     }
     co_return r;
   }

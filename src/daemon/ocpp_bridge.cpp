@@ -54,6 +54,11 @@ class OcppSwitch final : public Switch {
     SwitchOutcome o = co_await bridge_.set_current(c.current_a, c.phases);
     co_return o;
   }
+  asio::awaitable<SwitchOutcome> start_at(CurrentSetting c, std::string device_id) override {
+    (void)device_id;
+    SwitchOutcome o = co_await bridge_.set_current(c.current_a, c.phases);
+    co_return o;
+  }
   bool modulating() const override { return true; }
   bool confirmable() const override { return true; }
   std::string name() const override { return "ocpp"; }

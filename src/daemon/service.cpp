@@ -89,6 +89,8 @@ ControllerSettings Service::controller_settings(const config::Config& cfg) const
       cfg.charging, cfg.vehicle.poll.plugged, cfg.vehicle.poll.charging, confirmable);
   if (auto lag = cloud_lag_.lag()) s.cloud_lag = *lag;
   s.money = Money(cfg.money.currency, cfg.money.decimal_mark);
+  if (cfg.site.grid) s.export_price = cfg.site.export_price;  // surplus needs the grid meter
+  s.solar_max_soc = cfg.solar.max_soc;
   return s;
 }
 
@@ -125,6 +127,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
       controller_.set_mode(*mode, until);
     }
   }
+  solar_configured();
   feed_ = tariffs::make_price_feed(cfg_);
   if (feed_) {
     Instant now = clock_.now();
@@ -203,6 +206,7 @@ int Service::run() {
   asio::co_spawn(io_, signal_loop(), asio::detached);
   asio::co_spawn(io_, poll_loop(), asio::detached);
   asio::co_spawn(io_, control_loop(), asio::detached);
+  asio::co_spawn(io_, solar_loop(), asio::detached);
   asio::co_spawn(io_, price_loop(), asio::detached);
   carbon_configured();
   asio::co_spawn(io_, watchdog_loop(), asio::detached);
@@ -318,6 +322,7 @@ void Service::reload() {
     agile_known_ = feed_->cached(store_, now - hours{48}, now + hours{72});
   }
   controller_.set_settings(controller_settings(cfg_));
+  solar_configured();
   if (api_) api_->reload();  // a new API token at once
   if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
   refresh_prices();
@@ -579,7 +584,7 @@ asio::awaitable<void> Service::control_loop() {
     if (step.replanned) adopt_plan();
     if (step.command) {
       Command cmd = *step.command;
-      SwitchOutcome outcome = co_await switch_->send(cmd.action, device_id());
+      SwitchOutcome outcome = co_await send_command(cmd.action);
       if (stopping_) co_return;
       Instant at = clock_.now();
       if (outcome.ok) source_->switched(cmd.action);

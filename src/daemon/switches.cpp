@@ -34,11 +34,18 @@ class HttpSwitch final : public Switch {
  public:
   HttpSwitch(config::HttpSwitch c, CurrentSetting full) : c_(std::move(c)), full_(full) {}
   boost::asio::awaitable<SwitchOutcome> send(Action action, std::string device_id) override {
-    const config::HttpRequestTemplate& t = action == Action::start ? c_.start : c_.stop;
-    SwitchOutcome o = co_await request(t, device_id, action, std::nullopt);
-    if (o.ok && action == Action::start && c_.set_current) {
-      SwitchOutcome c = co_await request(*c_.set_current, device_id, action, full_);
-      co_return SwitchOutcome{c.ok, o.detail + "; current: " + c.detail};
+    if (action == Action::start) {
+      SwitchOutcome o = co_await start_at(full_, std::move(device_id));
+      co_return o;
+    }
+    SwitchOutcome o = co_await request(c_.stop, device_id, action, std::nullopt);
+    co_return o;
+  }
+  boost::asio::awaitable<SwitchOutcome> start_at(CurrentSetting c, std::string device_id) override {
+    SwitchOutcome o = co_await request(c_.start, device_id, Action::start, std::nullopt);
+    if (o.ok && c_.set_current) {
+      SwitchOutcome r = co_await request(*c_.set_current, device_id, Action::start, c);
+      co_return SwitchOutcome{r.ok, o.detail + "; current: " + r.detail};
     }
     co_return o;
   }
@@ -91,11 +98,18 @@ class ExecSwitch final : public Switch {
   ExecSwitch(config::ExecSwitch c, boost::asio::thread_pool& pool, CurrentSetting full)
       : c_(std::move(c)), pool_(pool), full_(full) {}
   boost::asio::awaitable<SwitchOutcome> send(Action action, std::string device_id) override {
-    SwitchOutcome o =
-        co_await run(action == Action::start ? c_.start : c_.stop, device_id, action, std::nullopt);
-    if (o.ok && action == Action::start && !c_.set_current.empty()) {
-      SwitchOutcome c = co_await run(c_.set_current, device_id, action, full_);
-      co_return SwitchOutcome{c.ok, o.detail + "; current: " + c.detail};
+    if (action == Action::start) {
+      SwitchOutcome o = co_await start_at(full_, std::move(device_id));
+      co_return o;
+    }
+    SwitchOutcome o = co_await run(c_.stop, device_id, action, std::nullopt);
+    co_return o;
+  }
+  boost::asio::awaitable<SwitchOutcome> start_at(CurrentSetting c, std::string device_id) override {
+    SwitchOutcome o = co_await run(c_.start, device_id, Action::start, std::nullopt);
+    if (o.ok && !c_.set_current.empty()) {
+      SwitchOutcome r = co_await run(c_.set_current, device_id, Action::start, c);
+      co_return SwitchOutcome{r.ok, o.detail + "; current: " + r.detail};
     }
     co_return o;
   }
@@ -144,6 +158,12 @@ std::string trim_output(std::string s) {
 }
 
 }  // namespace
+
+boost::asio::awaitable<SwitchOutcome> Switch::start_at(CurrentSetting c, std::string device_id) {
+  (void)c;
+  SwitchOutcome o = co_await send(Action::start, std::move(device_id));
+  co_return o;
+}
 
 boost::asio::awaitable<SwitchOutcome> Switch::set_current(CurrentSetting c, std::string device_id) {
   SwitchOutcome o =

@@ -39,6 +39,9 @@ class Switch {
   virtual boost::asio::awaitable<SwitchOutcome> send(Action action, std::string device_id) = 0;
   // True when set_current() sets a current (ocpp; http, mqtt, exec with a current template).
   virtual bool modulating() const { return false; }
+  // Starts charging at `c` (modulating switches: the start command with that current instead
+  // of the full one); on/off switches start.
+  virtual boost::asio::awaitable<SwitchOutcome> start_at(CurrentSetting c, std::string device_id);
   // Sets the charging current. On/off switches start (current > 0) or stop.
   virtual boost::asio::awaitable<SwitchOutcome> set_current(CurrentSetting c,
                                                             std::string device_id);

@@ -131,7 +131,7 @@ std::vector<Message> discovery_messages(const Names& names, const DeviceInfo& de
   entities.push_back({"select",
                       "mode",
                       "Mode",
-                      {{"options", json::array{"smart", "now", "off"}},
+                      {{"options", json::array{"smart", "now", "off", "solar"}},
                        {"command_topic", names.command_topic("mode")},
                        {"icon", "mdi:ev-station"}}});
   entities.push_back({"number",
@@ -239,7 +239,7 @@ Inbound parse_inbound(const Names& names, std::string_view topic, std::string_vi
   const std::string shown = "'" + printable(text) + "'";
   if (object == "mode") {
     auto mode = parse_mode(lower(text));
-    if (!mode) return Ignored{where + ": expected smart, now or off, got " + shown};
+    if (!mode) return Ignored{where + ": expected smart, now, off or solar, got " + shown};
     return ModeCommand{*mode};
   }
   if (object == "target_soc") {

@@ -110,6 +110,56 @@ TEST(CurrentConfig, TemplatesMakeHttpExecAndMqttSwitchesModulating) {
   EXPECT_EQ(m.current_payload, "{current_a}");
 }
 
+// k_base with `charging:` extended by `extra` (lines from 11 on); the tariff then follows.
+std::string with_charging(const std::string& extra) {
+  std::string base(k_base);
+  const std::string anchor = "  ready_by: \"07:30\"\n";
+  base.insert(base.find(anchor) + anchor.size(), extra);
+  return base;
+}
+
+TEST(SolarConfig, DefaultsAndValues) {
+  TempDir dir;
+  auto d = load(dir, "");
+  ASSERT_TRUE(d.config) << first_error(d);
+  EXPECT_EQ(d.config->solar.interval, Seconds{10});
+  EXPECT_EQ(d.config->solar.enable_delay, Seconds{60});
+  EXPECT_EQ(d.config->solar.disable_delay, Seconds{180});
+  EXPECT_DOUBLE_EQ(d.config->solar.max_import_w, 0.0);
+  EXPECT_DOUBLE_EQ(d.config->solar.min_change_a, 1.0);
+  EXPECT_DOUBLE_EQ(d.config->solar.max_soc, 100.0);
+  Environment env;
+  env.working_directory = dir.path();
+  auto r = load_config(
+      dir.write("offpeak.yaml",
+                with_charging("  solar_max_soc: 90\n  solar:\n    interval: 5s\n    enable_delay: "
+                              "2m\n    disable_delay: 5m\n    max_import_w: 200\n    "
+                              "min_change_a: 2\n")),
+      env);
+  ASSERT_TRUE(r.config) << first_error(r);
+  EXPECT_EQ(r.config->solar.interval, Seconds{5});
+  EXPECT_EQ(r.config->solar.enable_delay, Seconds{120});
+  EXPECT_EQ(r.config->solar.disable_delay, Seconds{300});
+  EXPECT_DOUBLE_EQ(r.config->solar.max_import_w, 200.0);
+  EXPECT_DOUBLE_EQ(r.config->solar.min_change_a, 2.0);
+  EXPECT_DOUBLE_EQ(r.config->solar.max_soc, 90.0);
+  // Errors at the value, the cause first.
+  auto bad = load_config(
+      dir.write("offpeak.yaml", with_charging("  solar:\n    enable_delay: 2h\n")), env);
+  ASSERT_FALSE(bad.errors.empty());
+  EXPECT_EQ(bad.errors.front().line, 12);
+  EXPECT_EQ(bad.errors.front().column, 19);
+  EXPECT_NE(bad.errors.front().message.find("enable_delay must be between 0s and 1h"),
+            std::string::npos)
+      << first_error(bad);
+  auto typo = load_config(
+      dir.write("offpeak.yaml", with_charging("  solar:\n    enable_dealy: 2m\n")), env);
+  ASSERT_FALSE(typo.errors.empty());
+  EXPECT_EQ(typo.errors.front().line, 12);
+  EXPECT_NE(typo.errors.front().message.find("enable_delay"), std::string::npos)
+      << first_error(typo);
+}
+
 struct ErrorCase {
   const char* name;
   std::string tail;  // from line 12

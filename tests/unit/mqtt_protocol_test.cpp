@@ -157,7 +157,8 @@ TEST(MqttDiscovery, ConfigsHaveStableIdsOneDeviceAndAvailability) {
   EXPECT_EQ(by_object.at("plugged_in").at("device_class").as_string(), "plug");
   EXPECT_EQ(by_object.at("charging").at("device_class").as_string(), "battery_charging");
   EXPECT_EQ(by_object.at("mode").at("command_topic").as_string(), "offpeak/mode/set");
-  EXPECT_EQ(by_object.at("mode").at("options").as_array(), (json::array{"smart", "now", "off"}));
+  EXPECT_EQ(by_object.at("mode").at("options").as_array(),
+            (json::array{"smart", "now", "off", "solar"}));
   EXPECT_EQ(by_object.at("target_soc").at("command_topic").as_string(), "offpeak/target_soc/set");
   EXPECT_EQ(by_object.at("next_start").at("device_class").as_string(), "timestamp");
   EXPECT_EQ(by_object.at("switch_failing").at("device_class").as_string(), "problem");
@@ -235,7 +236,7 @@ TEST_P(MqttHostile, IsIgnoredWithAReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, MqttHostile,
-    ::testing::Values(BadPayload{"offpeak/mode/set", "turbo", "expected smart, now or off"},
+    ::testing::Values(BadPayload{"offpeak/mode/set", "turbo", "expected smart, now, off or solar"},
                       BadPayload{"offpeak/mode/set", "", "expected smart"},
                       BadPayload{"offpeak/mode/set", std::string("sm\0art", 6), "\\x00"},
                       BadPayload{"offpeak/mode/set", "now\x1b[2J", "\\x1b"},

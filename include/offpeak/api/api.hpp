@@ -125,6 +125,11 @@ class ApiBackend {
   virtual boost::asio::awaitable<std::vector<store::CommandRow>> commands(store::TimeRange r) = 0;
   // Apply at once (the controller re-evaluates within the event loop's next turn) and persist.
   virtual void set_mode(Mode mode, std::optional<Instant> until) = 0;
+  // Why `mode` cannot be set (mode solar without a grid meter), or nullopt: it can.
+  virtual std::optional<std::string> mode_refused(Mode mode) const {
+    (void)mode;
+    return std::nullopt;
+  }
   virtual void set_override(std::optional<DeadlineOverride> o) = 0;
   // The newest `limit` notification events with their deliveries (none by default).
   virtual boost::asio::awaitable<std::vector<store::OutboxEntry>> notifications(int limit);

@@ -168,6 +168,18 @@ struct CurrentControl {
 };
 std::string_view to_string(PhaseMode p);  // "1", "3", "auto"
 
+// `charging.solar` and `charging.solar_max_soc` (spec solar.md "Following the surplus";
+// parsed in solar_config.cpp).
+struct SolarConfig {
+  Seconds interval{10};        // the surplus loop's timer (and on each grid reading)
+  Seconds enable_delay{60};    // surplus >= the car's minimum this long before starting
+  Seconds disable_delay{180};  // surplus below the minimum this long before stopping
+  double max_import_w = 0.0;   // import tolerated while charging from surplus
+  double min_change_a = 1.0;   // smaller changes of the wanted current are not sent
+  double max_soc = 100.0;      // `solar_max_soc`: surplus above the target up to this percent
+  friend bool operator==(const SolarConfig&, const SolarConfig&) = default;
+};
+
 // The MQTT broker connection: state, commands, Home Assistant discovery (spec/mqtt.md).
 struct MqttConfig {
   bool tls = false;  // mqtts://
@@ -230,6 +242,7 @@ struct Config {
   TariffConfig tariff;
   SwitchConfig switch_config = LogSwitch{};
   CurrentControl current;  // the switch's current control
+  SolarConfig solar;       // `charging.solar`, `charging.solar_max_soc`
   StorageConfig storage;
   ApiConfig api;
   std::optional<CarbonConfig> carbon;  // `carbon:`; nullopt: no carbon data
