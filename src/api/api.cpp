@@ -455,6 +455,20 @@ json::value status_json(const StatusSnapshot& s) {
   } else {
     o["plan"] = nullptr;
   }
+  if (const auto& site = s.site) {
+    o["site"] = json::object{{"grid_w", number_or_null(site->grid_w, 0)},
+                             {"pv_w", number_or_null(site->pv_w, 0)},
+                             {"surplus_w", number_or_null(site->surplus_w, 0)},
+                             {"stale", site->stale},
+                             {"updated_at", instant_or_null(site->updated_at)}};
+  } else {
+    o["site"] = nullptr;
+  }
+  o["charging"] = json::object{
+      {"current_a", number_or_null(s.current.current_a, 1)},
+      {"phases", s.current.phases ? json::value(*s.current.phases) : json::value(nullptr)},
+      {"for_surplus", s.current.for_surplus},
+      {"surplus", s.current.surplus}};
   o["switch"] = json::object{
       {"name", s.switch_name},
       {"on", s.switch_on ? json::value(*s.switch_on) : json::value(nullptr)},
@@ -580,6 +594,19 @@ std::string metrics_text(const StatusSnapshot& s) {
   if (s.switch_on) w.sample("offpeak_switch_on", *s.switch_on ? 1 : 0);
   w.family("offpeak_switch_failing", "gauge", "1 when the switch failed to carry out commands.");
   w.sample("offpeak_switch_failing", s.switch_failing ? 1 : 0);
+  w.family("offpeak_charge_current_amps", "gauge",
+           "The current per phase the switch carries (modulating switches).");
+  if (s.current.current_a) w.sample("offpeak_charge_current_amps", *s.current.current_a);
+  if (s.site) {
+    w.family("offpeak_grid_power_watts", "gauge", "Grid power, import positive.");
+    if (s.site->grid_w) w.sample("offpeak_grid_power_watts", *s.site->grid_w);
+    w.family("offpeak_pv_power_watts", "gauge", "The panels' production.");
+    if (s.site->pv_w) w.sample("offpeak_pv_power_watts", *s.site->pv_w);
+    w.family("offpeak_surplus_watts", "gauge", "The surplus the car could take.");
+    if (s.site->surplus_w) w.sample("offpeak_surplus_watts", *s.site->surplus_w);
+    w.family("offpeak_meter_stale", "gauge", "1 when the grid meter is stale, 0 when fresh.");
+    w.sample("offpeak_meter_stale", s.site->stale ? 1 : 0);
+  }
   if (s.charger) {
     const ChargerSnapshot& c = *s.charger;
     w.family("offpeak_charger_connected", "gauge",

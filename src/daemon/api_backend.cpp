@@ -53,6 +53,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.commands = s.command_counts_;
   snap.api_connections = server ? server->connection_count() : 0;
   if (s.ocpp_) snap.charger = s.ocpp_->snapshot();
+  s.solar_snapshot(snap);
   if (s.notify_) snap.notify = s.notify_->status();
   if (s.mqtt_) snap.mqtt = s.mqtt_->status();
   return snap;

@@ -97,6 +97,8 @@ class Service {
   // After a (re)load: the surplus loop's settings; mode solar without a grid meter goes back
   // to smart (said in the log).
   void solar_configured();
+  // The site and the current for /api/v1/status, /metrics and MQTT.
+  void solar_snapshot(api::StatusSnapshot& snap) const;
 
   // --- local API (api_backend.cpp) ---
   friend class ServiceApi;

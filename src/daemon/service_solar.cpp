@@ -134,6 +134,25 @@ asio::awaitable<void> Service::apply_current_loop() {
   applying_current_ = false;
 }
 
+void Service::solar_snapshot(api::StatusSnapshot& snap) const {
+  const Instant now = clock_.now();
+  if (site_) {
+    api::SiteSnapshot site;
+    site.grid_w = site_->grid_w;
+    site.pv_w = site_->pv_w;
+    site.stale = surplus_.stale(now);
+    site.surplus_w = surplus_.surplus_w(now);
+    if (site_->updated_at != Instant{}) site.updated_at = site_->updated_at;
+    snap.site = site;
+  }
+  if (controller_.switch_on() == true && applied_current_) {
+    snap.current.current_a = applied_current_->current_a;
+    snap.current.phases = applied_current_->phases;
+  }
+  snap.current.for_surplus = controller_.charging_for_surplus();
+  if (site_) snap.current.surplus = surplus_.wish().reason;
+}
+
 asio::awaitable<void> Service::solar_loop() {
   while (!stopping_) {
     const Instant next = clock_.now() + cfg_.solar.interval;

@@ -331,6 +331,10 @@ test('current control: phases auto sends numberPhases; a run charges at the full
   await waitFor('the charging log line', () => /charger CP01: charging at 10\.7 A \(7\.4 kW\)/.test(d.log()), 5000);
   const st = await d.status();
   assert.equal(st.charger.limit_a, 10.7);
+  // The status says what the switch carries, for a planned run (not the surplus).
+  assert.deepEqual([st.charging.current_a, st.charging.phases, st.charging.for_surplus], [10.7, 3, false]);
+  assert.equal(st.site, null);  // no meter readings
+  assert.match((await d.api('/metrics')).body, /^offpeak_charge_current_amps 10\.7$/m);
   await cp.cli.close();
 });
 

@@ -72,6 +72,23 @@ struct MqttStatus {
 };
 
 // Everything /api/v1/status and /metrics show, taken on the event loop at one instant.
+// The home's meters and the surplus (spec solar.md "What the user sees").
+struct SiteSnapshot {
+  std::optional<double> grid_w;  // import positive
+  std::optional<double> pv_w;
+  std::optional<double> surplus_w;  // nullopt while the grid meter is stale
+  bool stale = true;
+  std::optional<Instant> updated_at;
+};
+
+// The current the switch carries (modulating switches).
+struct CurrentSnapshot {
+  std::optional<double> current_a;  // per phase; nullopt: not charging or on/off switch
+  std::optional<int> phases;
+  bool for_surplus = false;  // charging for the surplus alone (else a planned run)
+  std::string surplus;       // the surplus loop's state in plain words
+};
+
 struct StatusSnapshot {
   Instant now{};
   std::string vehicle_name;
@@ -109,6 +126,8 @@ struct StatusSnapshot {
   std::optional<ChargerSnapshot> charger;  // switch type ocpp only
   std::optional<MqttStatus> mqtt;          // nullopt without an mqtt: section
   std::optional<NotifyStatus> notify;      // nullopt without notification channels
+  std::optional<SiteSnapshot> site;        // nullopt before the first meter reading
+  CurrentSnapshot current;
 };
 
 // The daemon side. All calls happen on the event loop; the coroutines must not block it
