@@ -269,6 +269,12 @@ mqtt::State MqttBridge::current_state() {
   st.switch_on = snap.switch_on;
   st.switch_failing = snap.switch_failing;
   st.reason = snap.reason;
+  if (snap.site) {
+    st.grid_w = snap.site->grid_w;
+    st.pv_w = snap.site->pv_w;
+    st.surplus_w = snap.site->surplus_w;
+  }
+  st.current_a = snap.current.current_a;
   return st;
 }
 

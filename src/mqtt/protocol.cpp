@@ -95,6 +95,12 @@ std::vector<std::pair<std::string, std::string>> state_values(const State& s) {
   v.emplace_back("switch_failing", on_off(s.switch_failing));
   v.emplace_back("reason", s.reason.empty() ? std::string(k_none) : s.reason);
   v.emplace_back("plan", s.plan_json.empty() ? std::string("null") : s.plan_json);
+  // Watts rounded to 10 W so that a meter's noise does not flood the broker.
+  auto watts = [](double x) { return fixed(std::round(x / 10.0) * 10.0, 0); };
+  v.emplace_back("grid_power", or_none(s.grid_w, watts));
+  v.emplace_back("pv_power", or_none(s.pv_w, watts));
+  v.emplace_back("surplus", or_none(s.surplus_w, watts));
+  v.emplace_back("charge_current", or_none(s.current_a, [](double x) { return fixed(x, 1); }));
   return v;
 }
 
@@ -159,6 +165,22 @@ std::vector<Message> discovery_messages(const Names& names, const DeviceInfo& de
       {"binary_sensor", "switch", "Charger switched on", {{"device_class", "power"}}});
   entities.push_back(
       {"binary_sensor", "switch_failing", "Switch failing", {{"device_class", "problem"}}});
+  for (const auto& [object, name] :
+       {std::pair{"grid_power", "Grid power"}, std::pair{"pv_power", "PV power"},
+        std::pair{"surplus", "Surplus"}}) {
+    entities.push_back({"sensor",
+                        object,
+                        name,
+                        {{"device_class", "power"},
+                         {"unit_of_measurement", "W"},
+                         {"state_class", "measurement"}}});
+  }
+  entities.push_back({"sensor",
+                      "charge_current",
+                      "Charge current",
+                      {{"device_class", "current"},
+                       {"unit_of_measurement", "A"},
+                       {"state_class", "measurement"}}});
 
   const json::object device_block{{"identifiers", json::array{node}},
                                   {"name", device.name},

@@ -101,6 +101,31 @@ TEST(MqttState, PublisherSendsOnlyChangesAndEverythingAfterReset) {
   EXPECT_EQ(p.changes(n, s).size(), first.size());
 }
 
+TEST(MqttState, SitePowersInTensOfWattsAndTheCurrentInTenths) {
+  State s;
+  auto none = state_values(s);
+  std::map<std::string, std::string> um(none.begin(), none.end());
+  EXPECT_EQ(um.at("grid_power"), "None");  // no meter
+  EXPECT_EQ(um.at("surplus"), "None");
+  EXPECT_EQ(um.at("charge_current"), "None");
+  s.grid_w = -2874.0;
+  s.pv_w = 4012.4;
+  s.surplus_w = 2874.0;
+  s.current_a = 12.0;
+  auto v = state_values(s);
+  std::map<std::string, std::string> m(v.begin(), v.end());
+  EXPECT_EQ(m.at("grid_power"), "-2870");
+  EXPECT_EQ(m.at("pv_power"), "4010");
+  EXPECT_EQ(m.at("surplus"), "2870");
+  EXPECT_EQ(m.at("charge_current"), "12.0");
+  // A meter's few watts of noise publish nothing.
+  Names n;
+  StatePublisher p;
+  p.changes(n, s);
+  s.grid_w = -2871.0;
+  EXPECT_TRUE(p.changes(n, s).empty());
+}
+
 TEST(MqttDiscovery, MoneyUnitsFollowTheCurrency) {
   Names n{"offpeak", "homeassistant"};
   for (const auto& [minor, price_unit] :
@@ -164,6 +189,12 @@ TEST(MqttDiscovery, ConfigsHaveStableIdsOneDeviceAndAvailability) {
   EXPECT_EQ(by_object.at("switch_failing").at("device_class").as_string(), "problem");
   EXPECT_TRUE(by_object.count("planned_cost"));
   EXPECT_TRUE(by_object.count("price_now"));
+  for (const char* power : {"grid_power", "pv_power", "surplus"}) {
+    EXPECT_EQ(by_object.at(power).at("device_class").as_string(), "power") << power;
+    EXPECT_EQ(by_object.at(power).at("unit_of_measurement").as_string(), "W") << power;
+  }
+  EXPECT_EQ(by_object.at("charge_current").at("device_class").as_string(), "current");
+  EXPECT_EQ(by_object.at("charge_current").at("unit_of_measurement").as_string(), "A");
   // The same input gives the same messages (stable unique_ids across restarts).
   EXPECT_EQ(discovery_messages(n, d, true), msgs);
 }

@@ -70,6 +70,11 @@ struct State {
   bool switch_failing = false;
   std::string reason;     // why the switch is in its wanted state
   std::string plan_json;  // the plan as GET /api/v1/plan answers; "" before one
+  // The home's meters and the current (spec solar.md); nullopt: unknown or no meter.
+  std::optional<double> grid_w;  // import positive
+  std::optional<double> pv_w;
+  std::optional<double> surplus_w;  // nullopt while the grid meter is stale
+  std::optional<double> current_a;  // per phase, what the switch carries
 };
 
 // Every state topic suffix (under <prefix>/) and its payload. Unknown values are "None" (Home
