@@ -582,6 +582,7 @@ asio::awaitable<void> Service::control_loop() {
     Instant now = clock_.now();
     Controller::Step step = controller_.step(now);
     if (step.replanned) adopt_plan();
+    apply_current();  // a run that starts while charging from the surplus: the full current
     if (step.command) {
       Command cmd = *step.command;
       SwitchOutcome outcome = co_await send_command(cmd.action);
