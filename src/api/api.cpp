@@ -191,6 +191,7 @@ json::value charging_json(const StatusSnapshot& s) {
 ServerResponse post_mode(ApiBackend& backend, const ServerRequest& req) {
   const ModeRequest m = parse_mode_request(req.body, backend.snapshot().now);
   if (!m.error.empty()) return error_response(400, m.error);
+  if (auto refused = backend.mode_refused(m.mode)) return error_response(409, *refused);
   backend.set_mode(m.mode, m.until);
   return json_response(200, mode_json(backend.snapshot()));
 }
@@ -458,6 +459,11 @@ json::value status_json(const StatusSnapshot& s) {
   } else {
     o["plan"] = nullptr;
   }
+  o["charging"] = json::object{
+      {"current_a", number_or_null(s.current.current_a, 1)},
+      {"phases", s.current.phases ? json::value(*s.current.phases) : json::value(nullptr)},
+      {"for_surplus", s.current.for_surplus},
+      {"surplus", s.current.surplus}};
   o["switch"] = json::object{
       {"name", s.switch_name},
       {"on", s.switch_on ? json::value(*s.switch_on) : json::value(nullptr)},
@@ -527,6 +533,7 @@ json::value status_json(const StatusSnapshot& s) {
   }
   o["notify"] = s.notify ? notify_status_json(*s.notify) : json::value(nullptr);
   o["site"] = s.site ? site_status_json(*s.site) : json::value(nullptr);
+  if (s.site) o["site"].as_object()["surplus_w"] = number_or_null(s.surplus_w, 0);
   return o;
 }
 
@@ -588,13 +595,20 @@ std::string metrics_text(const StatusSnapshot& s) {
              "action=\"" + std::string(to_string(s.next_action->first)) + "\"");
   }
   w.family("offpeak_mode", "gauge", "1 for the current charging mode, 0 for the others.");
-  for (Mode m : {Mode::smart, Mode::now, Mode::off}) {
+  for (Mode m : {Mode::smart, Mode::now, Mode::off, Mode::solar}) {
     w.sample("offpeak_mode", s.mode == m ? 1 : 0, "mode=\"" + std::string(to_string(m)) + "\"");
   }
   w.family("offpeak_switch_on", "gauge", "1 when the switch is believed on, 0 off.");
   if (s.switch_on) w.sample("offpeak_switch_on", *s.switch_on ? 1 : 0);
   w.family("offpeak_switch_failing", "gauge", "1 when the switch failed to carry out commands.");
   w.sample("offpeak_switch_failing", s.switch_failing ? 1 : 0);
+  w.family("offpeak_charge_current_amps", "gauge",
+           "The current per phase the switch carries (modulating switches).");
+  if (s.current.current_a) w.sample("offpeak_charge_current_amps", *s.current.current_a);
+  if (s.surplus_w) {
+    w.family("offpeak_surplus_watts", "gauge", "The surplus the car could take, W.");
+    w.sample("offpeak_surplus_watts", *s.surplus_w);
+  }
   if (s.charger) {
     const ChargerSnapshot& c = *s.charger;
     w.family("offpeak_charger_connected", "gauge",

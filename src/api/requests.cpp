@@ -70,7 +70,7 @@ ModeRequest parse_mode_request(const std::string& body, Instant now) {
     out.error = b.error;
     return out;
   }
-  const char* expected_mode = "mode: expected \"smart\", \"now\" or \"off\"";
+  const char* expected_mode = "mode: expected \"smart\", \"now\", \"off\" or \"solar\"";
   const json::value* m = b.object.if_contains("mode");
   const auto mode =
       m && m->is_string() ? parse_mode(std::string_view(m->as_string())) : std::optional<Mode>{};

@@ -181,7 +181,7 @@ void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::pat
 void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
   if (!r.check_map(node, "charging",
                    {"target_soc", "ready_by", "min_soc", "charge_below", "strategy",
-                    "after_ready_by", "days", "carbon_weight"})) {
+                    "after_ready_by", "days", "carbon_weight", "solar", "solar_max_soc"})) {
     return;
   }
   if (auto n = Reader::child(node, "target_soc")) {
@@ -330,7 +330,7 @@ void parse_ocpp_switch(const YAML::Node& node, Reader& r, const std::filesystem:
                        const Environment& env, SwitchConfig& sc) {
   r.check_map(node, "switch (type: ocpp)",
               {"type", "listen", "charge_point_id", "password_file", "allow_insecure", "connector",
-               "phases", "max_current_a", "tls_cert", "tls_key"});
+               "phases", "min_current_a", "max_current_a", "voltage", "tls_cert", "tls_key"});
   OcppSwitch o;
   if (auto n = Reader::child(node, "listen")) {
     parse_listen(*n, r, "0.0.0.0:8887", o.listen_host, o.listen_port);
@@ -361,19 +361,6 @@ void parse_ocpp_switch(const YAML::Node& node, Reader& r, const std::filesystem:
       } else {
         o.connector = static_cast<int>(*v);
       }
-    }
-  }
-  if (auto n = Reader::child(node, "phases")) {
-    auto v = r.number(*n, "the number of phases");
-    if (v && (*v == 1 || *v == 3)) {
-      o.phases = static_cast<int>(*v);
-    } else if (v) {
-      r.error_at(*n, "expected 1 or 3 phases, got " + quoted(*n));
-    }
-  }
-  if (auto n = Reader::child(node, "max_current_a")) {
-    if (auto v = r.number_in(*n, "a current in amperes", 6, 80)) {
-      o.max_current_a = std::round(*v * 10) / 10;  // the schema wants multiples of 0.1
     }
   }
   if (auto n = Reader::child(node, "password_file")) {
@@ -568,10 +555,13 @@ void parse_switch(const YAML::Node& node, Reader& r, const std::filesystem::path
     type = *s;
   }
   if (type == "log") {
-    r.check_map(node, "switch (type: log)", {"type"});
+    r.check_map(node, "switch (type: log)",
+                {"type", "phases", "min_current_a", "max_current_a", "voltage"});
     sc = LogSwitch{};
   } else if (type == "http") {
-    r.check_map(node, "switch (type: http)", {"type", "start", "stop", "timeout"});
+    r.check_map(node, "switch (type: http)",
+                {"type", "start", "stop", "set_current", "timeout", "phases", "min_current_a",
+                 "max_current_a", "voltage"});
     HttpSwitch h;
     auto start = r.required(node, "start", "switch");
     auto stop = r.required(node, "stop", "switch");
@@ -579,12 +569,17 @@ void parse_switch(const YAML::Node& node, Reader& r, const std::filesystem::path
     auto b = stop ? parse_http_action(*stop, r, "switch.stop") : std::nullopt;
     if (a) h.start = *a;
     if (b) h.stop = *b;
+    if (auto n = Reader::child(node, "set_current")) {
+      h.set_current = parse_http_action(*n, r, "switch.set_current");
+    }
     if (auto n = Reader::child(node, "timeout")) {
       if (auto d = r.duration(*n)) h.timeout = *d;
     }
     sc = h;
   } else if (type == "exec") {
-    r.check_map(node, "switch (type: exec)", {"type", "start", "stop", "timeout"});
+    r.check_map(node, "switch (type: exec)",
+                {"type", "start", "stop", "set_current", "timeout", "phases", "min_current_a",
+                 "max_current_a", "voltage"});
     ExecSwitch e;
     auto start = r.required(node, "start", "switch");
     auto stop = r.required(node, "stop", "switch");
@@ -593,6 +588,9 @@ void parse_switch(const YAML::Node& node, Reader& r, const std::filesystem::path
     }
     if (stop) {
       if (auto v = parse_argv(*stop, r)) e.stop = *v;
+    }
+    if (auto n = Reader::child(node, "set_current")) {
+      if (auto v = parse_argv(*n, r)) e.set_current = *v;
     }
     if (auto n = Reader::child(node, "timeout")) {
       if (auto d = r.duration(*n)) e.timeout = *d;
@@ -603,7 +601,8 @@ void parse_switch(const YAML::Node& node, Reader& r, const std::filesystem::path
   } else if (type == "mqtt") {
     r.check_map(node, "switch (type: mqtt)",
                 {"type", "command_topic", "payload_on", "payload_off", "state_topic", "state_on",
-                 "state_off", "state_field", "timeout"});
+                 "state_off", "state_field", "timeout", "current_topic", "current_payload",
+                 "phases", "min_current_a", "max_current_a", "voltage"});
     MqttSwitch m;
     if (auto n = r.required(node, "command_topic", "switch (type: mqtt)")) {
       if (auto t = topic(*n, r, "a command topic")) m.command_topic = *t;
@@ -618,6 +617,12 @@ void parse_switch(const YAML::Node& node, Reader& r, const std::filesystem::path
     m.state_off = m.payload_off;
     if (auto n = Reader::child(node, "state_topic")) {
       if (auto t = topic(*n, r, "a state topic")) m.state_topic = *t;
+    }
+    if (auto n = Reader::child(node, "current_topic")) {
+      if (auto t = topic(*n, r, "a current topic")) m.current_topic = *t;
+    }
+    if (auto n = Reader::child(node, "current_payload")) {
+      if (auto v = r.string(*n, "the payload that sets the current")) m.current_payload = *v;
     }
     if (auto n = Reader::child(node, "state_on")) {
       if (auto v = r.string(*n, "the state payload meaning on")) m.state_on = *v;
@@ -719,6 +724,7 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   if (auto n = r.required(*root, "vehicle", "top level"))
     parse_vehicle(*n, r, dir, env, cfg.vehicle);
   if (auto n = Reader::child(*root, "charging")) parse_charging(*n, r, cfg.charging);
+  if (auto n = Reader::child(*root, "charging")) detail::parse_charging_solar(*n, r, cfg.solar);
   if (auto n = r.required(*root, "tariff", "top level")) {
     if (n->IsScalar()) {
       if (auto p = r.path(*n, dir)) {
@@ -734,6 +740,7 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
     }
   }
   if (auto n = Reader::child(*root, "switch")) parse_switch(*n, r, dir, env, cfg.switch_config);
+  if (auto n = Reader::child(*root, "switch")) detail::parse_current_control(*n, r, cfg);
   if (auto n = Reader::child(*root, "mqtt")) parse_mqtt(*n, r, dir, env, cfg.mqtt);
   if (std::holds_alternative<MqttSwitch>(cfg.switch_config) && !Reader::child(*root, "mqtt")) {
     r.error_at(*Reader::child(*Reader::child(*root, "switch"), "type"),

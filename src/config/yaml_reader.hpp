@@ -138,4 +138,11 @@ void check_source_needs(const Config& cfg, Reader& r, const YAML::Node& root);
 void parse_notify(const YAML::Node& root, Reader& r, const std::filesystem::path& dir,
                   const Environment& env, NotifyConfig& out);
 
+// `charging.solar` and `charging.solar_max_soc` (solar_config.cpp), from the charging mapping.
+void parse_charging_solar(const YAML::Node& charging, Reader& r, SolarConfig& out);
+
+// The switch's current control keys (current_config.cpp), after parse_switch: phases,
+// min/max current, voltage, and whether the switch is modulating.
+void parse_current_control(const YAML::Node& switch_node, Reader& r, Config& cfg);
+
 }  // namespace offpeak::config::detail

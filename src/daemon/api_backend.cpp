@@ -54,6 +54,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.commands = s.command_counts_;
   snap.api_connections = server ? server->connection_count() : 0;
   if (s.ocpp_) snap.charger = s.ocpp_->snapshot();
+  s.solar_snapshot(snap);
   if (s.notify_) snap.notify = s.notify_->status();
   if (s.mqtt_) snap.mqtt = s.mqtt_->status();
   if (s.site_) snap.site = s.site_->status();
@@ -97,6 +98,10 @@ asio::awaitable<std::vector<store::OutboxEntry>> ServiceApi::notifications(int l
 
 void ServiceApi::set_mode(Mode mode, std::optional<Instant> until) {
   Service& s = service_;
+  if (auto refused = mode_refused(mode)) {
+    spdlog::warn("{}: mode {} refused: {}", origin, to_string(mode), *refused);
+    return;
+  }
   s.controller_.set_mode(mode, until);
   spdlog::info("{}: mode {}{}", origin, to_string(mode),
                until ? " until " + s.cfg_.zone.format(*until) : "");

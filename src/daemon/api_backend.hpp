@@ -27,6 +27,7 @@ class ServiceApi final : public api::ApiBackend {
   boost::asio::awaitable<std::vector<store::SessionRow>> sessions(store::TimeRange r) override;
   boost::asio::awaitable<std::vector<store::CommandRow>> commands(store::TimeRange r) override;
   void set_mode(Mode mode, std::optional<Instant> until) override;
+  std::optional<std::string> mode_refused(Mode mode) const override;
   void set_override(std::optional<DeadlineOverride> o) override;
   bool tell_soc(double percent, std::string& why) override;
   boost::asio::awaitable<std::vector<store::OutboxEntry>> notifications(int limit) override;

@@ -40,20 +40,55 @@ mqtt::Message last_words(mqtt::Message m) {
 
 class MqttSwitch final : public Switch {
  public:
-  MqttSwitch(std::shared_ptr<MqttBridge*> bridge, config::MqttSwitch c)
-      : bridge_(std::move(bridge)), c_(std::move(c)) {}
+  MqttSwitch(std::shared_ptr<MqttBridge*> bridge, config::MqttSwitch c, CurrentSetting full)
+      : bridge_(std::move(bridge)), c_(std::move(c)), full_(full) {}
   asio::awaitable<SwitchOutcome> send(Action action, std::string /*device_id*/) override {
     MqttBridge* b = *bridge_;
     if (!b) co_return SwitchOutcome{false, "the MQTT connection is gone"};
+    if (action == Action::start) {
+      SwitchOutcome o = co_await start_at(full_, "");
+      co_return o;
+    }
     SwitchOutcome r = co_await b->switch_command(c_, action);
     co_return r;
+  }
+  asio::awaitable<SwitchOutcome> start_at(CurrentSetting c, std::string /*device_id*/) override {
+    MqttBridge* b = *bridge_;
+    if (!b) co_return SwitchOutcome{false, "the MQTT connection is gone"};
+    SwitchOutcome r = co_await b->switch_command(c_, Action::start);
+    if (r.ok && c_.current_topic) {
+      SwitchOutcome o = co_await publish_current(c);
+      co_return SwitchOutcome{o.ok, r.detail + "; current: " + o.detail};
+    }
+    co_return r;
+  }
+  bool modulating() const override { return c_.current_topic.has_value(); }
+  asio::awaitable<SwitchOutcome> set_current(CurrentSetting c, std::string device_id) override {
+    if (!c_.current_topic || c.current_a <= 0) {
+      SwitchOutcome o =
+          co_await send(c.current_a > 0 ? Action::start : Action::stop, std::move(device_id));
+      co_return o;
+    }
+    SwitchOutcome o = co_await publish_current(c);
+    co_return o;
   }
   bool confirmable() const override { return true; }
   std::string name() const override { return "mqtt"; }
 
  private:
+  // QoS 1, never retained (a retained current would switch the wallbox after its reboot).
+  asio::awaitable<SwitchOutcome> publish_current(CurrentSetting c) {
+    MqttBridge* b = *bridge_;
+    if (!b) co_return SwitchOutcome{false, "the MQTT connection is gone"};
+    std::string payload = substitute_current(c_.current_payload, c);
+    std::string detail = "published " + payload + " to " + mqtt::printable(*c_.current_topic);
+    std::string err = co_await b->publish_event(*c_.current_topic, payload);
+    co_return err.empty() ? SwitchOutcome{true, detail} : SwitchOutcome{false, err};
+  }
+
   std::shared_ptr<MqttBridge*> bridge_;
   config::MqttSwitch c_;
+  CurrentSetting full_;
 };
 
 }  // namespace
@@ -176,8 +211,9 @@ void MqttBridge::unlisten(const std::string& topic) {
   meter_topics_.erase(topic);
 }
 
-std::unique_ptr<Switch> MqttBridge::make_mqtt_switch(const config::MqttSwitch& config) {
-  return std::make_unique<MqttSwitch>(self_, config);
+std::unique_ptr<Switch> MqttBridge::make_mqtt_switch(const config::MqttSwitch& config,
+                                                     CurrentSetting full) {
+  return std::make_unique<MqttSwitch>(self_, config, full);
 }
 
 void MqttBridge::publish(const mqtt::Message& m) {
@@ -254,6 +290,8 @@ mqtt::State MqttBridge::current_state() {
     st.grid_w = snap.site->state.grid_w;
     st.pv_w = snap.site->state.pv_w;
   }
+  st.surplus_w = snap.surplus_w;
+  st.current_a = snap.current.current_a;
   return st;
 }
 

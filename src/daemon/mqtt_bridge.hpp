@@ -42,13 +42,14 @@ class MqttBridge final : public MqttSwitchFactory, public MeterTopics, public To
   // old connection says `offline` first); a removed one disconnects.
   void reload();
 
-  std::unique_ptr<Switch> make_mqtt_switch(const config::MqttSwitch& config) override;
   // MQTT meters (site:): their topics are subscribed on every connection.
   void listen(const std::string& topic,
               std::function<void(const std::string&)> on_payload) override;
   void unlisten(const std::string& topic) override;
   // The vehicle source's topics (`vehicle.source.type: mqtt`).
   void listen(std::vector<std::string> topics, Handler handler) override;
+  std::unique_ptr<Switch> make_mqtt_switch(const config::MqttSwitch& config,
+                                           CurrentSetting full) override;
   // For /api/v1/status and /metrics; nullopt without an mqtt: section.
   std::optional<api::MqttStatus> status() const;
 

@@ -24,12 +24,14 @@ Instant real_now() {
   return SystemClock{}.now();
 }
 
-ocpp::Settings settings_of(const config::OcppSwitch& cfg, double max_charge_kw) {
+ocpp::Settings settings_of(const config::OcppSwitch& cfg, const config::CurrentControl& current,
+                           double max_charge_kw) {
   ocpp::Settings s;
   s.id = cfg.charge_point_id;
   s.connector = cfg.connector;
-  s.phases = cfg.phases;
-  s.max_current_a = ocpp_max_current(cfg, max_charge_kw);
+  s.phases = current.max_phases();
+  s.phases_auto = current.phases == config::PhaseMode::automatic;
+  s.max_current_a = current.max_current(max_charge_kw);
   // Unique across restarts: seeded with the Unix time (a charger keeps old ids around).
   s.first_transaction_id =
       duration_cast<seconds>(real_now().time_since_epoch()).count() % 2000000000;
@@ -41,9 +43,23 @@ class OcppSwitch final : public Switch {
   explicit OcppSwitch(OcppBridge& bridge) : bridge_(bridge) {}
   asio::awaitable<SwitchOutcome> send(Action action, std::string device_id) override {
     (void)device_id;
-    SwitchOutcome o = co_await bridge_.set(action == Action::start);
+    // A planned run charges at the full current (on the most phases).
+    const CurrentSetting full = full_current(bridge_.config());
+    SwitchOutcome o =
+        co_await bridge_.set_current(action == Action::start ? full.current_a : 0.0, full.phases);
     co_return o;
   }
+  asio::awaitable<SwitchOutcome> set_current(CurrentSetting c, std::string device_id) override {
+    (void)device_id;
+    SwitchOutcome o = co_await bridge_.set_current(c.current_a, c.phases);
+    co_return o;
+  }
+  asio::awaitable<SwitchOutcome> start_at(CurrentSetting c, std::string device_id) override {
+    (void)device_id;
+    SwitchOutcome o = co_await bridge_.set_current(c.current_a, c.phases);
+    co_return o;
+  }
+  bool modulating() const override { return true; }
   bool confirmable() const override { return true; }
   std::string name() const override { return "ocpp"; }
 
@@ -53,17 +69,10 @@ class OcppSwitch final : public Switch {
 
 }  // namespace
 
-double ocpp_max_current(const config::OcppSwitch& cfg, double max_charge_kw) {
-  if (cfg.max_current_a) return *cfg.max_current_a;
-  double a = max_charge_kw * 1000.0 / (230.0 * cfg.phases);
-  a = std::floor(a * 10.0) / 10.0;
-  return std::clamp(a, 6.0, 80.0);
-}
-
 OcppBridge::OcppBridge(Service& service, config::OcppSwitch cfg)
     : service_(service),
       cfg_(std::move(cfg)),
-      cp_(settings_of(cfg_, service.cfg_.vehicle.spec.max_charge_kw)),
+      cp_(settings_of(cfg_, service.cfg_.current, service.cfg_.vehicle.spec.max_charge_kw)),
       tick_timer_(service.io_) {}
 
 OcppBridge::~OcppBridge() {
@@ -156,9 +165,14 @@ void OcppBridge::reconfigure(const config::OcppSwitch& cfg) {
   cfg_.listen_port = keep_port;
   cfg_.tls_cert = keep_cert;
   cfg_.tls_key = keep_key;
-  ocpp::Settings s = settings_of(cfg_, service_.cfg_.vehicle.spec.max_charge_kw);
+  ocpp::Settings s =
+      settings_of(cfg_, service_.cfg_.current, service_.cfg_.vehicle.spec.max_charge_kw);
   s.first_transaction_id = cp_.settings().first_transaction_id;
   cp_.set_settings(s);
+}
+
+const config::Config& OcppBridge::config() const {
+  return service_.cfg_;
 }
 
 std::unique_ptr<Switch> OcppBridge::make_switch() {
@@ -173,7 +187,7 @@ std::string OcppBridge::ip_of(const std::string& remote) const {
 }
 
 double OcppBridge::kw_at(double amps) const {
-  return amps * 230.0 * cfg_.phases / 1000.0;
+  return amps * service_.cfg_.current.voltage * cp_.state().wanted_phases / 1000.0;
 }
 
 void OcppBridge::opened(std::shared_ptr<net::WsConnection> conn, std::string remote) {
@@ -245,8 +259,8 @@ void OcppBridge::handle(const ocpp::Event& e) {
     case K::plugged_in: {
       const bool on = st.wanted_on == true;
       if (on) {
-        spdlog::info("charger {}: plugged in ({}); charging at {:.0f} A", id, e.text,
-                     cp_.limit_for(true));
+        spdlog::info("charger {}: plugged in ({}); charging at {} A", id, e.text,
+                     cp_.wanted_limit());
       } else {
         spdlog::info("charger {}: plugged in ({}); holding at 0 A until the plan says charge", id,
                      e.text);
@@ -299,7 +313,7 @@ void OcppBridge::handle(const ocpp::Event& e) {
       break;
     case K::limit_applied:
       if (e.value > 0) {
-        spdlog::info("charger {}: charging at {:.0f} A ({:.1f} kW)", id, e.value, kw_at(e.value));
+        spdlog::info("charger {}: charging at {} A ({:.1f} kW)", id, e.value, kw_at(e.value));
       } else {
         spdlog::info("charger {}: holding at 0 A", id);
       }
@@ -314,7 +328,16 @@ void OcppBridge::handle(const ocpp::Event& e) {
 }
 
 asio::awaitable<SwitchOutcome> OcppBridge::set(bool on) {
-  const std::uint64_t ticket = cp_.want(on, real_now());
+  SwitchOutcome o = co_await await_ticket(cp_.want(on, real_now()));
+  co_return o;
+}
+
+asio::awaitable<SwitchOutcome> OcppBridge::set_current(double amps, int phases) {
+  SwitchOutcome o = co_await await_ticket(cp_.want_current(amps, phases, real_now()));
+  co_return o;
+}
+
+asio::awaitable<SwitchOutcome> OcppBridge::await_ticket(std::uint64_t ticket) {
   pump();
   if (!conn_ || !cp_.state().connected) {
     co_return SwitchOutcome{false, "charger " + cfg_.charge_point_id +

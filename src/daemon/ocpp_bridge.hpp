@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/result.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,7 +47,11 @@ class OcppBridge {
   std::unique_ptr<Switch> make_switch();
   // Sets the limit the plan wants (hold or release) and waits for the charger's answer.
   boost::asio::awaitable<SwitchOutcome> set(bool on);
+  // Sets a current per phase (0 holds) on 1 or 3 phases, and waits for the charger's answer.
+  boost::asio::awaitable<SwitchOutcome> set_current(double amps, int phases);
 
+  // The daemon's configuration (current control, the car).
+  const config::Config& config() const;
   // For /api/v1/status and /metrics.
   api::ChargerSnapshot snapshot() const;
   // The charger's plug state overrides a car reading's (the car's cloud lags).
@@ -60,6 +65,7 @@ class OcppBridge {
   void pump();
   void handle(const ocpp::Event& e);
   void report_to_controller();
+  boost::asio::awaitable<SwitchOutcome> await_ticket(std::uint64_t ticket);
   boost::asio::awaitable<void> tick_loop();
   std::string ip_of(const std::string& remote) const;
   double kw_at(double amps) const;
@@ -74,9 +80,5 @@ class OcppBridge {
   std::optional<bool> last_offering_;
   std::optional<bool> last_plugged_;
 };
-
-// The configured charging current: max_current_a, else max_charge_kw / (230 V x phases),
-// rounded down to 0.1 A.
-double ocpp_max_current(const config::OcppSwitch& cfg, double max_charge_kw);
 
 }  // namespace offpeak::daemon

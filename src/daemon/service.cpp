@@ -62,6 +62,8 @@ ControllerSettings Service::controller_settings(const config::Config& cfg) const
   if (auto lag = cloud_lag_.lag()) s.cloud_lag = *lag;
   if (auto age = source_ ? source_->max_age() : std::nullopt) s.stale_after = *age;
   s.money = Money(cfg.money.currency, cfg.money.decimal_mark);
+  if (cfg.site.grid) s.export_price = cfg.site.export_price;  // surplus needs the grid meter
+  s.solar_max_soc = cfg.solar.max_soc;
   return s;
 }
 
@@ -87,7 +89,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
     persisted_token_ = c->client().token()->access_token;  // came from the cache
   }
   setup_site();
-  switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
+  switch_ = make_switch(cfg_, exec_pool_, mqtt_.get());
   setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   controller_.set_settings(controller_settings(cfg_));
@@ -99,6 +101,7 @@ Service::Service(config::Config cfg, ServiceOptions options)
       controller_.set_mode(*mode, until);
     }
   }
+  solar_configured();
   feed_ = tariffs::make_price_feed(cfg_);
   if (feed_) {
     Instant now = clock_.now();
@@ -177,6 +180,7 @@ int Service::run() {
   asio::co_spawn(io_, signal_loop(), asio::detached);
   asio::co_spawn(io_, poll_loop(), asio::detached);
   asio::co_spawn(io_, control_loop(), asio::detached);
+  asio::co_spawn(io_, solar_loop(), asio::detached);
   asio::co_spawn(io_, price_loop(), asio::detached);
   carbon_configured();
   asio::co_spawn(io_, watchdog_loop(), asio::detached);
@@ -275,7 +279,7 @@ void Service::reload() {
   if (mqtt_) mqtt_->reload();
   site_->configure(cfg_.site);
   if (notify_) notify_->reload();
-  switch_ = make_switch(cfg_.switch_config, exec_pool_, mqtt_.get());
+  switch_ = make_switch(cfg_, exec_pool_, mqtt_.get());
   setup_ocpp();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   if (auto feed = tariffs::make_price_feed(cfg_); !feed || !feed_ ||
@@ -296,6 +300,7 @@ void Service::reload() {
     agile_known_ = feed_->cached(store_, now - hours{48}, now + hours{72});
   }
   controller_.set_settings(controller_settings(cfg_));
+  solar_configured();
   if (api_) api_->reload();  // a new API token at once
   if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
   refresh_prices();
@@ -562,9 +567,10 @@ asio::awaitable<void> Service::control_loop() {
     Instant now = clock_.now();
     Controller::Step step = controller_.step(now);
     if (step.replanned) adopt_plan();
+    apply_current();  // a run that starts while charging from the surplus: the full current
     if (step.command) {
       Command cmd = *step.command;
-      SwitchOutcome outcome = co_await switch_->send(cmd.action, device_id());
+      SwitchOutcome outcome = co_await send_command(cmd.action);
       if (stopping_) co_return;
       Instant at = clock_.now();
       if (outcome.ok) source_->switched(cmd.action);

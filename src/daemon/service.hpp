@@ -16,6 +16,8 @@
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/poll_policy.hpp>
 #include <offpeak/domain/session_tracker.hpp>
+#include <offpeak/domain/site.hpp>
+#include <offpeak/domain/surplus.hpp>
 #include <offpeak/store/store.hpp>
 #include <offpeak/tariffs/agile.hpp>
 #include <offpeak/tariffs/carbon.hpp>
@@ -61,6 +63,13 @@ class Service {
   // Runs until SIGTERM/SIGINT. Returns the exit status.
   int run();
 
+  // A reading of the home's meters (service_solar.cpp). The site's meters (SiteMeters) call it
+  // on the event loop for every grid or PV reading and when a meter goes stale; tests may call
+  // it the same way. Feeds the surplus loop, which decides (with the controller's mode and
+  // cost rule) whether the car charges from the surplus and at which current; the switch
+  // carries it out. Every decision is logged in plain words.
+  void on_site(const SiteState& site);
+
  private:
   boost::asio::awaitable<void> poll_loop();
   boost::asio::awaitable<void> control_loop();
@@ -68,6 +77,29 @@ class Service {
   boost::asio::awaitable<void> watchdog_loop();
   boost::asio::awaitable<void> signal_loop();
   boost::asio::awaitable<void> housekeeping_loop();
+
+  // --- solar (service_solar.cpp) ---
+  // Every charging.solar.interval: the surplus loop's timers (a meter that went quiet is stale).
+  boost::asio::awaitable<void> solar_loop();
+  // Steps the surplus loop, logs its decisions, hands its wish to the controller.
+  void surplus_step();
+  // A controller command through the switch: a start for the surplus alone starts at the
+  // surplus's current, anything else as before.
+  boost::asio::awaitable<SwitchOutcome> send_command(Action action);
+  // Sets the wanted current while the switch is on (modulating switches), when it differs.
+  void apply_current();
+  boost::asio::awaitable<void> apply_current_loop();
+  // The current the switch should carry now: the surplus's when charging for it alone, else
+  // the full current of a planned run.
+  CurrentSetting wanted_current() const;
+  // What the car draws now (W): the charger's meter, else the current applied, else its power.
+  double car_power_w() const;
+  SurplusSettings surplus_settings() const;
+  // After a (re)load: the surplus loop's settings; mode solar without a grid meter goes back
+  // to smart (said in the log).
+  void solar_configured();
+  // The site and the current for /api/v1/status, /metrics and MQTT.
+  void solar_snapshot(api::StatusSnapshot& snap) const;
 
   // --- local API (api_backend.cpp) ---
   friend class ServiceApi;
@@ -190,6 +222,12 @@ class Service {
   Instant last_meter_sample_{};  // the meter_samples table gets at most a row a minute
   // Notifications: the notifier, the outbox and the channels' senders.
   std::unique_ptr<NotifyBridge> notify_;
+  // Solar: the surplus loop, the last site reading, the current the switch last accepted.
+  SurplusLoop surplus_{SurplusSettings{}};
+  std::optional<SiteState> site_reading_;  // the last reading on_site was given
+  std::optional<CurrentSetting> applied_current_;
+  bool applying_current_ = false;
+  boost::asio::steady_timer solar_timer_{io_};
   // Declared last: destroyed first, while everything it reads still exists.
   std::unique_ptr<ApiRuntime> api_;
 };

@@ -20,6 +20,7 @@ constexpr Seconds k_meter_sample_every{60};
 void Service::setup_site() {
   site_ = std::make_unique<SiteMeters>(io_, clock_, mqtt_.get());
   site_->subscribe([this](const SiteState& s) {
+    on_site(s);  // the surplus loop
     const Instant now = clock_.now();
     if (now - last_meter_sample_ < k_meter_sample_every) return;
     if (!s.grid_w && !s.pv_w) return;  // nothing fresh to record

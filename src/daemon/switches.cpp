@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <thread>
@@ -31,15 +32,51 @@ class LogSwitch final : public Switch {
 
 class HttpSwitch final : public Switch {
  public:
-  explicit HttpSwitch(config::HttpSwitch c) : c_(std::move(c)) {}
+  HttpSwitch(config::HttpSwitch c, CurrentSetting full) : c_(std::move(c)), full_(full) {}
   boost::asio::awaitable<SwitchOutcome> send(Action action, std::string device_id) override {
-    const config::HttpRequestTemplate& t = action == Action::start ? c_.start : c_.stop;
+    if (action == Action::start) {
+      SwitchOutcome o = co_await start_at(full_, std::move(device_id));
+      co_return o;
+    }
+    SwitchOutcome o = co_await request(c_.stop, device_id, action, std::nullopt);
+    co_return o;
+  }
+  boost::asio::awaitable<SwitchOutcome> start_at(CurrentSetting c, std::string device_id) override {
+    SwitchOutcome o = co_await request(c_.start, device_id, Action::start, std::nullopt);
+    if (o.ok && c_.set_current) {
+      SwitchOutcome r = co_await request(*c_.set_current, device_id, Action::start, c);
+      co_return SwitchOutcome{r.ok, o.detail + "; current: " + r.detail};
+    }
+    co_return o;
+  }
+  bool modulating() const override { return c_.set_current.has_value(); }
+  boost::asio::awaitable<SwitchOutcome> set_current(CurrentSetting c,
+                                                    std::string device_id) override {
+    if (!c_.set_current || c.current_a <= 0) {
+      SwitchOutcome o =
+          co_await send(c.current_a > 0 ? Action::start : Action::stop, std::move(device_id));
+      co_return o;
+    }
+    SwitchOutcome o = co_await request(*c_.set_current, device_id, Action::start, c);
+    co_return o;
+  }
+  bool confirmable() const override { return true; }
+  std::string name() const override { return "http"; }
+
+ private:
+  boost::asio::awaitable<SwitchOutcome> request(config::HttpRequestTemplate t,
+                                                std::string device_id, Action action,
+                                                std::optional<CurrentSetting> current) {
+    auto fill = [&](const std::string& text) {
+      std::string v = substitute(text, device_id, action);
+      return current ? substitute_current(std::move(v), *current) : v;
+    };
     net::ClientRequest req;
     req.method = t.method;
-    req.url = substitute(t.url, device_id, action);
-    req.body = substitute(t.body, device_id, action);
+    req.url = fill(t.url);
+    req.body = fill(t.body);
     for (const auto& [k, v] : t.headers)
-      req.headers.emplace_back(k, substitute(v, device_id, action));
+      req.headers.emplace_back(k, fill(v));
     if (!req.body.empty() && !net::find_header(req.headers, "Content-Type")) {
       req.headers.emplace_back("Content-Type", "application/json");
     }
@@ -51,21 +88,52 @@ class HttpSwitch final : public Switch {
     co_return SwitchOutcome{false,
                             std::string(net::to_string(r.error.kind)) + ": " + r.error.message};
   }
-  bool confirmable() const override { return true; }
-  std::string name() const override { return "http"; }
 
- private:
   config::HttpSwitch c_;
+  CurrentSetting full_;
 };
 
 class ExecSwitch final : public Switch {
  public:
-  ExecSwitch(config::ExecSwitch c, boost::asio::thread_pool& pool)
-      : c_(std::move(c)), pool_(pool) {}
+  ExecSwitch(config::ExecSwitch c, boost::asio::thread_pool& pool, CurrentSetting full)
+      : c_(std::move(c)), pool_(pool), full_(full) {}
   boost::asio::awaitable<SwitchOutcome> send(Action action, std::string device_id) override {
-    std::vector<std::string> argv = action == Action::start ? c_.start : c_.stop;
-    for (auto& a : argv)
+    if (action == Action::start) {
+      SwitchOutcome o = co_await start_at(full_, std::move(device_id));
+      co_return o;
+    }
+    SwitchOutcome o = co_await run(c_.stop, device_id, action, std::nullopt);
+    co_return o;
+  }
+  boost::asio::awaitable<SwitchOutcome> start_at(CurrentSetting c, std::string device_id) override {
+    SwitchOutcome o = co_await run(c_.start, device_id, Action::start, std::nullopt);
+    if (o.ok && !c_.set_current.empty()) {
+      SwitchOutcome r = co_await run(c_.set_current, device_id, Action::start, c);
+      co_return SwitchOutcome{r.ok, o.detail + "; current: " + r.detail};
+    }
+    co_return o;
+  }
+  bool modulating() const override { return !c_.set_current.empty(); }
+  boost::asio::awaitable<SwitchOutcome> set_current(CurrentSetting c,
+                                                    std::string device_id) override {
+    if (c_.set_current.empty() || c.current_a <= 0) {
+      SwitchOutcome o =
+          co_await send(c.current_a > 0 ? Action::start : Action::stop, std::move(device_id));
+      co_return o;
+    }
+    SwitchOutcome o = co_await run(c_.set_current, device_id, Action::start, c);
+    co_return o;
+  }
+  bool confirmable() const override { return true; }
+  std::string name() const override { return "exec"; }
+
+ private:
+  boost::asio::awaitable<SwitchOutcome> run(std::vector<std::string> argv, std::string device_id,
+                                            Action action, std::optional<CurrentSetting> current) {
+    for (auto& a : argv) {
       a = substitute(a, device_id, action);
+      if (current) a = substitute_current(std::move(a), *current);
+    }
     const Seconds timeout = c_.timeout;
     // argv lives in this coroutine's frame until the program has run (see offload).
     const std::vector<std::string>* args = &argv;
@@ -73,12 +141,10 @@ class ExecSwitch final : public Switch {
         pool_, [args, timeout] { return run_program(*args, timeout); });
     co_return out;
   }
-  bool confirmable() const override { return true; }
-  std::string name() const override { return "exec"; }
 
- private:
   config::ExecSwitch c_;
   boost::asio::thread_pool& pool_;
+  CurrentSetting full_;
 };
 
 std::string trim_output(std::string s) {
@@ -92,6 +158,54 @@ std::string trim_output(std::string s) {
 }
 
 }  // namespace
+
+boost::asio::awaitable<SwitchOutcome> Switch::start_at(CurrentSetting c, std::string device_id) {
+  (void)c;
+  SwitchOutcome o = co_await send(Action::start, std::move(device_id));
+  co_return o;
+}
+
+boost::asio::awaitable<SwitchOutcome> Switch::set_current(CurrentSetting c, std::string device_id) {
+  SwitchOutcome o =
+      co_await send(c.current_a > 0 ? Action::start : Action::stop, std::move(device_id));
+  co_return o;
+}
+
+CurrentSetting current_setting(const config::CurrentControl& cc, double current_a, int phases) {
+  CurrentSetting c;
+  c.current_a = std::max(0.0, std::round(current_a * 10.0) / 10.0);
+  c.phases = phases == 3 ? 3 : 1;
+  c.power_w = c.current_a * cc.voltage * c.phases;
+  return c;
+}
+
+CurrentSetting full_current(const config::Config& cfg) {
+  const auto& cc = cfg.current;
+  const double kw = cfg.vehicle.spec.max_charge_kw;
+  // Never above the car's power on the most phases (spec solar.md), never below the minimum.
+  const double car_a =
+      std::floor(kw * 1000.0 / (cc.voltage * cc.max_phases()) * 10.0 + 1e-9) / 10.0;
+  const double a = std::max(std::min(cc.max_current(kw), car_a), cc.min_current_a);
+  return current_setting(cc, a, cc.max_phases());
+}
+
+std::string substitute_current(std::string text, const CurrentSetting& c) {
+  auto replace_all = [&text](std::string_view from, const std::string& to) {
+    for (std::size_t pos = text.find(from); pos != std::string::npos;
+         pos = text.find(from, pos + to.size())) {
+      text.replace(pos, from.size(), to);
+    }
+  };
+  const double tenths = std::round(c.current_a * 10.0);
+  std::string amps = std::fmod(tenths, 10.0) == 0.0
+                         ? std::to_string(static_cast<long long>(tenths / 10.0))
+                         : std::to_string(static_cast<long long>(tenths / 10.0)) + "." +
+                               std::to_string(static_cast<long long>(std::fmod(tenths, 10.0)));
+  replace_all("{current_a}", amps);
+  replace_all("{power_w}", std::to_string(std::llround(c.power_w)));
+  replace_all("{phases}", std::to_string(c.phases));
+  return text;
+}
 
 std::string substitute(std::string text, const std::string& device_id, Action action) {
   auto replace_all = [&text](std::string_view from, std::string_view to) {
@@ -172,16 +286,17 @@ SwitchOutcome run_program(const std::vector<std::string>& argv, Seconds timeout)
   return {false, "killed by signal " + std::to_string(WTERMSIG(status))};
 }
 
-std::unique_ptr<Switch> make_switch(const config::SwitchConfig& config,
-                                    boost::asio::thread_pool& exec_pool, MqttSwitchFactory* mqtt) {
+std::unique_ptr<Switch> make_switch(const config::Config& cfg, boost::asio::thread_pool& exec_pool,
+                                    MqttSwitchFactory* mqtt) {
+  const config::SwitchConfig& config = cfg.switch_config;
   if (const auto* m = std::get_if<config::MqttSwitch>(&config)) {
-    if (mqtt) return mqtt->make_mqtt_switch(*m);
+    if (mqtt) return mqtt->make_mqtt_switch(*m, full_current(cfg));
     spdlog::error("switch type mqtt without an MQTT connection: commands are only logged");
   }
   if (const auto* h = std::get_if<config::HttpSwitch>(&config))
-    return std::make_unique<HttpSwitch>(*h);
+    return std::make_unique<HttpSwitch>(*h, full_current(cfg));
   if (const auto* e = std::get_if<config::ExecSwitch>(&config)) {
-    return std::make_unique<ExecSwitch>(*e, exec_pool);
+    return std::make_unique<ExecSwitch>(*e, exec_pool, full_current(cfg));
   }
   // type: ocpp needs the event loop and the service: Service::setup_ocpp replaces this.
   return std::make_unique<LogSwitch>();

@@ -34,6 +34,7 @@ std::optional<Mode> parse_mode(std::string_view text) {
   if (text == "smart") return Mode::smart;
   if (text == "now") return Mode::now;
   if (text == "off") return Mode::off;
+  if (text == "solar") return Mode::solar;
   return std::nullopt;
 }
 
@@ -45,6 +46,8 @@ std::string_view to_string(Mode m) {
       return "now";
     case Mode::off:
       return "off";
+    case Mode::solar:
+      return "solar";
   }
   return "smart";
 }
@@ -300,6 +303,8 @@ void Controller::replan(Instant now, const Deadline& d) {
   req.vehicle = settings_.vehicle;
   req.strategy = settings_.policy.strategy;
   req.min_soc = settings_.policy.min_soc;
+  // Mode solar: the grid pays for min_soc only; the rest comes from the surplus.
+  if (mode_ == Mode::solar) req.target_soc = std::min(d.target_soc, req.min_soc.value_or(0.0));
   req.charge_below_p_per_kwh = settings_.policy.charge_below_p_per_kwh;
   req.power_note = settings_.power_note;
   req.money = settings_.money;
@@ -548,6 +553,8 @@ Controller::Step Controller::step(Instant now) {
   }
   std::string why;
   bool want = want_on(now, why);
+  for_surplus_ = false;
+  if (!want && surplus_on_ && takes_surplus(now, why)) want = for_surplus_ = true;
   reason_ = why;
   Action wanted = want ? Action::start : Action::stop;
   // A switch given up on is tried again once the wish has changed (the car was unplugged, a

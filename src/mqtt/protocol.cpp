@@ -98,6 +98,8 @@ std::vector<std::pair<std::string, std::string>> state_values(const State& s) {
   auto watts = [](double x) { return fixed(std::round(x) + 0.0, 0); };
   if (s.grid_meter) v.emplace_back("grid_power", or_none(s.grid_w, watts));
   if (s.pv_meter) v.emplace_back("pv_power", or_none(s.pv_w, watts));
+  if (s.grid_meter) v.emplace_back("surplus", or_none(s.surplus_w, watts));
+  v.emplace_back("charge_current", or_none(s.current_a, [](double x) { return fixed(x, 1); }));
   return v;
 }
 
@@ -144,7 +146,7 @@ std::vector<Message> discovery_messages(const Names& names, const DeviceInfo& de
   entities.push_back({"select",
                       "mode",
                       "Mode",
-                      {{"options", json::array{"smart", "now", "off"}},
+                      {{"options", json::array{"smart", "now", "off", "solar"}},
                        {"command_topic", names.command_topic("mode")},
                        {"icon", "mdi:ev-station"}}});
   entities.push_back({"number",
@@ -196,6 +198,13 @@ std::vector<Message> discovery_messages(const Names& names, const DeviceInfo& de
       {"device_class", "power"}, {"unit_of_measurement", "W"}, {"state_class", "measurement"}};
   if (device.grid_meter) entities.push_back({"sensor", "grid_power", "Grid power", power});
   if (device.pv_meter) entities.push_back({"sensor", "pv_power", "PV power", power});
+  if (device.grid_meter) entities.push_back({"sensor", "surplus", "Surplus", power});
+  entities.push_back({"sensor",
+                      "charge_current",
+                      "Charge current",
+                      {{"device_class", "current"},
+                       {"unit_of_measurement", "A"},
+                       {"state_class", "measurement"}}});
 
   const json::object device_block{{"identifiers", json::array{node}},
                                   {"name", device.name},
@@ -276,7 +285,7 @@ Inbound parse_inbound(const Names& names, std::string_view topic, std::string_vi
   const std::string shown = "'" + printable(text) + "'";
   if (object == "mode") {
     auto mode = parse_mode(lower(text));
-    if (!mode) return Ignored{where + ": expected smart, now or off, got " + shown};
+    if (!mode) return Ignored{where + ": expected smart, now, off or solar, got " + shown};
     return ModeCommand{*mode};
   }
   if (object == "target_soc") {

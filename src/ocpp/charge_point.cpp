@@ -270,8 +270,17 @@ void ChargePoint::fail_outstanding(const std::string& why, Instant now) {
 }
 
 std::uint64_t ChargePoint::want(bool on, Instant now) {
+  return want_current(on ? s_.max_current_a : 0.0, s_.phases, now);
+}
+
+std::uint64_t ChargePoint::want_current(double limit_a, int phases, Instant now) {
   (void)now;
+  double limit = std::isfinite(limit_a) ? std::round(limit_a * 10.0) / 10.0 : 0.0;
+  limit = std::clamp(limit, 0.0, s_.max_current_a);
+  const bool on = limit > 0.0;
   st_.wanted_on = on;
+  st_.wanted_limit_a = limit;
+  st_.wanted_phases = phases == 3 ? 3 : 1;
   ++ticket_;
   if (st_.connected && st_.booted) {
     queue_profile();
@@ -590,7 +599,7 @@ void ChargePoint::tick(Instant now) {
 
 std::string ChargePoint::profile_payload(double limit, Instant now) const {
   json::object period{{"startPeriod", 0}, {"limit", limit_value(limit)}};
-  if (s_.phases == 3) period["numberPhases"] = 3;
+  if (s_.phases_auto) period["numberPhases"] = st_.wanted_phases;
   json::object schedule{{"chargingRateUnit", "A"},
                         {"startSchedule", format_rfc3339(now - Seconds{60})},
                         {"chargingSchedulePeriod", json::array{period}}};
@@ -620,7 +629,7 @@ std::optional<std::string> ChargePoint::next_outgoing(Instant now) {
   std::string action, payload;
   switch (kind) {
     case CallKind::set_profile:
-      c.limit_a = limit_for(st_.wanted_on.value_or(false));
+      c.limit_a = wanted_limit();
       c.ticket = queued_ticket_;
       action = "SetChargingProfile";
       payload = profile_payload(c.limit_a, now);

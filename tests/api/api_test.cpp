@@ -412,6 +412,19 @@ TEST_F(ApiTest, BadRequests) {
 
   Reply bad_mode = http(port(), "POST", "/api/v1/mode", R"({"mode":"turbo"})", auth());
   EXPECT_EQ(bad_mode.status, 400);
+  // Mode solar needs a grid meter (site.grid): refused with the reason, the mode unchanged.
+  const std::string mode_before =
+      std::string(http(port(), "GET", "/api/v1/status").json().at("mode").as_string());
+  Reply solar = http(port(), "POST", "/api/v1/mode", R"({"mode":"solar"})", auth());
+  EXPECT_EQ(solar.status, 409);
+  EXPECT_TRUE(is_error_body(solar)) << solar.body;
+  EXPECT_NE(solar.body.find("needs a grid meter"), std::string::npos) << solar.body;
+  EXPECT_EQ(http(port(), "GET", "/api/v1/status").json().at("mode").as_string(), mode_before);
+  // No meters: the site is null; the current per phase is unknown for the simulator's log switch.
+  auto st = http(port(), "GET", "/api/v1/status").json();
+  EXPECT_TRUE(st.at("site").is_null());
+  EXPECT_TRUE(st.at("charging").at("current_a").is_null());
+  EXPECT_FALSE(st.at("charging").at("for_surplus").as_bool());
   Reply not_object = http(port(), "PUT", "/api/v1/charging", R"([80])", auth());
   EXPECT_EQ(not_object.status, 400);
   Reply bad_soc = http(port(), "PUT", "/api/v1/charging", R"({"target_soc":180})", auth());

@@ -53,7 +53,7 @@ TEST(RequestBodies, ModeAndChargingAreCheckedBeforeUse) {
   EXPECT_EQ(parse_mode_request(R"({"mode":"now","until":"2026-03-28T21:00:00Z"})", now).error,
             "until is in the past");
   EXPECT_EQ(parse_mode_request(R"({"mode":7})", now).error,
-            "mode: expected \"smart\", \"now\" or \"off\"");
+            "mode: expected \"smart\", \"now\", \"off\" or \"solar\"");
   const Zone utc = Zone::utc();
   for (const char* bad : {R"({"target_soc":1e308})", R"({"target_soc":-1e308})",
                           R"({"target_soc":18446744073709551615})", R"({"target_soc":0.5})",

@@ -108,8 +108,8 @@ TEST(Mqtt, StatusStateDiscoveryApiAndTheWillOnKill) {
   ASSERT_TRUE(b.wait_retained("offpeak/status", "online")) << d.log();
 
   // Discovery: every config parses, has the required fields, and its state topic has a value.
-  auto configs = b.sub("homeassistant/#", 12, 5);
-  ASSERT_EQ(configs.size(), 12u) << d.log();
+  auto configs = b.sub("homeassistant/#", 13, 5);
+  ASSERT_EQ(configs.size(), 13u) << d.log();
   std::set<std::string> unique_ids;
   std::set<std::string> components;
   for (const auto& m : configs) {
@@ -182,14 +182,14 @@ TEST(Mqtt, CleanStopPublishesOfflineAndHomeAssistantBirthReannounces) {
   ASSERT_TRUE(b.wait_retained("offpeak/status", "online")) << d.log();
   // Home Assistant restarted: its birth message makes offpeakd announce again (here the
   // retained configs are deleted first, so only a new announcement brings them back).
-  auto configs = b.sub("homeassistant/#", 12, 5);
-  ASSERT_EQ(configs.size(), 12u);
+  auto configs = b.sub("homeassistant/#", 13, 5);
+  ASSERT_EQ(configs.size(), 13u);
   for (const auto& m : configs)
     b.pub(m.topic, "", true);
   EXPECT_TRUE(b.sub("homeassistant/sensor/#", 1, 1).empty());
   b.pub("homeassistant/status", "online");
   ASSERT_TRUE(d.wait_for("Home Assistant is online", 10s)) << d.log();
-  EXPECT_EQ(b.sub("homeassistant/#", 12, 5).size(), 12u);
+  EXPECT_EQ(b.sub("homeassistant/#", 13, 5).size(), 13u);
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait(5s), 0);
   EXPECT_EQ(b.retained("offpeak/status"), "offline");
@@ -219,7 +219,7 @@ TEST(Mqtt, CommandsActLikeTheApiRetainedAndBadOnesAreIgnored) {
     b.pub("offpeak/target_soc/set", "150");
     b.pub("offpeak/ready_by/set", "7.30");
     ASSERT_TRUE(d.wait_for("got '7.30'", 5s)) << d.log();
-    EXPECT_NE(d.log().find("expected smart, now or off, got 'turbo'"), std::string::npos);
+    EXPECT_NE(d.log().find("expected smart, now, off or solar, got 'turbo'"), std::string::npos);
     EXPECT_NE(d.log().find("expected a target SoC percentage 1..100, got '150'"),
               std::string::npos);
     EXPECT_EQ(b.retained("offpeak/mode"), "now");
@@ -350,7 +350,7 @@ TEST(Mqtt, BrokerRestartReconnectsResubscribesAndReannounces) {
   EXPECT_LT(reconnect, 10.0);
   // Persistence is off: only a re-announcement brings these back.
   EXPECT_TRUE(b.wait_retained("offpeak/status", "online", 5s));
-  EXPECT_EQ(b.sub("homeassistant/#", 12, 5).size(), 12u);
+  EXPECT_EQ(b.sub("homeassistant/#", 13, 5).size(), 13u);
   EXPECT_FALSE(b.retained("offpeak/soc").empty());
   // Re-subscribed: commands work on the new connection.
   b.pub("offpeak/mode/set", "off");
@@ -371,7 +371,7 @@ TEST(Mqtt, SighupAppliesANewSectionAndKeepsTheOldOnErrors) {
   dir.write("offpeak.yaml", config(dir, b));
   Process d = start_daemon(dir, "1");
   ASSERT_TRUE(b.wait_retained("offpeak/status", "online")) << d.log();
-  ASSERT_EQ(b.sub("homeassistant/#", 12, 5).size(), 12u);
+  ASSERT_EQ(b.sub("homeassistant/#", 13, 5).size(), 13u);
   // A new prefix and discovery turned off: the old prefix says offline, the entities go.
   dir.write("offpeak.yaml", config(dir, b, "  topic_prefix: ev2\n  discovery: false\n"));
   d.signal(SIGHUP);

@@ -34,7 +34,7 @@ async function waitFor(what, fn, timeoutMs = 20000, everyMs = 50) {
 
 // offpeakd with a simulated car (plugged in from 18:00 to 07:45, 35 %, target 80 % by 07:30),
 // the Go tariff (00:30-05:30 at 8.5p) and the OCPP switch on a free loopback port.
-async function startDaemon({ speed = '300', start = '2026-01-10T23:50:00Z', switchExtra = '', tls = null, plugInAt = '18:00', source = null } = {}) {
+async function startDaemon({ speed = '300', start = '2026-01-10T23:50:00Z', switchExtra = '', tls = null, plugInAt = '18:00', source = null, maxCurrent = 32 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offpeak-ocpp-'));
   fs.writeFileSync(path.join(dir, 'ocpp-password'), PASSWORD + '\n', { mode: 0o600 });
   let tlsLines = '';
@@ -51,7 +51,7 @@ async function startDaemon({ speed = '300', start = '2026-01-10T23:50:00Z', swit
     'charging:\n  target_soc: 80\n  ready_by: "07:30"\n' +
     'tariff:\n  name: Go\n  default: 24.5\n  periods: [ { start: "00:30", end: "05:30", price: 8.5 } ]\n' +
     'switch:\n  type: ocpp\n  listen: 127.0.0.1:0\n  charge_point_id: CP01\n  password_file: ocpp-password\n' +
-    '  max_current_a: 32\n' + tlsLines + switchExtra +
+    `  max_current_a: ${maxCurrent}\n` + tlsLines + switchExtra +
     `storage: { database: ${path.join(dir, 'offpeak.db')} }\n` +
     'api: { listen: "127.0.0.1:0" }\n');
   const logFile = path.join(dir, 'offpeakd.log');
@@ -213,6 +213,8 @@ test('a night: hold at boot and plug-in, release in the cheap run with RemoteSta
   assert.equal(prof.csChargingProfiles.chargingProfilePurpose, 'TxDefaultProfile');
   assert.equal(prof.csChargingProfiles.stackLevel, 5);
   assert.equal(limitOf(prof), 0);
+  // Fixed phases: no numberPhases (the charger's wiring decides).
+  assert.equal(prof.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].numberPhases, undefined);
   assert.equal(cp.calls[0].method, 'GetConfiguration');
   assert.deepEqual((await cp.cli.call('Heartbeat', {})).currentTime.length > 0, true);
   assert.equal((await cp.cli.call('Authorize', { idTag: 'RFID1' })).idTagInfo.status, 'Accepted');
@@ -354,6 +356,34 @@ test('reconnect and reboot mid-run re-apply the limit the plan wants; a duplicat
   assert.equal(st.charger.connected, true);
   assert.equal(st.switch.failing, false);
   await b.cli.close();
+});
+
+test('current control: phases auto sends numberPhases; a run charges at the full current within the car\'s power', async (t) => {
+  // 00:40: inside the cheap run. 3 phases x 16 A would be 11 kW; the car takes 7.4 kW, so a
+  // run charges at 7400 / (230 x 3) = 10.7 A per phase.
+  const d = await startDaemon({ start: '2026-01-11T00:40:00Z', speed: '60', maxCurrent: 16,
+    switchExtra: '  phases: auto\n  min_current_a: 6\n  voltage: 230\n' });
+  t.after(() => d.stop());
+  const cp = chargePoint(d);
+  await cp.cli.connect();
+  await cp.boot();
+  await cp.setStatus('Preparing');
+  const period = (p) => p.params.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0];
+  const run = await waitFor('the run\'s profile', () => cp.profiles.find((p) => limitOf(p.params) > 0), 20000);
+  assert.equal(limitOf(run.params), 10.7);
+  assert.equal(period(run).numberPhases, 3);
+  assert.equal(run.params.csChargingProfiles.chargingSchedule.chargingRateUnit, 'A');
+  // Every profile carried numberPhases (strict mode already checked each against the schema).
+  for (const p of cp.profiles) assert.ok([1, 3].includes(period(p).numberPhases), JSON.stringify(p.params));
+  await waitFor('Charging', () => cp.status === 'Charging', 10000);
+  await waitFor('the charging log line', () => /charger CP01: charging at 10\.7 A \(7\.4 kW\)/.test(d.log()), 5000);
+  const st = await d.status();
+  assert.equal(st.charger.limit_a, 10.7);
+  // The status says what the switch carries, for a planned run (not the surplus).
+  assert.deepEqual([st.charging.current_a, st.charging.phases, st.charging.for_surplus], [10.7, 3, false]);
+  assert.equal(st.site, null);  // no meter readings
+  assert.match((await d.api('/metrics')).body, /^offpeak_charge_current_amps 10\.7$/m);
+  await cp.cli.close();
 });
 
 test('refusals: wrong password 401, no credentials 401, unknown id 404, wrong subprotocol 400', async (t) => {

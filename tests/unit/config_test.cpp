@@ -273,8 +273,9 @@ TEST(Config, OcppSwitchParsesWithDefaultsAndTheCredential) {
   EXPECT_EQ(o.charge_point_id, "CP01");
   EXPECT_EQ(o.password.reveal(), "s3cret");
   EXPECT_EQ(o.connector, 1);
-  EXPECT_EQ(o.phases, 3);
-  EXPECT_DOUBLE_EQ(*o.max_current_a, 16.0);  // a multiple of 0.1
+  EXPECT_EQ(r.config->current.phases, PhaseMode::three);
+  EXPECT_DOUBLE_EQ(*r.config->current.max_current_a, 16.0);  // a multiple of 0.1
+  EXPECT_TRUE(r.config->current.modulating);
   // The systemd credential ocpp-password when no password_file is given.
   dir.write("creds/ocpp-password", "from-credential\n");
   Environment env = test_env(dir);
@@ -287,7 +288,7 @@ TEST(Config, OcppSwitchParsesWithDefaultsAndTheCredential) {
   ASSERT_TRUE(c.config) << (c.errors.empty() ? "" : c.errors.front().to_string());
   const auto& o2 = std::get<OcppSwitch>(c.config->switch_config);
   EXPECT_EQ(o2.password.reveal(), "from-credential");
-  EXPECT_FALSE(o2.max_current_a);
+  EXPECT_FALSE(c.config->current.max_current_a);
   // A wrong password file names the file, never a secret.
   auto bad = load(dir, std::string(k_valid) +
                            "switch: { type: ocpp, charge_point_id: CP01, password_file: nope }\n");

@@ -102,6 +102,27 @@ TEST(MqttState, PublisherSendsOnlyChangesAndEverythingAfterReset) {
   EXPECT_EQ(p.changes(n, s).size(), first.size());
 }
 
+TEST(MqttState, SitePowersInWattsAndTheCurrentInTenths) {
+  State s;
+  s.grid_meter = true;
+  s.pv_meter = true;
+  auto none = state_values(s);
+  std::map<std::string, std::string> um(none.begin(), none.end());
+  EXPECT_EQ(um.at("grid_power"), "None");  // no meter
+  EXPECT_EQ(um.at("surplus"), "None");
+  EXPECT_EQ(um.at("charge_current"), "None");
+  s.grid_w = -2874.0;
+  s.pv_w = 4012.4;
+  s.surplus_w = 2874.0;
+  s.current_a = 12.0;
+  auto v = state_values(s);
+  std::map<std::string, std::string> m(v.begin(), v.end());
+  EXPECT_EQ(m.at("grid_power"), "-2874");
+  EXPECT_EQ(m.at("pv_power"), "4012");
+  EXPECT_EQ(m.at("surplus"), "2874");
+  EXPECT_EQ(m.at("charge_current"), "12.0");
+}
+
 // Home Assistant shows money in the currency's code and major units (the state topics carry
 // minor units); planned_cost is monetary, which allows no state_class but total.
 TEST(MqttDiscovery, MoneyUnitsFollowTheCurrency) {
@@ -169,7 +190,8 @@ TEST(MqttDiscovery, ConfigsHaveStableIdsOneDeviceAndAvailability) {
   EXPECT_EQ(by_object.at("plugged_in").at("device_class").as_string(), "plug");
   EXPECT_EQ(by_object.at("charging").at("device_class").as_string(), "battery_charging");
   EXPECT_EQ(by_object.at("mode").at("command_topic").as_string(), "offpeak/mode/set");
-  EXPECT_EQ(by_object.at("mode").at("options").as_array(), (json::array{"smart", "now", "off"}));
+  EXPECT_EQ(by_object.at("mode").at("options").as_array(),
+            (json::array{"smart", "now", "off", "solar"}));
   EXPECT_EQ(by_object.at("target_soc").at("command_topic").as_string(), "offpeak/target_soc/set");
   EXPECT_EQ(by_object.at("tell_soc").at("command_topic").as_string(), "offpeak/soc/set");
   EXPECT_EQ(by_object.at("tell_soc").at("state_topic").as_string(), "offpeak/soc");
@@ -177,6 +199,11 @@ TEST(MqttDiscovery, ConfigsHaveStableIdsOneDeviceAndAvailability) {
   EXPECT_EQ(by_object.at("switch_failing").at("device_class").as_string(), "problem");
   EXPECT_TRUE(by_object.count("planned_cost"));
   EXPECT_TRUE(by_object.count("price_now"));
+  // The meters' sensors only with the meters (MqttSite below).
+  EXPECT_FALSE(by_object.count("grid_power"));
+  EXPECT_FALSE(by_object.count("surplus"));
+  EXPECT_EQ(by_object.at("charge_current").at("device_class").as_string(), "current");
+  EXPECT_EQ(by_object.at("charge_current").at("unit_of_measurement").as_string(), "A");
   // The same input gives the same messages (stable unique_ids across restarts).
   EXPECT_EQ(discovery_messages(n, d, true), msgs);
 }
@@ -249,7 +276,7 @@ TEST_P(MqttHostile, IsIgnoredWithAReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, MqttHostile,
-    ::testing::Values(BadPayload{"offpeak/mode/set", "turbo", "expected smart, now or off"},
+    ::testing::Values(BadPayload{"offpeak/mode/set", "turbo", "expected smart, now, off or solar"},
                       BadPayload{"offpeak/mode/set", "", "expected smart"},
                       BadPayload{"offpeak/mode/set", std::string("sm\0art", 6), "\\x00"},
                       BadPayload{"offpeak/mode/set", "now\x1b[2J", "\\x1b"},
@@ -483,7 +510,17 @@ TEST(MqttSite, PowerSensorsOnlyForConfiguredMeters) {
   Names n{"offpeak", "homeassistant"};
   DeviceInfo none{"offpeak i3s", "offpeak", "1.2.3"};
   DeviceInfo both{"offpeak i3s", "offpeak", "1.2.3", "p", true, true};
-  EXPECT_EQ(discovery_messages(n, both, true).size(), discovery_messages(n, none, true).size() + 2);
+  // grid_power, pv_power and, with the grid meter, surplus.
+  const auto with_meters = discovery_messages(n, both, true);
+  EXPECT_EQ(with_meters.size(), discovery_messages(n, none, true).size() + 3);
+  for (const auto& m : with_meters) {
+    if (m.topic.find("_power/config") == std::string::npos &&
+        m.topic.find("/surplus/config") == std::string::npos)
+      continue;
+    const auto o = json::parse(m.payload).as_object();
+    EXPECT_EQ(o.at("device_class").as_string(), "power") << m.topic;
+    EXPECT_EQ(o.at("unit_of_measurement").as_string(), "W") << m.topic;
+  }
   for (const auto& m : discovery_messages(n, none, true))
     EXPECT_EQ(m.topic.find("_power/config"), std::string::npos) << m.topic;
   State s;
@@ -492,10 +529,11 @@ TEST(MqttSite, PowerSensorsOnlyForConfiguredMeters) {
   s.grid_w = -1234.56;
   s.pv_meter = true;  // stale: unknown
   auto values = state_values(s);
-  ASSERT_EQ(values.size(), plain.size() + 2);
+  ASSERT_EQ(values.size(), plain.size() + 3);
   std::map<std::string, std::string> by(values.begin(), values.end());
   EXPECT_EQ(by.at("grid_power"), "-1235");
   EXPECT_EQ(by.at("pv_power"), "None");
+  EXPECT_EQ(by.at("surplus"), "None");  // no surplus known
 }
 
 }  // namespace

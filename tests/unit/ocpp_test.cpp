@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <cmath>
 #include <random>
 
 namespace offpeak::ocpp {
@@ -220,7 +221,65 @@ TEST(OcppChargePoint, FractionalLimitIsATenth) {
   cp.receive("[3,\"" + std::string(arr(out[1])[1].as_string()) + "\",{}]", t0);
   auto set = *cp.next_outgoing(t0);
   EXPECT_NE(set.find("\"limit\":1.61E1"), std::string::npos) << set;
-  EXPECT_NE(set.find("\"numberPhases\":3"), std::string::npos) << set;
+  // Fixed phases: the charger's wiring decides; numberPhases only with phases: auto.
+  EXPECT_EQ(set.find("numberPhases"), std::string::npos) << set;
+}
+
+// The period of the SetChargingProfile CALL in `frame`.
+json::object period_of(const std::string& frame) {
+  auto a = arr(frame);
+  EXPECT_EQ(a[2].as_string(), "SetChargingProfile");
+  return a[3]
+      .at("csChargingProfiles")
+      .at("chargingSchedule")
+      .at("chargingSchedulePeriod")
+      .as_array()[0]
+      .as_object();
+}
+
+TEST(OcppChargePoint, WantedCurrentBecomesTheLimitInTenths) {
+  ChargePoint cp = booted(t0);
+  auto ticket = cp.want_current(10.26, 1, t0);
+  auto set = *cp.next_outgoing(t0);
+  auto p = period_of(set);
+  EXPECT_NEAR(p.at("limit").to_number<double>(), 10.3, 1e-9);
+  EXPECT_FALSE(p.contains("numberPhases"));
+  EXPECT_EQ(cp.state().wanted_on, true);
+  cp.receive("[3,\"" + std::string(arr(set)[1].as_string()) + "\",{\"status\":\"Accepted\"}]", t0);
+  ASSERT_TRUE(cp.result(ticket));
+  EXPECT_TRUE(cp.result(ticket)->ok);
+  EXPECT_DOUBLE_EQ(*cp.state().limit_a, 10.3);
+  // Above the maximum: the maximum; 0 holds; junk holds.
+  cp.want_current(50, 1, t0);
+  set = *cp.next_outgoing(t0);
+  EXPECT_NEAR(period_of(set).at("limit").to_number<double>(), 32.0, 1e-9);
+  cp.receive("[3,\"" + std::string(arr(set)[1].as_string()) + "\",{\"status\":\"Accepted\"}]", t0);
+  cp.want_current(std::nan(""), 1, t0);
+  set = *cp.next_outgoing(t0);
+  EXPECT_NEAR(period_of(set).at("limit").to_number<double>(), 0.0, 1e-9);
+  EXPECT_EQ(cp.state().wanted_on, false);
+}
+
+TEST(OcppChargePoint, AutoPhasesSendNumberPhases) {
+  Settings s = settings();
+  s.max_current_a = 16;
+  s.phases = 3;
+  s.phases_auto = true;
+  ChargePoint cp(s);
+  cp.want(true, t0);  // no surplus logic: the most phases at the maximum
+  cp.connected(t0, "x");
+  cp.receive(call("b", "BootNotification", k_boot), t0);
+  auto out = drain(cp, t0);
+  cp.receive("[3,\"" + std::string(arr(out[1])[1].as_string()) + "\",{}]", t0);
+  auto set = *cp.next_outgoing(t0);
+  auto p = period_of(set);
+  EXPECT_NEAR(p.at("limit").to_number<double>(), 16.0, 1e-9);
+  EXPECT_EQ(p.at("numberPhases").as_int64(), 3);
+  cp.receive("[3,\"" + std::string(arr(set)[1].as_string()) + "\",{\"status\":\"Accepted\"}]", t0);
+  cp.want_current(7, 1, t0);
+  p = period_of(*cp.next_outgoing(t0));
+  EXPECT_NEAR(p.at("limit").to_number<double>(), 7.0, 1e-9);
+  EXPECT_EQ(p.at("numberPhases").as_int64(), 1);
 }
 
 TEST(OcppChargePoint, RemoteStartOnPreparingWithoutTransactionWhenWanted) {

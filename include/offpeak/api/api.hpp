@@ -73,6 +73,14 @@ struct MqttStatus {
 };
 
 // Everything /api/v1/status and /metrics show, taken on the event loop at one instant.
+// The current the switch carries (modulating switches).
+struct CurrentSnapshot {
+  std::optional<double> current_a;  // per phase; nullopt: not charging or on/off switch
+  std::optional<int> phases;
+  bool for_surplus = false;  // charging for the surplus alone (else a planned run)
+  std::string surplus;       // the surplus loop's state in plain words
+};
+
 struct StatusSnapshot {
   Instant now{};
   std::string vehicle_name;
@@ -112,6 +120,8 @@ struct StatusSnapshot {
   std::optional<MqttStatus> mqtt;          // nullopt without an mqtt: section
   std::optional<NotifyStatus> notify;      // nullopt without notification channels
   std::optional<SiteStatus> site;          // nullopt without site meters
+  std::optional<double> surplus_w;         // with a grid meter; nullopt while it is stale
+  CurrentSnapshot current;
 };
 
 // The daemon side. All calls happen on the event loop; the coroutines must not block it
@@ -128,6 +138,11 @@ class ApiBackend {
   virtual boost::asio::awaitable<std::vector<store::CommandRow>> commands(store::TimeRange r) = 0;
   // Apply at once (the controller re-evaluates within the event loop's next turn) and persist.
   virtual void set_mode(Mode mode, std::optional<Instant> until) = 0;
+  // Why `mode` cannot be set (mode solar without a grid meter), or nullopt: it can.
+  virtual std::optional<std::string> mode_refused(Mode mode) const {
+    (void)mode;
+    return std::nullopt;
+  }
   virtual void set_override(std::optional<DeadlineOverride> o) = 0;
   // A SoC the owner tells (POST /api/v1/soc): recorded as a reading marked told. False with
   // `why` when it cannot be taken. Default: not supported.

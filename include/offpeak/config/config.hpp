@@ -111,11 +111,15 @@ struct LogSwitch {};
 struct HttpSwitch {
   HttpRequestTemplate start;
   HttpRequestTemplate stop;
+  // `set_current`: sets the charging current ({current_a}, {power_w}, {phases} substituted);
+  // with it the switch is modulating (spec solar.md).
+  std::optional<HttpRequestTemplate> set_current;
   Seconds timeout{10};
 };
 struct ExecSwitch {
   std::vector<std::string> start;  // argv, no shell; {device_id} and {action} substituted
   std::vector<std::string> stop;
+  std::vector<std::string> set_current;  // argv with {current_a}...; empty: on/off only
   Seconds timeout{30};
 };
 // offpeakd as the OCPP 1.6J central system of one charger (docs/ocpp.md).
@@ -127,9 +131,8 @@ struct OcppSwitch {
   Secret password;  // HTTP Basic auth (security profile 1); empty when none
   bool allow_insecure = false;
   int connector = 1;
-  int phases = 1;
-  std::optional<double> max_current_a;            // default: max_charge_kw / (230 V x phases)
-  std::optional<std::filesystem::path> tls_cert;  // wss:// (security profile 2)
+  std::optional<std::filesystem::path>
+      tls_cert;  // (phases and currents: CurrentControl)  // wss:// (security profile 2)
   std::optional<std::filesystem::path> tls_key;
   friend bool operator==(const OcppSwitch&, const OcppSwitch&) = default;
 };
@@ -144,8 +147,42 @@ struct MqttSwitch {
   std::string state_off;                   // default: payload_off
   std::optional<std::string> state_field;  // JSON payloads: the field holding the state
   Seconds timeout{10};                     // for the broker's PUBACK and the state to agree
+  // `current_topic`: where the wanted current goes (payload `current_payload`, default
+  // "{current_a}"); with it the switch is modulating.
+  std::optional<std::string> current_topic;
+  std::string current_payload = "{current_a}";
 };
 using SwitchConfig = std::variant<LogSwitch, HttpSwitch, ExecSwitch, MqttSwitch, OcppSwitch>;
+
+// Current control (spec solar.md, switch keys `phases`, `min_current_a`, `max_current_a`,
+// `voltage`; parsed in current_config.cpp for every switch type).
+enum class PhaseMode { one, three, automatic };  // automatic: ocpp only
+struct CurrentControl {
+  PhaseMode phases = PhaseMode::one;
+  double min_current_a = 6.0;           // per phase, the lowest current the car accepts
+  std::optional<double> max_current_a;  // per phase; default: see max_current()
+  double voltage = 230.0;               // V per phase
+  bool modulating = false;              // ocpp always; http, mqtt, exec with a current template
+  // The most phases the switch may use: 1, or 3 for `3` and `auto`.
+  int max_phases() const { return phases == PhaseMode::one ? 1 : 3; }
+  // max_current_a, else max_charge_kw / (voltage x max_phases()) rounded down to 0.1 A, within
+  // [min_current_a, 80].
+  double max_current(double max_charge_kw) const;
+  friend bool operator==(const CurrentControl&, const CurrentControl&) = default;
+};
+std::string_view to_string(PhaseMode p);  // "1", "3", "auto"
+
+// `charging.solar` and `charging.solar_max_soc` (spec solar.md "Following the surplus";
+// parsed in solar_config.cpp).
+struct SolarConfig {
+  Seconds interval{10};        // the surplus loop's timer (and on each grid reading)
+  Seconds enable_delay{60};    // surplus >= the car's minimum this long before starting
+  Seconds disable_delay{180};  // surplus below the minimum this long before stopping
+  double max_import_w = 0.0;   // import tolerated while charging from surplus
+  double min_change_a = 1.0;   // smaller changes of the wanted current are not sent
+  double max_soc = 100.0;      // `solar_max_soc`: surplus above the target up to this percent
+  friend bool operator==(const SolarConfig&, const SolarConfig&) = default;
+};
 
 // The MQTT broker connection: state, commands, Home Assistant discovery (spec/mqtt.md).
 struct MqttConfig {
@@ -208,6 +245,8 @@ struct Config {
   ChargingPolicy charging;
   TariffConfig tariff;
   SwitchConfig switch_config = LogSwitch{};
+  CurrentControl current;  // the switch's current control
+  SolarConfig solar;       // `charging.solar`, `charging.solar_max_soc`
   StorageConfig storage;
   ApiConfig api;
   std::optional<CarbonConfig> carbon;  // `carbon:`; nullopt: no carbon data

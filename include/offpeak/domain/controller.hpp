@@ -30,6 +30,12 @@
 //  - Confirmable switches: after a command the next observation must agree (CHARGING after
 //    start, not CHARGING after stop) within `confirm_after`; otherwise the command is retried
 //    with doubling back-off up to `max_retries`, then the switch is reported as failing.
+//  - Surplus (spec solar.md; the composition rule in ARCHITECTURE.md): the surplus loop's wish
+//    (set_surplus) turns the switch on only where no planned run does, and only when the mode
+//    and prices take it (surplus_worth_taking): mode solar always (up to solar_max_soc), mode
+//    smart when exporting earns less than the grid energy the surplus displaces; never in now
+//    or off. The plan keeps owning runs, deadlines, min_soc and after_ready_by; mode solar
+//    plans only min_soc.
 //  - Re-plans when the deadline, prices, settings, mode or plug state change, when the
 //    observed SoC leaves the plan's projection by more than `replan_soc_drift`, or on a
 //    confirmed shortfall; otherwise the adopted plan is kept.
@@ -49,7 +55,7 @@
 
 namespace offpeak {
 
-enum class Mode { smart, now, off };
+enum class Mode { smart, now, off, solar };
 std::optional<Mode> parse_mode(std::string_view text);
 std::string_view to_string(Mode m);
 
@@ -79,6 +85,10 @@ struct ControllerSettings {
   // false: act on readings only, as pollers without estimation do (the backtest's baselines);
   // the SoC between readings is then the last reading's.
   bool estimate_between_readings = true;
+  // With a grid meter: what exported energy earns (minor units per kWh, `site.export_price`);
+  // nullopt: no grid meter, the surplus is never taken.
+  std::optional<double> export_price;
+  double solar_max_soc = 100.0;  // percent: surplus above the target is taken up to this
 };
 
 // The settings offpeakd runs the controller with for a car polled at these intervals: polls are
@@ -121,6 +131,9 @@ class Controller {
   // waiting for the car's cloud; the SoC and its age stay the last reading's. `offering`
   // confirms a command the way a car observation does.
   void charger_report(Instant at, std::optional<bool> plugged_in, std::optional<bool> offering);
+  // The surplus loop's wish (SurplusLoop): `on` when the roof's surplus carries the car now.
+  // Whether it is taken is the mode's and the prices' decision (surplus_worth_taking).
+  void set_surplus(bool on) { surplus_on_ = on; }
 
   // --- the step: call on every input and at `wake_at` ---
   struct Step {
@@ -146,6 +159,14 @@ class Controller {
     return last_sent_ ? std::optional<Instant>(last_sent_at_) : std::nullopt;
   }
   const std::string& switch_problem() const { return problem_; }
+  // True when the switch is wanted on for the surplus alone (no planned run wants it): the
+  // surplus's current applies; otherwise the plan's (the full current).
+  bool charging_for_surplus() const { return for_surplus_; }
+  // Whether the mode and prices take the surplus at `now`, and why in plain words: mode solar
+  // up to solar_max_soc; mode smart below the target when export_price is below the dearest
+  // price the plan would pay, above it (up to solar_max_soc) when export_price is below the
+  // cheapest import price of the next 24 h. False without export_price (no grid meter).
+  bool surplus_worth_taking(Instant now, std::string& why) const;
   // Why the switch is in its wanted state, in plain words ("inside the planned run
   // 00:30-02:46 at 8.50p", "car unplugged", ...).
   const std::string& reason() const { return reason_; }
@@ -189,8 +210,14 @@ class Controller {
   // An observation agreeing with (or not) the last command: clears the confirmation.
   void confirmed_by(Instant at, bool charging, std::optional<bool> plugged_in);
 
+  // The surplus wish taken at `now` (want_on said no): plugged in, SoC known, observations
+  // fresh enough to start on, and surplus_worth_taking (controller_surplus.cpp).
+  bool takes_surplus(Instant now, std::string& why) const;
+
   ControllerSettings settings_;
   Zone zone_;
+  bool surplus_on_ = false;
+  bool for_surplus_ = false;
   SocEstimator estimator_;
   PriceCurve prices_;
   std::optional<VehicleState> last_obs_;

@@ -76,6 +76,8 @@ struct State {
   std::optional<double> grid_w;  // import positive
   bool pv_meter = false;
   std::optional<double> pv_w;
+  std::optional<double> surplus_w;  // nullopt while the grid meter is stale (or none)
+  std::optional<double> current_a;  // per phase, what the switch carries
 };
 
 // Every state topic suffix (under <prefix>/) and its payload. Unknown values are "None" (Home

@@ -80,7 +80,10 @@ struct Settings {
   std::string id;  // the charge point's identity, for logs
   int connector = 1;
   double max_current_a = 32.0;  // released limit (a multiple of 0.1)
-  int phases = 1;
+  int phases = 1;               // the phases the charger charges on (1 or 3)
+  // phases: auto: numberPhases (1 or 3, what want_current() asks) in every profile; otherwise
+  // profiles carry no numberPhases and the charger uses its wiring.
+  bool phases_auto = false;
   Seconds call_timeout{60};
   Seconds boot_wait{5};  // TriggerMessage(BootNotification) after this without one
   Seconds heartbeat_interval{300};
@@ -124,6 +127,8 @@ struct ChargerState {
   std::optional<Instant> power_at;
   std::optional<double> limit_a;  // the last limit the charger accepted
   std::optional<bool> wanted_on;  // what the plan wants (nullopt: nothing asked yet)
+  double wanted_limit_a = 0.0;    // the limit asked for (0 while wanted_on is not true)
+  int wanted_phases = 1;          // the phases asked for (phases_auto)
   int stack_level = 0;
   std::string last_error;  // the last failed command or protocol problem
   std::optional<Instant> connected_at;
@@ -146,6 +151,10 @@ class ChargePoint {
   // Preparing without a transaction, a RemoteStartTransaction. Returns a ticket: result(ticket)
   // tells when the charger accepted or refused it.
   std::uint64_t want(bool on, Instant now);
+  // A current to charge at (a modulating switch): `limit_a` per phase (0 = hold), rounded to
+  // 0.1 A and kept within [0, max_current_a]; `phases` 1 or 3 (sent as numberPhases with
+  // phases_auto only). Like want(): queues the profile, returns a ticket.
+  std::uint64_t want_current(double limit_a, int phases, Instant now);
   struct Outcome {
     bool ok = false;
     std::string detail;
@@ -173,6 +182,8 @@ class ChargePoint {
   std::optional<bool> offering() const;
   // The limit in amperes the plan's on/off means.
   double limit_for(bool on) const { return on ? s_.max_current_a : 0.0; }
+  // The limit the next profile carries: what was last asked, 0 before anything was.
+  double wanted_limit() const { return st_.wanted_on == true ? st_.wanted_limit_a : 0.0; }
 
  private:
   enum class CallKind { set_profile, remote_start, get_configuration, trigger_boot };

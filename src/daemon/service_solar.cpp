@@ -1,0 +1,158 @@
+// The Service's solar wiring: meter readings into the surplus loop, its wish into the
+// controller (which decides by mode and cost whether the surplus is taken), and the wanted
+// current through the switch. The composition rule is in ARCHITECTURE.md.
+
+#include "api_backend.hpp"
+#include "service.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+namespace offpeak::daemon {
+namespace asio = boost::asio;
+
+std::optional<std::string> ServiceApi::mode_refused(Mode mode) const {
+  if (mode == Mode::solar && !service_.cfg_.site.grid) {
+    return "mode solar needs a grid meter (site.grid in the configuration): without it the "
+           "surplus is unknown";
+  }
+  return std::nullopt;
+}
+
+SurplusSettings Service::surplus_settings() const {
+  const config::CurrentControl& cc = cfg_.current;
+  const double car_w = controller_.settings().vehicle.max_charge_kw * 1000.0;
+  SurplusSettings s;
+  s.enable_delay = cfg_.solar.enable_delay;
+  s.disable_delay = cfg_.solar.disable_delay;
+  s.max_import_w = cfg_.solar.max_import_w;
+  s.min_change_a = cfg_.solar.min_change_a;
+  if (cfg_.site.grid) s.max_age = cfg_.site.grid->max_age;
+  s.modulating = switch_ && switch_->modulating();
+  s.min_current_a = cc.min_current_a;
+  s.max_current_a = cc.max_current(cfg_.vehicle.spec.max_charge_kw);
+  s.voltage = cc.voltage;
+  s.phases = cc.max_phases();
+  s.auto_phases = cc.phases == config::PhaseMode::automatic;
+  s.max_power_w = car_w;
+  s.onoff_power_w = car_w;
+  return s;
+}
+
+void Service::solar_configured() {
+  surplus_.set_settings(surplus_settings());
+  if (controller_.mode() == Mode::solar && !cfg_.site.grid) {
+    spdlog::warn("mode solar needs a grid meter (site.grid); back to mode smart");
+    controller_.set_mode(Mode::smart);
+  }
+}
+
+void Service::on_site(const SiteState& site) {
+  site_reading_ = site;
+  surplus_.observe(site, car_power_w(), clock_.now());
+  surplus_step();
+}
+
+double Service::car_power_w() const {
+  if (ocpp_) {
+    if (auto p = ocpp_->snapshot().power_w) return *p;
+  }
+  if (controller_.switch_on() != true) return 0.0;
+  if (applied_current_) return applied_current_->power_w;
+  return controller_.settings().vehicle.max_charge_kw * 1000.0;
+}
+
+void Service::surplus_step() {
+  const Instant now = clock_.now();
+  SurplusLoop::Step st = surplus_.step(now);
+  if (st.note) {
+    if (surplus_.stale(now))
+      spdlog::warn("{}", *st.note);
+    else
+      spdlog::info("{}", *st.note);
+  }
+  if (st.decision) spdlog::info("{}", *st.decision);
+  controller_.set_surplus(st.wish.on);
+  if (st.decision) kick_controller();
+  apply_current();
+}
+
+CurrentSetting Service::wanted_current() const {
+  if (controller_.charging_for_surplus()) {
+    const SurplusWish& w = surplus_.wish();
+    return current_setting(cfg_.current, w.current_a, w.phases);
+  }
+  return full_current(cfg_);
+}
+
+asio::awaitable<SwitchOutcome> Service::send_command(Action action) {
+  if (action == Action::start) {
+    const CurrentSetting c = wanted_current();
+    SwitchOutcome o = co_await switch_->start_at(c, device_id());
+    if (o.ok && switch_->modulating()) applied_current_ = c;
+    co_return o;
+  }
+  SwitchOutcome o = co_await switch_->send(action, device_id());
+  if (o.ok) applied_current_.reset();
+  co_return o;
+}
+
+void Service::apply_current() {
+  if (applying_current_ || !switch_ || !switch_->modulating()) return;
+  if (controller_.switch_on() != true || !applied_current_) return;
+  const CurrentSetting want = wanted_current();
+  if (std::fabs(want.current_a - applied_current_->current_a) < 0.05 &&
+      want.phases == applied_current_->phases)
+    return;
+  applying_current_ = true;
+  asio::co_spawn(io_, apply_current_loop(), asio::detached);
+}
+
+asio::awaitable<void> Service::apply_current_loop() {
+  // One change at a time; the wish may move while one is on its way.
+  for (int i = 0; i < 3 && !stopping_; ++i) {
+    if (controller_.switch_on() != true || !applied_current_) break;
+    const CurrentSetting want = wanted_current();
+    if (std::fabs(want.current_a - applied_current_->current_a) < 0.05 &&
+        want.phases == applied_current_->phases)
+      break;
+    SwitchOutcome o = co_await switch_->set_current(want, device_id());
+    if (stopping_) break;
+    if (o.ok) {
+      applied_current_ = want;
+      spdlog::info("current set to {:.1f} A on {} phase{} ({:.1f} kW): {}", want.current_a,
+                   want.phases, want.phases == 1 ? "" : "s", want.power_w / 1000.0, o.detail);
+    } else {
+      spdlog::warn("setting the current to {:.1f} A failed: {}", want.current_a, o.detail);
+      break;
+    }
+  }
+  applying_current_ = false;
+}
+
+void Service::solar_snapshot(api::StatusSnapshot& snap) const {
+  const Instant now = clock_.now();
+  if (site_reading_ && cfg_.site.grid) snap.surplus_w = surplus_.surplus_w(now);
+  if (controller_.switch_on() == true && applied_current_) {
+    snap.current.current_a = applied_current_->current_a;
+    snap.current.phases = applied_current_->phases;
+  }
+  snap.current.for_surplus = controller_.charging_for_surplus();
+  if (site_reading_) snap.current.surplus = surplus_.wish().reason;
+}
+
+asio::awaitable<void> Service::solar_loop() {
+  while (!stopping_) {
+    const Instant next = clock_.now() + cfg_.solar.interval;
+    if (site_reading_) surplus_step();  // timers: stale meters, delays ending between readings
+    while (!stopping_ && clock_.now() < next) {
+      co_await sleep_until(solar_timer_, clock_, next);
+    }
+  }
+}
+
+}  // namespace offpeak::daemon
