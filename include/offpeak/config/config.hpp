@@ -5,6 +5,7 @@
 #include <offpeak/config/notify_config.hpp>
 #include <offpeak/config/secret.hpp>
 #include <offpeak/config/site_config.hpp>
+#include <offpeak/config/solar_forecast_config.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
@@ -211,6 +212,8 @@ struct Config {
   std::optional<MqttConfig> mqtt;
   NotifyConfig notify;  // `notify:`, `quiet_hours:`, `plug_reminder:`
   SiteConfig site;      // `site:`; no meters when absent
+  // `solar_forecast:`; none when absent
+  std::optional<SolarForecastConfig> solar_forecast;
 };
 
 struct ConfigError {
