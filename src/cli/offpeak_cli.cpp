@@ -5,6 +5,7 @@
 #include "prices.hpp"
 #include "sessions_command.hpp"
 #include "setup_command.hpp"
+#include "site_command.hpp"
 #include "status_command.hpp"
 #include "vehicle_command.hpp"
 
@@ -283,6 +284,16 @@ int run_offpeak(int argc, char** argv) {
                     "Print the charging model learned from the database (real wall power, taper, "
                     "usual plug-in times) and what the planner uses; asks no cloud");
 
+  auto* site_cmd = app.add_subcommand(
+      "site", "What offpeak learned about the home from the database (docs/solar.md)");
+  add_common(site_cmd, common, true);
+  bool site_model = false;
+  site_cmd
+      ->add_flag("--model", site_model,
+                 "Print the expected household load per weekday and half-hour, the PV "
+                 "forecast's scale factor and the expected surplus ahead")
+      ->required();
+
   SetupArgs setup_args;
   auto* setup = add_setup_command(app, setup_args);
 
@@ -338,6 +349,11 @@ int run_offpeak(int argc, char** argv) {
       auto cfg = load_or_report(common.config);
       if (!cfg) return k_exit_config;
       return vehicle_model ? cmd_vehicle_model(*cfg, common.json) : cmd_vehicle(*cfg, common.json);
+    }
+    if (site_cmd->parsed()) {
+      auto cfg = load_or_report(common.config);
+      if (!cfg) return k_exit_config;
+      return cmd_site_model(*cfg, common.json);
     }
     if (status->parsed()) return cmd_status(status_args);
     if (notify_test->parsed()) return cmd_notify_test(notify_args);
