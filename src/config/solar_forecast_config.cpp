@@ -62,6 +62,17 @@ std::optional<Secret> read_key(const std::filesystem::path& p, detail::Reader& r
   return Secret(std::move(v));
 }
 
+// A systemd credential that was given: the file exists and holds more than newlines (the
+// unit's SetCredential= fallback, a lone newline, reads as "not provided").
+bool credential_given(const Environment& env, const std::string& id) {
+  if (!env.credentials_directory) return false;
+  std::ifstream in(*env.credentials_directory / id, std::ios::binary);
+  char c = 0;
+  while (in.get(c))
+    if (c != '\n' && c != '\r') return true;
+  return false;
+}
+
 bool valid_site_id(const std::string& s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
@@ -189,7 +200,7 @@ void parse_solar_forecast(const YAML::Node& node, Reader& r, const std::filesyst
     }
   } else if (def->needs_key) {
     const std::string cred = "solcast-api-key";
-    if (env.credentials_directory && std::filesystem::exists(*env.credentials_directory / cred)) {
+    if (credential_given(env, cred)) {
       c.api_key_file = *env.credentials_directory / cred;
       if (auto k = read_key(*c.api_key_file, r, nullptr, "credential " + cred))
         c.api_key = std::move(*k);

@@ -115,6 +115,13 @@ TEST(SolarForecastConfig, SolcastKeyFromAFileOrTheCredential) {
                 env);
   ASSERT_TRUE(c.config) << c.errors.at(0).to_string();
   EXPECT_EQ(c.config->solar_forecast->api_key.reveal(), "fromsystemd");
+  // The unit's fallback (a lone newline) is "not provided".
+  creds.write("solcast-api-key", "\n");
+  auto none =
+      load(dir, "solar_forecast: { type: solcast, latitude: 1, longitude: 1, site_id: ab }\n", env);
+  ASSERT_FALSE(none.errors.empty());
+  EXPECT_NE(none.errors[0].message.find("needs an API key"), std::string::npos)
+      << none.errors[0].to_string();
   EXPECT_EQ(c.config->solar_forecast->site_ids, (std::vector<std::string>{"1234-5678"}));
 }
 
