@@ -285,7 +285,7 @@ int run_offpeak(int argc, char** argv) {
                     "usual plug-in times) and what the planner uses; asks no cloud");
 
   auto* site_cmd = app.add_subcommand(
-      "site", "What offpeak learned about the home from the database (docs/solar.md)");
+      "site", "What offpeak learned about the home from the database (docs/solar-forecast.md)");
   add_common(site_cmd, common, true);
   bool site_model = false;
   site_cmd

@@ -1,7 +1,8 @@
 #pragma once
 // `offpeak site --model`: what offpeak has learned about the home from the database: the
 // expected load per weekday and half-hour, the PV forecast's scale factor, and the expected
-// surplus over the cached solar forecast (docs/solar.md). Reads the database, never writes.
+// surplus over the cached solar forecast (docs/solar-forecast.md). Reads the database, never
+// writes.
 
 #include <offpeak/config/config.hpp>
 

@@ -1,6 +1,6 @@
 // The daemon's solar forecast (`solar_forecast:`): refreshed on its quota's schedule off the
 // event loop (network and database on the worker), the last good forecast kept on failure
-// and across restarts (docs/solar.md).
+// and across restarts (docs/solar-forecast.md).
 
 #include "service.hpp"
 

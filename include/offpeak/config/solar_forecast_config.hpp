@@ -33,7 +33,7 @@ struct SolarForecastConfig {
   Secret api_key;                   // solcast: required; forecast.solar: paid tiers
   std::string base_url;             // the source's own unless overridden (tests)
   double confidence = 0.7;          // the fraction of the expected surplus a plan counts on
-  double system_efficiency = 0.86;  // open-meteo's panel model (docs/solar.md)
+  double system_efficiency = 0.86;  // open-meteo's panel model (docs/solar-forecast.md)
   double temp_coeff = -0.004;       // per kelvin above 25 degC
   bool operator==(const SolarForecastConfig&) const = default;
 };

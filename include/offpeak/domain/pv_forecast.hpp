@@ -1,7 +1,7 @@
 #pragma once
 // A forecast of the panels' production: the power expected over ranges of instants, as the
 // solar forecast sources give it (spec solar.md, "The sun in the plan"), and the panel model
-// that turns irradiance into power (docs/solar.md).
+// that turns irradiance into power (docs/solar-forecast.md).
 
 #include <offpeak/domain/time.hpp>
 

@@ -1,5 +1,5 @@
 #pragma once
-// When to fetch a solar forecast again, within the source's quota (docs/solar.md): a pure
+// When to fetch a solar forecast again, within the source's quota (docs/solar-forecast.md): a pure
 // function of the calls already made, the last success and the failures since.
 //
 // Quotas: forecast.solar's public tier allows 12 calls an hour per IP, Solcast's hobbyist

@@ -2,7 +2,7 @@
 // The solar forecast over the network with the database as its cache: every roof face's (or
 // rooftop site's) forecast fetched and summed, the result and the refresh schedule's state
 // kept in the settings table, so a restart neither loses the forecast nor spends quota again
-// (docs/solar.md). The daemon runs `refresh_pv_if_due` off its event loop.
+// (docs/solar-forecast.md). The daemon runs `refresh_pv_if_due` off its event loop.
 
 #include <offpeak/config/solar_forecast_config.hpp>
 #include <offpeak/domain/pv_forecast.hpp>

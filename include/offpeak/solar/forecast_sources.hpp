@@ -1,7 +1,7 @@
 #pragma once
 // Solar forecast sources, the pure parts: for each `solar_forecast: type:` the request that
 // fetches one array's (or one rooftop site's) forecast and the parser of the answer, turning it
-// into a PvForecast (docs/solar.md). No sockets: the daemon sends the requests.
+// into a PvForecast (docs/solar-forecast.md). No sockets: the daemon sends the requests.
 //
 //  - forecast.solar: GET {base}/[{key}/]estimate/{lat}/{lon}/{tilt}/{az}/{kwp}; `result.watts`
 //    maps local times ("YYYY-MM-DD HH:MM:SS", the zone in `message.info.timezone`) to the
