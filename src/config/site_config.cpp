@@ -115,7 +115,14 @@ std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const 
       auto s = r.string(*n, "a URL");
       const bool http = s && s->rfind("http://", 0) == 0 && s->size() > 7;
       const bool https = s && s->rfind("https://", 0) == 0 && s->size() > 8;
-      if (http || https)
+      const auto authority_end =
+          s ? s->find_first_of("/?#", s->find("://") + 3) : std::string::npos;
+      const bool user_info = s && s->substr(0, authority_end).find('@') != std::string::npos;
+      if ((http || https) && user_info)
+        r.error_at(*n,
+                   "a user name or password in the URL is not supported (it would show in "
+                   "logs); put the device's credentials in its query string");
+      else if (http || https)
         k.url = *s;
       else if (s)
         r.error_at(*n, "expected an http:// or https:// URL, got " + quoted(*n));

@@ -272,6 +272,13 @@ void MqttBridge::tick() {
 
 void MqttBridge::on_message(std::string topic, std::string payload, bool retained) {
   if (auto it = meter_topics_.find(topic); it != meter_topics_.end()) {
+    // The broker's stored copy, delivered at subscription, is of unknown age: a reading from
+    // hours ago must not count as fresh. Live messages arrive unflagged.
+    if (retained) {
+      spdlog::debug("MQTT: {}: retained meter value ignored (its age is unknown)",
+                    mqtt::printable(topic));
+      return;
+    }
     auto handler = it->second;  // the handler may reconfigure the meters
     handler(payload);
     return;

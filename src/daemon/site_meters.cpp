@@ -11,7 +11,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 namespace offpeak::daemon {
@@ -24,29 +23,6 @@ namespace {
 constexpr milliseconds k_stale_check{1000};
 // Polls never come closer than this in real time, whatever the virtual clock's speed.
 constexpr milliseconds k_min_real_poll{1000};
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// The meter's source as shown to people: a URL whose query may carry a password or token
-// keeps its path only.
-std::string source_of(const config::MeterConfig& c) {
-  if (const auto* m = std::get_if<config::MqttMeter>(&c.kind)) return m->topic;
-  if (const auto* h = std::get_if<config::HttpMeter>(&c.kind)) {
-    const auto q = h->url.find('?');
-    if (q == std::string::npos) return h->url;
-    const std::string query = lower(h->url.substr(q));
-    for (const char* secret : {"pass", "token", "key", "auth", "secret", "user"})
-      if (query.find(secret) != std::string::npos) return h->url.substr(0, q) + "?...";
-    return h->url;
-  }
-  const auto& s = std::get<config::SunspecMeter>(c.kind);
-  return s.host + ":" + std::to_string(s.port) + " unit " + std::to_string(s.unit_id) +
-         (s.device == config::SunspecMeter::Device::inverter ? " (inverter)" : " (meter)");
-}
 
 std::string watts_text(double w) {
   if (std::abs(w) >= 1000) return fmt::format("{:.2f} kW", w / 1000);
@@ -106,7 +82,7 @@ std::optional<api::SiteStatus> SiteMeters::status() const {
     api::MeterStatus s;
     s.role = m->role;
     s.type = config::meter_type_name(m->config);
-    s.source = source_of(m->config);
+    s.source = site::meter_source(m->config);
     if (m->latest) {
       s.read_at = m->latest->at;
       s.stale = reading_stale(m->latest->at, m->config.max_age, now);
@@ -148,7 +124,8 @@ void SiteMeters::configure(const config::SiteConfig& site) {
     auto m = std::make_shared<Meter>(io_, role, *want);
     m->since = clock_.now();
     slot = m;
-    spdlog::info("{} meter: {} {}", role, config::meter_type_name(*want), source_of(*want));
+    spdlog::info("{} meter: {} {}", role, config::meter_type_name(*want),
+                 site::meter_source(*want));
     if (const auto* mq = std::get_if<config::MqttMeter>(&want->kind)) {
       if (!topics_) {
         spdlog::error("{} meter: type mqtt needs the mqtt: connection", role);
@@ -207,10 +184,10 @@ asio::awaitable<void> SiteMeters::poll_loop(std::shared_ptr<Meter> m) {
         watts = p.watts;
         if (!p.watts) fault = std::string(site::to_string(p.fault));
       } else {
-        fault =
-            std::string(net::to_string(r.error.kind)) +
-            (r.error.kind == net::HttpErrorKind::http_status ? " " + std::to_string(r.error.status)
-                                                             : std::string());
+        fault = std::string(net::to_string(r.error.kind)) +
+                (r.error.kind == net::HttpErrorKind::http_status
+                     ? " " + std::to_string(r.error.status)
+                     : ": " + r.error.message);  // the client's words: host and port, no query
       }
     } else {
       SunspecConnection* conn = m->modbus.get();

@@ -1,8 +1,9 @@
 #pragma once
 // The home's meters on the daemon's event loop (spec solar.md, docs/solar.md): the grid and PV
-// meters of `site:`, each read by a thin adapter for its type (an explicit registry:
-// make_meter_source in site_meters.cpp), their latest readings, and the site's state with
-// staleness. Payloads and SunSpec registers are read by the socket-free offpeak::site module.
+// meters of `site:`, each read by a thin adapter for its type (mqtt: a topic on the bridge's
+// connection, set up in configure(); http and sunspec: polled by poll_loop()), their latest
+// readings, and the site's state with staleness. Payloads and SunSpec registers are read by the
+// socket-free offpeak::site module.
 //
 // Listening (the surplus loop, the API, MQTT): subscribe() once; the callback runs on the
 // event loop on every new reading and whenever a meter turns stale or recovers, with the
@@ -33,8 +34,8 @@ namespace offpeak::daemon {
 class MeterTopics {
  public:
   virtual ~MeterTopics() = default;
-  // `on_payload` runs on the event loop for every message on `topic` (retained ones too: a
-  // meter's retained last value counts, with the time it arrives).
+  // `on_payload` runs on the event loop for every live message on `topic`; the broker's
+  // retained copy delivered at subscription is dropped (its age is unknown).
   virtual void listen(const std::string& topic,
                       std::function<void(const std::string&)> on_payload) = 0;
   virtual void unlisten(const std::string& topic) = 0;

@@ -68,6 +68,10 @@ site::SunspecResult SunspecConnection::read(int unit_id, site::SunspecDevice dev
   site::RegisterReader reader =
       [this, &connection_lost](int address, int count,
                                std::string& error) -> std::optional<std::vector<std::uint16_t>> {
+    if (connection_lost) {  // no more waiting on a dead connection within this reading
+      error = "the connection was lost";
+      return std::nullopt;
+    }
     std::vector<std::uint16_t> regs(static_cast<std::size_t>(count));
     const int n = modbus_read_registers(ctx_of(ctx_), address, count, regs.data());
     if (n != count) {

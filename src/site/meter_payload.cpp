@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <vector>
@@ -144,6 +145,23 @@ double to_watts(double value, config::PowerUnit unit, config::MeterSign sign) {
   double w = unit == config::PowerUnit::kw ? value * 1000.0 : value;
   if (sign == config::MeterSign::export_) w = -w;
   return w + 0.0;  // no negative zero
+}
+
+std::string meter_source(const config::MeterConfig& c) {
+  if (const auto* m = std::get_if<config::MqttMeter>(&c.kind)) return m->topic;
+  if (const auto* h = std::get_if<config::HttpMeter>(&c.kind)) {
+    const auto q = h->url.find('?');
+    if (q == std::string::npos) return h->url;
+    std::string query = h->url.substr(q);
+    for (auto& ch : query)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (const char* secret : {"pass", "token", "key", "auth", "secret", "user"})
+      if (query.find(secret) != std::string::npos) return h->url.substr(0, q) + "?...";
+    return h->url;
+  }
+  const auto& s = std::get<config::SunspecMeter>(c.kind);
+  return s.host + ":" + std::to_string(s.port) + " unit " + std::to_string(s.unit_id) +
+         (s.device == config::SunspecMeter::Device::inverter ? " (inverter)" : " (meter)");
 }
 
 PowerReading parse_power(std::string_view payload, const PayloadFormat& format) {

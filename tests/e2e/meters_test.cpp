@@ -225,6 +225,27 @@ TEST(Meters, HttpShellyAndTasmotaThenStaleAndBack) {
   EXPECT_FALSE(s.at("stale").as_bool());
   EXPECT_DOUBLE_EQ(number(s.at("grid_w")), -2000);
 
+  // SIGHUP without the PV meter: it is gone at once; the unchanged grid meter keeps running
+  // with its reading.
+  const std::string yaml = config(dir,
+                                  "site:\n"
+                                  "  grid:\n"
+                                  "    type: http\n"
+                                  "    url: " +
+                                      base +
+                                      "/rpc/EM.GetStatus?id=0\n"
+                                      "    field: total_act_power\n"
+                                      "    interval: 1s\n"
+                                      "    max_age: 3s\n");
+  dir.write("offpeak.yaml", yaml);
+  d.signal(SIGHUP);
+  ASSERT_TRUE(d.wait_for("configuration reloaded", 10s)) << d.log();
+  s = site(dir, port);
+  ASSERT_EQ(s.at("meters").as_array().size(), 1u);
+  EXPECT_TRUE(s.at("pv_w").is_null());
+  EXPECT_DOUBLE_EQ(number(s.at("grid_w")), -2000);
+  EXPECT_GE(s.at("meters").as_array()[0].at("readings").as_int64(), 2);
+
   // The first fresh reading was sampled into the database, then nothing more within a minute.
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait(10s), 0) << d.log();
@@ -249,10 +270,22 @@ TEST(Meters, MqttTasmotaAndPlainKilowattsThroughMosquitto) {
                   "-c", (dir.path() / "broker.conf").string()},
                  (dir.path() / "broker.log").string());
   wait_port(broker_port);
-  auto pub = [&](const std::string& topic, const std::string& payload) {
-    run(dir, {"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_port), "-t",
-              topic, "-m", payload, "-q", "1"});
+  auto pub = [&](const std::string& topic, const std::string& payload, bool retain = false) {
+    std::vector<std::string> args{"/usr/bin/mosquitto_pub",
+                                  "-h",
+                                  "127.0.0.1",
+                                  "-p",
+                                  std::to_string(broker_port),
+                                  "-t",
+                                  topic,
+                                  "-m",
+                                  payload,
+                                  "-q",
+                                  "1"};
+    if (retain) args.push_back("-r");
+    run(dir, args);
   };
+  pub("tele/meter/SENSOR", "{\"ENERGY\":{\"Power\":4321}}", true);  // hours old, maybe
   dir.write("offpeak.yaml",
             config(dir, "mqtt: { broker: \"mqtt://127.0.0.1:" + std::to_string(broker_port) +
                             "\", client_id: offpeak-meters }\n"
@@ -266,6 +299,9 @@ TEST(Meters, MqttTasmotaAndPlainKilowattsThroughMosquitto) {
   ASSERT_NE(port, 0) << d.log();
   ASSERT_TRUE(d.wait_for("MQTT: connected", 15s)) << d.log();
   std::this_thread::sleep_for(300ms);  // the subscriptions follow the CONNACK
+  // A retained value of unknown age (published before offpeakd subscribed) is not a reading.
+  ASSERT_TRUE(d.wait_for("retained meter value ignored", 10s)) << d.log();
+  EXPECT_TRUE(site(dir, port).at("grid_w").is_null());
   pub("tele/meter/SENSOR", fixture("tasmota_tele_sensor.json"));
   pub("solar/power", "-3.25");  // an inverter that reports production negative, in kW
   ASSERT_TRUE(wait_site(dir, port, [](const json::object& s) {
@@ -324,6 +360,21 @@ TEST(Meters, MqttTasmotaAndPlainKilowattsThroughMosquitto) {
   EXPECT_TRUE(wait_retained("offpeak/grid_power", "None"));  // Home Assistant: unknown
   pub("tele/meter/SENSOR", "{\"ENERGY\":{\"Power\":-512}}");
   ASSERT_TRUE(d.wait_for("grid meter reports again: -512 W", 10s)) << d.log();
+
+  // The broker restarts (forgetting everything): offpeakd reconnects, subscribes again, and
+  // the meter's next message is read.
+  broker.signal(SIGKILL);
+  broker.wait(5s);
+  Process broker2({fs::exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "/usr/bin/mosquitto",
+                   "-c", (dir.path() / "broker.conf").string()},
+                  (dir.path() / "broker2.log").string());
+  wait_port(broker_port);
+  ASSERT_TRUE(d.wait_for("MQTT: connected", 30s, 2)) << d.log();
+  std::this_thread::sleep_for(300ms);
+  pub("tele/meter/SENSOR", "{\"ENERGY\":{\"Power\":777}}");
+  EXPECT_TRUE(wait_site(dir, port, [](const json::object& st) {
+    return st.at("grid_w").is_number() && st.at("grid_w").to_number<double>() == 777;
+  })) << d.log();
 }
 
 TEST(Meters, SunspecMeterAndInverterOverModbusTcp) {
@@ -377,6 +428,20 @@ TEST(Meters, SunspecMeterAndInverterOverModbusTcp) {
   EXPECT_TRUE(s.at("grid_w").is_null());
   EXPECT_TRUE(s.at("stale").as_bool());
   EXPECT_DOUBLE_EQ(number(s.at("pv_w")), 3000);
+
+  // A device with its SunSpec block at 50000: the reads at 40000 and 0 get Modbus exceptions
+  // (illegal data address) from the server, then the chain is found and read.
+  server->signal(SIGKILL);
+  server->wait(5s);
+  server = std::make_unique<Process>(
+      std::vector<std::string>{SUNSPEC_SERVER_BIN, std::to_string(modbus_port), "--base", "50000"},
+      (dir.path() / "modbus3.log").string());
+  ASSERT_TRUE(server->wait_for("listening on", 10s)) << server->log();
+  ASSERT_TRUE(d.wait_for("grid meter reports again: -1.23 kW", 20s)) << d.log();
+  s = site(dir, port);
+  EXPECT_DOUBLE_EQ(number(s.at("grid_w")), -1234);
+  EXPECT_FALSE(s.at("stale").as_bool());
+  EXPECT_TRUE(d.running());
 }
 
 }  // namespace

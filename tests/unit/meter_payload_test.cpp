@@ -121,3 +121,26 @@ TEST(MeterPayload, FaultsAreKindsNeverZero) {
 
 }  // namespace
 }  // namespace offpeak::site
+
+namespace offpeak::site {
+namespace {
+
+TEST(MeterSource, ShownWithoutSecrets) {
+  config::MeterConfig m;
+  m.kind = config::HttpMeter{"http://10.0.0.5/rpc/EM.GetStatus?id=0"};
+  EXPECT_EQ(meter_source(m), "http://10.0.0.5/rpc/EM.GetStatus?id=0");
+  m.kind = config::HttpMeter{"http://10.0.0.6/cm?user=admin&password=hunter2&cmnd=Status%208"};
+  EXPECT_EQ(meter_source(m), "http://10.0.0.6/cm?...");
+  m.kind = config::HttpMeter{"https://inverter/api?TOKEN=abc"};
+  EXPECT_EQ(meter_source(m).find("abc"), std::string::npos);
+  m.kind = config::MqttMeter{"tele/meter/SENSOR"};
+  EXPECT_EQ(meter_source(m), "tele/meter/SENSOR");
+  config::SunspecMeter s;
+  s.host = "192.168.1.60";
+  s.unit_id = 240;
+  m.kind = s;
+  EXPECT_EQ(meter_source(m), "192.168.1.60:502 unit 240 (meter)");
+}
+
+}  // namespace
+}  // namespace offpeak::site

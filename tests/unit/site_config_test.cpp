@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 namespace offpeak::config {
@@ -130,6 +131,8 @@ TEST(SiteConfig, ErrorsPointAtTheValue) {
       {"site: { grid: { type: sunspec, address: h, timeout: 2m } }\n", 12, 53,
        "between 1s and 60s"},
       {"site: { export_price: cheap }\n", 12, 23, "export price"},
+      {"site: { grid: { type: http, url: \"http://admin:pw@x/status\" } }\n", 12, 34,
+       "password in the URL is not supported"},
       {"site: { meter: {} }\n", 12, 9, "unknown key"},
       {"site: 5\n", 12, 7, "expected a mapping for 'site'"},
   };
@@ -144,6 +147,37 @@ TEST(SiteConfig, ErrorsPointAtTheValue) {
     EXPECT_EQ(e.column, c.column) << e.to_string();
     EXPECT_NE(e.message.find(c.says), std::string::npos) << e.to_string();
   }
+}
+
+}  // namespace
+}  // namespace offpeak::config
+
+namespace offpeak::config {
+namespace {
+
+// The commented `site:` block of config/offpeak.example.yaml, uncommented, is a valid config.
+TEST(SiteConfig, TheExampleBlockLoads) {
+  std::ifstream in(std::string(OFFPEAK_SOURCE_DIR) + "/config/offpeak.example.yaml");
+  std::string line;
+  std::string block;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("# site:", 0) == 0) inside = true;
+    if (!inside) continue;
+    if (line.empty()) break;
+    block += line.substr(2) + "\n";
+  }
+  ASSERT_FALSE(block.empty());
+  TempDir dir;
+  auto r = load(dir, block);
+  ASSERT_TRUE(r.config) << r.errors.at(0).to_string() << "\n" << block;
+  const SiteConfig& s = r.config->site;
+  ASSERT_TRUE(s.grid);
+  EXPECT_EQ(std::get<HttpMeter>(s.grid->kind).url, "http://192.168.1.50/rpc/EM.GetStatus?id=0");
+  EXPECT_EQ(s.grid->field, "total_act_power");
+  ASSERT_TRUE(s.pv);
+  EXPECT_EQ(std::get<SunspecMeter>(s.pv->kind).device, SunspecMeter::Device::inverter);
+  EXPECT_EQ(s.export_price, 15.0);
 }
 
 }  // namespace

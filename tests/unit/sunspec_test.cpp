@@ -1,6 +1,7 @@
 // SunSpec over a register image: header discovery at 40000/0/50000, the model chain walk,
 // meter and inverter power with scale factors, "not implemented" values, read failures.
 
+#include <offpeak/domain/site.hpp>
 #include <offpeak/site/sunspec.hpp>
 
 #include "../support/sunspec_image.hpp"
@@ -144,3 +145,35 @@ TEST(Sunspec, ScaleFactors) {
 
 }  // namespace
 }  // namespace offpeak::site
+
+namespace offpeak {
+namespace {
+
+// The site at an instant from the meters' last readings (domain/site.hpp).
+TEST(SiteState, StaleReadingsAreUnknownNeverZero) {
+  const Instant t0 = *parse_rfc3339("2026-06-01T12:00:00Z");
+  const Seconds max_age{60};
+  SiteState none = site_state(std::nullopt, max_age, std::nullopt, max_age, t0);
+  EXPECT_TRUE(none.stale);
+  EXPECT_FALSE(none.grid_w);
+  EXPECT_EQ(none.updated_at, Instant{});
+
+  const MeterReading grid{-1500, t0};
+  const MeterReading pv{-3, t0};  // an inverter's night-time draw
+  SiteState fresh = site_state(grid, max_age, pv, max_age, t0 + Seconds{60});
+  EXPECT_FALSE(fresh.stale);
+  EXPECT_EQ(fresh.grid_w, -1500);
+  EXPECT_EQ(fresh.pv_w, 0.0);
+  EXPECT_EQ(fresh.updated_at, t0);
+
+  SiteState old = site_state(grid, max_age, pv, Seconds{120}, t0 + Seconds{61});
+  EXPECT_TRUE(old.stale);
+  EXPECT_FALSE(old.grid_w);
+  EXPECT_EQ(old.pv_w, 0.0);  // the PV meter's own max_age
+  EXPECT_EQ(old.updated_at, t0);
+  // A reading "from the future" (the clock set back) is not stale.
+  EXPECT_FALSE(reading_stale(t0 + Seconds{30}, max_age, t0));
+}
+
+}  // namespace
+}  // namespace offpeak

@@ -52,4 +52,9 @@ PowerReading parse_power(std::string_view payload, const PayloadFormat& format);
 // The unit and sign applied to a raw value in the meter's unit.
 double to_watts(double value, config::PowerUnit unit, config::MeterSign sign);
 
+// Where a meter reads from, as shown to people (logs, status, `offpeak check`): the topic, the
+// URL (only its path when the query could carry a password or token), or the Modbus address
+// with unit and device. Never a secret.
+std::string meter_source(const config::MeterConfig& meter);
+
 }  // namespace offpeak::site
