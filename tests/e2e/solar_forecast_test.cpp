@@ -81,6 +81,7 @@ TEST(SolarForecast, DaemonFetchesCachesAndReusesAfterARestart) {
             "  max_charge_kw: 7.4\n"
             "  source: { type: simulator, initial_soc: 35 }\n"
             "tariff: { default: 24.5 }\n"
+            "api: { listen: \"127.0.0.1:0\" }\n"
             "storage: { database: " +
                 db +
                 " }\n"
