@@ -109,7 +109,7 @@ int cmd_check(const Common& common) {
             << "  database   " << cfg->storage.database.string() << "\n"
             << "  api        " << cfg->api.listen_host << ":" << cfg->api.listen_port
             << (cfg->api.token.empty() ? "" : " (token required for writes)") << "\n"
-            << describe_site(*cfg) << describe_notify(*cfg);
+            << describe_site(*cfg) << describe_solar_forecast(*cfg) << describe_notify(*cfg);
   return k_exit_ok;
 }
 

@@ -77,6 +77,24 @@ const char* const k_days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 
 }  // namespace
 
+std::string describe_solar_forecast(const config::Config& cfg) {
+  if (!cfg.solar_forecast) return "";
+  const auto& f = *cfg.solar_forecast;
+  std::string out = "  solar      " + std::string(config::solar_forecast_type_name(f.type)) + ", ";
+  if (f.type == config::SolarForecastType::solcast) {
+    out += std::to_string(f.site_ids.size()) + " rooftop site(s)";
+  } else {
+    double kwp = 0;
+    for (const auto& a : f.arrays)
+      kwp += a.kwp;
+    out += std::to_string(f.arrays.size()) + (f.arrays.size() == 1 ? " face, " : " faces, ") +
+           fixed(kwp, 1) + " kWp";
+  }
+  out += " at " + fixed(f.latitude, 2) + ", " + fixed(f.longitude, 2) + ", counting on " +
+         fixed(f.confidence * 100, 0) + " %\n";
+  return out;
+}
+
 int cmd_site_model(const config::Config& cfg, bool as_json) {
   const Instant now = time_point_cast<Seconds>(system_clock::now());
   Learned m;

@@ -85,4 +85,23 @@ TEST(SiteCli, ModelShowsTheHomesLoadWithoutTheCar) {
   EXPECT_NE(human.out.find("No solar_forecast: configured."), std::string::npos) << human.out;
 }
 
+TEST(SiteCli, CheckNamesTheSolarForecast) {
+  TempDir dir;
+  const std::string config = dir.write("offpeak.yaml", std::string(k_config) + R"(solar_forecast:
+  type: forecast.solar
+  latitude: 51.5
+  longitude: -0.12
+  arrays:
+    - { kwp: 4.2, tilt: 35, azimuth: 180 }
+    - { kwp: 2, tilt: 20, azimuth: 90 }
+)")
+                                 .string();
+  CommandResult r = run("check --config " + config);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("  solar      forecast.solar, 2 faces, 6.2 kWp at 51.50, -0.12, counting "
+                       "on 70 %\n"),
+            std::string::npos)
+      << r.out;
+}
+
 }  // namespace
