@@ -5,6 +5,7 @@
 #include "prices.hpp"
 #include "sessions_command.hpp"
 #include "setup_command.hpp"
+#include "site_command.hpp"
 #include "site_summary.hpp"
 #include "soc_command.hpp"
 #include "status_command.hpp"
@@ -118,7 +119,7 @@ int cmd_check(const Common& common) {
             << "  database   " << cfg->storage.database.string() << "\n"
             << "  api        " << cfg->api.listen_host << ":" << cfg->api.listen_port
             << (cfg->api.token.empty() ? "" : " (token required for writes)") << "\n"
-            << describe_site(*cfg) << describe_notify(*cfg);
+            << describe_site(*cfg) << describe_solar_forecast(*cfg) << describe_notify(*cfg);
   if (const std::string w = config::plug_state_warning(*cfg); !w.empty())
     std::cout << "  warning    " << w << "\n";
   return k_exit_ok;
@@ -297,6 +298,16 @@ int run_offpeak(int argc, char** argv) {
                     "Print the charging model learned from the database (real wall power, taper, "
                     "usual plug-in times) and what the planner uses; asks no cloud");
 
+  auto* site_cmd = app.add_subcommand(
+      "site", "What offpeak learned about the home from the database (docs/solar-forecast.md)");
+  add_common(site_cmd, common, true);
+  bool site_model = false;
+  site_cmd
+      ->add_flag("--model", site_model,
+                 "Print the expected household load per weekday and half-hour, the PV "
+                 "forecast's scale factor and the expected surplus ahead")
+      ->required();
+
   SetupArgs setup_args;
   auto* setup = add_setup_command(app, setup_args);
 
@@ -355,6 +366,11 @@ int run_offpeak(int argc, char** argv) {
       auto cfg = load_or_report(common.config);
       if (!cfg) return k_exit_config;
       return vehicle_model ? cmd_vehicle_model(*cfg, common.json) : cmd_vehicle(*cfg, common.json);
+    }
+    if (site_cmd->parsed()) {
+      auto cfg = load_or_report(common.config);
+      if (!cfg) return k_exit_config;
+      return cmd_site_model(*cfg, common.json);
     }
     if (status->parsed()) return cmd_status(status_args);
     if (soc->parsed()) return cmd_soc(soc_args);

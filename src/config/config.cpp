@@ -700,10 +700,10 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   std::filesystem::path dir = abs.parent_path();
   Config cfg;
   cfg.file = abs;
-  if (!r.check_map(
-          *root, "top level",
-          {"timezone", "vehicle", "charging", "tariff", "switch", "storage", "api", "log", "mqtt",
-           "carbon", "notify", "quiet_hours", "plug_reminder", "currency", "locale", "site"})) {
+  if (!r.check_map(*root, "top level",
+                   {"timezone", "vehicle", "charging", "tariff", "switch", "storage", "api", "log",
+                    "mqtt", "carbon", "notify", "quiet_hours", "plug_reminder", "currency",
+                    "locale", "site", "solar_forecast"})) {
     return result;
   }
   // Time zone first: other sections do not depend on it, but errors read better in order.
@@ -772,6 +772,8 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   if (auto n = Reader::child(*root, "carbon")) detail::parse_carbon(*n, r, cfg.carbon.emplace());
   if (auto n = Reader::child(*root, "site"))
     detail::parse_site(*n, r, Reader::child(*root, "mqtt").has_value(), cfg.site);
+  if (auto n = Reader::child(*root, "solar_forecast"))
+    detail::parse_solar_forecast(*n, r, dir, env, cfg.solar_forecast);
   detail::parse_notify(*root, r, dir, env, cfg.notify);
   detail::parse_money(*root, r, cfg.money);
   if (auto n = Reader::child(*root, "tariff")) detail::finish_spot_tariff(cfg, env, r, *n);

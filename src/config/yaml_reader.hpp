@@ -134,6 +134,11 @@ void parse_source(const YAML::Node& node, Reader& r, const std::filesystem::path
 // switch), reported at the source's `type`.
 void check_source_needs(const Config& cfg, Reader& r, const YAML::Node& root);
 
+// The `solar_forecast:` mapping (solar_forecast_config.cpp): the source, the roof and the key
+// (from `api_key_file` or, for solcast, the systemd credential solcast-api-key).
+void parse_solar_forecast(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
+                          const Environment& env, std::optional<SolarForecastConfig>& out);
+
 // `notify:`, `quiet_hours:` and `plug_reminder:` of the top level (notify_config.cpp).
 void parse_notify(const YAML::Node& root, Reader& r, const std::filesystem::path& dir,
                   const Environment& env, NotifyConfig& out);

@@ -183,6 +183,7 @@ int Service::run() {
   asio::co_spawn(io_, solar_loop(), asio::detached);
   asio::co_spawn(io_, price_loop(), asio::detached);
   carbon_configured();
+  forecast_configured();
   asio::co_spawn(io_, watchdog_loop(), asio::detached);
   asio::co_spawn(io_, housekeeping_loop(), asio::detached);
   if (ocpp_) {
@@ -224,6 +225,8 @@ void Service::stop() {
   control_timer_.cancel();
   price_timer_.cancel();
   carbon_timer_.cancel();
+  solar_timer_.cancel();
+  forecast_timer_.cancel();
   watchdog_timer_.cancel();
   housekeeping_timer_.cancel();
   if (api_) api_->stop();
@@ -305,6 +308,7 @@ void Service::reload() {
   if (!options_.log_level_override) set_log_level(config::to_string(cfg_.log_level));
   refresh_prices();
   carbon_configured();
+  forecast_configured();
   asio::co_spawn(io_, update_price_forecast(), asio::detached);
   spdlog::info("configuration reloaded: tariff {}, switch {}, target {}% by {}", cfg_.tariff.name,
                switch_->name(), cfg_.charging.target_soc,

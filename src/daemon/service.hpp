@@ -15,6 +15,7 @@
 #include <offpeak/domain/cloud_lag.hpp>
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/poll_policy.hpp>
+#include <offpeak/domain/pv_forecast.hpp>
 #include <offpeak/domain/session_tracker.hpp>
 #include <offpeak/domain/site.hpp>
 #include <offpeak/domain/surplus.hpp>
@@ -208,6 +209,15 @@ class Service {
   PriceCurve carbon_known_;
   tariffs::CarbonRefreshState carbon_refresh_;
   std::optional<PriceCurve> price_forecast_;
+  // The solar forecast (`solar_forecast:`), refreshed off the loop (service_forecast.cpp).
+  boost::asio::awaitable<void> forecast_loop();
+  // Starts, restarts or stops the refresh after a (re)load of `solar_forecast:`.
+  void forecast_configured();
+  bool solar_running_ = false;
+  boost::asio::steady_timer forecast_timer_{io_};
+  config::SolarForecastConfig solar_fetch_cfg_;  // read by the worker during a fetch
+  Zone solar_zone_ = Zone::utc();                // likewise
+  PvForecast pv_forecast_;                       // the newest good forecast; empty: none
   config::Secret persisted_token_;  // the Connect token last written to the cache
 
   // Commands since start by (action, "ok"/"failed"), for /metrics.

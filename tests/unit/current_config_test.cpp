@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <string>
 
 namespace offpeak::config {
@@ -167,6 +169,11 @@ struct ErrorCase {
   int column;
   const char* message;
 };
+
+// Named in the test list by the case's name.
+void PrintTo(const ErrorCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class CurrentConfigError : public ::testing::TestWithParam<ErrorCase> {};
 

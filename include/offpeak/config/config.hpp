@@ -6,6 +6,7 @@
 #include <offpeak/config/secret.hpp>
 #include <offpeak/config/site_config.hpp>
 #include <offpeak/config/vehicle_sources.hpp>
+#include <offpeak/config/solar_forecast_config.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
@@ -254,6 +255,8 @@ struct Config {
   std::optional<MqttConfig> mqtt;
   NotifyConfig notify;  // `notify:`, `quiet_hours:`, `plug_reminder:`
   SiteConfig site;      // `site:`; no meters when absent
+  // `solar_forecast:`; none when absent
+  std::optional<SolarForecastConfig> solar_forecast;
 };
 
 // What `offpeak check` warns about the source and switch together: how offpeak learns that the
