@@ -150,4 +150,18 @@ void parse_charging_solar(const YAML::Node& charging, Reader& r, SolarConfig& ou
 // min/max current, voltage, and whether the switch is modulating.
 void parse_current_control(const YAML::Node& switch_node, Reader& r, Config& cfg);
 
+// `switch:` (switch_config.cpp): the switch of every type and the listen address of the OCPP
+// central system and the API.
+void parse_switch(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
+                  const Environment& env, SwitchConfig& sc);
+void parse_listen(const YAML::Node& n, Reader& r, std::string_view example, std::string& host_out,
+                  unsigned short& port_out);
+bool is_loopback(const std::string& host);
+
+// `mqtt:` (mqtt_config.cpp), and the topic checks the MQTT switch shares.
+void parse_mqtt(const YAML::Node& node, Reader& r, const std::filesystem::path& dir,
+                const Environment& env, std::optional<MqttConfig>& out);
+std::optional<std::string> topic(const YAML::Node& n, Reader& r, std::string_view what);
+std::optional<std::string> topic_prefix(const YAML::Node& n, Reader& r, std::string_view what);
+
 }  // namespace offpeak::config::detail
