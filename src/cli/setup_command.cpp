@@ -143,7 +143,7 @@ struct Answers {
   std::string locale;
   std::optional<std::string> tariff_text;  // a tariff file written for a day-ahead source
   std::string token, token_file;           // its API token, and the file under tariffs/
-  SourceAnswers other;  // a source other than connect (yaml empty: connect)
+  SourceAnswers other;                     // a source other than connect (yaml empty: connect)
 };
 
 std::string config_text(const Answers& a) {

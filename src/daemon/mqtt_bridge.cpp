@@ -240,8 +240,11 @@ void MqttBridge::subscribe_switch_state() {
 }
 
 void MqttBridge::announce() {
-  mqtt::DeviceInfo device{"offpeak " + service_.cfg_.vehicle.name, "offpeak", k_version,
-                          service_.cfg_.money.currency, service_.cfg_.site.grid.has_value(),
+  mqtt::DeviceInfo device{"offpeak " + service_.cfg_.vehicle.name,
+                          "offpeak",
+                          k_version,
+                          service_.cfg_.money.currency,
+                          service_.cfg_.site.grid.has_value(),
                           service_.cfg_.site.pv.has_value()};
   for (const auto& m : mqtt::discovery_messages(names_, device, discovery_))
     publish(m);

@@ -87,7 +87,7 @@ class MqttBridge final : public MqttSwitchFactory, public MeterTopics, public To
   boost::asio::steady_timer wake_;
   std::optional<std::string> switch_state_topic_;  // subscribed on this connection
   std::map<std::string, std::function<void(const std::string&)>> meter_topics_;
-  std::vector<std::string> vehicle_topics_;        // the vehicle source's topics
+  std::vector<std::string> vehicle_topics_;  // the vehicle source's topics
   Handler vehicle_handler_;
   std::optional<int> pending_mid_;
   bool pending_acked_ = false;

@@ -218,7 +218,7 @@ class Service {
   config::SolarForecastConfig solar_fetch_cfg_;  // read by the worker during a fetch
   Zone solar_zone_ = Zone::utc();                // likewise
   PvForecast pv_forecast_;                       // the newest good forecast; empty: none
-  config::Secret persisted_token_;  // the Connect token last written to the cache
+  config::Secret persisted_token_;               // the Connect token last written to the cache
 
   // Commands since start by (action, "ok"/"failed"), for /metrics.
   std::map<std::pair<std::string, std::string>, std::int64_t> command_counts_;

@@ -5,8 +5,8 @@
 #include <offpeak/config/notify_config.hpp>
 #include <offpeak/config/secret.hpp>
 #include <offpeak/config/site_config.hpp>
-#include <offpeak/config/vehicle_sources.hpp>
 #include <offpeak/config/solar_forecast_config.hpp>
+#include <offpeak/config/vehicle_sources.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
