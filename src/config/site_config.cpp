@@ -1,16 +1,16 @@
 // The `site:` section of the main file: the grid and PV meters and the export price
-// (spec solar.md). Meter types form an explicit registry: k_meter_types below.
+// (spec solar.md). Meter types form an explicit registry: meter_types() below.
 
 #include "yaml_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
+#include <vector>
 
 namespace offpeak::config::detail {
 
 namespace {
-
-constexpr std::string_view k_meter_types = "mqtt, http, sunspec";
 
 bool valid_topic(const std::string& t) {
   return !t.empty() && t.find_first_of("+#") == std::string::npos &&
@@ -80,6 +80,126 @@ std::optional<Seconds> interval(const YAML::Node& n, Reader& r) {
   return d;
 }
 
+// What every meter type reads besides its own keys; a type whose readings are payloads (a
+// number or JSON) also reads `field` and `unit`.
+constexpr std::string_view k_common_keys[] = {"type", "sign", "max_age"};
+constexpr std::string_view k_payload_keys[] = {"field", "unit"};
+
+using MeterKind = decltype(MeterConfig::kind);
+
+// The arguments a meter type's reader gets: the meter's mapping, its label for errors
+// ("site.grid (type: http)"), the `type:` node and whether an `mqtt:` section exists.
+struct MeterContext {
+  const YAML::Node& node;
+  Reader& r;
+  const std::string& label;
+  const YAML::Node& type_node;
+  bool have_mqtt;
+};
+
+MeterKind read_mqtt_meter(const MeterContext& c) {
+  MqttMeter k;
+  if (auto n = c.r.required(c.node, "topic", c.label)) {
+    if (auto s = c.r.string(*n, "an MQTT topic")) {
+      if (valid_topic(*s))
+        k.topic = *s;
+      else
+        c.r.error_at(*n, "expected an MQTT topic without wildcards (+, #), got " + quoted(*n));
+    }
+  }
+  if (!c.have_mqtt)
+    c.r.error_at(c.type_node, "meter type 'mqtt' needs an 'mqtt:' section with the broker");
+  return k;
+}
+
+MeterKind read_http_meter(const MeterContext& c) {
+  HttpMeter k;
+  if (auto n = c.r.required(c.node, "url", c.label)) {
+    auto s = c.r.string(*n, "a URL");
+    const bool http = s && s->rfind("http://", 0) == 0 && s->size() > 7;
+    const bool https = s && s->rfind("https://", 0) == 0 && s->size() > 8;
+    const auto authority_end = s ? s->find_first_of("/?#", s->find("://") + 3) : std::string::npos;
+    const bool user_info = s && s->substr(0, authority_end).find('@') != std::string::npos;
+    if ((http || https) && user_info)
+      c.r.error_at(*n,
+                   "a user name or password in the URL is not supported (it would show in "
+                   "logs); put the device's credentials in its query string");
+    else if (http || https)
+      k.url = *s;
+    else if (s)
+      c.r.error_at(*n, "expected an http:// or https:// URL, got " + quoted(*n));
+  }
+  if (auto n = Reader::child(c.node, "interval"))
+    if (auto d = interval(*n, c.r)) k.interval = *d;
+  if (auto n = Reader::child(c.node, "timeout"))
+    if (auto d = timeout(*n, c.r)) k.timeout = *d;
+  return k;
+}
+
+MeterKind read_sunspec_meter(const MeterContext& c) {
+  SunspecMeter k;
+  if (auto n = c.r.required(c.node, "address", c.label)) {
+    if (auto s = c.r.string(*n, "a Modbus TCP address HOST[:PORT]")) {
+      if (!parse_address(*s, k))
+        c.r.error_at(*n,
+                     "expected a Modbus TCP address such as 192.168.1.60:502, got " + quoted(*n));
+    }
+  }
+  if (auto n = Reader::child(c.node, "unit_id")) {
+    auto v = c.r.number_in(*n, "a Modbus unit id (0-255)", 0, 255);
+    if (v && *v != static_cast<int>(*v))
+      c.r.error_at(*n, "expected a whole Modbus unit id (0-255), got " + quoted(*n));
+    else if (v)
+      k.unit_id = static_cast<int>(*v);
+  }
+  if (auto n = Reader::child(c.node, "device")) {
+    auto s = c.r.string(*n, "meter or inverter");
+    if (s && *s == "meter")
+      k.device = SunspecMeter::Device::meter;
+    else if (s && *s == "inverter")
+      k.device = SunspecMeter::Device::inverter;
+    else if (s)
+      c.r.error_at(*n,
+                   "expected 'meter' (SunSpec models 201-204) or 'inverter' (models "
+                   "101-103), got " +
+                       quoted(*n));
+  }
+  if (auto n = Reader::child(c.node, "interval"))
+    if (auto d = interval(*n, c.r)) k.interval = *d;
+  if (auto n = Reader::child(c.node, "timeout"))
+    if (auto d = timeout(*n, c.r)) k.timeout = *d;
+  return k;
+}
+
+// The meter types: a name, the keys it reads besides the common ones, and its reader.
+// Adding a type is a struct in site_config.hpp, a reader here and a line in this table
+// (and its adapter in daemon/site_meters.cpp).
+struct MeterType {
+  std::string_view name;
+  bool payload;  // readings are a number or JSON (field, unit); else registers in watts
+  std::vector<std::string_view> keys;
+  MeterKind (*read)(const MeterContext&);
+};
+
+const std::vector<MeterType>& meter_types() {
+  static const std::vector<MeterType> types = {
+      {"mqtt", true, {"topic"}, read_mqtt_meter},
+      {"http", true, {"url", "interval", "timeout"}, read_http_meter},
+      {"sunspec",
+       false,
+       {"address", "unit_id", "device", "interval", "timeout"},
+       read_sunspec_meter},
+  };
+  return types;
+}
+
+std::string meter_type_list() {
+  std::string out;
+  for (const auto& t : meter_types())
+    out += (out.empty() ? "" : ", ") + std::string(t.name);
+  return out;
+}
+
 std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const std::string& what,
                                        bool have_mqtt) {
   if (!node.IsMap()) {
@@ -89,89 +209,24 @@ std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const 
   }
   auto type_node = r.required(node, "type", what);
   if (!type_node) return std::nullopt;
-  auto type = r.string(*type_node, "a meter type (" + std::string(k_meter_types) + ")");
+  auto type = r.string(*type_node, "a meter type (" + meter_type_list() + ")");
   if (!type) return std::nullopt;
-  MeterConfig m;
-  const std::string label = what + " (type: " + *type + ")";
-  if (*type == "mqtt") {
-    r.check_map(node, label, {"type", "field", "unit", "sign", "max_age", "topic"});
-    MqttMeter k;
-    if (auto n = r.required(node, "topic", label)) {
-      if (auto s = r.string(*n, "an MQTT topic")) {
-        if (valid_topic(*s))
-          k.topic = *s;
-        else
-          r.error_at(*n, "expected an MQTT topic without wildcards (+, #), got " + quoted(*n));
-      }
-    }
-    if (!have_mqtt)
-      r.error_at(*type_node, "meter type 'mqtt' needs an 'mqtt:' section with the broker");
-    m.kind = k;
-  } else if (*type == "http") {
-    r.check_map(node, label,
-                {"type", "field", "unit", "sign", "max_age", "url", "interval", "timeout"});
-    HttpMeter k;
-    if (auto n = r.required(node, "url", label)) {
-      auto s = r.string(*n, "a URL");
-      const bool http = s && s->rfind("http://", 0) == 0 && s->size() > 7;
-      const bool https = s && s->rfind("https://", 0) == 0 && s->size() > 8;
-      const auto authority_end =
-          s ? s->find_first_of("/?#", s->find("://") + 3) : std::string::npos;
-      const bool user_info = s && s->substr(0, authority_end).find('@') != std::string::npos;
-      if ((http || https) && user_info)
-        r.error_at(*n,
-                   "a user name or password in the URL is not supported (it would show in "
-                   "logs); put the device's credentials in its query string");
-      else if (http || https)
-        k.url = *s;
-      else if (s)
-        r.error_at(*n, "expected an http:// or https:// URL, got " + quoted(*n));
-    }
-    if (auto n = Reader::child(node, "interval"))
-      if (auto d = interval(*n, r)) k.interval = *d;
-    if (auto n = Reader::child(node, "timeout"))
-      if (auto d = timeout(*n, r)) k.timeout = *d;
-    m.kind = k;
-  } else if (*type == "sunspec") {
-    r.check_map(node, label,
-                {"type", "sign", "max_age", "address", "unit_id", "device", "interval", "timeout"});
-    SunspecMeter k;
-    if (auto n = r.required(node, "address", label)) {
-      if (auto s = r.string(*n, "a Modbus TCP address HOST[:PORT]")) {
-        if (!parse_address(*s, k))
-          r.error_at(*n,
-                     "expected a Modbus TCP address such as 192.168.1.60:502, got " + quoted(*n));
-      }
-    }
-    if (auto n = Reader::child(node, "unit_id")) {
-      auto v = r.number_in(*n, "a Modbus unit id (0-255)", 0, 255);
-      if (v && *v != static_cast<int>(*v))
-        r.error_at(*n, "expected a whole Modbus unit id (0-255), got " + quoted(*n));
-      else if (v)
-        k.unit_id = static_cast<int>(*v);
-    }
-    if (auto n = Reader::child(node, "device")) {
-      auto s = r.string(*n, "meter or inverter");
-      if (s && *s == "meter")
-        k.device = SunspecMeter::Device::meter;
-      else if (s && *s == "inverter")
-        k.device = SunspecMeter::Device::inverter;
-      else if (s)
-        r.error_at(*n,
-                   "expected 'meter' (SunSpec models 201-204) or 'inverter' (models "
-                   "101-103), got " +
-                       quoted(*n));
-    }
-    if (auto n = Reader::child(node, "interval"))
-      if (auto d = interval(*n, r)) k.interval = *d;
-    if (auto n = Reader::child(node, "timeout"))
-      if (auto d = timeout(*n, r)) k.timeout = *d;
-    m.kind = k;
-  } else {
+  const auto& types = meter_types();
+  auto it =
+      std::find_if(types.begin(), types.end(), [&](const MeterType& t) { return t.name == *type; });
+  if (it == types.end()) {
     r.error_at(*type_node, "unknown meter type " + quoted(*type_node) +
-                               "; expected one of: " + std::string(k_meter_types));
+                               "; expected one of: " + meter_type_list());
     return std::nullopt;
   }
+  const std::string label = what + " (type: " + *type + ")";
+  std::vector<std::string_view> allowed(std::begin(k_common_keys), std::end(k_common_keys));
+  allowed.insert(allowed.end(), it->keys.begin(), it->keys.end());
+  if (it->payload)
+    allowed.insert(allowed.end(), std::begin(k_payload_keys), std::end(k_payload_keys));
+  r.check_map(node, label, allowed);
+  MeterConfig m;
+  m.kind = it->read(MeterContext{node, r, label, *type_node, have_mqtt});
   if (auto n = Reader::child(node, "field")) {
     if (auto s = r.string(*n, "a dotted JSON field path such as total_act_power")) {
       if (valid_field(*s))
