@@ -18,7 +18,7 @@ constexpr std::size_t k_max_connections = 256;
 
 api::StatusSnapshot ServiceApi::snapshot() const {
   const Service& s = service_;
-  const Controller& c = s.controller_;
+  const Controller& c = s.lp().controller_;
   api::StatusSnapshot snap;
   snap.now = s.clock_.now();
   snap.vehicle_name = s.cfg_.vehicle.name;
@@ -28,7 +28,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.decimal_mark = s.cfg_.money.decimal_mark;
   snap.observation = c.last_observation();
   snap.soc_estimate = c.soc_estimate(snap.now);
-  snap.stale = c.stale(snap.now) || s.last_soc_stale_;
+  snap.stale = c.stale(snap.now) || s.lp().last_soc_stale_;
   snap.mode = c.mode();
   snap.mode_until = c.mode_until();
   snap.override_deadline = c.override_deadline();
@@ -36,25 +36,25 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.plan = c.plan();
   snap.next_action = c.next_action(snap.now);
   snap.reason = c.reason();
-  snap.switch_name = s.switch_ ? s.switch_->name() : "";
+  snap.switch_name = s.lp().switch_ ? s.lp().switch_->name() : "";
   snap.switch_on = c.switch_on();
   snap.switch_failing = c.switch_failing();
   snap.switch_problem = c.switch_problem();
   snap.price_now = c.prices().price_at(snap.now);
   if (snap.price_now) snap.prices_known_until = c.prices().known_until(snap.now);
-  snap.polls_total = s.budget_.polls_total();
-  snap.polls_today = s.budget_.polls(snap.now);
-  snap.requests_today = s.budget_.used(snap.now);
+  snap.polls_total = s.lp().budget_.polls_total();
+  snap.polls_today = s.lp().budget_.polls(snap.now);
+  snap.requests_today = s.lp().budget_.used(snap.now);
   snap.max_requests_per_day = s.cfg_.vehicle.poll.max_per_day;
-  snap.next_poll_at = s.next_poll_at_;
-  snap.next_poll_reason = s.next_poll_.why;
-  snap.charging_model = describe(s.model_, s.cfg_.vehicle.spec);
-  snap.consecutive_poll_failures = s.poll_failures_;
-  snap.poll_errors = s.poll_errors_;
-  snap.commands = s.command_counts_;
+  snap.next_poll_at = s.lp().next_poll_at_;
+  snap.next_poll_reason = s.lp().next_poll_.why;
+  snap.charging_model = describe(s.lp().model_, s.cfg_.vehicle.spec);
+  snap.consecutive_poll_failures = s.lp().poll_failures_;
+  snap.poll_errors = s.lp().poll_errors_;
+  snap.commands = s.lp().command_counts_;
   snap.api_connections = server ? server->connection_count() : 0;
-  if (s.ocpp_) snap.charger = s.ocpp_->snapshot();
-  s.solar_snapshot(snap);
+  if (s.lp().ocpp_) snap.charger = s.lp().ocpp_->snapshot();
+  s.lp().solar_snapshot(snap);
   if (s.notify_) snap.notify = s.notify_->status();
   if (s.mqtt_) snap.mqtt = s.mqtt_->status();
   if (s.site_) snap.site = s.site_->status();
@@ -66,7 +66,7 @@ const Zone& ServiceApi::zone() const {
 }
 
 PriceCurve ServiceApi::prices(Instant from, Instant to) const {
-  return service_.controller_.prices().slice(from, to);
+  return service_.lp().controller_.prices().slice(from, to);
 }
 
 asio::awaitable<std::vector<store::SampleRow>> ServiceApi::samples(store::TimeRange r) {
@@ -102,7 +102,7 @@ void ServiceApi::set_mode(Mode mode, std::optional<Instant> until) {
     spdlog::warn("{}: mode {} refused: {}", origin, to_string(mode), *refused);
     return;
   }
-  s.controller_.set_mode(mode, until);
+  s.lp().controller_.set_mode(mode, until);
   spdlog::info("{}: mode {}{}", origin, to_string(mode),
                until ? " until " + s.cfg_.zone.format(*until) : "");
   const Instant now = s.clock_.now();
@@ -125,10 +125,10 @@ void ServiceApi::set_mode(Mode mode, std::optional<Instant> until) {
 
 void ServiceApi::set_override(std::optional<DeadlineOverride> o) {
   Service& s = service_;
-  s.controller_.set_override(o);
+  s.lp().controller_.set_override(o);
   const Instant now = s.clock_.now();
   if (o) {
-    const Deadline d = s.controller_.deadline(now);
+    const Deadline d = s.lp().controller_.deadline(now);
     spdlog::info("{}: one-off target {:.0f}% by {}", origin, d.target_soc,
                  s.cfg_.zone.format(d.ready_by));
   } else {

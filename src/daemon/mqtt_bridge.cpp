@@ -363,7 +363,7 @@ void MqttBridge::on_message(std::string topic, std::string payload, bool retaine
                  [&](const mqtt::ModeCommand& c) { api_.set_mode(c.mode, std::nullopt); },
                  [&](const mqtt::TargetSocCommand& c) {
                    DeadlineOverride o =
-                       service_.controller_.override_deadline().value_or(DeadlineOverride{});
+                       service_.lp().controller_.override_deadline().value_or(DeadlineOverride{});
                    o.target_soc = c.target_soc;
                    api_.set_override(o);
                  },
@@ -382,13 +382,13 @@ void MqttBridge::on_message(std::string topic, std::string payload, bool retaine
                      when = next_deadline(now, p, service_.cfg_.zone).ready_by;
                    }
                    DeadlineOverride o =
-                       service_.controller_.override_deadline().value_or(DeadlineOverride{});
+                       service_.lp().controller_.override_deadline().value_or(DeadlineOverride{});
                    o.ready_by = when;
                    api_.set_override(o);
                  },
                  [&](const mqtt::SocCommand& c) {
                    std::string why;
-                   if (!service_.tell_soc(c.soc, "MQTT", why))
+                   if (!service_.lp().tell_soc(c.soc, "MQTT", why))
                      spdlog::warn("MQTT: {}: {}", mqtt::printable(topic), why);
                  },
                  [&](const mqtt::HomeAssistantOnline&) {

@@ -286,8 +286,8 @@ void NotifyBridge::session_closed(const SessionRecord& rec, Instant at, std::opt
   f.end_soc = soc;
   f.energy_kwh = rec.energy_kwh;
   f.cost_p = rec.cost_p;
-  f.target_soc = s.controller_.deadline(at).target_soc;
-  const double kw = s.controller_.settings().vehicle.max_charge_kw;
+  f.target_soc = s.lp().controller_.deadline(at).target_soc;
+  const double kw = s.lp().controller_.settings().vehicle.max_charge_kw;
   if (kw > 0 && rec.energy_kwh > 0) {
     // The same energy charged at once from plug-in at full power, at the known prices.
     const Instant to =
@@ -309,40 +309,40 @@ void NotifyBridge::check(Instant now) {
   };
   // Devices: the car's service, the MQTT broker, the OCPP charger, the price feed. A refused
   // account or a spent budget is an account_problem, not an unreachable service.
-  for (const auto& [kind, n] : s.poll_errors_) {
+  for (const auto& [kind, n] : s.lp().poll_errors_) {
     auto& seen = seen_poll_errors_[kind];
     if (n > seen) last_poll_error_ = kind;
     seen = n;
   }
-  const bool car_failing = s.poll_failures_ > 0 && last_poll_error_ != "budget_exhausted" &&
+  const bool car_failing = s.lp().poll_failures_ > 0 && last_poll_error_ != "budget_exhausted" &&
                            last_poll_error_ != "credentials_refused";
   add(notifier_.on_device(now, "car service", !car_failing));
   if (s.mqtt_) {
     if (auto m = s.mqtt_->status())
       add(notifier_.on_device(now, "MQTT broker", m->connected, m->last_error));
   }
-  if (s.ocpp_) add(notifier_.on_device(now, "charger", s.ocpp_->snapshot().connected));
+  if (s.lp().ocpp_) add(notifier_.on_device(now, "charger", s.lp().ocpp_->snapshot().connected));
   if (std::holds_alternative<config::OctopusAgileTariff>(s.cfg_.tariff.kind))
     add(notifier_.on_device(now, "price feed", s.agile_refresh_.consecutive_failures == 0));
   add(notifier_.tick(now));
   // The day's request budget of the car's account.
   const int allowed = s.cfg_.vehicle.poll.max_per_day;
-  if (const int used = s.budget_.used(now); used >= allowed)
+  if (const int used = s.lp().budget_.used(now); used >= allowed)
     add(notifier_.on_budget_spent(now, used, allowed));
   // The plug reminder: the next ready-by's need.
-  if (s.last_state_) {
+  if (s.lp().last_state_) {
     PlugFacts f;
-    f.plugged_in = s.last_state_->plugged_in;
-    f.soc = s.last_state_->soc_percent;
-    f.next = s.controller_.deadline(now);
-    const VehicleSpec& v = s.controller_.settings().vehicle;
+    f.plugged_in = s.lp().last_state_->plugged_in;
+    f.soc = s.lp().last_state_->soc_percent;
+    f.next = s.lp().controller_.deadline(now);
+    const VehicleSpec& v = s.lp().controller_.settings().vehicle;
     if (f.soc && v.efficiency > 0) {
       f.energy_needed_kwh =
           std::max(0.0, (f.next.target_soc - *f.soc) / 100.0 * v.battery_kwh / v.efficiency);
     }
     f.max_charge_kw = v.max_charge_kw;
     add(notifier_.on_plug_check(now, f));
-    add(notifier_.on_prices(now, s.controller_.prices(), s.last_state_->plugged_in,
+    add(notifier_.on_prices(now, s.lp().controller_.prices(), s.lp().last_state_->plugged_in,
                             s.cfg_.charging.charge_below_p_per_kwh.value_or(0.0)));
   }
   publish(std::move(out));

@@ -69,11 +69,11 @@ class OcppSwitch final : public Switch {
 
 }  // namespace
 
-OcppBridge::OcppBridge(Service& service, config::OcppSwitch cfg)
-    : service_(service),
+OcppBridge::OcppBridge(Loadpoint& loadpoint, config::OcppSwitch cfg)
+    : lp_(loadpoint),
       cfg_(std::move(cfg)),
-      cp_(settings_of(cfg_, service.cfg_.current, service.cfg_.vehicle.spec.max_charge_kw)),
-      tick_timer_(service.io_) {}
+      cp_(settings_of(cfg_, loadpoint.cfg_.current, loadpoint.cfg_.vehicle.spec.max_charge_kw)),
+      tick_timer_(loadpoint.io_) {}
 
 OcppBridge::~OcppBridge() {
   stop();
@@ -134,13 +134,13 @@ boost::system::result<void, std::string> OcppBridge::start() {
   };
   cb.message = [this](net::WsConnection& c, std::string text) { message(c, std::move(text)); };
   cb.closed = [this](net::WsConnection& c, std::string why) { closed(c, std::move(why)); };
-  server_ = std::make_unique<net::WebSocketServer>(service_.io_, std::move(o), std::move(cb));
+  server_ = std::make_unique<net::WebSocketServer>(lp_.io_, std::move(o), std::move(cb));
   if (auto r = server_->listen(); !r) return r.error();
   spdlog::info("OCPP listening on {}:{}{} for charge point {} (ws{}://HOST:{}{}{})",
                cfg_.listen_host, server_->port(), cfg_.tls_cert ? " (TLS)" : "",
                cfg_.charge_point_id, cfg_.tls_cert ? "s" : "", server_->port(), ocpp::k_path_prefix,
                cfg_.charge_point_id);
-  asio::co_spawn(service_.io_, tick_loop(), asio::detached);
+  asio::co_spawn(lp_.io_, tick_loop(), asio::detached);
   return {};
 }
 
@@ -165,14 +165,13 @@ void OcppBridge::reconfigure(const config::OcppSwitch& cfg) {
   cfg_.listen_port = keep_port;
   cfg_.tls_cert = keep_cert;
   cfg_.tls_key = keep_key;
-  ocpp::Settings s =
-      settings_of(cfg_, service_.cfg_.current, service_.cfg_.vehicle.spec.max_charge_kw);
+  ocpp::Settings s = settings_of(cfg_, lp_.cfg_.current, lp_.cfg_.vehicle.spec.max_charge_kw);
   s.first_transaction_id = cp_.settings().first_transaction_id;
   cp_.set_settings(s);
 }
 
 const config::Config& OcppBridge::config() const {
-  return service_.cfg_;
+  return lp_.cfg_;
 }
 
 std::unique_ptr<Switch> OcppBridge::make_switch() {
@@ -187,7 +186,7 @@ std::string OcppBridge::ip_of(const std::string& remote) const {
 }
 
 double OcppBridge::kw_at(double amps) const {
-  return amps * service_.cfg_.current.voltage * cp_.state().wanted_phases / 1000.0;
+  return amps * lp_.cfg_.current.voltage * cp_.state().wanted_phases / 1000.0;
 }
 
 void OcppBridge::opened(std::shared_ptr<net::WsConnection> conn, std::string remote) {
@@ -216,7 +215,7 @@ void OcppBridge::closed(net::WsConnection& conn, std::string why) {
   cp_.disconnected(real_now());
   spdlog::warn("charger {} disconnected ({}); commands wait for it", cfg_.charge_point_id, why);
   pump();
-  service_.update_status();
+  lp_.update_status();
 }
 
 void OcppBridge::pump() {
@@ -240,7 +239,7 @@ void OcppBridge::report_to_controller() {
   const bool plug_changed = plugged && plugged != last_plugged_;
   last_plugged_ = plugged;
   last_offering_ = offering;
-  Service& s = service_;
+  Loadpoint& s = lp_;
   const Instant now = s.clock_.now();
   s.controller_.charger_report(now, plugged, offering);
   if (plug_changed) s.charger_plug(now, *plugged);
@@ -249,7 +248,7 @@ void OcppBridge::report_to_controller() {
 
 void OcppBridge::handle(const ocpp::Event& e) {
   using K = ocpp::Event::Kind;
-  Service& s = service_;
+  Loadpoint& s = lp_;
   const std::string& id = cfg_.charge_point_id;
   const auto& st = cp_.state();
   switch (e.kind) {
@@ -266,7 +265,7 @@ void OcppBridge::handle(const ocpp::Event& e) {
                      e.text);
         // After the controller has re-planned (it runs before this posted job), name the run.
         asio::post(s.io_, [this] {
-          Service& sv = service_;
+          Loadpoint& sv = lp_;
           auto next = sv.controller_.next_action(sv.clock_.now());
           const auto& plan = sv.controller_.plan();
           if (next && next->first == Action::start && plan) {
@@ -343,7 +342,7 @@ asio::awaitable<SwitchOutcome> OcppBridge::await_ticket(std::uint64_t ticket) {
     co_return SwitchOutcome{false, "charger " + cfg_.charge_point_id +
                                        " is not connected; the limit is set when it connects"};
   }
-  asio::steady_timer wait(service_.io_);
+  asio::steady_timer wait(lp_.io_);
   const auto deadline = steady_clock::now() + seconds{65};
   for (;;) {
     if (auto r = cp_.result(ticket)) co_return SwitchOutcome{r->ok, r->detail};
@@ -396,9 +395,9 @@ void OcppBridge::amend(VehicleState& reading) const {
   if (auto p = ocpp::plugged_in(cp_.state().status)) reading.plugged_in = *p;
 }
 
-// ---- the Service's side (kept here so service.cpp only wires) ----
+// ---- the loadpoint's side of its charger ----
 
-void Service::setup_ocpp() {
+void Loadpoint::setup_ocpp() {
   const auto* o = std::get_if<config::OcppSwitch>(&cfg_.switch_config);
   if (!o) {
     if (ocpp_) {
@@ -411,7 +410,7 @@ void Service::setup_ocpp() {
   if (!ocpp_) {
     ocpp_ = std::make_unique<OcppBridge>(*this, *o);
     // Switched to ocpp by a reload: listen now (at start-up run() does it before READY=1).
-    if (api_) {
+    if (service_.api_) {
       if (auto r = ocpp_->start(); !r) spdlog::error("cannot start the OCPP server: {}", r.error());
     }
   } else {
@@ -420,7 +419,7 @@ void Service::setup_ocpp() {
   switch_ = ocpp_->make_switch();
 }
 
-void Service::charger_plug(Instant at, bool plugged) {
+void Loadpoint::charger_plug(Instant at, bool plugged) {
   VehicleState plug;  // no SoC: opens or closes the session, the next reading adds the SoC
   plug.device_id = device_id();
   plug.plugged_in = plugged;
@@ -437,7 +436,7 @@ void Service::charger_plug(Instant at, bool plugged) {
   }
 }
 
-void Service::charger_metered(Instant at, double energy_wh) {
+void Loadpoint::charger_metered(Instant at, double energy_wh) {
   SessionUpdate u = sessions_.metered(at, energy_wh, controller_.prices());
   if (u.kind != SessionUpdate::Kind::none) record_session(u, device_id());
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The daemon's OCPP 1.6J central system (`switch: type: ocpp`): the WebSocket server (net),
-// the charge point's protocol state machine (ocpp) and the Service in between. It is the
+// the charge point's protocol state machine (ocpp) and the loadpoint in between. It is the
 // switch (hold at 0 A / release to max_current_a) and an observer: plug-in and unplug, the
 // charger's word on whether it offers current, metered energy and power reach the controller,
 // the sessions and the API at once. docs/ocpp.md says what an installer sees.
@@ -27,11 +27,11 @@ class WsConnection;
 
 namespace offpeak::daemon {
 
-class Service;
+class Loadpoint;
 
 class OcppBridge {
  public:
-  OcppBridge(Service& service, config::OcppSwitch cfg);
+  OcppBridge(Loadpoint& loadpoint, config::OcppSwitch cfg);
   ~OcppBridge();
   OcppBridge(const OcppBridge&) = delete;
   OcppBridge& operator=(const OcppBridge&) = delete;
@@ -70,7 +70,7 @@ class OcppBridge {
   std::string ip_of(const std::string& remote) const;
   double kw_at(double amps) const;
 
-  Service& service_;
+  Loadpoint& lp_;
   config::OcppSwitch cfg_;
   ocpp::ChargePoint cp_;
   std::unique_ptr<net::WebSocketServer> server_;

@@ -3,9 +3,10 @@
 // poller, the controller, the price refresh and the watchdog; SQLite on a worker thread.
 
 #include "api_backend.hpp"
+#include "loadpoint.hpp"
 #include "ocpp_bridge.hpp"
 #include "runtime.hpp"
-#include "site_meters.hpp"
+#include "site.hpp"
 #include "sources.hpp"
 #include "switches.hpp"
 
@@ -64,91 +65,32 @@ class Service {
   // Runs until SIGTERM/SIGINT. Returns the exit status.
   int run();
 
-  // A reading of the home's meters (service_solar.cpp). The site's meters (SiteMeters) call it
+  // A reading of the home's meters (service_site.cpp). The site's meters (SiteMeters) call it
   // on the event loop for every grid or PV reading and when a meter goes stale; tests may call
-  // it the same way. Feeds the surplus loop, which decides (with the controller's mode and
-  // cost rule) whether the car charges from the surplus and at which current; the switch
-  // carries it out. Every decision is logged in plain words.
+  // it the same way. Feeds each loadpoint's surplus loop, which decides (with the controller's
+  // mode and cost rule) whether the car charges from the surplus and at which current; the
+  // switch carries it out. Every decision is logged in plain words.
   void on_site(const SiteState& site);
 
  private:
-  boost::asio::awaitable<void> poll_loop();
-  boost::asio::awaitable<void> control_loop();
   boost::asio::awaitable<void> price_loop();
   boost::asio::awaitable<void> watchdog_loop();
   boost::asio::awaitable<void> signal_loop();
   boost::asio::awaitable<void> housekeeping_loop();
 
-  // --- solar (service_solar.cpp) ---
-  // Every charging.solar.interval: the surplus loop's timers (a meter that went quiet is stale).
-  boost::asio::awaitable<void> solar_loop();
-  // Steps the surplus loop, logs its decisions, hands its wish to the controller.
-  void surplus_step();
-  // A controller command through the switch: a start for the surplus alone starts at the
-  // surplus's current, anything else as before.
-  boost::asio::awaitable<SwitchOutcome> send_command(Action action);
-  // Sets the wanted current while the switch is on (modulating switches), when it differs.
-  void apply_current();
-  boost::asio::awaitable<void> apply_current_loop();
-  // The current the switch should carry now: the surplus's when charging for it alone, else
-  // the full current of a planned run.
-  CurrentSetting wanted_current() const;
-  // What the car draws now (W): the charger's meter, else the current applied, else its power.
-  double car_power_w() const;
-  SurplusSettings surplus_settings() const;
-  // After a (re)load: the surplus loop's settings; mode solar without a grid meter goes back
-  // to smart (said in the log).
-  void solar_configured();
-  // The site and the current for /api/v1/status, /metrics and MQTT.
-  void solar_snapshot(api::StatusSnapshot& snap) const;
-
-  // --- local API (api_backend.cpp) ---
-  friend class ServiceApi;
-  friend class ApiRuntime;
-  // --- OCPP charger (ocpp_bridge.cpp) ---
-  friend class OcppBridge;
-  // Creates, reconfigures or drops the OCPP central system per the switch config; with one,
-  // switch_ is its switch.
-  void setup_ocpp();
-  // The charger reports a plug-in or unplug: the session opens or closes at once.
-  void charger_plug(Instant at, bool plugged);
-  // The charger's energy register: the open session's energy becomes metered.
-  void charger_metered(Instant at, double energy_wh);
-  // Logs and stores a session change.
-  void record_session(const SessionUpdate& u, const std::string& dev);
+  friend class ServiceApi;    // api_backend.cpp
+  friend class ApiRuntime;    // api_backend.cpp
   friend class MqttBridge;    // mqtt_bridge.cpp
   friend class NotifyBridge;  // notify_bridge.cpp
+  friend class OcppBridge;    // ocpp_bridge.cpp
+  friend class Loadpoint;     // loadpoint*.cpp
 
-  void handle_observation(const VehicleState& state);
-  // --- vehicle sources (service_vehicle.cpp) ---
-  // Builds the source for cfg_ (the registry) and hooks a pushed one to the poll loop.
-  void adopt_source();
-  // The poll loop's part for a pushed source: an observation whenever a value arrives and
-  // when the SoC turns stale. Returns when a reload chose a polled source.
-  boost::asio::awaitable<void> pushed_loop();
-  // A SoC the owner told (API, MQTT, CLI): recorded as a reading marked told; the estimator
-  // carries it forward. False (and `why` set) when it cannot be taken.
-  bool tell_soc(double percent, std::string origin, std::string& why);
-  // Records whether the source's SoC is stale; logs the change. True when it changed.
-  bool note_soc_stale(bool stale);
-  bool source_updated_ = false;  // a pushed value arrived since the last observation
-  bool last_soc_stale_ = false;  // the source's SoC is older than its max_age
-  void adopt_plan();
-  void record_command(const Command& cmd, const SwitchOutcome& outcome, Instant at);
   void refresh_prices();
-  // Makes the poll loop ask the poll policy again (after a command, a reload, ...).
-  void reschedule_poll();
+  // Every loadpoint's controller runs a step now (new prices, carbon, forecast).
   void kick_controller();
   void reload();
   void stop();
   void update_status();
-  ControllerSettings controller_settings(const config::Config& cfg) const;
-  // When to poll next, from the poll policy and the failure back-off.
-  PollDecision poll_decision() const;
-  // Re-learns the charging model and the usual plug-in times from the database (worker
-  // thread), then adopts them.
-  boost::asio::awaitable<void> relearn();
-  std::string device_id() const;
   // Queues a database write; failures are logged, never fatal.
   template <typename F>
   void db_write(F f);
@@ -161,33 +103,13 @@ class Service {
   store::Store store_;
   boost::asio::thread_pool db_pool_{1};
   boost::asio::thread_pool exec_pool_{1};
-  std::unique_ptr<VehicleSource> source_;
-  std::unique_ptr<Switch> switch_;
   std::unique_ptr<Tariff> tariff_;
-  Controller controller_;
 
-  boost::asio::steady_timer poll_timer_;
-  boost::asio::steady_timer control_timer_;
   boost::asio::steady_timer price_timer_;
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer housekeeping_timer_;
   boost::asio::signal_set signals_;
-
-  Instant next_poll_at_{};
-  Instant wake_at_{};
   bool stopping_ = false;
-  int poll_failures_ = 0;
-  std::optional<VehicleState> last_state_;
-  std::string remembered_device_;  // the car the database last saw (connect without device_id)
-  SessionTracker sessions_;
-  // Poll accounting (rate limits): polls and requests in the current UTC day.
-  RequestBudget budget_;
-  CloudLag cloud_lag_;  // how long the car's cloud takes to show a command (learned)
-  std::optional<Instant> backoff_until_;  // failures: no poll before then
-  PollDecision next_poll_{};
-  LearnedChargingModel model_;
-  std::array<std::optional<int>, 7> usual_plug_in_{};
-  std::map<std::string, std::int64_t> poll_errors_;
   // Dynamic tariff (Octopus Agile): published prices as known (cache + fetches).
   // The dynamic tariff's feed (Agile, day-ahead sources); nullptr for static tariffs. Shared so
   // that a refresh in flight keeps the feed it started with across a SIGHUP.
@@ -218,26 +140,20 @@ class Service {
   config::SolarForecastConfig solar_fetch_cfg_;  // read by the worker during a fetch
   Zone solar_zone_ = Zone::utc();                // likewise
   PvForecast pv_forecast_;                       // the newest good forecast; empty: none
-  config::Secret persisted_token_;               // the Connect token last written to the cache
 
-  // Commands since start by (action, "ok"/"failed"), for /metrics.
-  std::map<std::pair<std::string, std::string>, std::int64_t> command_counts_;
-  std::optional<Instant> early_poll_at_;  // a plug-in the charger reported: poll the car then
-  std::unique_ptr<OcppBridge> ocpp_;      // switch type ocpp
   // State, commands and discovery over MQTT, and the mqtt switch's connection.
   std::unique_ptr<MqttBridge> mqtt_;
-  // The home's meters (site:); after mqtt_, whose topics they use (service_site.cpp).
-  std::unique_ptr<SiteMeters> site_;
+  // The site: the home's meters and its export price (site:); after mqtt_, whose topics the
+  // meters use (service_site.cpp).
+  std::unique_ptr<Site> site_;
   void setup_site();
-  Instant last_meter_sample_{};  // the meter_samples table gets at most a row a minute
   // Notifications: the notifier, the outbox and the channels' senders.
   std::unique_ptr<NotifyBridge> notify_;
-  // Solar: the surplus loop, the last site reading, the current the switch last accepted.
-  SurplusLoop surplus_{SurplusSettings{}};
-  std::optional<SiteState> site_reading_;  // the last reading on_site was given
-  std::optional<CurrentSetting> applied_current_;
-  bool applying_current_ = false;
-  boost::asio::steady_timer solar_timer_{io_};
+  // The loadpoints (one charger and the car on it each): one today. After the bridges, which
+  // their sources and switches use.
+  std::vector<std::unique_ptr<Loadpoint>> loadpoints_;
+  Loadpoint& lp() { return *loadpoints_.front(); }
+  const Loadpoint& lp() const { return *loadpoints_.front(); }
   // Declared last: destroyed first, while everything it reads still exists.
   std::unique_ptr<ApiRuntime> api_;
 };

@@ -18,7 +18,8 @@ using namespace std::chrono;
 void Service::carbon_configured() {
   if (!cfg_.carbon) {  // removed: no carbon figures any more
     carbon_known_ = PriceCurve{};
-    controller_.set_carbon(std::nullopt);
+    for (auto& lp : loadpoints_)
+      lp->controller().set_carbon(std::nullopt);
     carbon_timer_.cancel();  // the loop sees it and ends
     return;
   }
@@ -79,9 +80,11 @@ asio::awaitable<void> Service::carbon_loop() {
     carbon_known_ = r.known;
     // Nothing known (yet): no carbon figures at all rather than "0 kg plus unknown".
     if (carbon_known_.empty())
-      controller_.set_carbon(std::nullopt);
+      for (auto& lp : loadpoints_)
+        lp->controller().set_carbon(std::nullopt);
     else
-      controller_.set_carbon(carbon_known_);
+      for (auto& lp : loadpoints_)
+        lp->controller().set_carbon(carbon_known_);
     kick_controller();
   }
   carbon_running_ = false;
@@ -92,7 +95,8 @@ asio::awaitable<void> Service::update_price_forecast() {
   // With a fallback tariff the gaps are already filled by it; without history, nothing.
   if (feed == nullptr || tariff_ || stopping_) {
     price_forecast_.reset();
-    controller_.set_forecast(std::nullopt);
+    for (auto& lp : loadpoints_)
+      lp->controller().set_forecast(std::nullopt);
     co_return;
   }
   const Instant now = clock_.now();
@@ -107,7 +111,8 @@ asio::awaitable<void> Service::update_price_forecast() {
   }
   if (stopping_ || feed != feed_) co_return;
   price_forecast_ = forecast_prices(history, now, now + days{4}, london_, feed->resolution());
-  controller_.set_forecast(price_forecast_);
+  for (auto& lp : loadpoints_)
+    lp->controller().set_forecast(price_forecast_);
   kick_controller();
 }
 

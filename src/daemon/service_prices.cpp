@@ -31,7 +31,7 @@ void Service::refresh_prices() {
     curve = tariff_->prices(from, to);
   }
   Instant known_until = agile_known_.known_until(now);
-  if (agile && known_until < controller_.deadline(now).ready_by) {
+  if (agile && known_until < lp().controller_.deadline(now).ready_by) {
     std::string msg =
         agile_known_.empty() || known_until <= now
             ? "no " + feed_->label() + " prices known from now"
@@ -50,8 +50,8 @@ void Service::refresh_prices() {
   } else {
     price_note_.clear();
   }
-  controller_.set_prices(std::move(curve));
-  kick_controller();
+  for (auto& lp : loadpoints_)
+    lp->set_prices(curve);
 }
 
 asio::awaitable<void> Service::price_loop() {

@@ -1,39 +1,22 @@
-// The home's meters in the Service: created beside the MQTT bridge (whose connection mqtt
-// meters use), and their readings sampled into the database at most once a minute.
+// The site in the Service: created beside the MQTT bridge (whose connection mqtt meters use);
+// its readings go to every loadpoint's surplus loop.
 
 #include "service.hpp"
 
 #include "mqtt_bridge.hpp"
 
-#include <offpeak/store/meter_samples.hpp>
-
-#include <boost/asio/post.hpp>
-
-#include <spdlog/spdlog.h>
-
 namespace offpeak::daemon {
 
-namespace {
-constexpr Seconds k_meter_sample_every{60};
-}  // namespace
-
 void Service::setup_site() {
-  site_ = std::make_unique<SiteMeters>(io_, clock_, mqtt_.get());
+  site_ = std::make_unique<Site>(cfg_.site, io_, clock_, mqtt_.get(), store_, db_pool_);
   site_->subscribe([this](const SiteState& s) {
-    on_site(s);  // the surplus loop
-    const Instant now = clock_.now();
-    if (now - last_meter_sample_ < k_meter_sample_every) return;
-    if (!s.grid_w && !s.pv_w) return;  // nothing fresh to record
-    last_meter_sample_ = now;
-    const store::MeterSampleRow row{now, s.grid_w, s.pv_w};
-    boost::asio::post(db_pool_, [this, row] {
-      try {
-        store::add_meter_sample(store_, row);
-      } catch (const std::exception& e) {
-        spdlog::error("database write failed: {}", e.what());
-      }
-    });
+    on_site(s);  // the surplus loops
   });
+}
+
+void Service::on_site(const SiteState& s) {
+  for (auto& lp : loadpoints_)
+    lp->on_site(s);
 }
 
 }  // namespace offpeak::daemon

@@ -1,6 +1,7 @@
-// The Service's side of the vehicle sources: building the configured one (the registry in
+// A loadpoint's side of its vehicle source: building the configured one (the registry in
 // source_registry.cpp), the loop for pushed sources, and a SoC the owner tells.
 
+#include "loadpoint.hpp"
 #include "service.hpp"
 
 #include "mqtt_bridge.hpp"
@@ -22,7 +23,7 @@ bool news(const VehicleState& a, const VehicleState& b) {
 
 }  // namespace
 
-void Service::adopt_source() {
+void Loadpoint::adopt_source() {
   std::optional<connect::CachedToken> cached;
   if (const auto* c = std::get_if<config::ConnectSource>(&cfg_.vehicle.source)) {
     try {
@@ -33,7 +34,7 @@ void Service::adopt_source() {
       spdlog::warn("cannot read the cached Connect token: {}", e.what());
     }
   }
-  TopicFeed* topics = mqtt_.get();
+  TopicFeed* topics = service_.mqtt_.get();
   source_ = make_source(SourceDeps{cfg_, clock_, std::move(cached), topics});
   last_soc_stale_ = false;
   source_->set_on_update([this] {
@@ -42,7 +43,7 @@ void Service::adopt_source() {
   });
 }
 
-asio::awaitable<void> Service::pushed_loop() {
+asio::awaitable<void> Loadpoint::pushed_loop() {
   while (!stopping_ && source_->pushed()) {
     source_updated_ = false;
     PollResult r = co_await source_->poll();
@@ -63,7 +64,7 @@ asio::awaitable<void> Service::pushed_loop() {
   }
 }
 
-bool Service::note_soc_stale(bool stale) {
+bool Loadpoint::note_soc_stale(bool stale) {
   if (stale == last_soc_stale_) return false;
   if (stale) {
     spdlog::warn("the SoC from {} is older than {}: stale, not planned on until a new one",
@@ -75,7 +76,7 @@ bool Service::note_soc_stale(bool stale) {
   return true;
 }
 
-bool Service::tell_soc(double percent, std::string origin, std::string& why) {
+bool Loadpoint::tell_soc(double percent, std::string origin, std::string& why) {
   if (!(percent >= 0 && percent <= 100)) {
     why = "expected a SoC percentage 0..100";
     return false;
@@ -94,7 +95,7 @@ bool Service::tell_soc(double percent, std::string origin, std::string& why) {
 }
 
 bool ServiceApi::tell_soc(double percent, std::string& why) {
-  return service_.tell_soc(percent, origin, why);
+  return service_.lp().tell_soc(percent, origin, why);
 }
 
 }  // namespace offpeak::daemon

@@ -1,8 +1,10 @@
-// The Service's solar wiring: meter readings into the surplus loop, its wish into the
+// A loadpoint's solar wiring: meter readings into the surplus loop, its wish into the
 // controller (which decides by mode and cost whether the surplus is taken), and the wanted
 // current through the switch. The composition rule is in ARCHITECTURE.md.
 
 #include "api_backend.hpp"
+#include "loadpoint.hpp"
+#include "ocpp_bridge.hpp"
 #include "service.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -23,7 +25,7 @@ std::optional<std::string> ServiceApi::mode_refused(Mode mode) const {
   return std::nullopt;
 }
 
-SurplusSettings Service::surplus_settings() const {
+SurplusSettings Loadpoint::surplus_settings() const {
   const config::CurrentControl& cc = cfg_.current;
   const double car_w = controller_.settings().vehicle.max_charge_kw * 1000.0;
   SurplusSettings s;
@@ -43,7 +45,7 @@ SurplusSettings Service::surplus_settings() const {
   return s;
 }
 
-void Service::solar_configured() {
+void Loadpoint::solar_configured() {
   surplus_.set_settings(surplus_settings());
   if (controller_.mode() == Mode::solar && !cfg_.site.grid) {
     spdlog::warn("mode solar needs a grid meter (site.grid); back to mode smart");
@@ -51,13 +53,13 @@ void Service::solar_configured() {
   }
 }
 
-void Service::on_site(const SiteState& site) {
+void Loadpoint::on_site(const SiteState& site) {
   site_reading_ = site;
   surplus_.observe(site, car_power_w(), clock_.now());
   surplus_step();
 }
 
-double Service::car_power_w() const {
+double Loadpoint::car_power_w() const {
   if (ocpp_) {
     if (auto p = ocpp_->snapshot().power_w) return *p;
   }
@@ -66,7 +68,7 @@ double Service::car_power_w() const {
   return controller_.settings().vehicle.max_charge_kw * 1000.0;
 }
 
-void Service::surplus_step() {
+void Loadpoint::surplus_step() {
   const Instant now = clock_.now();
   SurplusLoop::Step st = surplus_.step(now);
   if (st.note) {
@@ -81,7 +83,7 @@ void Service::surplus_step() {
   apply_current();
 }
 
-CurrentSetting Service::wanted_current() const {
+CurrentSetting Loadpoint::wanted_current() const {
   if (controller_.charging_for_surplus()) {
     const SurplusWish& w = surplus_.wish();
     return current_setting(cfg_.current, w.current_a, w.phases);
@@ -89,7 +91,7 @@ CurrentSetting Service::wanted_current() const {
   return full_current(cfg_);
 }
 
-asio::awaitable<SwitchOutcome> Service::send_command(Action action) {
+asio::awaitable<SwitchOutcome> Loadpoint::send_command(Action action) {
   if (action == Action::start) {
     const CurrentSetting c = wanted_current();
     SwitchOutcome o = co_await switch_->start_at(c, device_id());
@@ -101,7 +103,7 @@ asio::awaitable<SwitchOutcome> Service::send_command(Action action) {
   co_return o;
 }
 
-void Service::apply_current() {
+void Loadpoint::apply_current() {
   if (applying_current_ || !switch_ || !switch_->modulating()) return;
   if (controller_.switch_on() != true || !applied_current_) return;
   const CurrentSetting want = wanted_current();
@@ -112,7 +114,7 @@ void Service::apply_current() {
   asio::co_spawn(io_, apply_current_loop(), asio::detached);
 }
 
-asio::awaitable<void> Service::apply_current_loop() {
+asio::awaitable<void> Loadpoint::apply_current_loop() {
   // One change at a time; the wish may move while one is on its way.
   for (int i = 0; i < 3 && !stopping_; ++i) {
     if (controller_.switch_on() != true || !applied_current_) break;
@@ -134,7 +136,7 @@ asio::awaitable<void> Service::apply_current_loop() {
   applying_current_ = false;
 }
 
-void Service::solar_snapshot(api::StatusSnapshot& snap) const {
+void Loadpoint::solar_snapshot(api::StatusSnapshot& snap) const {
   const Instant now = clock_.now();
   if (site_reading_ && cfg_.site.grid) snap.surplus_w = surplus_.surplus_w(now);
   if (controller_.switch_on() == true && applied_current_) {
@@ -145,7 +147,7 @@ void Service::solar_snapshot(api::StatusSnapshot& snap) const {
   if (site_reading_) snap.current.surplus = surplus_.wish().reason;
 }
 
-asio::awaitable<void> Service::solar_loop() {
+asio::awaitable<void> Loadpoint::solar_loop() {
   while (!stopping_) {
     const Instant next = clock_.now() + cfg_.solar.interval;
     if (site_reading_) surplus_step();  // timers: stale meters, delays ending between readings
