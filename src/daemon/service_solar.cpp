@@ -43,8 +43,19 @@ SurplusSettings Service::surplus_settings() const {
   return s;
 }
 
+ExportPrice Service::export_price() const {
+  return fixed_export_price(cfg_.site.export_price);
+}
+
+std::string Service::solar_part(const SessionRecord& rec) const {
+  if (rec.solar_kwh <= 0) return {};
+  return fmt::format(" ({:.2f} kWh from the sun, {:.2f} kWh from the grid)", rec.solar_kwh,
+                     rec.energy_kwh - rec.solar_kwh);
+}
+
 void Service::solar_configured() {
   surplus_.set_settings(surplus_settings());
+  sessions_.set_export_price(export_price());
   if (controller_.mode() == Mode::solar && !cfg_.site.grid) {
     spdlog::warn("mode solar needs a grid meter (site.grid); back to mode smart");
     controller_.set_mode(Mode::smart);
@@ -53,7 +64,11 @@ void Service::solar_configured() {
 
 void Service::on_site(const SiteState& site) {
   site_reading_ = site;
-  surplus_.observe(site, car_power_w(), clock_.now());
+  const Instant now = clock_.now();
+  const double car_w = car_power_w();
+  surplus_.observe(site, car_w, now);
+  // The open session's solar/grid split: a stale grid reading is never surplus.
+  sessions_.site(now, car_w, site.stale ? std::nullopt : site.grid_w);
   surplus_step();
 }
 
