@@ -105,6 +105,8 @@ json::value sessions_json(std::vector<store::SessionRow> rows, const PriceCurve&
         {"start_soc", number_or_null(s.start_soc, 2)},
         {"end_soc", number_or_null(s.end_soc, 2)},
         {"energy_kwh", report::round_to(s.energy_kwh, 4)},
+        {"solar_kwh", report::round_to(s.solar_kwh, 4)},
+        {"grid_kwh", report::round_to(s.grid_kwh, 4)},
         {"cost_p", report::round_to(s.cost_p, 3)},
         {"cost_at_once_p", number_or_null(saving.cost_at_once_p, 3)},
         {"saving_p", number_or_null(saving.saving_p, 3)},
@@ -131,7 +133,7 @@ json::value savings_json(const std::vector<store::SessionRow>& rows, const Price
     const SessionSaving saving =
         session_saving(prices, s.started_at, s.energy_kwh, s.cost_p, full_power_kw);
     by_month[static_cast<std::size_t>(index)].figures.push_back(
-        {s.energy_kwh, s.cost_p, saving.cost_at_once_p});
+        {s.energy_kwh, s.cost_p, saving.cost_at_once_p, s.solar_kwh});
   }
   json::array out;
   for (int i = 0; i < months; ++i) {
@@ -144,6 +146,8 @@ json::value savings_json(const std::vector<store::SessionRow>& rows, const Price
         {"month", label},
         {"sessions", m.sessions},
         {"energy_kwh", report::round_to(m.energy_kwh, 4)},
+        {"solar_kwh", report::round_to(m.solar_kwh, 4)},
+        {"grid_kwh", report::round_to(m.grid_kwh, 4)},
         {"cost_p", report::round_to(m.cost_p, 3)},
         {"cost_at_once_p", report::round_to(m.cost_at_once_p, 3)},
         {"saving_p", report::round_to(m.saving_p, 3)},

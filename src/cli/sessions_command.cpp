@@ -122,6 +122,8 @@ int cmd_sessions(const config::Config& cfg, const std::string& from_arg, const s
           {"start_soc", num(r.start_soc, 2)},
           {"end_soc", num(r.end_soc, 2)},
           {"energy_kwh", report::round_to(r.energy_kwh, 4)},
+          {"solar_kwh", report::round_to(r.solar_kwh, 4)},
+          {"grid_kwh", report::round_to(r.grid_kwh, 4)},
           {"cost_p", report::round_to(r.cost_p, 3)},
           {"cost_at_once_p", num(p.saving.cost_at_once_p, 3)},
           {"saving_p", num(p.saving.saving_p, 3)},
@@ -142,27 +144,30 @@ int cmd_sessions(const config::Config& cfg, const std::string& from_arg, const s
     std::cout << "  none recorded\n";
     return k_exit_ok;
   }
-  std::printf("%-22s %-22s %9s %9s %9s %9s\n", "plugged in", "unplugged", "kWh", "cost", "at once",
-              "saved");
+  std::printf("%-22s %-22s %9s %9s %9s %9s %9s %9s\n", "plugged in", "unplugged", "kWh", "solar",
+              "grid", "cost", "at once", "saved");
   std::fflush(stdout);
-  double kwh = 0, cost = 0, saved = 0;
+  double kwh = 0, solar = 0, cost = 0, saved = 0;
   for (const auto& p : sessions) {
     const auto& r = p.row;
-    char line[256];
-    std::snprintf(line, sizeof line, "%-22s %-22s %9.2f %9s %9s %9s\n",
+    char line[320];
+    std::snprintf(line, sizeof line, "%-22s %-22s %9.2f %9.2f %9.2f %9s %9s %9s\n",
                   cfg.zone.format(r.started_at).c_str(),
                   r.ended_at ? cfg.zone.format(*r.ended_at).c_str() : "(plugged in)", r.energy_kwh,
-                  cur.amount(r.cost_p).c_str(), money_or(cur, p.saving.cost_at_once_p).c_str(),
+                  r.solar_kwh, r.grid_kwh, cur.amount(r.cost_p).c_str(),
+                  money_or(cur, p.saving.cost_at_once_p).c_str(),
                   money_or(cur, p.saving.saving_p).c_str());
     std::cout << line;
     kwh += r.energy_kwh;
+    solar += r.solar_kwh;
     cost += r.cost_p;
     if (p.saving.saving_p) saved += *p.saving.saving_p;
   }
   char total[256];
-  std::snprintf(total, sizeof total, "%zu session%s, %.2f kWh, cost %s, saved %s\n",
-                sessions.size(), sessions.size() == 1 ? "" : "s", kwh, cur.amount(cost).c_str(),
-                cur.amount(saved).c_str());
+  std::snprintf(total, sizeof total,
+                "%zu session%s, %.2f kWh (%.2f solar, %.2f grid), cost %s, saved %s\n",
+                sessions.size(), sessions.size() == 1 ? "" : "s", kwh, solar, kwh - solar,
+                cur.amount(cost).c_str(), cur.amount(saved).c_str());
   std::cout << total;
   return k_exit_ok;
 }
@@ -186,12 +191,14 @@ int cmd_report(const config::Config& cfg, const std::string& month, bool json) {
   const auto sessions = priced(cfg, std::move(*rows), prices);
   std::vector<SessionFigures> figures;
   for (const auto& p : sessions)
-    figures.push_back({p.row.energy_kwh, p.row.cost_p, p.saving.cost_at_once_p});
+    figures.push_back({p.row.energy_kwh, p.row.cost_p, p.saving.cost_at_once_p, p.row.solar_kwh});
   const MonthSummary s = summarize_month(figures, prices.slice(from, to));
   if (json) {
     js::object o{{"month", month},
                  {"sessions", s.sessions},
                  {"energy_kwh", report::round_to(s.energy_kwh, 4)},
+                 {"solar_kwh", report::round_to(s.solar_kwh, 4)},
+                 {"grid_kwh", report::round_to(s.grid_kwh, 4)},
                  {"cost_p", report::round_to(s.cost_p, 3)},
                  {"cost_at_once_p", report::round_to(s.cost_at_once_p, 3)},
                  {"saving_p", report::round_to(s.saving_p, 3)},
@@ -204,8 +211,10 @@ int cmd_report(const config::Config& cfg, const std::string& month, bool json) {
   }
   char buf[256];
   std::cout << "Charging in " << month << " (" << cfg.zone.name() << ")\n";
-  std::snprintf(buf, sizeof buf, "  sessions   %d\n  energy     %.2f kWh\n  cost       %s\n",
-                s.sessions, s.energy_kwh, cur.amount(s.cost_p).c_str());
+  std::snprintf(buf, sizeof buf,
+                "  sessions   %d\n  energy     %.2f kWh (%.2f from the sun, %.2f from the grid)\n"
+                "  cost       %s\n",
+                s.sessions, s.energy_kwh, s.solar_kwh, s.grid_kwh, cur.amount(s.cost_p).c_str());
   std::cout << buf;
   std::snprintf(buf, sizeof buf, "  at once    %s%s\n  saved      %s\n",
                 cur.amount(s.cost_at_once_p).c_str(),

@@ -89,6 +89,7 @@ Loadpoint::Loadpoint(Service& service)
     r.started_at = open->started_at;
     r.start_soc = open->start_soc;
     r.energy_kwh = open->energy_kwh;
+    r.solar_kwh = open->solar_kwh;
     r.cost_p = open->cost_p;
     std::optional<VehicleState> last;
     if (auto row = store_.last_sample(device_id()); row && row->soc_percent) {
@@ -382,32 +383,35 @@ void Loadpoint::record_session(const SessionUpdate& u, const std::string& dev) {
   const auto soc = u.soc;
   const double energy = rec.energy_kwh;
   const double cost = rec.cost_p;
+  const double solar = rec.solar_kwh;
   switch (u.kind) {
     case SessionUpdate::Kind::opened: {
       const Instant from = rec.started_at;
       const auto start_soc = rec.start_soc;
       // open_session keeps a session that is already open (a restart while plugged in).
-      db_write([dev, from, start_soc, soc, energy, cost](store::Store& s) {
+      db_write([dev, from, start_soc, soc, energy, cost, solar](store::Store& s) {
         auto id = s.open_session(dev, from, start_soc);
-        if (energy > 0) s.update_session(id, soc, energy, cost);
+        if (energy > 0) s.update_session(id, soc, energy, cost, solar);
       });
       spdlog::info("plugged in at {} with {}{}", cfg_.zone.format(rec.started_at),
                    pct(rec.start_soc), rec.note.empty() ? "" : "; " + rec.note);
       break;
     }
     case SessionUpdate::Kind::updated:
-      db_write([dev, soc, energy, cost](store::Store& s) {
-        if (auto open = s.current_open_session(dev)) s.update_session(open->id, soc, energy, cost);
+      db_write([dev, soc, energy, cost, solar](store::Store& s) {
+        if (auto open = s.current_open_session(dev))
+          s.update_session(open->id, soc, energy, cost, solar);
       });
       break;
     case SessionUpdate::Kind::closed: {
       const Instant at = u.at;
-      db_write([dev, at, soc, energy, cost](store::Store& s) {
+      db_write([dev, at, soc, energy, cost, solar](store::Store& s) {
         if (auto open = s.current_open_session(dev))
-          s.close_session(open->id, at, soc, energy, cost);
+          s.close_session(open->id, at, soc, energy, cost, solar);
       });
-      spdlog::info("unplugged at {} with {}: session {:.2f} kWh{}, {}{}", cfg_.zone.format(at),
-                   pct(soc), energy, rec.metered ? " (metered)" : "", rec.metered ? "" : "est. ",
+      spdlog::info("unplugged at {} with {}: session {:.2f} kWh{}{}, {}{}", cfg_.zone.format(at),
+                   pct(soc), energy, rec.metered ? " (metered)" : "", solar_part(rec),
+                   rec.metered ? "" : "est. ",
                    Money(cfg_.money.currency, cfg_.money.decimal_mark).amount(cost));
       service_.notify_->session_closed(rec, at, soc);
       asio::co_spawn(io_, relearn(), asio::detached);  // the session is history now

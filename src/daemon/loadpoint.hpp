@@ -105,6 +105,11 @@ class Loadpoint {
   // What the car draws now (W): the charger's meter, else the current applied, else its power.
   double car_power_w() const;
   SurplusSettings surplus_settings() const;
+  // What the solar part of a session's energy is worth: the site's export price (the one
+  // place that says where it comes from).
+  ExportPrice export_price() const;
+  // ", 3.20 kWh from the sun..." for the session's log line; empty without solar energy.
+  std::string solar_part(const SessionRecord& rec) const;
   // After a (re)load: the surplus loop's settings; mode solar without a grid meter goes back
   // to smart (said in the log).
   void solar_configured();

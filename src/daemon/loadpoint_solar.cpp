@@ -45,8 +45,24 @@ SurplusSettings Loadpoint::surplus_settings() const {
   return s;
 }
 
+ExportPrice Loadpoint::export_price() const {
+  // Read at each use: a reload may rebuild the site.
+  const Service* service = &service_;
+  return [service](Instant t) -> std::optional<double> {
+    if (!service->site_) return std::nullopt;
+    return service->site_->export_price(t);
+  };
+}
+
+std::string Loadpoint::solar_part(const SessionRecord& rec) const {
+  if (rec.solar_kwh <= 0) return {};
+  return fmt::format(" ({:.2f} kWh from the sun, {:.2f} kWh from the grid)", rec.solar_kwh,
+                     rec.energy_kwh - rec.solar_kwh);
+}
+
 void Loadpoint::solar_configured() {
   surplus_.set_settings(surplus_settings());
+  sessions_.set_export_price(export_price());
   if (controller_.mode() == Mode::solar && !cfg_.site.grid) {
     spdlog::warn("mode solar needs a grid meter (site.grid); back to mode smart");
     controller_.set_mode(Mode::smart);
@@ -55,7 +71,11 @@ void Loadpoint::solar_configured() {
 
 void Loadpoint::on_site(const SiteState& site) {
   site_reading_ = site;
-  surplus_.observe(site, car_power_w(), clock_.now());
+  const Instant now = clock_.now();
+  const double car_w = car_power_w();
+  surplus_.observe(site, car_w, now);
+  // The open session's solar/grid split: a stale grid reading is never surplus.
+  sessions_.site(now, car_w, site.stale ? std::nullopt : site.grid_w);
   surplus_step();
 }
 

@@ -42,6 +42,8 @@ MonthSummary summarize_month(const std::vector<SessionFigures>& sessions,
   for (const auto& s : sessions) {
     ++m.sessions;
     m.energy_kwh += s.energy_kwh;
+    m.solar_kwh += s.solar_kwh;
+    m.grid_kwh += s.energy_kwh - s.solar_kwh;
     m.cost_p += s.cost_p;
     if (s.cost_at_once_p) {
       m.cost_at_once_p += *s.cost_at_once_p;

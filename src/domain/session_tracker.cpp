@@ -23,7 +23,36 @@ std::optional<double> average_price(const PriceCurve& prices,
   return weighted / seconds;
 }
 
+void SessionTracker::start_split() {
+  split_.reset();
+  split_solar_kwh_ = split_grid_kwh_ = 0;
+}
+
+void SessionTracker::site(Instant at, double car_w, std::optional<double> grid_w) {
+  if (open_) split_.add(at, car_w, grid_w);
+}
+
+void SessionTracker::add_energy(double kwh, Instant from, Instant to,
+                                std::optional<double> import_price) {
+  split_.advance(to);
+  const double d_solar = split_.solar_kwh() - split_solar_kwh_;
+  const double d_grid = split_.grid_kwh() - split_grid_kwh_;
+  split_solar_kwh_ = split_.solar_kwh();
+  split_grid_kwh_ = split_.grid_kwh();
+  const double metered = d_solar + d_grid;
+  const double share = metered > 1e-9 ? std::clamp(d_solar / metered, 0.0, 1.0) : 0.0;
+  const double solar = kwh * share;
+  open_->energy_kwh += kwh;
+  open_->solar_kwh += solar;
+  if (import_price) open_->cost_p += (kwh - solar) * *import_price;
+  if (solar > 0 && export_price_) {
+    const Instant mid = from + (to - from) / 2;
+    if (auto p = export_price_(mid)) open_->cost_p += solar * *p;
+  }
+}
+
 void SessionTracker::resume(SessionRecord open, std::optional<VehicleState> last_reading) {
+  start_split();
   open_ = std::move(open);
   if (last_reading && last_reading->soc_percent) last_ = std::move(last_reading);
 }
@@ -76,6 +105,7 @@ SessionUpdate SessionTracker::observe(
     } else if (charging) {
       s.note = "already charging when first seen; the energy before is unknown";
     }
+    start_split();
     open_ = s;
     u.kind = SessionUpdate::Kind::opened;
     u.session = s;
@@ -88,8 +118,7 @@ SessionUpdate SessionTracker::observe(
     const double kwh = grid_energy_kwh(spec, *prev->soc_percent, *state.soc_percent);
     auto stretches = on_stretches;
     if (stretches.empty()) stretches.emplace_back(prev->observed_at, state.observed_at);
-    open_->energy_kwh += kwh;
-    if (auto p = average_price(prices, stretches)) open_->cost_p += kwh * *p;
+    add_energy(kwh, prev->observed_at, state.observed_at, average_price(prices, stretches));
   }
   u.kind = SessionUpdate::Kind::updated;
   u.session = *open_;
@@ -111,10 +140,8 @@ SessionUpdate SessionTracker::metered(Instant at, double energy_wh, const PriceC
   if (!prev || energy_wh < prev->second || at < prev->first) return u;
   const double kwh = (energy_wh - prev->second) / 1000.0;
   if (kwh <= 0 || kwh > 200.0) return u;  // > 200: a new meter or a unit mix-up
-  open_->energy_kwh += kwh;
   const Instant from = prev->first;
-  std::optional<double> price = average_price(prices, {{from, std::max(at, from + Seconds{1})}});
-  if (price) open_->cost_p += kwh * *price;
+  add_energy(kwh, from, at, average_price(prices, {{from, std::max(at, from + Seconds{1})}}));
   u.kind = SessionUpdate::Kind::updated;
   u.session = *open_;
   u.soc = last_ ? last_->soc_percent : std::nullopt;

@@ -20,6 +20,11 @@ void SolarSplit::add(Instant at, double car_w, std::optional<double> grid_w) {
   last_grid_w_ = grid_w && std::isfinite(*grid_w) ? grid_w : std::nullopt;
 }
 
+void SolarSplit::advance(Instant at) {
+  if (!last_at_ || at <= *last_at_) return;
+  add(at, last_car_w_, last_grid_w_);
+}
+
 void SolarSplit::reset() {
   last_at_.reset();
   last_car_w_ = 0.0;

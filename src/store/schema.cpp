@@ -142,11 +142,19 @@ constexpr const char* k_v5 = R"sql(
 ALTER TABLE samples ADD COLUMN told INTEGER NOT NULL DEFAULT 0 CHECK (told IN (0, 1));
 )sql";
 
+// Version 6: a session's energy split into what the roof's surplus carried (solar_kwh) and
+// what came from the grid (grid_kwh); sessions recorded before read as all-grid.
+constexpr const char* k_v6 = R"sql(
+ALTER TABLE sessions ADD COLUMN solar_kwh REAL NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN grid_kwh REAL NOT NULL DEFAULT 0;
+UPDATE sessions SET grid_kwh = energy_kwh;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& migrations() {
-  static const std::vector<std::string> list = {k_v1, k_v2, k_v3, k_v4, k_v5};
-  static_assert(k_schema_version == 5, "append a migration when raising k_schema_version");
+  static const std::vector<std::string> list = {k_v1, k_v2, k_v3, k_v4, k_v5, k_v6};
+  static_assert(k_schema_version == 6, "append a migration when raising k_schema_version");
   return list;
 }
 

@@ -16,7 +16,8 @@ namespace offpeak::store::detail {
 // The DDL of each migration, in order. Never edit a released entry; append a new one.
 const std::vector<std::string>& migrations();
 
-// The connection of a Store, for the store's own files beside store.cpp (outbox.cpp).
+// The connection of a Store, for the store's own files beside store.cpp (sessions.cpp,
+// series_cache.cpp, outbox.cpp, meter_samples.cpp).
 struct StoreAccess {
   static SQLite::Database& db(Store& store);
   static const SQLite::Database& db(const Store& store);

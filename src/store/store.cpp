@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "sql.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -19,67 +20,21 @@
 
 namespace offpeak::store {
 namespace fs = std::filesystem;
+using detail::bind_optional;
+using detail::bind_text;
+using detail::double_optional;
+using detail::query_one;
+using detail::query_range;
+using detail::ts_text;
+using detail::ts_value;
 
 namespace {
-
-std::string ts_text(Instant t) {
-  return format_rfc3339(t);
-}
-
-Instant ts_value(const SQLite::Column& c) {
-  const std::string text = c.getString();
-  auto t = parse_rfc3339(text);
-  if (!t) throw std::runtime_error("database holds a malformed timestamp: '" + text + "'");
-  return *t;
-}
-
-std::optional<Instant> ts_optional(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return ts_value(c);
-}
-
-std::optional<double> double_optional(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getDouble();
-}
-
-void bind_text(SQLite::Statement& s, int index, std::string_view text) {
-  s.bind(index, std::string(text));
-}
-
-void bind_optional(SQLite::Statement& s, int index, std::optional<double> v) {
-  if (v) {
-    s.bind(index, *v);
-  } else {
-    s.bind(index);
-  }
-}
-
-// Binds ?1 device (empty = all), ?2 from, ?3 to, ?4 limit.
-void bind_range(SQLite::Statement& s, std::string_view device_id, const TimeRange& range) {
-  bind_text(s, 1, device_id);
-  s.bind(2, ts_text(range.from));
-  s.bind(3, ts_text(range.to));
-  s.bind(4, static_cast<std::int64_t>(std::max(range.limit, 0)));
-}
-
-// The SQL of a history query over `columns` of `table` ordered by `ts_column`. All parts are
-// compile-time literals chosen by the caller; values are always bound.
-std::string range_sql(const char* columns, const char* table, const char* ts_column,
-                      bool newest_first) {
-  return std::string("SELECT ") + columns + " FROM " + table +
-         " WHERE (?1 = '' OR device_id = ?1) AND " + ts_column + " >= ?2 AND " + ts_column +
-         " < ?3 ORDER BY " + ts_column + (newest_first ? " DESC, id DESC" : " ASC, id ASC") +
-         " LIMIT ?4";
-}
 
 constexpr const char* k_sample_columns =
     "id, ts, device_id, soc, charging_state, plugged_in, range_km, told";
 constexpr const char* k_plan_columns =
     "id, ts, device_id, ready_by, target_soc, energy_needed_kwh, est_cost_p, feasible, plan_json";
 constexpr const char* k_command_columns = "id, ts, device_id, action, reason, result";
-constexpr const char* k_session_columns =
-    "id, started_at, ended_at, device_id, start_soc, end_soc, energy_kwh, cost_p";
 
 SampleRow read_sample(const SQLite::Statement& s) {
   SampleRow r;
@@ -119,19 +74,6 @@ CommandRow read_command(const SQLite::Statement& s) {
   return r;
 }
 
-SessionRow read_session(const SQLite::Statement& s) {
-  SessionRow r;
-  r.id = s.getColumn(0).getInt64();
-  r.started_at = ts_value(s.getColumn(1));
-  r.ended_at = ts_optional(s.getColumn(2));
-  r.device_id = s.getColumn(3).getString();
-  r.start_soc = double_optional(s.getColumn(4));
-  r.end_soc = double_optional(s.getColumn(5));
-  r.energy_kwh = s.getColumn(6).getDouble();
-  r.cost_p = s.getColumn(7).getDouble();
-  return r;
-}
-
 // Sets the permission bits of `p` to 0600 when it exists with other bits. Returns an error
 // message, empty on success.
 std::string tighten_mode(const fs::path& p) {
@@ -149,79 +91,6 @@ std::string tighten_mode(const fs::path& p) {
 
 int read_user_version(SQLite::Database& db) {
   return db.execAndGet("PRAGMA user_version").getInt();
-}
-
-// A half-hourly series cached per key (prices per tariff code, carbon intensity per area):
-// the same rows, table and column names differ. Names are constants, never user input.
-struct SeriesTable {
-  const char* table;
-  const char* key;
-  const char* value;
-  const char* upsert;  // the caller's name, for errors
-};
-constexpr SeriesTable k_price_series{"prices", "tariff_code", "price_p_per_kwh", "upsert_prices"};
-constexpr SeriesTable k_carbon_series{"carbon_intensity", "area", "g_per_kwh", "upsert_carbon"};
-
-void upsert_series(SQLite::Database& db, const SeriesTable& t, std::string_view key,
-                   const std::vector<PriceSlot>& slots, Instant fetched_at) {
-  for (const auto& slot : slots) {
-    if (!(slot.start < slot.end)) {
-      throw std::invalid_argument(std::string(t.upsert) + ": slot starting " + ts_text(slot.start) +
-                                  " does not end after it starts");
-    }
-  }
-  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-  SQLite::Statement erase(db, std::string("DELETE FROM ") + t.table + " WHERE " + t.key +
-                                  " = ?1 AND valid_from < ?2 AND valid_to > ?3");
-  SQLite::Statement insert(db, std::string("INSERT INTO ") + t.table + "(" + t.key +
-                                   ", valid_from, valid_to, " + t.value +
-                                   ", fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)");
-  const std::string k(key);
-  const std::string fetched = ts_text(fetched_at);
-  for (const auto& slot : slots) {
-    // The newest fetch is authoritative for the time it covers: drop overlapping old rows.
-    erase.bind(1, k);
-    erase.bind(2, ts_text(slot.end));
-    erase.bind(3, ts_text(slot.start));
-    erase.exec();
-    erase.reset();
-    insert.bind(1, k);
-    insert.bind(2, ts_text(slot.start));
-    insert.bind(3, ts_text(slot.end));
-    insert.bind(4, slot.price_p_per_kwh);
-    insert.bind(5, fetched);
-    insert.exec();
-    insert.reset();
-  }
-  tx.commit();
-}
-
-PriceCurve load_series(SQLite::Database& db, const SeriesTable& t, std::string_view key,
-                       Instant from, Instant to) {
-  SQLite::Statement s(db, std::string("SELECT valid_from, valid_to, ") + t.value + " FROM " +
-                              t.table + " WHERE " + t.key +
-                              " = ?1 AND valid_to > ?2 AND valid_from < ?3 ORDER BY valid_from");
-  bind_text(s, 1, key);
-  s.bind(2, ts_text(from));
-  s.bind(3, ts_text(to));
-  std::vector<PriceSlot> slots;
-  while (s.executeStep()) {
-    Instant start = std::max(ts_value(s.getColumn(0)), from);
-    const Instant end = std::min(ts_value(s.getColumn(1)), to);
-    if (!slots.empty()) start = std::max(start, slots.back().end);
-    if (start >= end) continue;
-    slots.push_back(PriceSlot{start, end, s.getColumn(2).getDouble()});
-  }
-  return PriceCurve(std::move(slots));
-}
-
-std::optional<Instant> series_fetched_at(SQLite::Database& db, const SeriesTable& t,
-                                         std::string_view key) {
-  SQLite::Statement s(
-      db, std::string("SELECT max(fetched_at) FROM ") + t.table + " WHERE " + t.key + " = ?1");
-  bind_text(s, 1, key);
-  if (!s.executeStep()) return std::nullopt;
-  return ts_optional(s.getColumn(0));
 }
 
 }  // namespace
@@ -242,28 +111,6 @@ struct Store::Impl {
   SQLite::Database db;
 
   Impl(fs::path p, SQLite::Database d) : path(std::move(p)), db(std::move(d)) {}
-
-  template <class Row, class Reader>
-  std::optional<Row> one(const std::string& sql, Reader reader,
-                         std::initializer_list<std::string_view> args) {
-    SQLite::Statement s(db, sql);
-    int i = 1;
-    for (auto a : args)
-      bind_text(s, i++, a);
-    if (!s.executeStep()) return std::nullopt;
-    return reader(s);
-  }
-
-  template <class Row, class Reader>
-  std::vector<Row> many(const char* columns, const char* table, const char* ts_column,
-                        Reader reader, std::string_view device_id, const TimeRange& range) {
-    SQLite::Statement s(db, range_sql(columns, table, ts_column, range.newest_first));
-    bind_range(s, device_id, range);
-    std::vector<Row> out;
-    while (s.executeStep())
-      out.push_back(reader(s));
-    return out;
-  }
 
   std::int64_t count(const char* table) {
     return db.execAndGet(std::string("SELECT count(*) FROM ") + table).getInt64();
@@ -388,14 +235,16 @@ std::int64_t Store::add_sample(const VehicleState& state) {
 }
 
 std::vector<SampleRow> Store::samples(std::string_view device_id, const TimeRange& range) const {
-  return impl_->many<SampleRow>(k_sample_columns, "samples", "ts", read_sample, device_id, range);
+  return query_range<SampleRow>(impl_->db, k_sample_columns, "samples", "ts", read_sample,
+                                device_id, range);
 }
 
 std::optional<SampleRow> Store::last_sample(std::string_view device_id) const {
-  return impl_->one<SampleRow>(std::string("SELECT ") + k_sample_columns +
-                                   " FROM samples WHERE (?1 = '' OR device_id = ?1) ORDER BY ts "
-                                   "DESC, id DESC LIMIT 1",
-                               read_sample, {device_id});
+  return query_one<SampleRow>(impl_->db,
+                              std::string("SELECT ") + k_sample_columns +
+                                  " FROM samples WHERE (?1 = '' OR device_id = ?1) ORDER BY ts "
+                                  "DESC, id DESC LIMIT 1",
+                              read_sample, {device_id});
 }
 
 std::int64_t Store::delete_samples_before(Instant cutoff, int batch) {
@@ -438,14 +287,16 @@ std::int64_t Store::add_plan(std::string_view device_id, const Plan& plan,
 }
 
 std::vector<PlanRow> Store::plans(std::string_view device_id, const TimeRange& range) const {
-  return impl_->many<PlanRow>(k_plan_columns, "plans", "ts", read_plan, device_id, range);
+  return query_range<PlanRow>(impl_->db, k_plan_columns, "plans", "ts", read_plan, device_id,
+                              range);
 }
 
 std::optional<PlanRow> Store::last_plan(std::string_view device_id) const {
-  return impl_->one<PlanRow>(std::string("SELECT ") + k_plan_columns +
-                                 " FROM plans WHERE device_id = ?1 ORDER BY ts DESC, id DESC "
-                                 "LIMIT 1",
-                             read_plan, {device_id});
+  return query_one<PlanRow>(impl_->db,
+                            std::string("SELECT ") + k_plan_columns +
+                                " FROM plans WHERE device_id = ?1 ORDER BY ts DESC, id DESC "
+                                "LIMIT 1",
+                            read_plan, {device_id});
 }
 
 // --- commands ------------------------------------------------------------------------------
@@ -465,78 +316,16 @@ std::int64_t Store::add_command(Instant ts, std::string_view device_id, CommandA
 }
 
 std::vector<CommandRow> Store::commands(std::string_view device_id, const TimeRange& range) const {
-  return impl_->many<CommandRow>(k_command_columns, "commands", "ts", read_command, device_id,
-                                 range);
+  return query_range<CommandRow>(impl_->db, k_command_columns, "commands", "ts", read_command,
+                                 device_id, range);
 }
 
 std::optional<CommandRow> Store::last_command(std::string_view device_id) const {
-  return impl_->one<CommandRow>(std::string("SELECT ") + k_command_columns +
-                                    " FROM commands WHERE device_id = ?1 ORDER BY ts DESC, id "
-                                    "DESC LIMIT 1",
-                                read_command, {device_id});
-}
-
-// --- sessions ------------------------------------------------------------------------------
-
-std::int64_t Store::open_session(std::string_view device_id, Instant started_at,
-                                 std::optional<double> start_soc) {
-  SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-  if (auto open = current_open_session(device_id)) return open->id;
-  SQLite::Statement s(impl_->db,
-                      "INSERT INTO sessions(started_at, ended_at, device_id, start_soc, end_soc, "
-                      "energy_kwh, cost_p) VALUES (?1, NULL, ?2, ?3, ?3, 0, 0)");
-  s.bind(1, ts_text(started_at));
-  bind_text(s, 2, device_id);
-  bind_optional(s, 3, start_soc);
-  s.exec();
-  const std::int64_t id = impl_->db.getLastInsertRowid();
-  tx.commit();
-  return id;
-}
-
-bool Store::update_session(std::int64_t id, std::optional<double> end_soc, double energy_kwh,
-                           double cost_p) {
-  SQLite::Statement s(impl_->db,
-                      "UPDATE sessions SET end_soc = COALESCE(?1, end_soc), energy_kwh = ?2, "
-                      "cost_p = ?3 WHERE id = ?4 AND ended_at IS NULL");
-  bind_optional(s, 1, end_soc);
-  s.bind(2, energy_kwh);
-  s.bind(3, cost_p);
-  s.bind(4, id);
-  return s.exec() == 1;
-}
-
-bool Store::close_session(std::int64_t id, Instant ended_at, std::optional<double> end_soc,
-                          double energy_kwh, double cost_p) {
-  SQLite::Statement s(impl_->db,
-                      "UPDATE sessions SET ended_at = ?1, end_soc = COALESCE(?2, end_soc), "
-                      "energy_kwh = ?3, cost_p = ?4 WHERE id = ?5 AND ended_at IS NULL");
-  s.bind(1, ts_text(ended_at));
-  bind_optional(s, 2, end_soc);
-  s.bind(3, energy_kwh);
-  s.bind(4, cost_p);
-  s.bind(5, id);
-  return s.exec() == 1;
-}
-
-std::optional<SessionRow> Store::current_open_session(std::string_view device_id) const {
-  return impl_->one<SessionRow>(std::string("SELECT ") + k_session_columns +
-                                    " FROM sessions WHERE device_id = ?1 AND ended_at IS NULL "
-                                    "ORDER BY started_at DESC LIMIT 1",
-                                read_session, {device_id});
-}
-
-std::optional<SessionRow> Store::session(std::int64_t id) const {
-  SQLite::Statement s(impl_->db,
-                      std::string("SELECT ") + k_session_columns + " FROM sessions WHERE id = ?1");
-  s.bind(1, id);
-  if (!s.executeStep()) return std::nullopt;
-  return read_session(s);
-}
-
-std::vector<SessionRow> Store::sessions(std::string_view device_id, const TimeRange& range) const {
-  return impl_->many<SessionRow>(k_session_columns, "sessions", "started_at", read_session,
-                                 device_id, range);
+  return query_one<CommandRow>(impl_->db,
+                               std::string("SELECT ") + k_command_columns +
+                                   " FROM commands WHERE device_id = ?1 ORDER BY ts DESC, id "
+                                   "DESC LIMIT 1",
+                               read_command, {device_id});
 }
 
 // --- settings ------------------------------------------------------------------------------
@@ -590,40 +379,6 @@ void Store::clear_token(std::string_view key) {
   SQLite::Statement s(impl_->db, "DELETE FROM token_cache WHERE account_key = ?1");
   bind_text(s, 1, key);
   s.exec();
-}
-
-// --- price cache ---------------------------------------------------------------------------
-
-void Store::upsert_prices(std::string_view tariff_code, const std::vector<PriceSlot>& slots,
-                          Instant fetched_at) {
-  upsert_series(impl_->db, k_price_series, tariff_code, slots, fetched_at);
-}
-
-PriceCurve Store::load_prices(std::string_view tariff_code, Instant from, Instant to) const {
-  return load_series(impl_->db, k_price_series, tariff_code, from, to);
-}
-
-std::optional<Instant> Store::prices_fetched_at(std::string_view tariff_code) const {
-  return series_fetched_at(impl_->db, k_price_series, tariff_code);
-}
-
-void Store::upsert_carbon(std::string_view area, const std::vector<PriceSlot>& slots,
-                          Instant fetched_at) {
-  upsert_series(impl_->db, k_carbon_series, area, slots, fetched_at);
-}
-
-PriceCurve Store::load_carbon(std::string_view area, Instant from, Instant to) const {
-  return load_series(impl_->db, k_carbon_series, area, from, to);
-}
-
-std::optional<Instant> Store::carbon_fetched_at(std::string_view area) const {
-  return series_fetched_at(impl_->db, k_carbon_series, area);
-}
-
-std::int64_t Store::delete_prices_before(Instant cutoff) {
-  SQLite::Statement s(impl_->db, "DELETE FROM prices WHERE valid_to <= ?1");
-  s.bind(1, ts_text(cutoff));
-  return s.exec();
 }
 
 // --- maintenance ---------------------------------------------------------------------------

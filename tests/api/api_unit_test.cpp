@@ -256,7 +256,8 @@ TEST(Router, StatusesAndErrors) {
 // Sessions carry the cost of charging at once from plug-in at full power (7 kW here) and the
 // saving; /api/v1/savings sums them by local month. Hand-computed: 20 Dec 18:00, 7 kWh at
 // once is 18:00-19:00 at 35p = 245p (cost 59.5p, saved 185.5p); 5 Jan 20:00, 14 kWh at once
-// is 20:00-22:00 at 24.5p = 343p (cost 119p, saved 224p).
+// is 20:00-22:00 at 24.5p = 343p (cost 119p, saved 224p), 6 kWh of it from the sun; both
+// parts are shown per session and summed per month.
 TEST(Router, SessionsAndMonthlySavings) {
   FakeBackend backend;
   backend.price_curve =
@@ -268,11 +269,14 @@ TEST(Router, SessionsAndMonthlySavings) {
   dec.started_at = at("2025-12-20T18:00:00Z");
   dec.ended_at = at("2025-12-21T07:00:00Z");
   dec.energy_kwh = 7.0;
+  dec.grid_kwh = 7.0;
   dec.cost_p = 59.5;
   store::SessionRow jan;
   jan.id = 2;
   jan.started_at = at("2026-01-05T20:00:00Z");
   jan.energy_kwh = 14.0;
+  jan.solar_kwh = 6.0;
+  jan.grid_kwh = 8.0;
   jan.cost_p = 119.0;
   backend.session_rows = {dec, jan};
   Router router(backend, "");
@@ -286,6 +290,10 @@ TEST(Router, SessionsAndMonthlySavings) {
   EXPECT_DOUBLE_EQ(rows[0].at("saving_p").to_number<double>(), 185.5);
   EXPECT_DOUBLE_EQ(rows[1].at("cost_at_once_p").to_number<double>(), 343.0);
   EXPECT_DOUBLE_EQ(rows[1].at("saving_p").to_number<double>(), 224.0);
+  EXPECT_DOUBLE_EQ(rows[0].at("solar_kwh").to_number<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(rows[0].at("grid_kwh").to_number<double>(), 7.0);
+  EXPECT_DOUBLE_EQ(rows[1].at("solar_kwh").to_number<double>(), 6.0);
+  EXPECT_DOUBLE_EQ(rows[1].at("grid_kwh").to_number<double>(), 8.0);
   EXPECT_DOUBLE_EQ(sessions.at("full_power_kw").to_number<double>(), 7.0);
 
   auto m = call(router, "GET", "/api/v1/savings?months=3");
@@ -300,6 +308,10 @@ TEST(Router, SessionsAndMonthlySavings) {
   EXPECT_EQ(months[2].at("month").as_string(), "2026-01");
   EXPECT_EQ(months[2].at("sessions").as_int64(), 1);
   EXPECT_DOUBLE_EQ(months[2].at("energy_kwh").to_number<double>(), 14.0);
+  EXPECT_DOUBLE_EQ(months[2].at("solar_kwh").to_number<double>(), 6.0);
+  EXPECT_DOUBLE_EQ(months[2].at("grid_kwh").to_number<double>(), 8.0);
+  EXPECT_DOUBLE_EQ(months[1].at("solar_kwh").to_number<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(months[1].at("grid_kwh").to_number<double>(), 7.0);
   EXPECT_DOUBLE_EQ(months[2].at("cost_at_once_p").to_number<double>(), 343.0);
   EXPECT_DOUBLE_EQ(months[2].at("saving_p").to_number<double>(), 224.0);
   EXPECT_EQ(json::parse(call(router, "GET", "/api/v1/savings").body).at("months").as_array().size(),

@@ -102,7 +102,62 @@ TEST(SessionsCli, TableShowsEverySessionAndTheTotal) {
   EXPECT_NE(r.out.find("(plugged in)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("£2.94"), std::string::npos) << r.out;
   // 31.5 kWh, cost 267.75p, saved 112 + 204.75 + 224 = 540.75p.
-  EXPECT_NE(r.out.find("3 sessions, 31.50 kWh, cost £2.68, saved £5.41"), std::string::npos)
+  EXPECT_NE(r.out.find("3 sessions, 31.50 kWh (0.00 solar, 31.50 grid), cost £2.68, saved £5.41"),
+            std::string::npos)
+      << r.out;
+}
+
+// A session partly carried by the roof: its solar part was priced at the export price (what
+// exporting it would have earned), the grid part at the import price; the saving against
+// charging at once from the grid counts both.
+TEST(SessionsCli, SolarAndGridPartsShownAndCountedInTheSaving) {
+  TempDir dir;
+  const std::string config = dir.write("offpeak.yaml", k_config).string();
+  {
+    offpeak::store::Store db(dir.path() / "offpeak.db");
+    // 10 Dec 12:00, 7 kWh: 4 kWh from the sun (at a 15p export price: 60p) and 3 kWh from the
+    // grid at 24.5p (73.5p) = 133.5p. At once: 12:00-13:00 at 24.5p = 171.5p; saved 38p.
+    auto id = db.open_session("WBY1", at("2026-12-10T12:00:00Z"), 50);
+    db.close_session(id, at("2026-12-10T15:00:00Z"), 62, 7.0, 133.5, 4.0);
+    // Recorded without a meter, in the cheap night (01:00-02:00 at 8.5p, as at once): all
+    // grid, saved nothing.
+    auto plain = db.open_session("WBY1", at("2026-12-11T01:00:00Z"), 40);
+    db.close_session(plain, at("2026-12-11T02:00:00Z"), 52, 7.0, 59.5);
+  }
+  CommandResult r =
+      run("sessions --config " + config + " --from 2026-12-10 --to 2026-12-11 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json::value doc = json::parse(r.out);
+  const auto& s = doc.at("sessions").as_array();
+  ASSERT_EQ(s.size(), 2U);
+  const auto& sunny = s[0].as_object();
+  EXPECT_DOUBLE_EQ(sunny.at("energy_kwh").to_number<double>(), 7.0);
+  EXPECT_DOUBLE_EQ(sunny.at("solar_kwh").to_number<double>(), 4.0);
+  EXPECT_DOUBLE_EQ(sunny.at("grid_kwh").to_number<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(sunny.at("cost_p").to_number<double>(), 133.5);
+  EXPECT_DOUBLE_EQ(sunny.at("cost_at_once_p").to_number<double>(), 171.5);
+  EXPECT_DOUBLE_EQ(sunny.at("saving_p").to_number<double>(), 38.0);
+  EXPECT_DOUBLE_EQ(s[1].at("solar_kwh").to_number<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(s[1].at("grid_kwh").to_number<double>(), 7.0);
+
+  r = run("sessions --config " + config + " --from 2026-12-10 --to 2026-12-11");
+  ASSERT_EQ(r.status, 0) << r.out;
+  // 14 kWh, cost 193p; saved 38p + 0.
+  EXPECT_NE(r.out.find("2 sessions, 14.00 kWh (4.00 solar, 10.00 grid), cost £1.93, saved £0.38"),
+            std::string::npos)
+      << r.out;
+
+  r = run("report --config " + config + " --month 2026-12 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  json::object o = json::parse(r.out).as_object();
+  EXPECT_DOUBLE_EQ(o.at("energy_kwh").to_number<double>(), 14.0);
+  EXPECT_DOUBLE_EQ(o.at("solar_kwh").to_number<double>(), 4.0);
+  EXPECT_DOUBLE_EQ(o.at("grid_kwh").to_number<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(o.at("cost_p").to_number<double>(), 193.0);
+  EXPECT_DOUBLE_EQ(o.at("saving_p").to_number<double>(), 38.0);
+  r = run("report --config " + config + " --month 2026-12");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("14.00 kWh (4.00 from the sun, 10.00 from the grid)"), std::string::npos)
       << r.out;
 }
 

@@ -134,7 +134,8 @@ TEST_F(OutboxTest, MigratesAVersion2File) {
     SQLite::Database raw(db_.string(), SQLite::OPEN_READWRITE);
     raw.exec(
         "DROP TABLE meter_samples; DROP TABLE notification_deliveries; DROP TABLE "
-        "notifications; ALTER TABLE samples DROP COLUMN told; PRAGMA user_version = 2");
+        "notifications; ALTER TABLE samples DROP COLUMN told; ALTER TABLE sessions DROP COLUMN "
+        "solar_kwh; ALTER TABLE sessions DROP COLUMN grid_kwh; PRAGMA user_version = 2");
   }
   Store store(db_);
   EXPECT_EQ(store.schema_version(), k_schema_version);

@@ -80,7 +80,7 @@ TEST_F(StoreTest, MigratesFromEmptyWithContractColumns) {
                                  "energy_needed_kwh", "est_cost_p", "feasible", "plan_json"}));
   EXPECT_EQ(columns("commands"), (V{"id", "ts", "device_id", "action", "reason", "result"}));
   EXPECT_EQ(columns("sessions"), (V{"id", "started_at", "ended_at", "device_id", "start_soc",
-                                    "end_soc", "energy_kwh", "cost_p"}));
+                                    "end_soc", "energy_kwh", "cost_p", "solar_kwh", "grid_kwh"}));
   EXPECT_EQ(columns("kv"), (V{"key", "value", "updated_at"}));
   EXPECT_EQ(columns("token_cache"), (V{"account_key", "access_token", "expires_at"}));
   EXPECT_EQ(columns("prices"),
@@ -307,7 +307,7 @@ TEST_F(StoreTest, SessionsOpenUpdateClose) {
   EXPECT_FALSE(store.close_session(id, t + 11h, 81.0, 1, 1)) << "already closed";
   EXPECT_FALSE(store.update_session(id, 90.0, 1, 1));
   EXPECT_FALSE(store.current_open_session("car"));
-  const SessionRow closed{id, t, t + 10h, "car", 40.0, 80.0, 16.84, 143.14};
+  const SessionRow closed{id, t, t + 10h, "car", 40.0, 80.0, 16.84, 143.14, 0.0, 16.84};
   EXPECT_EQ(store.session(id), closed);
 
   const auto id2 = store.open_session("car", t + 12h, std::nullopt);

@@ -74,5 +74,24 @@ TEST(Savings, MonthSumsSessionsAndLeavesUnpricedOnesOutOfTheSaving) {
   EXPECT_FALSE(empty.peak_p_per_kwh);
 }
 
+// A session partly from the roof: its cost counts the solar part at the export price, so the
+// saving against charging at once from the grid includes what the sun saved.
+TEST(Savings, SolarAndGridPartsAreSummedAndTheSavingCountsBoth) {
+  // 7 kWh from 18:30: 4 kWh solar at a 15p export price (60p) + 3 kWh grid at 35p (105p).
+  const double cost = 4 * 15.0 + 3 * 35.0;
+  auto s = session_saving(evening(), at("2026-12-01T18:30:00Z"), 7.0, cost, 7.0);
+  ASSERT_TRUE(s.saving_p);
+  // At once: 18:30-19:00 at 35p (3.5 kWh) + 19:00-19:30 at 24.5p (3.5 kWh) = 208.25p.
+  EXPECT_NEAR(*s.cost_at_once_p, 208.25, 1e-9);
+  EXPECT_NEAR(*s.saving_p, 208.25 - cost, 1e-9);
+  SessionFigures sunny{7.0, cost, s.cost_at_once_p, 4.0};
+  SessionFigures night{10.5, 89.25, 294.0};
+  auto m = summarize_month({sunny, night}, evening());
+  EXPECT_NEAR(m.energy_kwh, 17.5, 1e-9);
+  EXPECT_NEAR(m.solar_kwh, 4.0, 1e-9);
+  EXPECT_NEAR(m.grid_kwh, 13.5, 1e-9);
+  EXPECT_NEAR(m.saving_p, 208.25 - cost + 294.0 - 89.25, 1e-9);
+}
+
 }  // namespace
 }  // namespace offpeak

@@ -4,7 +4,9 @@
 //
 // "At once" is what a plain charger does: it starts at plug-in and draws full power until the
 // session's energy is in. Its cost is that energy priced along the tariff from plug-in on;
-// the saving is that cost minus what the session really cost.
+// the saving is that cost minus what the session really cost. A session's real cost counts
+// both parts of its energy: the grid's at the import price and the roof's at the export
+// price (what exporting it would have earned), so the saving includes what the sun saved.
 
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/time.hpp>
@@ -33,11 +35,14 @@ struct SessionFigures {
   double energy_kwh = 0;
   double cost_p = 0;
   std::optional<double> cost_at_once_p;
+  double solar_kwh = 0;  // the part of energy_kwh from the roof's surplus
 };
 
 struct MonthSummary {
   int sessions = 0;
   double energy_kwh = 0;
+  double solar_kwh = 0;  // of energy_kwh, from the roof's surplus
+  double grid_kwh = 0;   // of energy_kwh, from the grid
   double cost_p = 0;
   double cost_at_once_p = 0;  // over the sessions that could be priced at once
   double saving_p = 0;        // the same sessions: cost at once minus their cost

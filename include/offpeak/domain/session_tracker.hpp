@@ -8,8 +8,16 @@
 // instant and that energy from the SoC rise since the last reading that showed it unplugged,
 // prices it, and says it was inferred. The SoC before the trip home is an upper bound of the
 // SoC at plug-in, so the inferred energy is a lower bound.
+//
+// With the home's meters (spec solar.md "What the user sees"), each added energy is split into
+// the roof's part and the grid's by the meter readings over the same time (`SolarSplit`: the
+// part of the car's power not drawn from the grid); the grid part is priced at the import
+// price, the solar part at the export price (what exporting it would have earned). Without
+// meter readings everything is grid, as before.
 
+#include <offpeak/domain/export_price.hpp>
 #include <offpeak/domain/price_curve.hpp>
+#include <offpeak/domain/solar_split.hpp>
 #include <offpeak/domain/time.hpp>
 #include <offpeak/domain/vehicle.hpp>
 
@@ -23,8 +31,9 @@ namespace offpeak {
 struct SessionRecord {
   Instant started_at{};
   std::optional<double> start_soc;
-  double energy_kwh = 0.0;  // grid side
-  double cost_p = 0.0;      // energy x price where the price is known
+  double energy_kwh = 0.0;  // grid side: everything the car drew
+  double solar_kwh = 0.0;   // the part of energy_kwh the roof's surplus carried (<= energy_kwh)
+  double cost_p = 0.0;      // grid part x import price + solar part x export price, where known
   bool inferred = false;    // the plug-in instant and early energy were inferred
   bool metered = false;     // the energy since `metered_from` comes from the charger's meter
   std::string note;         // plain words on how it was recorded, for the log
@@ -54,6 +63,15 @@ class SessionTracker {
   // of the SoC rise. A register that goes back (a new meter, a reset) starts a new baseline.
   SessionUpdate metered(Instant at, double energy_wh, const PriceCurve& prices);
 
+  // What the solar part of the energy is worth (the export price); none: unknown, so the
+  // solar part adds no cost.
+  void set_export_price(ExportPrice price) { export_price_ = std::move(price); }
+
+  // A reading of the home's meters while the car may be charging: the car's power (W) and the
+  // grid's (import positive; nullopt when stale or unknown, never surplus). Only an open
+  // session counts it.
+  void site(Instant at, double car_w, std::optional<double> grid_w);
+
   const std::optional<SessionRecord>& open() const { return open_; }
   const std::optional<VehicleState>& last_reading() const { return last_; }
 
@@ -62,6 +80,15 @@ class SessionTracker {
   std::optional<VehicleState> last_;                 // the previous reading with a SoC
   std::optional<VehicleState> last_unplugged_;       // the latest reading that showed it unplugged
   std::optional<std::pair<Instant, double>> meter_;  // the last register reading (Wh)
+  ExportPrice export_price_;
+  SolarSplit split_;            // the open session's meter readings
+  double split_solar_kwh_ = 0;  // split_'s totals when energy was last added
+  double split_grid_kwh_ = 0;
+
+  // Adds `kwh` drawn over [from, to] to the open session: split by the meter readings since
+  // the last addition, the grid part at `import_price`, the solar part at the export price.
+  void add_energy(double kwh, Instant from, Instant to, std::optional<double> import_price);
+  void start_split();
 };
 
 // The time-weighted average known price over `stretches` (nullopt when no price is known).

@@ -22,6 +22,9 @@ class SolarSplit {
   // A reading at `at`: the car's power (W, >= 0) and the grid's (import positive; nullopt when
   // stale or unknown). Readings out of order are ignored.
   void add(Instant at, double car_w, std::optional<double> grid_w);
+  // Counts up to `at` with the last reading's values held (as the next reading would), so
+  // that the totals cover the time until `at`. Nothing before the first reading.
+  void advance(Instant at);
 
   double solar_kwh() const { return solar_wh_ / 1000.0; }
   double grid_kwh() const { return grid_wh_ / 1000.0; }

@@ -40,7 +40,7 @@ class StoreError : public std::runtime_error {
 };
 
 // The schema version this build writes (PRAGMA user_version after migration).
-inline constexpr int k_schema_version = 5;
+inline constexpr int k_schema_version = 6;
 
 // Samples older than this are deleted by prune_samples() unless told otherwise.
 inline constexpr Seconds k_default_sample_retention{Seconds{2 * 365 * 86400}};
@@ -113,7 +113,9 @@ struct SessionRow {
   std::optional<double> start_soc;  // percent
   std::optional<double> end_soc;    // percent, latest known while open
   double energy_kwh = 0.0;          // grid-side energy drawn so far
-  double cost_p = 0.0;              // pence so far
+  double cost_p = 0.0;              // pence so far: grid kWh at import + solar kWh at export
+  double solar_kwh = 0.0;           // the part of energy_kwh the roof's surplus carried
+  double grid_kwh = 0.0;            // the rest, from the grid: solar_kwh + grid_kwh = energy_kwh
   friend bool operator==(const SessionRow&, const SessionRow&) = default;
 };
 
@@ -183,17 +185,20 @@ class Store {
   std::vector<CommandRow> commands(std::string_view device_id, const TimeRange& range) const;
   std::optional<CommandRow> last_command(std::string_view device_id) const;
 
-  // --- sessions --------------------------------------------------------------------------
+  // --- sessions (sessions.cpp) -----------------------------------------------------------
   // Opens a session (plug-in) and returns its id. A device has at most one open session: if
   // one is already open, its id is returned and nothing changes.
   std::int64_t open_session(std::string_view device_id, Instant started_at,
                             std::optional<double> start_soc);
-  // Updates the running totals of an open session. False when no open session has this id.
+  // Updates the running totals of an open session. `solar_kwh` is the part of the energy the
+  // roof carried (kept within [0, energy_kwh]); the rest is grid_kwh. False when no open
+  // session has this id.
   bool update_session(std::int64_t id, std::optional<double> end_soc, double energy_kwh,
-                      double cost_p);
-  // Closes a session (unplug) with its final totals. False when no open session has this id.
+                      double cost_p, double solar_kwh = 0.0);
+  // Closes a session (unplug) with its final totals, as update_session. False when no open
+  // session has this id.
   bool close_session(std::int64_t id, Instant ended_at, std::optional<double> end_soc,
-                     double energy_kwh, double cost_p);
+                     double energy_kwh, double cost_p, double solar_kwh = 0.0);
   std::optional<SessionRow> current_open_session(std::string_view device_id) const;
   std::optional<SessionRow> session(std::int64_t id) const;
   // Sessions with from <= started_at < to.
@@ -211,7 +216,7 @@ class Store {
   void put_token(std::string_view key, const CachedToken& token);
   void clear_token(std::string_view key);
 
-  // --- price cache -----------------------------------------------------------------------
+  // --- price cache (series_cache.cpp) --------------------------------------------------
   // Stores the slots of a tariff in one transaction. Cached rows that overlap a new slot are
   // replaced by it (the newest fetch is authoritative for the time it covers). Throws
   // std::invalid_argument, before writing anything, when a slot does not end after its start.
@@ -242,7 +247,7 @@ class Store {
   StoreStats stats() const;
 
  private:
-  friend struct detail::StoreAccess;  // the store's other files (outbox.cpp)
+  friend struct detail::StoreAccess;  // the store's other files (sessions.cpp, outbox.cpp, ...)
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
