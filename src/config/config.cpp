@@ -184,10 +184,11 @@ void parse_vehicle(const YAML::Node& node, Reader& r, const std::filesystem::pat
 
 void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
   if (!r.check_map(node, "charging",
-                   {"target_soc", "ready_by", "min_soc", "charge_below", "strategy",
+                   {"target_soc", "target_kwh", "ready_by", "min_soc", "charge_below", "strategy",
                     "after_ready_by", "days", "carbon_weight", "solar", "solar_max_soc"})) {
     return;
   }
+  cp.target_kwh = parse_target_kwh(node, r);
   if (auto n = Reader::child(node, "target_soc")) {
     if (auto v = r.number_in(*n, "a target SoC percentage", 0, 100, true)) cp.target_soc = *v;
   }
@@ -228,7 +229,8 @@ void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
           continue;
         }
         const YAML::Node o = it->second;
-        if (!r.check_map(o, "charging.days." + it->first.Scalar(), {"ready_by", "target_soc"})) {
+        if (!r.check_map(o, "charging.days." + it->first.Scalar(),
+                         {"ready_by", "target_soc", "target_kwh"})) {
           continue;
         }
         DayOverride& d = cp.days[static_cast<std::size_t>(*day)];
@@ -236,6 +238,7 @@ void parse_charging(const YAML::Node& node, Reader& r, ChargingPolicy& cp) {
         if (auto t = Reader::child(o, "target_soc")) {
           d.target_soc = r.number_in(*t, "a target SoC percentage", 0, 100, true);
         }
+        d.target_kwh = parse_target_kwh(o, r);
       }
     } else {
       r.error_at(*n, "expected a mapping of weekdays such as 'sat: { ready_by: \"10:00\" }', got " +

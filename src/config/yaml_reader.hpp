@@ -143,6 +143,10 @@ void parse_solar_forecast(const YAML::Node& node, Reader& r, const std::filesyst
 void parse_notify(const YAML::Node& root, Reader& r, const std::filesystem::path& dir,
                   const Environment& env, NotifyConfig& out);
 
+// `target_kwh` of a `charging:` block or `days:` entry, exclusive with its target_soc
+// (energy_target_config.cpp).
+std::optional<double> parse_target_kwh(const YAML::Node& block, Reader& r);
+
 // `charging.solar` and `charging.solar_max_soc` (solar_config.cpp), from the charging mapping.
 void parse_charging_solar(const YAML::Node& charging, Reader& r, SolarConfig& out);
 

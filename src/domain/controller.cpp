@@ -1,4 +1,9 @@
+// The controller's inputs, its wish and the step; the plan in controller_plan.cpp, energy
+// targets in controller_energy.cpp, the surplus in controller_surplus.cpp.
+
 #include <offpeak/domain/controller.hpp>
+
+#include "controller_detail.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,26 +14,9 @@ namespace {
 
 constexpr Seconds k_retry_base{30};
 constexpr Seconds k_startup_grace{5 * 60};
-// A reading this far below the target, after the plan's charging, is a shortfall to top up
-// (readings are whole percent; anything less is rounding).
-constexpr double k_shortfall_pct = 0.1;
-// A charger that is on stays on through a gap this short before the next planned run.
-constexpr Seconds k_bridge{2 * 60};
-
-const ChargeRun* next_run_within(const Plan& plan, Instant now, Seconds gap) {
-  for (const auto& run : plan.runs)
-    if (run.start > now) return run.start - now <= gap ? &run : nullptr;
-  return nullptr;
-}
-constexpr const char* k_off_reason = "mode is off: no charging until the mode is smart or now";
-
-std::string pct(double v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%.0f%%", v);
-  return buf;
-}
 
 }  // namespace
+using namespace controller_detail;
 
 std::optional<Mode> parse_mode(std::string_view text) {
   if (text == "smart") return Mode::smart;
@@ -70,11 +58,15 @@ ControllerSettings polled_car_settings(VehicleSpec plan_with, std::string power_
 }
 
 Controller::Controller(ControllerSettings settings, Zone zone)
-    : settings_(std::move(settings)), zone_(std::move(zone)), estimator_(settings_.vehicle) {}
+    : settings_(std::move(settings)),
+      zone_(std::move(zone)),
+      energy_(settings_.vehicle.max_charge_kw),
+      estimator_(settings_.vehicle) {}
 
 void Controller::observe(const VehicleState& state) {
   last_obs_ = state;
   estimator_.observe(state);
+  if (state.plugged_in) plug_seen(state.observed_at, *state.plugged_in);
   bool charging = state.charging_state == ChargingState::charging;
   // A charging car proves the switch on (after start-up, or someone else switched it). A car
   // that is not charging proves nothing: it may be unplugged, full or at its own limit while
@@ -109,6 +101,7 @@ void Controller::charger_report(Instant at, std::optional<bool> plugged_in,
     plug.plugged_in = plugged_in;
     plug.observed_at = at;
     estimator_.observe(plug);
+    plug_seen(at, *plugged_in);
     if (last_obs_) {
       last_obs_->plugged_in = plugged_in;
     } else {
@@ -125,7 +118,7 @@ void Controller::charger_report(Instant at, std::optional<bool> plugged_in,
   // CHARGING, or one that left Charging by itself). Unplugged it says nothing of its limit.
   if (plugged_in == true && !pending_ && !confirm_by_ && !retry_at_ && switch_on_ != *offering) {
     switch_on_ = *offering;
-    estimator_.switched(at, *offering);
+    switched(at, *offering);
   }
   confirmed_by(at, *offering, plugged_in);
 }
@@ -145,6 +138,7 @@ void Controller::set_forecast(std::optional<PriceCurve> forecast) {
 void Controller::set_settings(ControllerSettings settings) {
   settings_ = std::move(settings);
   estimator_.set_spec(settings_.vehicle);
+  energy_.set_power(settings_.vehicle.max_charge_kw);
   dirty_ = true;
 }
 
@@ -168,7 +162,7 @@ void Controller::command_result(Instant at, bool ok, const std::string& detail) 
   last_sent_at_ = at;
   if (ok) {
     switch_on_ = action == Action::start;
-    estimator_.switched(at, *switch_on_);
+    switched(at, *switch_on_);
     retry_at_.reset();
     // A stop while the car is seen not charging has nothing to show: it is confirmed already
     // (and needs no poll).
@@ -198,143 +192,6 @@ void Controller::command_result(Instant at, bool ok, const std::string& detail) 
 
 bool Controller::stale(Instant now) const {
   return !last_obs_ || now - last_obs_->observed_at > settings_.stale_after;
-}
-
-Deadline Controller::deadline(Instant now) const {
-  Deadline d = next_deadline(now, settings_.policy, zone_);
-  if (override_) {
-    if (override_->ready_by && *override_->ready_by > now) d.ready_by = *override_->ready_by;
-    if (override_->target_soc) d.target_soc = *override_->target_soc;
-  }
-  return d;
-}
-
-double Controller::projected_soc(Instant now) const {
-  if (!plan_) return 0.0;
-  double kwh = 0.0;
-  for (const auto& s : plan_->slots) {
-    if (s.start >= now) break;
-    Instant end = std::min(s.end, now);
-    auto total = (s.end - s.start).count();
-    if (total > 0)
-      kwh +=
-          s.energy_kwh * static_cast<double>((end - s.start).count()) / static_cast<double>(total);
-  }
-  return soc_after(settings_.vehicle, plan_->soc, kwh);
-}
-
-std::optional<std::string> Controller::confirmed_shortfall(Instant now) const {
-  if (!plan_ || !last_obs_ || !last_obs_->soc_percent || mode_ == Mode::off) return std::nullopt;
-  const VehicleState& r = *last_obs_;
-  // A reading newer than the plan, of a plugged-in car that is not charging while the charger
-  // is off: what it says is what the car has (a reading that still shows CHARGING after a stop
-  // lags behind the car and confirms nothing).
-  if (r.observed_at <= plan_->now || r.plugged_in != true ||
-      r.charging_state == ChargingState::charging || switch_on_ != false || pending_ ||
-      now >= plan_->ready_by)
-    return std::nullopt;
-  // ... and one taken long enough after the last switch change to show the car after it.
-  if (last_sent_ && r.observed_at < last_sent_at_ + settings_.cloud_lag) return std::nullopt;
-  // What the plan still has in store after the reading.
-  double kwh_left = 0.0;
-  for (const auto& slot : plan_->slots) {
-    if (slot.end <= r.observed_at) continue;
-    const Instant from = std::max(slot.start, r.observed_at);
-    const auto total = (slot.end - slot.start).count();
-    if (total > 0)
-      kwh_left += slot.energy_kwh * static_cast<double>((slot.end - from).count()) /
-                  static_cast<double>(total);
-  }
-  const double target = plan_->target_soc;
-  // The estimator's value at the reading: the reading, or the estimate where the whole-percent
-  // reading agrees with it (a car at 89.7 % reads 89).
-  const auto at_reading = estimator_.estimate(r.observed_at);
-  const double soc = at_reading ? at_reading->soc_percent : *r.soc_percent;
-  if (soc_after(settings_.vehicle, soc, kwh_left) >= target - k_shortfall_pct) return std::nullopt;
-  return "short of the target after the planned charging (" + pct(*r.soc_percent) + " read at " +
-         zone_.format_hhmm(r.observed_at) + ", target " + pct(target) + "): topping up";
-}
-
-std::optional<std::string> Controller::needs_replan(Instant now, const Deadline& d) const {
-  if (!last_obs_ || !last_obs_->soc_percent) {
-    if (plan_) return std::string("state of charge unknown");  // drop a plan we cannot keep
-    return std::nullopt;
-  }
-  if (!plan_) return std::string("first plan");
-  if (dirty_) return std::string("settings or mode changed");
-  if (plan_->ready_by != d.ready_by || plan_->target_soc != d.target_soc) {
-    return std::string("new deadline");
-  }
-  if (plan_plugged_ != last_obs_->plugged_in) {
-    return std::string(last_obs_->plugged_in == true ? "plugged in" : "plug state changed");
-  }
-  if (auto s = confirmed_shortfall(now)) return s;
-  // Compare the observation with what the plan projected for the moment it was observed.
-  Instant seen = std::max(last_obs_->observed_at, plan_->now);
-  if (std::abs(*last_obs_->soc_percent - projected_soc(seen)) > settings_.replan_soc_drift) {
-    return std::string("state of charge differs from the plan");
-  }
-  // Prices the plan relied on have changed (new publication, outage filled, ...).
-  // Only the part still ahead matters: the curve is refreshed as time moves on.
-  Instant from = std::max(now, plan_->now);
-  if (!(prices_.slice(from, plan_->ready_by) == plan_prices_.slice(from, plan_->ready_by))) {
-    return std::string("prices changed");
-  }
-  auto ahead = [&](const std::optional<PriceCurve>& c) -> std::optional<PriceCurve> {
-    if (!c) return std::nullopt;
-    return c->slice(from, plan_->ready_by);
-  };
-  if (ahead(carbon_) != ahead(plan_carbon_)) return std::string("carbon intensity changed");
-  if (ahead(forecast_) != ahead(plan_forecast_)) return std::string("price forecast changed");
-  return std::nullopt;
-}
-
-void Controller::replan(Instant now, const Deadline& d) {
-  dirty_ = false;
-  if (!last_obs_ || !last_obs_->soc_percent) {
-    plan_.reset();
-    return;
-  }
-  PlanRequest req;
-  req.now = now;
-  req.soc = *last_obs_->soc_percent;
-  req.target_soc = d.target_soc;
-  req.ready_by = d.ready_by;
-  req.vehicle = settings_.vehicle;
-  req.strategy = settings_.policy.strategy;
-  req.min_soc = settings_.policy.min_soc;
-  // Mode solar: the grid pays for min_soc only; the rest comes from the surplus.
-  if (mode_ == Mode::solar) req.target_soc = std::min(d.target_soc, req.min_soc.value_or(0.0));
-  req.charge_below_p_per_kwh = settings_.policy.charge_below_p_per_kwh;
-  req.power_note = settings_.power_note;
-  req.money = settings_.money;
-  plan_prices_ = prices_.slice(now, d.ready_by);
-  plan_carbon_ = carbon_;
-  plan_forecast_ = forecast_;
-  if (carbon_) req.carbon_g_per_kwh = carbon_->slice(now, std::max(now, d.ready_by));
-  req.carbon_weight_p_per_kg = settings_.policy.carbon_weight_p_per_kg;
-  if (mode_ == Mode::now) {  // what will happen: at once to the target, past ready_by if need be
-    req.at_once = true;
-    req.charge_until = mode_until_;
-    plan_ = make_plan(req, prices_, zone_);
-  } else {
-    if (forecast_) req.forecast_prices = forecast_->slice(now, std::max(now, d.ready_by));
-    plan_ = make_plan(req, plan_prices_, zone_);
-  }
-  if (mode_ == Mode::off) {  // nothing will be charged: no slots, and the reason says so
-    plan_->slots.clear();
-    plan_->runs.clear();
-    plan_->total_energy_kwh = plan_->total_cost_p = 0;
-    plan_->expected_soc = req.soc;
-    plan_->shortfall_kwh = plan_->energy_needed_kwh;
-    plan_->feasible = plan_->energy_needed_kwh <= 1e-6;  // the target is not reached
-    plan_->charge_now_cost_p.reset();
-    plan_->total_co2_kg.reset();
-    plan_->charge_now_co2_kg.reset();
-    plan_->unknown_carbon_kwh = plan_->forecast_kwh = 0;
-    plan_->explanation = k_off_reason;
-  }
-  plan_plugged_ = last_obs_->plugged_in;
 }
 
 std::string Controller::idle_reason(Instant now) const {
@@ -370,6 +227,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
     why = k_off_reason;
     return false;
   }
+  if (const Deadline d = deadline(now); d.target_kwh) return want_on_energy(now, d, why);
   const auto est = soc_estimate(now);
   if (!est) {
     why = "state of charge unknown";
@@ -481,28 +339,6 @@ bool Controller::extends_run(Instant now, double soc, const Deadline& d, std::st
   return true;
 }
 
-std::optional<Instant> Controller::shortfall_check_at(Instant now) const {
-  if (!plan_ || plan_->runs.empty() || mode_ == Mode::off || switch_on_ != false || pending_ ||
-      last_sent_ != Action::stop || now >= plan_->ready_by)
-    return std::nullopt;
-  for (const auto& run : plan_->runs)
-    if (run.start > now) return std::nullopt;  // more charging ahead: its readings tell
-  if (last_sent_at_ < plan_->runs.back().start) return std::nullopt;  // not the stop of a run
-  const Instant at = last_sent_at_ + settings_.cloud_lag;
-  if (at >= plan_->ready_by) return std::nullopt;
-  if (last_obs_ && last_obs_->observed_at >= at) return std::nullopt;
-  return at;
-}
-
-std::optional<std::pair<Action, Instant>> Controller::next_action(Instant now) const {
-  if (!plan_ || mode_ == Mode::off) return std::nullopt;
-  for (const auto& run : plan_->runs) {
-    if (run.start <= now && now < run.end) return std::pair{Action::stop, run.end};
-    if (run.start > now) return std::pair{Action::start, run.start};
-  }
-  return std::nullopt;
-}
-
 Controller::Step Controller::step(Instant now) {
   Step out;
   if (mode_ == Mode::now && mode_until_ && now >= *mode_until_) set_mode(Mode::smart);
@@ -520,7 +356,10 @@ Controller::Step Controller::step(Instant now) {
   // Decided once, at the boundary (the plan for the next deadline is made in this same step):
   // continue to the target, or stop and say so.
   if (plan_ && plan_plugged_ == true && now >= plan_->ready_by && last_obs_ &&
-      last_obs_->plugged_in == true && mode_ == Mode::smart && !overdue_) {
+      last_obs_->plugged_in == true && mode_ == Mode::smart && !overdue_ && plan_->target_kwh) {
+    energy_at_ready_by(now);
+  } else if (plan_ && plan_plugged_ == true && now >= plan_->ready_by && last_obs_ &&
+             last_obs_->plugged_in == true && mode_ == Mode::smart && !overdue_) {
     // The same SoC (the estimate) decides here as in want_on, so a continuation logged here is
     // never undone by it in the same instant.
     const auto est = soc_estimate(now);
@@ -537,7 +376,7 @@ Controller::Step Controller::step(Instant now) {
                        (est->estimated ? " (estimated " + pct(est->soc_percent) + ")" : "");
     }
   }
-  if (overdue_ && last_obs_ && last_obs_->soc_percent &&
+  if (overdue_ && !overdue_->target_kwh && last_obs_ && last_obs_->soc_percent &&
       *last_obs_->soc_percent >= overdue_->target_soc) {
     if (switch_on_ == true)
       ready_by_note_ = "target " + pct(overdue_->target_soc) +
@@ -546,6 +385,7 @@ Controller::Step Controller::step(Instant now) {
   }
   if (!first_step_) first_step_ = now;
   Deadline d = deadline(now);
+  count_for(now, d);
   if (auto why_replan = needs_replan(now, d)) {
     replan_reason_ = *why_replan;
     replan(now, d);
@@ -619,7 +459,9 @@ Controller::Step Controller::step(Instant now) {
   earliest(d.ready_by);
   // While charging, the instant the estimated SoC reaches the target (mode now, after ready-by
   // and runs that began above their projection end there, not at a planned instant).
-  if (switch_on_ == true) {
+  if (switch_on_ == true && d.target_kwh) {
+    earliest(energy_.reaches_at(now, *d.target_kwh));
+  } else if (switch_on_ == true) {
     if (auto est = soc_estimate(now);
         settings_.estimate_between_readings && est && est->soc_percent < d.target_soc) {
       const double h = charge_hours(settings_.vehicle, est->soc_percent, d.target_soc);
@@ -628,12 +470,6 @@ Controller::Step Controller::step(Instant now) {
   }
   if (!switch_on_ && first_step_) earliest(*first_step_ + k_startup_grace);
   return out;
-}
-
-std::optional<SocEstimate> Controller::soc_estimate(Instant now) const {
-  if (settings_.estimate_between_readings) return estimator_.estimate(now);
-  if (!last_obs_ || !last_obs_->soc_percent) return std::nullopt;
-  return SocEstimate{*last_obs_->soc_percent, false, last_obs_->observed_at, false};
 }
 
 }  // namespace offpeak

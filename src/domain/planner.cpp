@@ -287,8 +287,15 @@ std::string local_span(const Zone& zone, Instant a, Instant b) {
   return from + "-" + to;
 }
 
-// "need 18.95 kWh from the grid (35% -> 80% of 37.9 kWh at 90% efficiency)".
+// "need 18.95 kWh from the grid (35% -> 80% of 37.9 kWh at 90% efficiency)"; for an energy
+// target "add 7.7 kWh (12.3 of 20.0 kWh delivered)".
 std::string need_text(const Plan& plan, const PlanRequest& r) {
+  if (r.target_kwh) {
+    std::string s = "add " + num(plan.energy_needed_kwh, 1) + " kWh";
+    if (r.delivered_kwh > k_eps_kwh)
+      s += " (" + num(r.delivered_kwh, 1) + " of " + num(*r.target_kwh, 1) + " kWh delivered)";
+    return s;
+  }
   return "need " + num(plan.energy_needed_kwh, 2) + " kWh from the grid (" + num(r.soc, 0) +
          "% -> " + num(r.target_soc, 0) + "% of " + num(r.vehicle.battery_kwh, 1) + " kWh at " +
          num(r.vehicle.efficiency * 100, 0) + "% efficiency)";
@@ -337,7 +344,10 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
   if (!(r.now < r.ready_by)) {
     return "ready-by " + by + " is not after now (" + zone.format(r.now) + "): nothing to plan";
   }
-  if (plan.energy_needed_kwh <= k_eps_kwh) {
+  if (plan.energy_needed_kwh <= k_eps_kwh && r.target_kwh) {
+    s = "energy target " + num(*r.target_kwh, 1) + " kWh by " + by + " delivered (" +
+        num(r.delivered_kwh, 1) + " kWh): nothing needed";
+  } else if (plan.energy_needed_kwh <= k_eps_kwh) {
     s = "already at " + num(r.soc, 0) + "% (target " + num(r.target_soc, 0) + "% by " + by +
         "): nothing needed";
   } else {
@@ -358,7 +368,10 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
   }
   if (!r.power_note.empty()) s += "; planned at " + r.power_note;
   if (fell_back) s += "; no uninterrupted block was long enough, so the cheapest slots are used";
-  if (!plan.feasible) {
+  if (!plan.feasible && r.target_kwh) {
+    s += "; cannot add " + num(plan.energy_needed_kwh, 1) + " kWh by " +
+         zone.format_hhmm(plan.ready_by) + ": " + num(plan.shortfall_kwh, 2) + " kWh short";
+  } else if (!plan.feasible) {
     s += "; cannot reach " + num(r.target_soc, 0) + "% by " + zone.format_hhmm(plan.ready_by) +
          ": " + num(plan.shortfall_kwh, 2) + " kWh short (reaches about " +
          num(plan.expected_soc, 0) + "%)";
@@ -367,6 +380,17 @@ std::string explain(const Plan& plan, const PlanRequest& r, const Zone& zone, bo
 }
 
 std::string explain_at_once(const Plan& plan, const PlanRequest& r, const Zone& zone) {
+  if (r.target_kwh) {
+    if (plan.energy_needed_kwh <= k_eps_kwh)
+      return "mode now: energy target " + num(*r.target_kwh, 1) +
+             " kWh delivered: nothing to charge";
+    std::string s = "mode now: charging at once whatever the price; " + need_text(plan, r);
+    if (plan.runs.empty()) return s + "; no charging possible (no charging power)";
+    s += charging_text(plan, r.money, zone, false);
+    s += carbon_text(plan, r);
+    if (!r.power_note.empty()) s += "; planned at " + r.power_note;
+    return s;
+  }
   if (plan.energy_needed_kwh <= k_eps_kwh) {
     return "mode now: already at " + num(r.soc, 0) + "% (target " + num(r.target_soc, 0) +
            "%): nothing to charge";
@@ -392,14 +416,25 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
   plan.ready_by = r.ready_by;
   plan.soc = r.soc;
   plan.target_soc = r.target_soc;
-  const VehicleSpec& v = r.vehicle;
+  plan.target_kwh = r.target_kwh;
+  plan.delivered_kwh = r.target_kwh ? r.delivered_kwh : 0.0;
+  plan.soc_known = r.soc_known;
+  // An energy target (rule 9) is planned on a flat curve: without a SoC there is no taper.
+  VehicleSpec v = r.vehicle;
+  if (r.target_kwh) v.taper_above_soc.reset();
   // Pieces are placed in hours of charging (a "power" of 1), since along a charge curve the
   // time from one SoC to another does not depend on when it is spent; the energy of each
   // piece follows from the curve once the pieces are in time order.
   const double kw = 1.0;
-  plan.energy_needed_kwh = grid_energy_kwh(v, r.soc, r.target_soc);
-  const double need_h = charge_hours(v, r.soc, r.target_soc);
-  const double full_h = charge_hours(v, r.soc, 100.0);
+  double need_h = 0.0, full_h = 0.0;
+  if (r.target_kwh) {
+    plan.energy_needed_kwh = std::max(0.0, *r.target_kwh - r.delivered_kwh);
+    need_h = full_h = v.max_charge_kw > 0 ? plan.energy_needed_kwh / v.max_charge_kw : 0.0;
+  } else {
+    plan.energy_needed_kwh = grid_energy_kwh(v, r.soc, r.target_soc);
+    need_h = charge_hours(v, r.soc, r.target_soc);
+    full_h = charge_hours(v, r.soc, 100.0);
+  }
 
   std::vector<Piece> chosen;
   bool fell_back = false;
@@ -413,7 +448,7 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
     // 1. Below min_soc: at once, whatever the price.
     Instant cursor = r.now;
     double delivered = 0.0;
-    if (r.min_soc && r.soc < *r.min_soc) {
+    if (r.min_soc && r.soc < *r.min_soc && !r.target_kwh) {
       auto now_pieces =
           charge_at_once(prices, r.now, r.ready_by, charge_hours(v, r.soc, *r.min_soc), kw);
       for (auto& p : now_pieces) {

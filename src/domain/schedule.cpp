@@ -24,10 +24,13 @@ Deadline next_deadline(Instant now, const ChargingPolicy& policy, const Zone& zo
     const DayOverride& o = policy.days[static_cast<std::size_t>(weekday_of(d))];
     TimeOfDay t = o.ready_by.value_or(policy.ready_by);
     Instant at = zone.at(d, t.minutes);
-    if (at > now) return Deadline{at, o.target_soc.value_or(policy.target_soc)};
+    if (at > now) {
+      if (o.target_soc) return Deadline{at, *o.target_soc, std::nullopt};
+      return Deadline{at, policy.target_soc, o.target_kwh ? o.target_kwh : policy.target_kwh};
+    }
   }
   // Unreachable for any real zone; keep a sane answer.
-  return Deadline{now + hours{24}, policy.target_soc};
+  return Deadline{now + hours{24}, policy.target_soc, policy.target_kwh};
 }
 
 }  // namespace offpeak

@@ -36,10 +36,15 @@
 //    smart when exporting earns less than the grid energy the surplus displaces; never in now
 //    or off. The plan keeps owning runs, deadlines, min_soc and after_ready_by; mode solar
 //    plans only min_soc.
+//  - Energy targets (`target_kwh`, for a car whose SoC nobody knows): the plan adds the kWh
+//    still missing, progress counts the charger's metered energy or the switch's on-time x
+//    power (EnergyCounter, from plug-in or the passed ready-by), and the charger stops when the
+//    energy is delivered; after the plan's runs a count short of the target is topped up.
 //  - Re-plans when the deadline, prices, settings, mode or plug state change, when the
 //    observed SoC leaves the plan's projection by more than `replan_soc_drift`, or on a
 //    confirmed shortfall; otherwise the adopted plan is kept.
 
+#include <offpeak/domain/energy_target.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
 #include <offpeak/domain/schedule.hpp>
@@ -125,7 +130,10 @@ class Controller {
   // The outcome of the last emitted command (ok = the switch accepted it).
   void command_result(Instant at, bool ok, const std::string& detail);
   // The charger's energy register (Wh; only differences count), where it meters.
-  void metered(Instant at, double energy_wh) { estimator_.metered(at, energy_wh); }
+  void metered(Instant at, double energy_wh) {
+    estimator_.metered(at, energy_wh);
+    energy_.metered(at, energy_wh);
+  }
   // The charger's own report (an OCPP wallbox): whether a car is plugged in and whether the
   // charger offers current (nullopt: unknown). A plug change acts at once (re-plan), without
   // waiting for the car's cloud; the SoC and its age stay the last reading's. `offering`
@@ -187,6 +195,8 @@ class Controller {
   bool stale(Instant now) const;
   // The SoC at `now`: the last reading, or an estimate from it (marked as one).
   std::optional<SocEstimate> soc_estimate(Instant now) const;
+  // The energy target's progress at `now` (nullopt: the deadline is a SoC target).
+  std::optional<EnergyProgress> energy_progress(Instant now) const;
   // When the charger was believed on within [from, to] since the last reading.
   std::vector<std::pair<Instant, Instant>> on_stretches(Instant from, Instant to) const {
     return estimator_.on_stretches(from, to);
@@ -214,8 +224,26 @@ class Controller {
   // fresh enough to start on, and surplus_worth_taking (controller_surplus.cpp).
   bool takes_surplus(Instant now, std::string& why) const;
 
+  // --- energy targets (controller_energy.cpp) ---
+  // want_on for a deadline with an energy target.
+  bool want_on_energy(Instant now, const Deadline& d, std::string& why) const;
+  // After the plan's runs, a count short of the target with time left: why to top up.
+  std::optional<std::string> energy_shortfall(Instant now) const;
+  // At the boundary of a passed ready-by: below an energy target, continue or stop.
+  void energy_at_ready_by(Instant now);
+  // A new count at 0 once the deadline it was for has passed (and nothing goes on to it).
+  void count_for(Instant now, const Deadline& d);
+  // The switch changed (accepted command or the charger's word): both counts follow.
+  void switched(Instant at, bool on) {
+    estimator_.switched(at, on);
+    energy_.switched(at, on);
+  }
+  void plug_seen(Instant at, bool plugged);
+
   ControllerSettings settings_;
   Zone zone_;
+  EnergyCounter energy_;
+  std::optional<Instant> counted_for_;  // the ready-by the energy count is for
   bool surplus_on_ = false;
   bool for_surplus_ = false;
   SocEstimator estimator_;

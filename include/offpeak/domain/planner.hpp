@@ -26,6 +26,10 @@
 //     the explanation, and never in `runs`: the controller never starts on a forecast; it waits
 //     for the published prices (the plan is remade when they come). min_soc (rule 1) and mode
 //     now (rule 6) never use the forecast.
+//  9. Energy target (`target_kwh`, for a car whose SoC nobody knows): the goal is
+//     target_kwh - delivered_kwh at the vehicle's full power (a flat curve: no SoC, no taper),
+//     whatever `soc` says; min_soc does not apply and charge_below fills no more than the goal.
+//     The explanation speaks in kWh ("add 20.0 kWh by ..."). Rules 3-8 apply as they are.
 //  6. at_once (mode now): charge from now to the target at full power whatever the price
 //     (unknown too), not limited by ready_by but ending at charge_until when that comes first;
 //     min_soc, charge_below and the strategy do not apply.
@@ -65,6 +69,10 @@ struct PlanRequest {
   double carbon_weight_p_per_kg = 0.0;  // p per kg CO2 added to the objective (rule 7)
   // Estimated prices for the gaps of the published prices (rule 8).
   std::optional<PriceCurve> forecast_prices;
+  // An energy target (rule 9): kWh to add by ready_by, of which delivered_kwh already are.
+  std::optional<double> target_kwh;
+  double delivered_kwh = 0.0;
+  bool soc_known = true;  // false: `soc` is a placeholder (the explanation does not cite it)
 };
 
 // A stretch of charging at one price.
@@ -112,7 +120,12 @@ struct Plan {
   double unknown_carbon_kwh = 0.0;
   std::optional<double> charge_now_co2_kg;
   double forecast_kwh = 0.0;  // energy planned at forecast prices (waiting for publication)
-  std::string explanation;    // plain words for installers, local times
+  // An energy target (rule 9): its kWh and what was delivered when the plan was made;
+  // energy_needed_kwh is then the rest. soc_known false: soc and expected_soc mean nothing.
+  std::optional<double> target_kwh;
+  double delivered_kwh = 0.0;
+  bool soc_known = true;
+  std::string explanation;  // plain words for installers, local times
 };
 
 // Chooses the charging slots. `prices` should cover [now, ready_by); gaps are unknown.

@@ -17,13 +17,18 @@ enum class Strategy {
 std::optional<Strategy> parse_strategy(std::string_view text);
 std::string_view to_string(Strategy s);
 
+// A day's target_soc or target_kwh replaces the policy's target of either kind that day.
 struct DayOverride {
   std::optional<TimeOfDay> ready_by;
   std::optional<double> target_soc;
+  std::optional<double> target_kwh;
 };
 
 struct ChargingPolicy {
-  double target_soc = 80.0;                      // percent to reach by ready_by
+  double target_soc = 80.0;  // percent to reach by ready_by
+  // Energy to add by ready_by whatever the SoC (kWh, grid side); when set it replaces
+  // target_soc (an energy target: domain/energy_target.hpp).
+  std::optional<double> target_kwh;
   TimeOfDay ready_by{7 * 60 + 30};               // local time
   std::optional<double> min_soc;                 // charge at once, at any price, up to this percent
   std::optional<double> charge_below_p_per_kwh;  // always charge at or below this price
@@ -39,6 +44,7 @@ struct ChargingPolicy {
 struct Deadline {
   Instant ready_by;
   double target_soc = 0.0;
+  std::optional<double> target_kwh;  // an energy target (target_soc then does not apply)
 };
 
 // The first ready-by instant strictly after `now`, honouring per-weekday overrides (looked up

@@ -1,0 +1,41 @@
+#pragma once
+// What the controller's files share (controller.cpp, controller_plan.cpp,
+// controller_energy.cpp): thresholds and the wording of reasons.
+
+#include <offpeak/domain/planner.hpp>
+#include <offpeak/domain/time.hpp>
+
+#include <cstdio>
+#include <string>
+
+namespace offpeak::controller_detail {
+
+// A reading this far below the target, after the plan's charging, is a shortfall to top up
+// (readings are whole percent; anything less is rounding).
+inline constexpr double k_shortfall_pct = 0.1;
+// An energy count this far below its target is short of it (a meter's rounding is less).
+inline constexpr double k_shortfall_kwh = 0.05;
+// A charger that is on stays on through a gap this short before the next planned run.
+inline constexpr Seconds k_bridge{2 * 60};
+inline constexpr const char* k_off_reason =
+    "mode is off: no charging until the mode is smart or now";
+
+inline const ChargeRun* next_run_within(const Plan& plan, Instant now, Seconds gap) {
+  for (const auto& run : plan.runs)
+    if (run.start > now) return run.start - now <= gap ? &run : nullptr;
+  return nullptr;
+}
+
+inline std::string pct(double v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", v);
+  return buf;
+}
+
+inline std::string kwh_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f kWh", v);
+  return buf;
+}
+
+}  // namespace offpeak::controller_detail
