@@ -514,7 +514,7 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
       }
     }
     plan.slots.push_back({p.start, p.end, 0.0, p.energy_kwh, p.price, 0.0, p.immediate, p.forecast,
-                          carbon_at(p.start), 0.0});
+                          carbon_at(p.start), 0.0, 0.0, 0.0});
   }
   if (r.carbon_g_per_kwh) plan.total_co2_kg = 0.0;
   for (auto& slot : plan.slots) {

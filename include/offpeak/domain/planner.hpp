@@ -29,6 +29,7 @@
 //  6. at_once (mode now): charge from now to the target at full power whatever the price
 //     (unknown too), not limited by ready_by but ending at charge_until when that comes first;
 //     min_soc, charge_below and the strategy do not apply.
+//  9. The sun: with `surplus_kw` ... (not yet used by the planner: fields reserved).
 
 #include <offpeak/domain/money.hpp>
 #include <offpeak/domain/price_curve.hpp>
@@ -65,6 +66,18 @@ struct PlanRequest {
   double carbon_weight_p_per_kg = 0.0;  // p per kg CO2 added to the objective (rule 7)
   // Estimated prices for the gaps of the published prices (rule 8).
   std::optional<PriceCurve> forecast_prices;
+  // The sun (rule 9). Expected solar surplus per slot in kW (the PriceSlot value read as kW;
+  // gaps: no surplus). Unset: the planner buys everything from the grid, as without the sun.
+  std::optional<PriceCurve> surplus_kw;
+  // Export price per slot (p/kWh): what a kWh of surplus would earn if not put in the car.
+  // Gaps count as export_flat_p_per_kwh.
+  std::optional<PriceCurve> export_p_per_kwh;
+  double export_flat_p_per_kwh = 0.0;
+  // The share of the expected surplus the plan counts on (0..1).
+  double surplus_confidence = 0.7;
+  // Set: a modulating switch (a slot may take any power between this and the vehicle's max,
+  // so the plan can follow the surplus). Unset: on/off, full power.
+  std::optional<double> min_power_kw;
 };
 
 // A stretch of charging at one price.
@@ -79,6 +92,10 @@ struct PlannedSlot {
   bool forecast = false;  // the price is a forecast: waits for the published prices (no run)
   std::optional<double> carbon_g_per_kwh;  // grid intensity, when known
   double co2_kg = 0.0;                     // energy_kwh x intensity (0 when unknown)
+  // With surplus_kw: the part of energy_kwh expected from the solar surplus (priced at the
+  // export price) and the part from the grid (at the import price).
+  double solar_kwh = 0.0;
+  double grid_kwh = 0.0;
 };
 
 // Adjacent slots merged: one start and one stop command each.
@@ -112,7 +129,12 @@ struct Plan {
   double unknown_carbon_kwh = 0.0;
   std::optional<double> charge_now_co2_kg;
   double forecast_kwh = 0.0;  // energy planned at forecast prices (waiting for publication)
-  std::string explanation;    // plain words for installers, local times
+  // With surplus_kw: the energy expected from the sun and from the grid, and the export
+  // earnings given up by putting the solar energy in the car (solar_kwh x export price).
+  double total_solar_kwh = 0.0;
+  double total_grid_kwh = 0.0;
+  double export_forgone_p = 0.0;
+  std::string explanation;  // plain words for installers, local times
 };
 
 // Chooses the charging slots. `prices` should cover [now, ready_by); gaps are unknown.
