@@ -3,6 +3,7 @@
 
 #include <offpeak/backtest/house.hpp>
 #include <offpeak/domain/planner.hpp>
+#include <offpeak/domain/price_forecast.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -125,7 +126,7 @@ class Replay {
     return out;
   }
 
-  StrategyTotals optimal(const Stay& stay, double need) const {
+  StrategyTotals optimal(const Stay& stay, double need, bool sun) const {
     // Segments cut at the trace's steps and the prices' slots.
     std::vector<Instant> cuts{stay.arrive, stay.depart};
     for (Instant t =
@@ -151,7 +152,7 @@ class Replay {
       const HouseSample* s = trace_.at(a);
       LpSlot l;
       l.cap_kwh = setup_.vehicle.max_charge_kw * h;
-      l.surplus_kwh = s ? std::max(s->pv_kw - s->load_kw, 0.0) * h : 0.0;
+      l.surplus_kwh = s && sun ? std::max(s->pv_kw - s->load_kw, 0.0) * h : 0.0;
       l.import_p = import_.price_at(a).value_or(0.0);
       l.export_p = export_at(o_, a);
       slots.push_back(l);
@@ -182,6 +183,11 @@ class Replay {
     req.min_soc = setup_.policy.min_soc;
     const Instant visible = std::min(stay.depart, visible_until(now, o_.publication));
     const PriceCurve prices = import_.slice(now, std::max(visible, now));
+    // The unpublished prices forecast from the history published by now (planner rule 8: they
+    // decide only what can wait), as offpeakd does.
+    if (visible < stay.depart)
+      req.forecast_prices = forecast_prices(import_.slice(visible - o_.price_history, visible), now,
+                                            stay.depart, setup_.zone);
     if (kind == Kind::offpeak) {
       req.surplus_kw = expected_surplus(trace_, o_, setup_.zone, now, stay.depart);
       if (o_.export_prices) req.export_p_per_kwh = o_.export_prices->slice(now, stay.depart);
@@ -242,7 +248,8 @@ HouseStayResult run_house_stay(const Setup& setup, const HouseOptions& options,
   r.offpeak = replay.run(Kind::offpeak, stay);
   r.grid_only = replay.run(Kind::grid_only, stay);
   r.pv_mode = replay.run(Kind::pv_mode, stay);
-  r.optimal = replay.optimal(stay, r.need_kwh);
+  r.optimal = replay.optimal(stay, r.need_kwh, true);
+  r.optimal_no_sun = replay.optimal(stay, r.need_kwh, false);
   return r;
 }
 
@@ -257,6 +264,7 @@ HouseSummary run_house(const Setup& setup, const HouseOptions& options, const Ho
       add(sum.grid_only, r.grid_only);
       add(sum.pv_mode, r.pv_mode);
       add(sum.optimal, r.optimal);
+      add(sum.optimal_no_sun, r.optimal_no_sun);
     } else {
       ++sum.skipped;
     }

@@ -96,6 +96,7 @@ struct HouseOptions {
   double target_soc = 80.0;
   PublicationRule publication = PublicationRule::agile();
   Seconds replan_every{30 * 60};
+  Seconds price_history{28 * 86400};        // the price history the price forecast may use
   Seconds tick{60};                         // the live loop's and the accounting's step
   double export_flat_p = 0.0;               // p/kWh when `export_prices` has no value
   std::optional<PriceCurve> export_prices;  // p/kWh per slot
@@ -122,10 +123,11 @@ struct HouseStayResult {
   bool replayed = true;  // false: the trace or an import price is missing in the stay
   double need_kwh = 0.0;
   StrategyTotals offpeak, grid_only, pv_mode, optimal;
+  StrategyTotals optimal_no_sun;  // the optimum from the grid alone (what the sun is worth)
 };
 
 struct HouseSummary {
-  StrategyTotals offpeak, grid_only, pv_mode, optimal;
+  StrategyTotals offpeak, grid_only, pv_mode, optimal, optimal_no_sun;
   int skipped = 0;
   std::vector<HouseStayResult> per_stay;
 };
