@@ -1,5 +1,7 @@
 #include <offpeak/domain/planner.hpp>
 
+#include "planner_solar.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -387,6 +389,7 @@ std::string explain_at_once(const Plan& plan, const PlanRequest& r, const Zone& 
 }  // namespace
 
 Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone) {
+  if (r.surplus_kw && !r.at_once) return detail::make_solar_plan(r, prices, zone);
   Plan plan;
   plan.now = r.now;
   plan.ready_by = r.ready_by;

@@ -29,7 +29,17 @@
 //  6. at_once (mode now): charge from now to the target at full power whatever the price
 //     (unknown too), not limited by ready_by but ending at charge_until when that comes first;
 //     min_soc, charge_below and the strategy do not apply.
-//  9. The sun: with `surplus_kw` ... (not yet used by the planner: fields reserved).
+//  9. The sun: with `surplus_kw` (not in mode now), a slot's energy up to the counted-on
+//     surplus (expected surplus x `surplus_confidence`) costs the export price, energy above
+//     it the import price; the carbon weight adds to both. A modulating switch (`min_power_kw`
+//     set) may draw any power in [min, max] in a slot, so the plan can follow the surplus; an
+//     on/off switch draws full power. The plan minimises the total (slots may share their
+//     time between two powers); rules 1, 2, 4, 5, 7 and 8 hold as above; the strategy
+//     `continuous` is not applied (following the sun cuts blocks). Slots carry `solar_kwh` and
+//     `grid_kwh`; `cost_p` is the grid part at the import price and `export_forgone_p` the
+//     solar part at the export price; `charge_now_cost_p` counts both. Solar slots are runs
+//     like any other (the controller starts them; with a modulating switch the surplus loop
+//     sets the current). Without `surplus_kw` the planner never looks at the sun.
 
 #include <offpeak/domain/money.hpp>
 #include <offpeak/domain/price_curve.hpp>
