@@ -167,6 +167,9 @@ class Replay {
       out.solar_kwh += r.solar_kwh[i];
       out.grid_kwh += r.grid_kwh[i];
       out.export_forgone_p += r.solar_kwh[i] * slots[i].export_p;
+      const double x = r.solar_kwh[i] + r.grid_kwh[i];
+      const double roof = std::min(x, slots[i].surplus_kwh);
+      out.surplus_first_cost_p += roof * slots[i].export_p + (x - roof) * slots[i].import_p;
     }
     return out;
   }
@@ -228,6 +231,7 @@ void add(StrategyTotals& sum, const StrategyTotals& x) {
   sum.export_forgone_p += x.export_forgone_p;
   sum.targets_met += x.targets_met;
   sum.stays += x.stays;
+  sum.surplus_first_cost_p += x.surplus_first_cost_p;
 }
 
 }  // namespace

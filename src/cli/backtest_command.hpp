@@ -45,6 +45,7 @@ struct BacktestArgs {
   std::optional<double> kwp;
   std::string house_switch = "modulating";  // modulating | onoff
   bool all_prices_known = false;
+  std::optional<double> confidence;  // default: solar_forecast.confidence, else 0.7
 };
 
 // Adds the `backtest` subcommand with its options bound to `args`; returns it.

@@ -76,6 +76,10 @@ void add_house_options(CLI::App& cmd, BacktestArgs& a) {
                  "--house: the charger: modulating (6-32 A, the plan and the surplus loop may "
                  "set any power) or onoff (full power only). Default modulating")
       ->check(CLI::IsMember({"modulating", "onoff"}));
+  cmd.add_option("--confidence", a.confidence,
+                 "--house: the share of the forecast surplus offpeak's plan counts on, 0..1. "
+                 "Default: solar_forecast.confidence, else 0.7")
+      ->check(CLI::Range(0.0, 1.0));
   cmd.add_flag("--all-prices-known", a.all_prices_known,
                "--house: every import price visible from the start (instead of as published): "
                "shows what the unpublished prices cost offpeak against the optimum");
@@ -130,6 +134,7 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
   o.forecast =
       a.forecast == "persistence" ? bt::PvForecastKind::persistence : bt::PvForecastKind::noisy;
   o.forecast_noise = a.forecast_noise;
+  o.confidence = a.confidence.value_or(cfg.solar_forecast ? cfg.solar_forecast->confidence : 0.7);
   o.seed = a.seed;
   const config::CurrentControl& cc = cfg.current;
   o.surplus.enable_delay = cfg.solar.enable_delay;
@@ -178,15 +183,17 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
                             {"grid_only", totals_json(s.grid_only)},
                             {"pv_mode", totals_json(s.pv_mode)},
                             {"optimal", totals_json(s.optimal)}};
-    json::object out{{"from", a.from},
-                     {"to", a.to},
-                     {"currency", std::string(money_of(cfg).code())},
-                     {"target_soc", o.target_soc},
-                     {"export_price", o.export_flat_p},
-                     {"forecast", a.forecast},
-                     {"stays_skipped", s.skipped},
-                     {"strategies", std::move(strategies)},
-                     {"optimal_no_sun", totals_json(s.optimal_no_sun)}};
+    json::object out{
+        {"from", a.from},
+        {"to", a.to},
+        {"currency", std::string(money_of(cfg).code())},
+        {"target_soc", o.target_soc},
+        {"export_price", o.export_flat_p},
+        {"forecast", a.forecast},
+        {"stays_skipped", s.skipped},
+        {"strategies", std::move(strategies)},
+        {"optimal_no_sun", totals_json(s.optimal_no_sun)},
+        {"optimal_surplus_first_cost_p", report::round_to(s.optimal.surplus_first_cost_p, 2)}};
     if (trace.kwp) out["kwp"] = report::round_to(*trace.kwp, 3);
     std::cout << report::to_text(json::value(std::move(out)));
     return k_exit_ok;
@@ -216,6 +223,9 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
   row("grid_only", s.grid_only);
   row("pv_mode", s.pv_mode);
   row("optimal", s.optimal);
+  std::cout << "\n  the optimum's draw with the roof's surplus taken first: "
+            << money.amount(s.optimal.surplus_first_cost_p)
+            << " (the optimum allows importing while the roof exports when export pays more)";
   std::cout << "\n  the optimum from the grid alone: " << money.amount(s.optimal_no_sun.cost_p)
             << " (the sun is worth " << money.amount(s.optimal_no_sun.cost_p - s.optimal.cost_p)
             << " with perfect knowledge)\n";

@@ -116,6 +116,10 @@ struct StrategyTotals {
   double export_forgone_p = 0.0;  // solar_kwh x export price: what exporting would have earned
   int targets_met = 0;
   int stays = 0;
+  // optimal only: the optimum's draw per slot costed as a car takes it, the roof's surplus
+  // first (above cost_p only where export pays more than import): a feasible plan, so the
+  // real optimum with a surplus-first meter lies between cost_p and this.
+  double surplus_first_cost_p = 0.0;
 };
 
 struct HouseStayResult {
