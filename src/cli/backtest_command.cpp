@@ -1,6 +1,7 @@
 // `offpeak backtest`: the daemon's controller replayed over a price history.
 
 #include "backtest_command.hpp"
+#include "house_backtest.hpp"
 #include "stays_backtest.hpp"
 
 #include <offpeak/backtest/backtest.hpp>
@@ -202,8 +203,10 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
   cmd->add_option("--stays", a.stays,
                   "CSV of stays (header arrive,depart,arrive_soc; RFC 3339, percent). With "
                   "--field: the stays replayed (default: a seeded random pattern of evening "
-                  "arrivals); without: the multi-day stays report (see --depart-after-days)");
-  cmd->add_option("--seed", a.seed, "--field: seed of the random stays. Default 1");
+                  "arrivals); --house: the stays (default: home weekends and 2 random weekdays "
+                  "a week); otherwise: the multi-day stays report (see --depart-after-days)");
+  cmd->add_option("--seed", a.seed,
+                  "--field, --house: seed of the random stays (and --house's forecast). Default 1");
   cmd->add_option("--car-kw", a.car_kw,
                   "--field: what the car really draws from the wall, kW. Default 6.0")
       ->check(CLI::Range(0.5, 50.0));
@@ -216,6 +219,7 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
                   "--field: request budget per UTC day. Default: vehicle.poll.max_per_day")
       ->check(CLI::Range(4, 10000));
   add_stays_options(*cmd, a);
+  add_house_options(*cmd, a);
   return cmd;
 }
 
@@ -280,6 +284,7 @@ int cmd_backtest(const BacktestArgs& a) {
   options.depart = *depart;
   options.arrive_soc = a.arrive_soc;
   options.target_soc = a.target;
+  if (!a.house.empty()) return run_house_backtest(a, cfg, setup, *prices, *from, *to);
   if (a.depart_after_days || !a.stays.empty()) {
     return run_stays_backtest(a, cfg, setup, *prices, *from, *to, *arrive, *depart);
   }

@@ -35,6 +35,17 @@ struct BacktestArgs {
   std::string arrive_on;  // --arrive-on mon..sun
   std::string carbon_csv;
   double carbon_weight = 0.0;
+  // The solar backtest (house_backtest.cpp): a home's load and PV trace.
+  std::string house;
+  std::optional<double> export_price;  // default: site.export_price
+  std::string export_prices;           // CSV
+  std::string forecast = "noisy";      // noisy | persistence
+  double forecast_noise = 0.3;
+  std::optional<double> pv_scale;
+  std::optional<double> kwp;
+  std::string house_switch = "modulating";  // modulating | onoff
+  bool all_prices_known = false;
+  std::optional<double> confidence;  // default: solar_forecast.confidence, else 0.7
 };
 
 // Adds the `backtest` subcommand with its options bound to `args`; returns it.

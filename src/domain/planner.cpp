@@ -1,5 +1,7 @@
 #include <offpeak/domain/planner.hpp>
 
+#include "planner_solar.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -411,6 +413,7 @@ std::string explain_at_once(const Plan& plan, const PlanRequest& r, const Zone& 
 }  // namespace
 
 Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone) {
+  if (r.surplus_kw && !r.at_once) return detail::make_solar_plan(r, prices, zone);
   Plan plan;
   plan.now = r.now;
   plan.ready_by = r.ready_by;
@@ -549,7 +552,7 @@ Plan make_plan(const PlanRequest& r, const PriceCurve& prices, const Zone& zone)
       }
     }
     plan.slots.push_back({p.start, p.end, 0.0, p.energy_kwh, p.price, 0.0, p.immediate, p.forecast,
-                          carbon_at(p.start), 0.0});
+                          carbon_at(p.start), 0.0, 0.0, 0.0});
   }
   if (r.carbon_g_per_kwh) plan.total_co2_kg = 0.0;
   for (auto& slot : plan.slots) {

@@ -33,6 +33,17 @@
 //  6. at_once (mode now): charge from now to the target at full power whatever the price
 //     (unknown too), not limited by ready_by but ending at charge_until when that comes first;
 //     min_soc, charge_below and the strategy do not apply.
+// 10. The sun: with `surplus_kw` (not in mode now), a slot's energy up to the counted-on
+//     surplus (expected surplus x `surplus_confidence`) costs the export price, energy above
+//     it the import price; the carbon weight adds to both. A modulating switch (`min_power_kw`
+//     set) may draw any power in [min, max] in a slot, so the plan can follow the surplus; an
+//     on/off switch draws full power. The plan minimises the total (slots may share their
+//     time between two powers); rules 1, 2, 4, 5, 7 and 8 hold as above; the strategy
+//     `continuous` is not applied (following the sun cuts blocks). Slots carry `solar_kwh` and
+//     `grid_kwh`; `cost_p` is the grid part at the import price and `export_forgone_p` the
+//     solar part at the export price; `charge_now_cost_p` counts both. Solar slots are runs
+//     like any other (the controller starts them; with a modulating switch the surplus loop
+//     sets the current). Without `surplus_kw` the planner never looks at the sun.
 
 #include <offpeak/domain/money.hpp>
 #include <offpeak/domain/price_curve.hpp>
@@ -73,6 +84,18 @@ struct PlanRequest {
   std::optional<double> target_kwh;
   double delivered_kwh = 0.0;
   bool soc_known = true;  // false: `soc` is a placeholder (the explanation does not cite it)
+  // The sun (rule 10). Expected solar surplus per slot in kW (the PriceSlot value read as kW;
+  // gaps: no surplus). Unset: the planner buys everything from the grid, as without the sun.
+  std::optional<PriceCurve> surplus_kw;
+  // Export price per slot (p/kWh): what a kWh of surplus would earn if not put in the car.
+  // Gaps count as export_flat_p_per_kwh.
+  std::optional<PriceCurve> export_p_per_kwh;
+  double export_flat_p_per_kwh = 0.0;
+  // The share of the expected surplus the plan counts on (0..1).
+  double surplus_confidence = 0.7;
+  // Set: a modulating switch (a slot may take any power between this and the vehicle's max,
+  // so the plan can follow the surplus). Unset: on/off, full power.
+  std::optional<double> min_power_kw;
 };
 
 // A stretch of charging at one price.
@@ -87,6 +110,10 @@ struct PlannedSlot {
   bool forecast = false;  // the price is a forecast: waits for the published prices (no run)
   std::optional<double> carbon_g_per_kwh;  // grid intensity, when known
   double co2_kg = 0.0;                     // energy_kwh x intensity (0 when unknown)
+  // With surplus_kw: the part of energy_kwh expected from the solar surplus (priced at the
+  // export price) and the part from the grid (at the import price).
+  double solar_kwh = 0.0;
+  double grid_kwh = 0.0;
 };
 
 // Adjacent slots merged: one start and one stop command each.
@@ -125,6 +152,11 @@ struct Plan {
   std::optional<double> target_kwh;
   double delivered_kwh = 0.0;
   bool soc_known = true;
+  // With surplus_kw: the energy expected from the sun and from the grid, and the export
+  // earnings given up by putting the solar energy in the car (solar_kwh x export price).
+  double total_solar_kwh = 0.0;
+  double total_grid_kwh = 0.0;
+  double export_forgone_p = 0.0;
   std::string explanation;  // plain words for installers, local times
 };
 

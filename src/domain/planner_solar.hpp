@@ -1,0 +1,11 @@
+#pragma once
+// The planner with the sun (rule 9 of planner.hpp): make_plan calls this when the request
+// carries an expected surplus.
+
+#include <offpeak/domain/planner.hpp>
+
+namespace offpeak::detail {
+
+Plan make_solar_plan(const PlanRequest& request, const PriceCurve& prices, const Zone& zone);
+
+}  // namespace offpeak::detail
