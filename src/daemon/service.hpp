@@ -15,6 +15,7 @@
 #include <offpeak/domain/charging_model.hpp>
 #include <offpeak/domain/cloud_lag.hpp>
 #include <offpeak/domain/controller.hpp>
+#include <offpeak/domain/household.hpp>
 #include <offpeak/domain/poll_policy.hpp>
 #include <offpeak/domain/pv_forecast.hpp>
 #include <offpeak/domain/session_tracker.hpp>
@@ -140,6 +141,13 @@ class Service {
   config::SolarForecastConfig solar_fetch_cfg_;  // read by the worker during a fetch
   Zone solar_zone_ = Zone::utc();                // likewise
   PvForecast pv_forecast_;                       // the newest good forecast; empty: none
+  // The sun in the plan (service_sun.cpp): the household's learned load and the forecast's
+  // scale (learned on the worker after each forecast refresh), turned with the forecast into
+  // the expected surplus the controller plans with in mode smart.
+  void sun_update();
+  config::Config home_cfg_;  // read by the worker while learning
+  LoadProfile home_load_;
+  PvScale home_scale_;
 
   // State, commands and discovery over MQTT, and the mqtt switch's connection.
   std::unique_ptr<MqttBridge> mqtt_;

@@ -1,5 +1,5 @@
 #pragma once
-// The planner with the sun (rule 9 of planner.hpp): make_plan calls this when the request
+// The planner with the sun (rule 10 of planner.hpp): make_plan calls this when the request
 // carries an expected surplus.
 
 #include <offpeak/domain/planner.hpp>
