@@ -36,9 +36,14 @@ void Controller::count_for(Instant now, const Deadline& d) {
   // counts from 0 (and its plan is made on that).
   if (counted_for_ && now >= *counted_for_ && !(overdue_ && overdue_->target_kwh)) {
     energy_.restart(now);
-    dirty_ = true;
+    // A plan on an energy target counted what was delivered: it is remade on the new count.
+    // (A state-of-charge target's plan is remade for its new deadline anyway.)
+    if (counted_kwh_) dirty_ = true;
   }
-  if (!(overdue_ && overdue_->target_kwh)) counted_for_ = d.ready_by;
+  if (!(overdue_ && overdue_->target_kwh)) {
+    counted_for_ = d.ready_by;
+    counted_kwh_ = d.target_kwh.has_value();
+  }
 }
 
 void Controller::energy_at_ready_by(Instant now) {
