@@ -242,6 +242,7 @@ class Service {
   std::optional<SiteState> site_reading_;  // the last reading on_site was given
   std::optional<CurrentSetting> applied_current_;
   bool applying_current_ = false;
+  std::uint64_t switch_commands_ = 0;  // starts and stops sent (a current change in flight ends)
   boost::asio::steady_timer solar_timer_{io_};
   // Declared last: destroyed first, while everything it reads still exists.
   std::unique_ptr<ApiRuntime> api_;
