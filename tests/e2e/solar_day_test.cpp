@@ -169,6 +169,55 @@ std::string curl(const TempDir& dir, std::vector<std::string> extra) {
   return run(dir, args, 10s);
 }
 
+// offpeakd's configuration for a day at home: a simulated car that stays plugged in, a night
+// tariff, the grid and PV meters on the test's broker, a 15p export price, `switch_yaml`.
+std::string solar_config(const TempDir& dir, const Broker& broker, double car_kw,
+                         const std::string& switch_yaml) {
+  dir.write("mqtt-password", std::string(k_password) + "\n");
+  dir.write("api-token", "solar-day-token\n");
+  return "timezone: UTC\n"
+         "vehicle:\n"
+         "  battery_kwh: 77\n"
+         "  max_charge_kw: " +
+         std::to_string(car_kw) +
+         "\n"
+         "  efficiency: 0.9\n"
+         "  source: { type: simulator, initial_soc: 20, plug_in_at: \"06:00\", unplug_at: "
+         "\"23:00\" }\n"
+         "  poll: { charging: 5m, plugged: 15m, away: 60m }\n"
+         "charging:\n"
+         "  target_soc: 80\n"
+         "  ready_by: \"07:30\"\n"
+         "  solar: { interval: 10s, enable_delay: 1m, disable_delay: 3m, min_change_a: 1 }\n"
+         "tariff:\n"
+         "  default: 24.5\n"
+         "  periods: [ { start: \"00:30\", end: \"05:30\", price: 8.5 } ]\n" +
+         switch_yaml + "mqtt:\n  broker: mqtt://127.0.0.1:" + std::to_string(broker.port()) +
+         "\n  username: " + k_user +
+         "\n  password_file: mqtt-password\n  client_id: offpeak-solar-day\n  keepalive: 10s\n"
+         "site:\n"
+         "  grid: { type: mqtt, topic: home/grid/power, max_age: 60s }\n"
+         "  pv: { type: mqtt, topic: home/pv/power, max_age: 60s }\n"
+         "  export_price: 15\n"
+         "storage: { database: " +
+         (dir.path() / "offpeak.db").string() +
+         " }\n"
+         "api: { listen: \"127.0.0.1:0\", token_file: api-token }\n";
+}
+
+// The daemon's API base URL from its log ("" when not listening yet).
+std::string api_url(const std::string& log) {
+  std::smatch m;
+  if (!std::regex_search(log, m, std::regex(R"(API listening on 127\.0\.0\.1:(\d+))"))) return {};
+  return "http://127.0.0.1:" + m[1].str();
+}
+
+// Sets the mode through the API (the token solar_config writes); the answer.
+std::string set_mode(const TempDir& dir, const std::string& api, const std::string& mode) {
+  return curl(dir, {"-H", "Authorization: Bearer solar-day-token", "-X", "POST",
+                    api + "/api/v1/mode", "-d", "{\"mode\":\"" + mode + "\"}"});
+}
+
 bool have_node_peer() {
   return fs::exists("/usr/bin/node") &&
          fs::exists(std::string(OFFPEAK_SOURCE_DIR) + "/tests/ocpp/node_modules/ocpp-rpc");
@@ -208,52 +257,17 @@ TEST(SolarDay, FollowsTheSurplusPausesForACloudAndAStaleMeterResumesAfterABroker
   TempDir dir;
   Broker broker(dir);
   ASSERT_TRUE(port_open(broker.port()));
-  dir.write("mqtt-password", std::string(k_password) + "\n");
   dir.write("ocpp-password", "correct horse battery staple\n");
-  dir.write("api-token", "solar-day-token\n");
-  dir.write("offpeak.yaml",
-            "timezone: UTC\n"
-            "vehicle:\n"
-            "  battery_kwh: 77\n"
-            "  max_charge_kw: 7.4\n"
-            "  efficiency: 0.9\n"
-            "  source: { type: simulator, initial_soc: 20, plug_in_at: \"06:00\", unplug_at: "
-            "\"23:00\" }\n"
-            "  poll: { charging: 5m, plugged: 15m, away: 60m }\n"
-            "charging:\n"
-            "  target_soc: 80\n"
-            "  ready_by: \"07:30\"\n"
-            "  solar: { interval: 10s, enable_delay: 1m, disable_delay: 3m, min_change_a: 1 }\n"
-            "tariff:\n"
-            "  default: 24.5\n"
-            "  periods: [ { start: \"00:30\", end: \"05:30\", price: 8.5 } ]\n"
-            "switch:\n"
-            "  type: ocpp\n"
-            "  listen: 127.0.0.1:0\n"
-            "  charge_point_id: CP01\n"
-            "  password_file: ocpp-password\n"
-            "  phases: 1\n"
-            "  min_current_a: 6\n"
-            "  max_current_a: 32\n"
-            "  voltage: 230\n"
-            "mqtt:\n"
-            "  broker: mqtt://127.0.0.1:" +
-                std::to_string(broker.port()) +
-                "\n"
-                "  username: " +
-                k_user +
-                "\n"
-                "  password_file: mqtt-password\n"
-                "  client_id: offpeak-solar-day\n"
-                "  keepalive: 10s\n"
-                "site:\n"
-                "  grid: { type: mqtt, topic: home/grid/power, max_age: 60s }\n"
-                "  pv: { type: mqtt, topic: home/pv/power, max_age: 60s }\n"
-                "  export_price: 15\n"
-                "storage: { database: " +
-                (dir.path() / "offpeak.db").string() +
-                " }\n"
-                "api: { listen: \"127.0.0.1:0\", token_file: api-token }\n");
+  dir.write("offpeak.yaml", solar_config(dir, broker, 7.4,
+                                         "switch:\n"
+                                         "  type: ocpp\n"
+                                         "  listen: 127.0.0.1:0\n"
+                                         "  charge_point_id: CP01\n"
+                                         "  password_file: ocpp-password\n"
+                                         "  phases: 1\n"
+                                         "  min_current_a: 6\n"
+                                         "  max_current_a: 32\n"
+                                         "  voltage: 230\n"));
   Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed",
              std::to_string(static_cast<int>(k_speed)), "--start", k_start, "--log-level", "debug"},
             (dir.path() / "offpeakd.log").string());
@@ -261,8 +275,8 @@ TEST(SolarDay, FollowsTheSurplusPausesForACloudAndAStaleMeterResumesAfterABroker
   ASSERT_TRUE(d.wait_for("OCPP listening on", 20s)) << d.log();
   std::smatch m;
   std::string log = d.log();
-  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(API listening on 127\.0\.0\.1:(\d+))")));
-  const std::string api = "http://127.0.0.1:" + m[1].str();
+  const std::string api = api_url(log);
+  ASSERT_FALSE(api.empty()) << log;
   ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(OCPP listening on 127\.0\.0\.1:(\d+))")));
   const std::string ocpp_url = "ws://127.0.0.1:" + m[1].str() + "/ocpp";
   ASSERT_TRUE(d.wait_for("MQTT: connected", 20s)) << d.log();
@@ -278,10 +292,8 @@ TEST(SolarDay, FollowsTheSurplusPausesForACloudAndAStaleMeterResumesAfterABroker
     box.poll();
   }
   ASSERT_TRUE(box.connected()) << peer.log() << d.log();
-  const std::string set_mode =
-      curl(dir, {"-H", "Authorization: Bearer solar-day-token", "-X", "POST", api + "/api/v1/mode",
-                 "-d", R"({"mode":"solar"})"});
-  ASSERT_NE(set_mode.find("solar"), std::string::npos) << set_mode;
+  const std::string mode = set_mode(dir, api, "solar");
+  ASSERT_NE(mode.find("solar"), std::string::npos) << mode;
 
   // The daemon's virtual now, to map the wall clock onto the trace.
   const json::value status0 = json::parse(curl(dir, {api + "/api/v1/status"}));
@@ -459,6 +471,99 @@ TEST(SolarDay, FollowsTheSurplusPausesForACloudAndAStaleMeterResumesAfterABroker
   // Solar at the 15p export price, the grid part at 24.5p.
   EXPECT_NEAR(cost, solar * 15.0 + grid_part * 24.5, 0.02 * cost + 1.0);
 
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(15s), 0) << d.log();
+}
+
+// An on/off switch (an MQTT plug, Tasmota-style topics) with a 2.3 kW car: on when the surplus
+// covers the car's power for enable_delay, off when importing for disable_delay (a cloud), on
+// again when the sun is back. The test is the plug: it answers each command with its state.
+TEST(SolarDay, AnMqttPlugStartsAndStopsOnTheSurplusWithTheDelays) {
+  if (!have("/usr/bin/mosquitto_pub") || !have("/usr/bin/mosquitto_sub") ||
+      (!have("/usr/sbin/mosquitto") && !have("/usr/bin/mosquitto")))
+    GTEST_SKIP() << "mosquitto and mosquitto-clients are not installed";
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::vector<HalfHour> day = trace_day("2012-01-12");
+  ASSERT_EQ(day.size(), 48u);
+  TempDir dir;
+  Broker broker(dir);
+  dir.write("offpeak.yaml", solar_config(dir, broker, 2.3,
+                                         "switch:\n"
+                                         "  type: mqtt\n"
+                                         "  command_topic: cmnd/plug/POWER\n"
+                                         "  state_topic: stat/plug/POWER\n"
+                                         "  timeout: 5m\n"));
+  // The plug hears its commands.
+  auto sub_args = broker.client_args("/usr/bin/mosquitto_sub");
+  sub_args.insert(sub_args.end(), {"-t", "cmnd/plug/POWER", "-F", "%p"});
+  const std::string plug_log = (dir.path() / "plug.log").string();
+  Process plug(sub_args, plug_log);
+  broker.pub("stat/plug/POWER", "OFF", true);
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed",
+             std::to_string(static_cast<int>(k_speed)), "--start", k_start, "--log-level", "debug"},
+            (dir.path() / "offpeakd.log").string());
+  ASSERT_TRUE(d.wait_for("API listening on", 20s)) << d.log();
+  ASSERT_TRUE(d.wait_for("MQTT: connected", 20s)) << d.log();
+  const std::string api = api_url(d.log());
+  const std::string mode = set_mode(dir, api, "solar");
+  ASSERT_NE(mode.find("solar"), std::string::npos) << mode;
+  const json::value status0 = json::parse(curl(dir, {api + "/api/v1/status"}));
+  const Instant v0 = *parse_rfc3339(std::string(status0.at("now").as_string()));
+  const auto r0 = Clock::now();
+  auto vsec = [&](Clock::time_point t) {
+    return std::chrono::duration<double>(t - r0).count() * k_speed;
+  };
+  const double v0_of_day =
+      static_cast<double>((v0 - std::chrono::floor<std::chrono::days>(v0)).count());
+
+  MeterPublisher grid(broker, "home/grid/power");
+  MeterPublisher pv(broker, "home/pv/power");
+  grid.open();
+  pv.open();
+  constexpr double k_cloud_from = 20 * 60, k_cloud_to = 35 * 60, k_end = 50 * 60;
+  bool on = false;
+  std::size_t seen = 0;
+  std::vector<std::pair<double, bool>> edges;  // virtual s since v0, on
+  for (;;) {
+    const double v = vsec(Clock::now());
+    if (v > k_end) break;
+    // Commands the plug received since the last look: it switches and reports its state.
+    std::stringstream cmds(plug.log());
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(cmds, line)) {
+      if (++n <= seen) continue;
+      seen = n;
+      const bool want = line == "ON";
+      if (line != "ON" && line != "OFF") continue;
+      if (want != on) edges.emplace_back(v, want);
+      on = want;
+      broker.pub("stat/plug/POWER", line, true);
+    }
+    const HalfHour h = at_second(day, std::fmod(v0_of_day + v, 86400.0));
+    const bool cloud = v >= k_cloud_from && v < k_cloud_to;
+    const double pv_w = h.pv_kw * k_pv_scale * 1000.0 * (cloud ? 0.1 : 1.0);
+    grid.publish(h.load_kw * 1000.0 + (on ? 2300.0 : 0.0) - pv_w);
+    pv.publish(pv_w);
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(10'000 / k_speed)));
+  }
+  std::string edge_text;
+  for (const auto& [v, is_on] : edges)
+    edge_text += (is_on ? " on@" : " off@") + std::to_string(static_cast<int>(v)) + "s";
+  const std::string dlog = d.log();
+  ASSERT_EQ(edges.size(), 3u) << edge_text << "\n" << digest(dlog);
+  std::printf("plug: on after %.0f s, off %.0f s into the cloud, on %.0f s after it\n",
+              edges[0].first, edges[1].first - k_cloud_from, edges[2].first - k_cloud_to);
+  EXPECT_TRUE(edges[0].second);
+  EXPECT_GE(edges[0].first, k_enable_s - 15) << edge_text;
+  EXPECT_LE(edges[0].first, k_enable_s + 120) << edge_text;
+  EXPECT_FALSE(edges[1].second);
+  EXPECT_GE(edges[1].first - k_cloud_from, k_disable_s - 20) << edge_text;
+  EXPECT_LE(edges[1].first - k_cloud_from, k_disable_s + 90) << edge_text;
+  EXPECT_TRUE(edges[2].second);
+  EXPECT_GE(edges[2].first - k_cloud_to, k_enable_s - 20) << edge_text;
+  EXPECT_LE(edges[2].first - k_cloud_to, k_enable_s + 150) << edge_text;
+  EXPECT_EQ(count(dlog, "not a topic offpeakd reads"), 0);
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait(15s), 0) << d.log();
 }
