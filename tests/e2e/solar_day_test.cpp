@@ -170,39 +170,52 @@ std::string curl(const TempDir& dir, std::vector<std::string> extra) {
 }
 
 // offpeakd's configuration for a day at home: a simulated car that stays plugged in, a night
-// tariff, the grid and PV meters on the test's broker, a 15p export price, `switch_yaml`.
-std::string solar_config(const TempDir& dir, const Broker& broker, double car_kw,
-                         const std::string& switch_yaml) {
+// tariff (8.5p 00:30-05:30, else 24.5p), the grid and PV meters on the test's broker, a switch.
+struct Home {
+  double car_kw = 7.4;
+  std::string switch_yaml;
+  double battery_kwh = 77;
+  double initial_soc = 20;
+  std::string plug_in_at = "06:00", unplug_at = "23:00";
+  std::string solar = "interval: 10s, enable_delay: 1m, disable_delay: 3m, min_change_a: 1";
+  std::string max_age = "60s";
+  double export_price = 15;
+  std::string source;  // vehicle.source; empty: the simulated car
+};
+
+std::string solar_config(const TempDir& dir, const Broker& broker, const Home& h) {
   dir.write("mqtt-password", std::string(k_password) + "\n");
   dir.write("api-token", "solar-day-token\n");
-  return "timezone: UTC\n"
-         "vehicle:\n"
-         "  battery_kwh: 77\n"
-         "  max_charge_kw: " +
-         std::to_string(car_kw) +
-         "\n"
-         "  efficiency: 0.9\n"
-         "  source: { type: simulator, initial_soc: 20, plug_in_at: \"06:00\", unplug_at: "
-         "\"23:00\" }\n"
-         "  poll: { charging: 5m, plugged: 15m, away: 60m }\n"
-         "charging:\n"
-         "  target_soc: 80\n"
-         "  ready_by: \"07:30\"\n"
-         "  solar: { interval: 10s, enable_delay: 1m, disable_delay: 3m, min_change_a: 1 }\n"
-         "tariff:\n"
-         "  default: 24.5\n"
-         "  periods: [ { start: \"00:30\", end: \"05:30\", price: 8.5 } ]\n" +
-         switch_yaml + "mqtt:\n  broker: mqtt://127.0.0.1:" + std::to_string(broker.port()) +
-         "\n  username: " + k_user +
-         "\n  password_file: mqtt-password\n  client_id: offpeak-solar-day\n  keepalive: 10s\n"
-         "site:\n"
-         "  grid: { type: mqtt, topic: home/grid/power, max_age: 60s }\n"
-         "  pv: { type: mqtt, topic: home/pv/power, max_age: 60s }\n"
-         "  export_price: 15\n"
-         "storage: { database: " +
-         (dir.path() / "offpeak.db").string() +
-         " }\n"
-         "api: { listen: \"127.0.0.1:0\", token_file: api-token }\n";
+  std::ostringstream y;
+  y << "timezone: UTC\n"
+    << "vehicle:\n"
+    << "  battery_kwh: " << h.battery_kwh << "\n"
+    << "  max_charge_kw: " << h.car_kw << "\n"
+    << "  efficiency: 0.9\n"
+    << "  source: "
+    << (h.source.empty()
+            ? "{ type: simulator, initial_soc: " + std::to_string(h.initial_soc) +
+                  ", plug_in_at: \"" + h.plug_in_at + "\", unplug_at: \"" + h.unplug_at + "\" }"
+            : h.source)
+    << "\n"
+    << "  poll: { charging: 5m, plugged: 15m, away: 60m }\n"
+    << "charging:\n"
+    << "  target_soc: 80\n"
+    << "  ready_by: \"07:30\"\n"
+    << "  solar: { " << h.solar << " }\n"
+    << "tariff:\n"
+    << "  default: 24.5\n"
+    << "  periods: [ { start: \"00:30\", end: \"05:30\", price: 8.5 } ]\n"
+    << h.switch_yaml << "mqtt:\n  broker: mqtt://127.0.0.1:" << broker.port()
+    << "\n  username: " << k_user
+    << "\n  password_file: mqtt-password\n  client_id: offpeak-solar-day\n  keepalive: 10s\n"
+    << "site:\n"
+    << "  grid: { type: mqtt, topic: home/grid/power, max_age: " << h.max_age << " }\n"
+    << "  pv: { type: mqtt, topic: home/pv/power, max_age: " << h.max_age << " }\n"
+    << "  export_price: " << h.export_price << "\n"
+    << "storage: { database: " << (dir.path() / "offpeak.db").string() << " }\n"
+    << "api: { listen: \"127.0.0.1:0\", token_file: api-token }\n";
+  return y.str();
 }
 
 // The daemon's API base URL from its log ("" when not listening yet).
@@ -258,16 +271,17 @@ TEST(SolarDay, FollowsTheSurplusPausesForACloudAndAStaleMeterResumesAfterABroker
   Broker broker(dir);
   ASSERT_TRUE(port_open(broker.port()));
   dir.write("ocpp-password", "correct horse battery staple\n");
-  dir.write("offpeak.yaml", solar_config(dir, broker, 7.4,
-                                         "switch:\n"
-                                         "  type: ocpp\n"
-                                         "  listen: 127.0.0.1:0\n"
-                                         "  charge_point_id: CP01\n"
-                                         "  password_file: ocpp-password\n"
-                                         "  phases: 1\n"
-                                         "  min_current_a: 6\n"
-                                         "  max_current_a: 32\n"
-                                         "  voltage: 230\n"));
+  dir.write("offpeak.yaml", solar_config(dir, broker,
+                                         Home{7.4,
+                                              "switch:\n"
+                                              "  type: ocpp\n"
+                                              "  listen: 127.0.0.1:0\n"
+                                              "  charge_point_id: CP01\n"
+                                              "  password_file: ocpp-password\n"
+                                              "  phases: 1\n"
+                                              "  min_current_a: 6\n"
+                                              "  max_current_a: 32\n"
+                                              "  voltage: 230\n"}));
   Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed",
              std::to_string(static_cast<int>(k_speed)), "--start", k_start, "--log-level", "debug"},
             (dir.path() / "offpeakd.log").string());
@@ -487,12 +501,13 @@ TEST(SolarDay, AnMqttPlugStartsAndStopsOnTheSurplusWithTheDelays) {
   ASSERT_EQ(day.size(), 48u);
   TempDir dir;
   Broker broker(dir);
-  dir.write("offpeak.yaml", solar_config(dir, broker, 2.3,
-                                         "switch:\n"
-                                         "  type: mqtt\n"
-                                         "  command_topic: cmnd/plug/POWER\n"
-                                         "  state_topic: stat/plug/POWER\n"
-                                         "  timeout: 5m\n"));
+  dir.write("offpeak.yaml", solar_config(dir, broker,
+                                         Home{2.3,
+                                              "switch:\n"
+                                              "  type: mqtt\n"
+                                              "  command_topic: cmnd/plug/POWER\n"
+                                              "  state_topic: stat/plug/POWER\n"
+                                              "  timeout: 5m\n"}));
   // The plug hears its commands.
   auto sub_args = broker.client_args("/usr/bin/mosquitto_sub");
   sub_args.insert(sub_args.end(), {"-t", "cmnd/plug/POWER", "-F", "%p"});
@@ -564,6 +579,121 @@ TEST(SolarDay, AnMqttPlugStartsAndStopsOnTheSurplusWithTheDelays) {
   EXPECT_GE(edges[2].first - k_cloud_to, k_enable_s - 20) << edge_text;
   EXPECT_LE(edges[2].first - k_cloud_to, k_enable_s + 150) << edge_text;
   EXPECT_EQ(count(dlog, "not a topic offpeakd reads"), 0);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(15s), 0) << d.log();
+}
+
+// Smart mode with a ready-by when the sun is not enough: a 5p export is worth less than the
+// 8.5p night, so the afternoon's surplus is taken; the rest of the need comes from the grid in
+// the cheap night, and the car (its SoC reported by the charger) reaches the target by 07:30.
+TEST(SolarDay, SmartTakesTheAfternoonSunAndBuysTheRestInTheCheapNight) {
+  if (!have("/usr/bin/mosquitto_pub") ||
+      (!have("/usr/sbin/mosquitto") && !have("/usr/bin/mosquitto")))
+    GTEST_SKIP() << "mosquitto and mosquitto-clients are not installed";
+  if (!have_node_peer()) GTEST_SKIP() << "node or tests/ocpp/node_modules (npm ci) missing";
+  std::signal(SIGPIPE, SIG_IGN);
+  constexpr double k_fast = 600;  // 16.5 h in about 100 s
+  const std::vector<HalfHour> day = trace_day("2012-01-12");
+  ASSERT_EQ(day.size(), 48u);
+  TempDir dir;
+  Broker broker(dir);
+  dir.write("ocpp-password", "correct horse battery staple\n");
+  Home home;
+  home.switch_yaml =
+      "switch:\n  type: ocpp\n  listen: 127.0.0.1:0\n  charge_point_id: CP01\n"
+      "  password_file: ocpp-password\n  phases: 1\n  min_current_a: 6\n  max_current_a: 32\n";
+  home.battery_kwh = 40;
+  home.source = "{ type: charger }";
+  home.solar = "interval: 1m, enable_delay: 1m, disable_delay: 3m, min_change_a: 1";
+  home.max_age = "10m";
+  home.export_price = 5;
+  dir.write("offpeak.yaml", solar_config(dir, broker, home));
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed",
+             std::to_string(static_cast<int>(k_fast)), "--start", "2026-06-20T15:00:00Z",
+             "--log-level", "debug"},
+            (dir.path() / "offpeakd.log").string());
+  ASSERT_TRUE(d.wait_for("API listening on", 20s)) << d.log();
+  ASSERT_TRUE(d.wait_for("OCPP listening on", 20s)) << d.log();
+  ASSERT_TRUE(d.wait_for("MQTT: connected", 20s)) << d.log();
+  const std::string log = d.log();
+  const std::string api = api_url(log);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(OCPP listening on 127\.0\.0\.1:(\d+))")));
+  const std::string peer_log = (dir.path() / "wallbox.log").string();
+  Process peer(
+      {"/usr/bin/node", std::string(OFFPEAK_SOURCE_DIR) + "/tests/ocpp/wallbox_peer.js"}, peer_log,
+      {"OCPP_URL=ws://127.0.0.1:" + m[1].str() + "/ocpp", "OCPP_ID=CP01",
+       "OCPP_PASSWORD=correct horse battery staple",
+       "SPEED=" + std::to_string(static_cast<int>(k_fast)), "BATTERY_KWH=40", "INITIAL_SOC=30"});
+  Wallbox box(peer_log);
+  for (int i = 0; i < 200 && !box.connected(); ++i) {
+    std::this_thread::sleep_for(50ms);
+    box.poll();
+  }
+  ASSERT_TRUE(box.connected()) << peer.log() << d.log();
+  const json::value status0 = json::parse(curl(dir, {api + "/api/v1/status"}));
+  const Instant v0 = *parse_rfc3339(std::string(status0.at("now").as_string()));
+  const auto r0 = Clock::now();
+  auto vsec = [&](Clock::time_point t) {
+    return std::chrono::duration<double>(t - r0).count() * k_fast;
+  };
+  const double v0_of_day =
+      static_cast<double>((v0 - std::chrono::floor<std::chrono::days>(v0)).count());
+  MeterPublisher grid(broker, "home/grid/power");
+  MeterPublisher pv(broker, "home/pv/power");
+  grid.open();
+  pv.open();
+  // Until 07:30 the next day; the cheap night is 00:30-05:30.
+  const double k_end = 86400 + 7.5 * 3600 - v0_of_day;
+  // Grid energy at the dear price before the night's cheap window ends, and after it (the
+  // top-ups of a car that reads just under its target).
+  double solar_wh = 0, grid_cheap_wh = 0, grid_dear_wh = 0, grid_after_wh = 0;
+  const double cheap_end = 86400 + 5.5 * 3600 - v0_of_day;
+  double prev_v = 0, prev_car_w = 0, prev_grid_w = 0;
+  for (;;) {
+    const double v = vsec(Clock::now());
+    if (v > k_end) break;
+    box.poll();
+    const double car_w = box.power_w();
+    if (v > prev_v) {
+      const double hours = (v - prev_v) / 3600.0;
+      const double from_grid = std::clamp(prev_grid_w, 0.0, prev_car_w);
+      const double tod = std::fmod(v0_of_day + prev_v, 86400.0);
+      const bool cheap = tod >= 0.5 * 3600 && tod < 5.5 * 3600;
+      (cheap                 ? grid_cheap_wh
+       : prev_v >= cheap_end ? grid_after_wh
+                             : grid_dear_wh) += from_grid * hours;
+      solar_wh += (prev_car_w - from_grid) * hours;
+    }
+    const HalfHour h = at_second(day, std::fmod(v0_of_day + v, 86400.0));
+    const double pv_w = h.pv_kw * k_pv_scale * 1000.0;
+    const double grid_w = h.load_kw * 1000.0 + car_w - pv_w;
+    grid.publish(grid_w);
+    pv.publish(pv_w);
+    prev_v = v;
+    prev_car_w = car_w;
+    prev_grid_w = grid_w;
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(60'000 / k_fast)));
+  }
+  box.poll();
+  const json::value st = json::parse(curl(dir, {api + "/api/v1/status"}));
+  const std::string dlog = d.log();
+  EXPECT_TRUE(box.other().empty()) << "the strict charge point saw: " << box.other().front();
+  std::printf(
+      "smart: %.2f kWh from the sun, %.2f kWh from the grid in the cheap night, %.2f "
+      "kWh from the grid at dear prices before it ended, %.2f kWh after it; SoC %s at 07:30\n",
+      solar_wh / 1000, grid_cheap_wh / 1000, grid_dear_wh / 1000, grid_after_wh / 1000,
+      json::serialize(st.at("soc")).c_str());
+  EXPECT_GT(solar_wh / 1000, 3.0) << digest(dlog);       // the afternoon's surplus taken
+  EXPECT_GT(grid_cheap_wh / 1000, 5.0) << digest(dlog);  // the rest in the cheap night
+  EXPECT_LT(grid_dear_wh / 1000, 0.5) << digest(dlog);   // hardly any dear grid energy
+  ASSERT_TRUE(st.at("soc").is_number()) << json::serialize(st);
+  EXPECT_GE(st.at("soc").to_number<double>(), 79.0) << digest(dlog);
+  // Some limit below the full current: the afternoon followed the surplus.
+  EXPECT_TRUE(std::any_of(box.limits().begin(), box.limits().end(),
+                          [](const auto& l) { return l.limit_a > 0 && l.limit_a < 32; }));
+  peer.signal(SIGTERM);
+  peer.wait(5s);
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait(15s), 0) << d.log();
 }

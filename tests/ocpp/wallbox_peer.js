@@ -4,7 +4,9 @@
 // with a car plugged in that draws what the charging profile's limit allows.
 //
 // Environment: OCPP_URL (ws://127.0.0.1:PORT/ocpp), OCPP_ID, OCPP_PASSWORD, SPEED (the daemon's
-// virtual clock: the energy register counts virtual time), VOLTAGE (default 230).
+// virtual clock: the energy register counts virtual time), VOLTAGE (default 230); with
+// BATTERY_KWH and INITIAL_SOC the car's SoC (90 % efficiency) goes with the meter values, sent
+// then also outside a transaction (for `vehicle.source: charger`).
 // Output, one JSON object a line on stdout:
 //   {"ev":"connected"} | {"ev":"limit","limit":A,"phases":N} | {"ev":"status","status":S} |
 //   {"ev":"invalid","what":...} (a message that broke the schema, or a limit not in 0.1 A)
@@ -76,18 +78,26 @@ cli.handle('TriggerMessage', () => ({ status: 'Accepted' }));
 // The car's power now (W): the limit while Charging.
 const power = () => (cp.status === 'Charging' ? cp.limit * voltage * cp.phases : 0);
 
+const batteryKwh = Number(process.env.BATTERY_KWH || '0');
+const startWh = cp.energyWh;
+const soc = () => Math.min(100, Number(process.env.INITIAL_SOC || '0') +
+  ((cp.energyWh - startWh) * 0.9 / 1000 / batteryKwh) * 100);
+
 let last = Date.now();
+let ready = false;
 setInterval(() => {
   const now = Date.now();
   const w = power();
   cp.energyWh += (w * (now - last) / 1000 * speed) / 3600;
   last = now;
-  if (cp.tx === null) return;
-  cli.call('MeterValues', { connectorId: 1, transactionId: cp.tx, meterValue: [{
-    timestamp: new Date().toISOString(), sampledValue: [
-      { value: (cp.energyWh / 1000).toFixed(4), unit: 'kWh', measurand: 'Energy.Active.Import.Register', context: 'Sample.Periodic' },
-      { value: w.toFixed(0), unit: 'W', measurand: 'Power.Active.Import', context: 'Sample.Periodic' },
-    ] }] }).catch(() => {});
+  if (!ready || (cp.tx === null && !batteryKwh)) return;
+  const sampledValue = [
+    { value: (cp.energyWh / 1000).toFixed(4), unit: 'kWh', measurand: 'Energy.Active.Import.Register', context: 'Sample.Periodic' },
+    { value: w.toFixed(0), unit: 'W', measurand: 'Power.Active.Import', context: 'Sample.Periodic' },
+  ];
+  if (batteryKwh) sampledValue.push({ value: soc().toFixed(1), unit: 'Percent', measurand: 'SoC', location: 'EV', context: 'Sample.Periodic' });
+  cli.call('MeterValues', { connectorId: 1, transactionId: cp.tx ?? undefined, meterValue: [{
+    timestamp: new Date().toISOString(), sampledValue }] }).catch(() => {});
 }, 250);
 
 (async () => {
@@ -96,6 +106,7 @@ setInterval(() => {
     firmwareVersion: '6.3.0' });
   out({ ev: 'connected' });
   await setStatus('Preparing');  // a car is plugged in
+  ready = true;
 })().catch((e) => { out({ ev: 'error', what: String(e) }); process.exit(1); });
 
 process.on('SIGTERM', () => { cli.close({ force: true }).finally(() => process.exit(0)); });
