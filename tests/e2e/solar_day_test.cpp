@@ -8,7 +8,9 @@
 // daemon run shows: the car follows the surplus; a cloud pauses it after disable_delay; the sun
 // back resumes it; a stale meter (the publisher stops) stops it within max_age + disable_delay;
 // a broker restart resumes it; and the session's solar/grid split (the database) within 5 % of
-// this test's own integration of the published readings.
+// this test's own integration of the published readings. Then an MQTT plug (on/off) on the
+// surplus with the delays, and smart mode with a ready-by buying what the sun did not bring in
+// the cheap night.
 
 #include "../unit/test_files.hpp"
 #include "broker.hpp"
@@ -579,8 +581,19 @@ TEST(SolarDay, AnMqttPlugStartsAndStopsOnTheSurplusWithTheDelays) {
   EXPECT_GE(edges[2].first - k_cloud_to, k_enable_s - 20) << edge_text;
   EXPECT_LE(edges[2].first - k_cloud_to, k_enable_s + 150) << edge_text;
   EXPECT_EQ(count(dlog, "not a topic offpeakd reads"), 0);
+  // The session (energy from the car's SoC rise, no charger meter) is split by the readings
+  // too: the plug ran on the sun but for the disable_delay in the cloud.
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait(15s), 0) << d.log();
+  SQLite::Database db((dir.path() / "offpeak.db").string(), SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT energy_kwh, solar_kwh, grid_kwh FROM sessions");
+  ASSERT_TRUE(q.executeStep());
+  const double energy = q.getColumn(0).getDouble();
+  const double solar = q.getColumn(1).getDouble();
+  std::printf("plug session: %.2f kWh, %.2f from the sun\n", energy, solar);
+  EXPECT_GT(energy, 0.5);
+  EXPECT_GT(solar, 0.6 * energy);
+  EXPECT_NEAR(solar + q.getColumn(2).getDouble(), energy, 1e-6);
 }
 
 // Smart mode with a ready-by when the sun is not enough: a 5p export is worth less than the
