@@ -429,8 +429,10 @@ TEST(SolarDay, FollowsTheSurplusPausesForACloudAndAStaleMeterResumesAfterABroker
   EXPECT_GE(*started, k_enable_s - 15) << edge_text;
   EXPECT_LE(*started, k_enable_s + 120) << edge_text;
   ASSERT_GT(follow_samples, 50);
-  std::printf("followed the surplus within 2 A in %d of %d samples (worst %.1f A)\n", follow_close,
-              follow_samples, worst_follow);
+  std::printf(
+      "followed the surplus within 2 A in %d of %d samples (worst %.1f A); %zu limits "
+      "sent in %.0f min\n",
+      follow_close, follow_samples, worst_follow, box.limits().size(), k_end / 60);
   EXPECT_GE(follow_close, follow_samples * 8 / 10);
 
   // 2. A cloud pauses it after disable_delay; the sun back resumes it.
