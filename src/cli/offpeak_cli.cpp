@@ -315,8 +315,9 @@ int run_offpeak(int argc, char** argv) {
   std::string sessions_to;
   auto* sessions = app.add_subcommand(
       "sessions",
-      "Recorded charging sessions (from the database) with their cost, the cost of charging at "
-      "once from plug-in at full power, and the saving");
+      "Recorded charging sessions (from the database): kWh with the part from the sun and the "
+      "part from the grid, their cost, the cost of charging at once from plug-in at full power, "
+      "and the saving");
   add_common(sessions, common, true);
   sessions->add_option("--from", sessions_from,
                        "First local date YYYY-MM-DD (default: 30 days ago)");
@@ -326,8 +327,8 @@ int run_offpeak(int argc, char** argv) {
   std::string report_month;
   auto* report_cmd = app.add_subcommand(
       "report",
-      "A month of charging: sessions, kWh, cost, the saving against charging at once, and the "
-      "average price against the tariff's peak");
+      "A month of charging: sessions, kWh (from the sun and from the grid), cost, the saving "
+      "against charging at once, and the average price against the tariff's peak");
   add_common(report_cmd, common, true);
   report_cmd->add_option("--month", report_month, "The local month YYYY-MM")->required();
 

@@ -196,6 +196,7 @@ class Loadpoint {
   std::optional<SiteState> site_reading_;  // the last reading on_site was given
   std::optional<CurrentSetting> applied_current_;
   bool applying_current_ = false;
+  std::uint64_t switch_commands_ = 0;  // starts and stops sent (a current change in flight ends)
 };
 
 template <typename F>

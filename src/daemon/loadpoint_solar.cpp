@@ -119,6 +119,7 @@ CurrentSetting Loadpoint::wanted_current() const {
 }
 
 asio::awaitable<SwitchOutcome> Loadpoint::send_command(Action action) {
+  ++switch_commands_;  // a current change on its way now is stale when it returns
   if (action == Action::start) {
     const CurrentSetting c = wanted_current();
     SwitchOutcome o = co_await switch_->start_at(c, device_id());
@@ -149,8 +150,11 @@ asio::awaitable<void> Loadpoint::apply_current_loop() {
     if (std::fabs(want.current_a - applied_current_->current_a) < 0.05 &&
         want.phases == applied_current_->phases)
       break;
+    const std::uint64_t commands_before = switch_commands_;
     SwitchOutcome o = co_await switch_->set_current(want, device_id());
     if (stopping_) break;
+    // A start or stop went out meanwhile (a pause): it decides what the switch carries.
+    if (switch_commands_ != commands_before) break;
     if (o.ok) {
       applied_current_ = want;
       spdlog::info("current set to {:.1f} A on {} phase{} ({:.1f} kW): {}", want.current_a,

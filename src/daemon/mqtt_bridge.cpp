@@ -324,7 +324,9 @@ void MqttBridge::listen(std::vector<std::string> topics, Handler handler) {
 }
 
 void MqttBridge::on_message(std::string topic, std::string payload, bool retained) {
+  bool meter = false;
   if (auto it = meter_topics_.find(topic); it != meter_topics_.end()) {
+    meter = true;
     // The broker's stored copy, delivered at subscription, is of unknown age: a reading from
     // hours ago must not count as fresh. Live messages arrive unflagged.
     if (retained) {
@@ -354,6 +356,7 @@ void MqttBridge::on_message(std::string topic, std::string payload, bool retaine
     wake_.cancel();
     return;
   }
+  if (meter) return;  // a meter's reading, not a command
   mqtt::Inbound in = mqtt::parse_inbound(names_, topic, payload, retained);
   const Instant now = service_.clock_.now();
   std::visit(overloaded{

@@ -286,6 +286,8 @@ void NotifyBridge::session_closed(const SessionRecord& rec, Instant at, std::opt
   f.end_soc = soc;
   f.energy_kwh = rec.energy_kwh;
   f.cost_p = rec.cost_p;
+  // With a grid meter the session's split is known (solar_kwh, from its readings).
+  if (s.cfg_.site.grid && rec.energy_kwh > 0) f.solar_share = rec.solar_kwh / rec.energy_kwh;
   f.target_soc = s.lp().controller_.deadline(at).target_soc;
   const double kw = s.lp().controller_.settings().vehicle.max_charge_kw;
   if (kw > 0 && rec.energy_kwh > 0) {

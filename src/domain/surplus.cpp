@@ -42,8 +42,13 @@ SurplusLoop::SurplusLoop(SurplusSettings settings) : s_(settings) {
 
 void SurplusLoop::observe(const SiteState& site, double charging_w, Instant now) {
   (void)now;
+  // The car's power pairs with the grid reading it was taken with: a PV reading or a staleness
+  // change keeps the grid reading, and a newer car power with an older grid reading would
+  // count the car's change twice (a current just raised looks like more surplus).
+  const bool new_grid_reading =
+      !site_ || site_->updated_at != site.updated_at || site_->grid_w != site.grid_w;
   site_ = site;
-  charging_w_ = std::isfinite(charging_w) ? std::max(0.0, charging_w) : 0.0;
+  if (new_grid_reading) charging_w_ = std::isfinite(charging_w) ? std::max(0.0, charging_w) : 0.0;
 }
 
 bool SurplusLoop::stale(Instant now) const {

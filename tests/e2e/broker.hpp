@@ -3,10 +3,9 @@
 // port, no persistence, optionally TLS; watched and commanded with mosquitto_sub/_pub.
 
 #include "../unit/test_files.hpp"
+#include "ports.hpp"
 #include "process.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -32,30 +31,6 @@ bool have(const char* program) {
 
 const char* mosquitto_bin() {
   return fs::exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "/usr/bin/mosquitto";
-}
-
-unsigned short free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
-bool port_open(unsigned short port) {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(s);
-  return ok;
 }
 
 // Runs a program to its end (at most `timeout`) and returns its output.
@@ -93,8 +68,7 @@ class Broker {
     process_ =
         std::make_unique<Process>(std::vector<std::string>{mosquitto_bin(), "-c", conf_.string()},
                                   (dir_.path() / "broker.log").string());
-    for (int i = 0; i < 250 && !port_open(port_); ++i)
-      std::this_thread::sleep_for(20ms);
+    wait_port(port_);
   }
   void kill9() {
     process_->signal(SIGKILL);

@@ -7,15 +7,12 @@
 // number) when its source stops.
 
 #include "../unit/test_files.hpp"
+#include "ports.hpp"
 #include "process.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
-
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -28,34 +25,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 namespace fs = std::filesystem;
-
-unsigned short free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
-bool port_open(unsigned short port) {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(s);
-  return ok;
-}
-
-void wait_port(unsigned short port) {
-  for (int i = 0; i < 250 && !port_open(port); ++i)
-    std::this_thread::sleep_for(20ms);
-}
 
 std::string fixture(const std::string& name) {
   std::ifstream in(std::string(OFFPEAK_TEST_DATA) + "/meters/" + name, std::ios::binary);

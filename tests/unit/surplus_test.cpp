@@ -342,5 +342,27 @@ TEST(Surplus, FormatsKilowatts) {
   EXPECT_EQ(format_kw(11040), "11.0 kW");
 }
 
+// The car's power pairs with the grid reading it came with: a newer car power (the charger's
+// meter after a current change) beside an older grid reading (from before the change) is not
+// more surplus; the next grid reading brings both together.
+TEST(Surplus, TheCarsPowerPairsWithItsGridReading) {
+  SurplusLoop loop(one_phase());
+  SiteState site;
+  site.grid_w = -2800;  // exporting 2.8 kW, the car off
+  site.updated_at = t0;
+  site.stale = false;
+  loop.observe(site, 0.0, t0);
+  EXPECT_EQ(*loop.surplus_w(t0), 2800.0);
+  // The car starts at 12 A (2.76 kW); a PV reading comes before the next grid reading.
+  site.pv_w = 3500;
+  loop.observe(site, 2760.0, t0 + s(2));
+  EXPECT_EQ(*loop.surplus_w(t0 + s(2)), 2800.0) << "not 5.56 kW";
+  // The grid reading with the car drawing: the surplus is still the roof's 2.8 kW.
+  site.grid_w = -40;
+  site.updated_at = t0 + s(10);
+  loop.observe(site, 2760.0, t0 + s(10));
+  EXPECT_EQ(*loop.surplus_w(t0 + s(10)), 2800.0);
+}
+
 }  // namespace
 }  // namespace offpeak
