@@ -4,13 +4,15 @@
 #include "yaml_reader.hpp"
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <string_view>
 
 namespace offpeak::config::detail {
 
 namespace {
 
-constexpr std::string_view k_meter_types = "mqtt, http, sunspec";
+constexpr std::string_view k_meter_types = "mqtt, http, sunspec, simulator";
 
 bool valid_topic(const std::string& t) {
   return !t.empty() && t.find_first_of("+#") == std::string::npos &&
@@ -80,8 +82,29 @@ std::optional<Seconds> interval(const YAML::Node& n, Reader& r) {
   return d;
 }
 
+// The simulated house's trace: the CSV read now, its errors as TRACE:LINE:COL.
+void read_trace(const YAML::Node& n, Reader& r, const std::filesystem::path& dir,
+                SimulatorMeter& k) {
+  auto p = r.path(n, dir);
+  if (!p) return;
+  std::ifstream in(*p, std::ios::binary);
+  if (!in) {
+    r.error_at(n, "cannot read the house trace " + p->string());
+    return;
+  }
+  std::ostringstream body;
+  body << in.rdbuf();
+  HouseTraceParse parsed = parse_house_trace(body.str());
+  for (const auto& e : parsed.errors)
+    r.errors().push_back({p->string(), e.line, e.column, e.message});
+  if (parsed.trace) {
+    k.trace_file = *p;
+    k.trace = std::move(*parsed.trace);
+  }
+}
+
 std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const std::string& what,
-                                       bool have_mqtt) {
+                                       bool have_mqtt, const std::filesystem::path& dir) {
   if (!node.IsMap()) {
     r.error_at(
         node, "expected a mapping for '" + what + "' (a meter with a 'type'), got " + quoted(node));
@@ -167,6 +190,16 @@ std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const 
     if (auto n = Reader::child(node, "timeout"))
       if (auto d = timeout(*n, r)) k.timeout = *d;
     m.kind = k;
+  } else if (*type == "simulator") {
+    r.check_map(node, label, {"type", "max_age", "trace", "scale", "interval"});
+    SimulatorMeter k;
+    if (auto n = r.required(node, "trace", label)) read_trace(*n, r, dir, k);
+    if (auto n = Reader::child(node, "scale")) {
+      if (auto v = r.number_in(*n, "a PV scale factor", 0, 1000)) k.scale = *v;
+    }
+    if (auto n = Reader::child(node, "interval"))
+      if (auto d = interval(*n, r)) k.interval = *d;
+    m.kind = k;
   } else {
     r.error_at(*type_node, "unknown meter type " + quoted(*type_node) +
                                "; expected one of: " + std::string(k_meter_types));
@@ -213,6 +246,7 @@ std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const 
         Seconds poll{0};
         if (const auto* h = std::get_if<HttpMeter>(&m.kind)) poll = h->interval;
         if (const auto* s = std::get_if<SunspecMeter>(&m.kind)) poll = s->interval;
+        if (const auto* s = std::get_if<SimulatorMeter>(&m.kind)) poll = s->interval;
         if (*d < poll) {
           r.error_at(*n, "max_age " + format_duration(*d) + " is shorter than the poll interval " +
                              format_duration(poll) + ": every reading would be stale");
@@ -225,11 +259,13 @@ std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const 
 
 }  // namespace
 
-void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out) {
+void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out,
+                const std::filesystem::path& dir) {
   if (node.IsNull()) return;
   if (!r.check_map(node, "site", {"grid", "pv", "export_price"})) return;
-  if (auto n = Reader::child(node, "grid")) out.grid = parse_meter(*n, r, "site.grid", have_mqtt);
-  if (auto n = Reader::child(node, "pv")) out.pv = parse_meter(*n, r, "site.pv", have_mqtt);
+  if (auto n = Reader::child(node, "grid"))
+    out.grid = parse_meter(*n, r, "site.grid", have_mqtt, dir);
+  if (auto n = Reader::child(node, "pv")) out.pv = parse_meter(*n, r, "site.pv", have_mqtt, dir);
   if (auto n = Reader::child(node, "export_price")) {
     if (auto v = r.number_in(*n, "an export price per kWh", -1000, 1000)) out.export_price = *v;
   }

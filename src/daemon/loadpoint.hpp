@@ -69,6 +69,11 @@ class Loadpoint {
   // The controller's price curve and what the prices let it plan.
   void set_prices(PriceCurve curve);
 
+  // What the car draws now (W): the charger's meter, else the current applied, else its power.
+  double car_power_w() const;
+  // The current the switch carries now (A; 0 while off), nullopt for an on/off switch.
+  std::optional<double> charge_current_a() const;
+
   // The car's part of the daemon's status line (systemd STATUS=).
   std::string status_line() const;
 
@@ -102,8 +107,6 @@ class Loadpoint {
   // The current the switch should carry now: the surplus's when charging for it alone, else
   // the full current of a planned run.
   CurrentSetting wanted_current() const;
-  // What the car draws now (W): the charger's meter, else the current applied, else its power.
-  double car_power_w() const;
   SurplusSettings surplus_settings() const;
   // After a (re)load: the surplus loop's settings; mode solar without a grid meter goes back
   // to smart (said in the log).

@@ -68,6 +68,12 @@ double Loadpoint::car_power_w() const {
   return controller_.settings().vehicle.max_charge_kw * 1000.0;
 }
 
+std::optional<double> Loadpoint::charge_current_a() const {
+  if (!switch_ || !switch_->modulating()) return std::nullopt;
+  if (controller_.switch_on() != true || !applied_current_) return 0.0;
+  return applied_current_->current_a;
+}
+
 void Loadpoint::surplus_step() {
   const Instant now = clock_.now();
   SurplusLoop::Step st = surplus_.step(now);
@@ -95,7 +101,10 @@ asio::awaitable<SwitchOutcome> Loadpoint::send_command(Action action) {
   if (action == Action::start) {
     const CurrentSetting c = wanted_current();
     SwitchOutcome o = co_await switch_->start_at(c, device_id());
-    if (o.ok && switch_->modulating()) applied_current_ = c;
+    if (o.ok && switch_->modulating()) {
+      applied_current_ = c;
+      source_->current_set(c.power_w);
+    }
     co_return o;
   }
   SwitchOutcome o = co_await switch_->send(action, device_id());
@@ -126,6 +135,7 @@ asio::awaitable<void> Loadpoint::apply_current_loop() {
     if (stopping_) break;
     if (o.ok) {
       applied_current_ = want;
+      source_->current_set(want.power_w);
       spdlog::info("current set to {:.1f} A on {} phase{} ({:.1f} kW): {}", want.current_a,
                    want.phases, want.phases == 1 ? "" : "s", want.power_w / 1000.0, o.detail);
     } else {

@@ -142,11 +142,18 @@ constexpr const char* k_v5 = R"sql(
 ALTER TABLE samples ADD COLUMN told INTEGER NOT NULL DEFAULT 0 CHECK (told IN (0, 1));
 )sql";
 
+// Version 6: beside the meters, what the loadpoints drew (W) and the charge current (A; NULL
+// for an on/off switch), for the dashboard's power chart.
+constexpr const char* k_v6 = R"sql(
+ALTER TABLE meter_samples ADD COLUMN car_w REAL;
+ALTER TABLE meter_samples ADD COLUMN current_a REAL;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& migrations() {
-  static const std::vector<std::string> list = {k_v1, k_v2, k_v3, k_v4, k_v5};
-  static_assert(k_schema_version == 5, "append a migration when raising k_schema_version");
+  static const std::vector<std::string> list = {k_v1, k_v2, k_v3, k_v4, k_v5, k_v6};
+  static_assert(k_schema_version == 6, "append a migration when raising k_schema_version");
   return list;
 }
 
