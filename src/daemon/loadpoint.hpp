@@ -104,6 +104,9 @@ class Loadpoint {
   // Sets the wanted current while the switch is on (modulating switches), when it differs.
   void apply_current();
   boost::asio::awaitable<void> apply_current_loop();
+  // Whether `want` is not what the switch carries (an unknown current while charging for the
+  // surplus counts as different).
+  bool current_differs(const CurrentSetting& want) const;
   // The current the switch should carry now: the surplus's when charging for it alone, else
   // the full current of a planned run.
   CurrentSetting wanted_current() const;

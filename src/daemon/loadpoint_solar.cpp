@@ -112,13 +112,17 @@ asio::awaitable<SwitchOutcome> Loadpoint::send_command(Action action) {
   co_return o;
 }
 
+bool Loadpoint::current_differs(const CurrentSetting& want) const {
+  // A switch found on (at start, or switched by hand) carries an unknown current: while it
+  // charges for the surplus, the surplus's current is set, never left at the charger's own.
+  if (!applied_current_) return controller_.charging_for_surplus();
+  return std::fabs(want.current_a - applied_current_->current_a) >= 0.05 ||
+         want.phases != applied_current_->phases;
+}
+
 void Loadpoint::apply_current() {
   if (applying_current_ || !switch_ || !switch_->modulating()) return;
-  if (controller_.switch_on() != true || !applied_current_) return;
-  const CurrentSetting want = wanted_current();
-  if (std::fabs(want.current_a - applied_current_->current_a) < 0.05 &&
-      want.phases == applied_current_->phases)
-    return;
+  if (controller_.switch_on() != true || !current_differs(wanted_current())) return;
   applying_current_ = true;
   asio::co_spawn(io_, apply_current_loop(), asio::detached);
 }
@@ -126,11 +130,8 @@ void Loadpoint::apply_current() {
 asio::awaitable<void> Loadpoint::apply_current_loop() {
   // One change at a time; the wish may move while one is on its way.
   for (int i = 0; i < 3 && !stopping_; ++i) {
-    if (controller_.switch_on() != true || !applied_current_) break;
     const CurrentSetting want = wanted_current();
-    if (std::fabs(want.current_a - applied_current_->current_a) < 0.05 &&
-        want.phases == applied_current_->phases)
-      break;
+    if (controller_.switch_on() != true || !current_differs(want)) break;
     SwitchOutcome o = co_await switch_->set_current(want, device_id());
     if (stopping_) break;
     if (o.ok) {
