@@ -129,6 +129,8 @@ TEST(SolarDemo, ASunnyMorningChargesFromTheSurplus) {
   const json::value hist = get_json(dir, port, "/api/v1/site/history");
   ASSERT_TRUE(hist.is_object()) << d.log();
   const json::array& rows = hist.at("samples").as_array();
+  const json::value bad = get_json(dir, port, "/api/v1/site/history?from=yesterday");
+  EXPECT_TRUE(bad.is_object() && bad.as_object().contains("error")) << json::serialize(bad);
   ASSERT_GT(rows.size(), 30u);
   int charging_rows = 0, importing = 0;
   double max_car = 0;
