@@ -79,7 +79,6 @@ class Loadpoint {
 
   Controller& controller() { return controller_; }
   const Controller& controller() const { return controller_; }
-  const std::optional<VehicleState>& last_state() const { return last_state_; }
   std::string device_id() const;
 
  private:
@@ -156,7 +155,8 @@ class Loadpoint {
   void db_write(F f);
 
   Service& service_;
-  // The Service's loop, clock, configuration and database, which every loadpoint shares.
+  // The Service's loop, clock, configuration (replaced in place on SIGHUP) and database, which
+  // every loadpoint shares; stopping_ is the Service's "stopping" flag, read by the loops.
   boost::asio::io_context& io_;
   DaemonClock& clock_;
   const config::Config& cfg_;

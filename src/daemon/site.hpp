@@ -41,7 +41,6 @@ class Site {
   // For /api/v1/status, `offpeak status` and /metrics; nullopt without meters.
   std::optional<api::SiteStatus> status() const { return meters_.status(); }
   bool has_grid() const { return meters_.has_grid(); }
-  bool has_meters() const { return config_.grid || config_.pv; }
   // What the loadpoints draw now and the charge current (nullopt: not modulating), read for
   // meter_samples and by a simulated house's grid meter.
   struct Load {
