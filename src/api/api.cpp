@@ -562,6 +562,10 @@ boost::asio::awaitable<ServerResponse> Router::handle(ServerRequest req) {
     ServerResponse r = co_await get_notifications(&backend_, std::move(req));
     co_return r;
   }
+  if (path == "/api/v1/site/history") {
+    if (!get) co_return method_not_allowed("GET");
+    co_return co_await get_site_history(&backend_, std::move(req));
+  }
   if (path == "/api/v1/commands") {
     if (!get) co_return method_not_allowed("GET");
     ServerResponse r = co_await get_commands(&backend_, std::move(req));

@@ -1,7 +1,11 @@
+#include <offpeak/api/api.hpp>
+#include <offpeak/api/requests.hpp>
 #include <offpeak/api/site_api.hpp>
+#include <offpeak/report/report.hpp>
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -26,7 +30,50 @@ void family(std::string& out, const char* name, const char* type, const char* he
   out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
 
+net::ServerResponse json_reply(int status, const json::value& v) {
+  net::ServerResponse r = net::make_response(status, report::to_json(v));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
 }  // namespace
+
+boost::asio::awaitable<std::vector<store::MeterSampleRow>> ApiBackend::site_samples(
+    store::TimeRange) {
+  co_return std::vector<store::MeterSampleRow>{};
+}
+
+json::value site_history_json(const std::vector<store::MeterSampleRow>& rows, Instant from,
+                              Instant to) {
+  json::array samples;
+  for (const auto& r : rows) {
+    samples.push_back(json::object{{"ts", format_rfc3339(r.ts)},
+                                   {"grid_w", watts_or_null(r.grid_w)},
+                                   {"pv_w", watts_or_null(r.pv_w)},
+                                   {"car_w", watts_or_null(r.car_w)},
+                                   {"current_a", watts_or_null(r.current_a)}});
+  }
+  return json::object{
+      {"from", format_rfc3339(from)}, {"to", format_rfc3339(to)}, {"samples", std::move(samples)}};
+}
+
+boost::asio::awaitable<net::ServerResponse> get_site_history(ApiBackend* backend,
+                                                             net::ServerRequest req) {
+  const StatusSnapshot s = backend->snapshot();
+  if (!s.site) {
+    co_return json_reply(404, json::object{{"error",
+                                            "no site meters are configured (site.grid, "
+                                            "site.pv): there is no power history"}});
+  }
+  // Today: from local midnight; a day has at most 1440 rows (one a minute).
+  const Zone& zone = backend->zone();
+  const Instant midnight = zone.start_of_day(zone.local_date(s.now));
+  RangeResult r = parse_range_query(req.query, midnight, s.now + Seconds{1}, 2000);
+  if (!r.error.empty()) co_return json_reply(400, json::object{{"error", r.error}});
+  std::vector<store::MeterSampleRow> rows = co_await backend->site_samples(r.range);
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.ts < b.ts; });
+  co_return json_reply(200, site_history_json(rows, r.range.from, r.range.to));
+}
 
 json::value site_status_json(const SiteStatus& s) {
   json::array meters;

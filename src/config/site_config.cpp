@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -80,6 +82,27 @@ std::optional<Seconds> interval(const YAML::Node& n, Reader& r) {
   return d;
 }
 
+// The simulated house's trace: the CSV read now, its errors as TRACE:LINE:COL.
+void read_trace(const YAML::Node& n, Reader& r, const std::filesystem::path& dir,
+                SimulatorMeter& k) {
+  auto p = r.path(n, dir);
+  if (!p) return;
+  std::ifstream in(*p, std::ios::binary);
+  if (!in) {
+    r.error_at(n, "cannot read the house trace " + p->string());
+    return;
+  }
+  std::ostringstream body;
+  body << in.rdbuf();
+  HouseTraceParse parsed = parse_house_trace(body.str());
+  for (const auto& e : parsed.errors)
+    r.errors().push_back({p->string(), e.line, e.column, e.message});
+  if (parsed.trace) {
+    k.trace_file = *p;
+    k.trace = std::move(*parsed.trace);
+  }
+}
+
 // What every meter type reads besides its own keys; a type whose readings are payloads (a
 // number or JSON) also reads `field` and `unit`.
 constexpr std::string_view k_common_keys[] = {"type", "sign", "max_age"};
@@ -95,6 +118,7 @@ struct MeterContext {
   const std::string& label;
   const YAML::Node& type_node;
   bool have_mqtt;
+  const std::filesystem::path& dir;  // the config file's directory (relative paths)
 };
 
 MeterKind read_mqtt_meter(const MeterContext& c) {
@@ -171,6 +195,17 @@ MeterKind read_sunspec_meter(const MeterContext& c) {
   return k;
 }
 
+MeterKind read_simulator_meter(const MeterContext& c) {
+  SimulatorMeter k;
+  if (auto n = c.r.required(c.node, "trace", c.label)) read_trace(*n, c.r, c.dir, k);
+  if (auto n = Reader::child(c.node, "scale")) {
+    if (auto v = c.r.number_in(*n, "a PV scale factor", 0, 1000)) k.scale = *v;
+  }
+  if (auto n = Reader::child(c.node, "interval"))
+    if (auto d = interval(*n, c.r)) k.interval = *d;
+  return k;
+}
+
 // The meter types: a name, the keys it reads besides the common ones, and its reader.
 // Adding a type is a struct in site_config.hpp, a reader here and a line in this table
 // (and its adapter in daemon/site_meters.cpp).
@@ -189,6 +224,7 @@ const std::vector<MeterType>& meter_types() {
        false,
        {"address", "unit_id", "device", "interval", "timeout"},
        read_sunspec_meter},
+      {"simulator", false, {"trace", "scale", "interval"}, read_simulator_meter},
   };
   return types;
 }
@@ -201,7 +237,7 @@ std::string meter_type_list() {
 }
 
 std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const std::string& what,
-                                       bool have_mqtt) {
+                                       bool have_mqtt, const std::filesystem::path& dir) {
   if (!node.IsMap()) {
     r.error_at(
         node, "expected a mapping for '" + what + "' (a meter with a 'type'), got " + quoted(node));
@@ -226,7 +262,7 @@ std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const 
     allowed.insert(allowed.end(), std::begin(k_payload_keys), std::end(k_payload_keys));
   r.check_map(node, label, allowed);
   MeterConfig m;
-  m.kind = it->read(MeterContext{node, r, label, *type_node, have_mqtt});
+  m.kind = it->read(MeterContext{node, r, label, *type_node, have_mqtt, dir});
   if (auto n = Reader::child(node, "field")) {
     if (auto s = r.string(*n, "a dotted JSON field path such as total_act_power")) {
       if (valid_field(*s))
@@ -268,6 +304,7 @@ std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const 
         Seconds poll{0};
         if (const auto* h = std::get_if<HttpMeter>(&m.kind)) poll = h->interval;
         if (const auto* s = std::get_if<SunspecMeter>(&m.kind)) poll = s->interval;
+        if (const auto* s = std::get_if<SimulatorMeter>(&m.kind)) poll = s->interval;
         if (*d < poll) {
           r.error_at(*n, "max_age " + format_duration(*d) + " is shorter than the poll interval " +
                              format_duration(poll) + ": every reading would be stale");
@@ -280,11 +317,13 @@ std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const 
 
 }  // namespace
 
-void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out) {
+void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out,
+                const std::filesystem::path& dir) {
   if (node.IsNull()) return;
   if (!r.check_map(node, "site", {"grid", "pv", "export_price"})) return;
-  if (auto n = Reader::child(node, "grid")) out.grid = parse_meter(*n, r, "site.grid", have_mqtt);
-  if (auto n = Reader::child(node, "pv")) out.pv = parse_meter(*n, r, "site.pv", have_mqtt);
+  if (auto n = Reader::child(node, "grid"))
+    out.grid = parse_meter(*n, r, "site.grid", have_mqtt, dir);
+  if (auto n = Reader::child(node, "pv")) out.pv = parse_meter(*n, r, "site.pv", have_mqtt, dir);
   if (auto n = Reader::child(node, "export_price")) {
     if (auto v = r.number_in(*n, "an export price per kWh", -1000, 1000)) out.export_price = *v;
   }

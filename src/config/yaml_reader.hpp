@@ -115,7 +115,8 @@ void parse_carbon(const YAML::Node& node, Reader& r, CarbonConfig& out);
 
 // The `site:` mapping (site_config.cpp): meters and the export price. `have_mqtt`: whether
 // the file has an `mqtt:` section (an mqtt meter needs one).
-void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out);
+void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out,
+                const std::filesystem::path& dir);
 
 // A secret read from a file, trailing newlines removed; errors at `at` (else the file), never
 // echoing the content. nullopt on failure.

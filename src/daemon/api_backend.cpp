@@ -4,6 +4,8 @@
 #include "notify_bridge.hpp"
 #include "service.hpp"
 
+#include <offpeak/store/meter_samples.hpp>
+
 #include <spdlog/spdlog.h>
 
 namespace offpeak::daemon {
@@ -88,6 +90,12 @@ asio::awaitable<std::vector<store::CommandRow>> ServiceApi::commands(store::Time
   auto rows = co_await offload<std::vector<store::CommandRow>>(
       service_.db_pool_, [db, r] { return db->commands("", r); });
   co_return rows;
+}
+
+asio::awaitable<std::vector<store::MeterSampleRow>> ServiceApi::site_samples(store::TimeRange r) {
+  store::Store* db = &service_.store_;
+  co_return co_await offload<std::vector<store::MeterSampleRow>>(
+      service_.db_pool_, [db, r] { return store::meter_samples(*db, r); });
 }
 
 asio::awaitable<std::vector<store::OutboxEntry>> ServiceApi::notifications(int limit) {

@@ -31,6 +31,8 @@ class ServiceApi final : public api::ApiBackend {
   void set_override(std::optional<DeadlineOverride> o) override;
   bool tell_soc(double percent, std::string& why) override;
   boost::asio::awaitable<std::vector<store::OutboxEntry>> notifications(int limit) override;
+  boost::asio::awaitable<std::vector<store::MeterSampleRow>> site_samples(
+      store::TimeRange r) override;
 
   // The server whose connections the metrics count (set once it exists).
   const net::HttpServer* server = nullptr;

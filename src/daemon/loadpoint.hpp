@@ -69,12 +69,16 @@ class Loadpoint {
   // The controller's price curve and what the prices let it plan.
   void set_prices(PriceCurve curve);
 
+  // What the car draws now (W): the charger's meter, else the current applied, else its power.
+  double car_power_w() const;
+  // The current the switch carries now (A; 0 while off), nullopt for an on/off switch.
+  std::optional<double> charge_current_a() const;
+
   // The car's part of the daemon's status line (systemd STATUS=).
   std::string status_line() const;
 
   Controller& controller() { return controller_; }
   const Controller& controller() const { return controller_; }
-  const std::optional<VehicleState>& last_state() const { return last_state_; }
   std::string device_id() const;
 
  private:
@@ -99,11 +103,12 @@ class Loadpoint {
   // Sets the wanted current while the switch is on (modulating switches), when it differs.
   void apply_current();
   boost::asio::awaitable<void> apply_current_loop();
+  // Whether `want` is not what the switch carries (an unknown current while charging for the
+  // surplus counts as different).
+  bool current_differs(const CurrentSetting& want) const;
   // The current the switch should carry now: the surplus's when charging for it alone, else
   // the full current of a planned run.
   CurrentSetting wanted_current() const;
-  // What the car draws now (W): the charger's meter, else the current applied, else its power.
-  double car_power_w() const;
   SurplusSettings surplus_settings() const;
   // What the solar part of a session's energy is worth: the site's export price (the one
   // place that says where it comes from).
@@ -155,7 +160,8 @@ class Loadpoint {
   void db_write(F f);
 
   Service& service_;
-  // The Service's loop, clock, configuration and database, which every loadpoint shares.
+  // The Service's loop, clock, configuration (replaced in place on SIGHUP) and database, which
+  // every loadpoint shares; stopping_ is the Service's "stopping" flag, read by the loops.
   boost::asio::io_context& io_;
   DaemonClock& clock_;
   const config::Config& cfg_;

@@ -88,6 +88,12 @@ double Loadpoint::car_power_w() const {
   return controller_.settings().vehicle.max_charge_kw * 1000.0;
 }
 
+std::optional<double> Loadpoint::charge_current_a() const {
+  if (!switch_ || !switch_->modulating()) return std::nullopt;
+  if (controller_.switch_on() != true || !applied_current_) return 0.0;
+  return applied_current_->current_a;
+}
+
 void Loadpoint::surplus_step() {
   const Instant now = clock_.now();
   SurplusLoop::Step st = surplus_.step(now);
@@ -123,7 +129,10 @@ asio::awaitable<SwitchOutcome> Loadpoint::send_command(Action action) {
   if (action == Action::start) {
     const CurrentSetting c = wanted_current();
     SwitchOutcome o = co_await switch_->start_at(c, device_id());
-    if (o.ok && switch_->modulating()) applied_current_ = c;
+    if (o.ok && switch_->modulating()) {
+      applied_current_ = c;
+      source_->current_set(c.power_w);
+    }
     co_return o;
   }
   SwitchOutcome o = co_await switch_->send(action, device_id());
@@ -131,13 +140,17 @@ asio::awaitable<SwitchOutcome> Loadpoint::send_command(Action action) {
   co_return o;
 }
 
+bool Loadpoint::current_differs(const CurrentSetting& want) const {
+  // A switch found on (at start, or switched by hand) carries an unknown current: while it
+  // charges for the surplus, the surplus's current is set, never left at the charger's own.
+  if (!applied_current_) return controller_.charging_for_surplus();
+  return std::fabs(want.current_a - applied_current_->current_a) >= 0.05 ||
+         want.phases != applied_current_->phases;
+}
+
 void Loadpoint::apply_current() {
   if (applying_current_ || !switch_ || !switch_->modulating()) return;
-  if (controller_.switch_on() != true || !applied_current_) return;
-  const CurrentSetting want = wanted_current();
-  if (std::fabs(want.current_a - applied_current_->current_a) < 0.05 &&
-      want.phases == applied_current_->phases)
-    return;
+  if (controller_.switch_on() != true || !current_differs(wanted_current())) return;
   applying_current_ = true;
   asio::co_spawn(io_, apply_current_loop(), asio::detached);
 }
@@ -145,11 +158,8 @@ void Loadpoint::apply_current() {
 asio::awaitable<void> Loadpoint::apply_current_loop() {
   // One change at a time; the wish may move while one is on its way.
   for (int i = 0; i < 3 && !stopping_; ++i) {
-    if (controller_.switch_on() != true || !applied_current_) break;
     const CurrentSetting want = wanted_current();
-    if (std::fabs(want.current_a - applied_current_->current_a) < 0.05 &&
-        want.phases == applied_current_->phases)
-      break;
+    if (controller_.switch_on() != true || !current_differs(want)) break;
     const std::uint64_t commands_before = switch_commands_;
     SwitchOutcome o = co_await switch_->set_current(want, device_id());
     if (stopping_) break;
@@ -157,6 +167,7 @@ asio::awaitable<void> Loadpoint::apply_current_loop() {
     if (switch_commands_ != commands_before) break;
     if (o.ok) {
       applied_current_ = want;
+      source_->current_set(want.power_w);
       spdlog::info("current set to {:.1f} A on {} phase{} ({:.1f} kW): {}", want.current_a,
                    want.phases, want.phases == 1 ? "" : "s", want.power_w / 1000.0, o.detail);
     } else {

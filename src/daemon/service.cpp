@@ -103,7 +103,7 @@ int Service::run() {
     spdlog::error("cannot start the API: {}", listening.error());
     return 1;
   }
-  site_->configure(cfg_.site);
+  site_->configure(cfg_.site, cfg_.zone);
   mqtt_->start();
   notify_->start();
   notifier_.ready();
@@ -182,7 +182,7 @@ void Service::reload() {
       lp->reload_source();
   }
   if (mqtt_) mqtt_->reload();
-  site_->configure(cfg_.site);
+  site_->configure(cfg_.site, cfg_.zone);
   if (notify_) notify_->reload();
   tariff_ = config::make_static_tariff(cfg_.tariff, cfg_.zone);
   if (auto feed = tariffs::make_price_feed(cfg_); !feed || !feed_ ||

@@ -12,6 +12,13 @@ void Service::setup_site() {
   site_->subscribe([this](const SiteState& s) {
     on_site(s);  // the surplus loops
   });
+  site_->set_load([this] {
+    Site::Load l;
+    for (const auto& lp : loadpoints_)
+      l.car_w += lp->car_power_w();
+    if (!loadpoints_.empty()) l.current_a = lp().charge_current_a();
+    return l;
+  });
 }
 
 void Service::on_site(const SiteState& s) {

@@ -18,9 +18,15 @@ Site::Site(const config::SiteConfig& site, boost::asio::io_context& io, const Da
   meters_.subscribe([this](const SiteState& s) { sample(s); });
 }
 
-void Site::configure(const config::SiteConfig& site) {
+void Site::configure(const config::SiteConfig& site, const Zone& zone) {
   config_ = site;
+  meters_.set_zone(zone);
   meters_.configure(site);
+}
+
+void Site::set_load(std::function<Load()> load) {
+  load_ = std::move(load);
+  meters_.set_car_power([this] { return load_ ? load_().car_w : 0.0; });
 }
 
 void Site::stop() {
@@ -37,7 +43,12 @@ void Site::sample(const SiteState& s) {
   if (now - last_meter_sample_ < k_meter_sample_every) return;
   if (!s.grid_w && !s.pv_w) return;  // nothing fresh to record
   last_meter_sample_ = now;
-  const store::MeterSampleRow row{now, s.grid_w, s.pv_w};
+  store::MeterSampleRow row{now, s.grid_w, s.pv_w};
+  if (load_) {
+    const Load l = load_();
+    row.car_w = l.car_w;
+    row.current_a = l.current_a;
+  }
   boost::asio::post(db_pool_, [this, row] {
     try {
       store::add_meter_sample(store_, row);

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <functional>
 #include <optional>
 
 namespace offpeak::daemon {
@@ -27,8 +28,9 @@ class Site {
   Site(const Site&) = delete;
   Site& operator=(const Site&) = delete;
 
-  // Starts (or, after SIGHUP, restarts) the meters of `site` and adopts its export price.
-  void configure(const config::SiteConfig& site);
+  // Starts (or, after SIGHUP, restarts) the meters of `site` and adopts its export price;
+  // `zone` is the local time of a simulated house's trace.
+  void configure(const config::SiteConfig& site, const Zone& zone);
   void stop();
 
   // Called on the event loop on every reading and every staleness change, after the reading
@@ -39,7 +41,13 @@ class Site {
   // For /api/v1/status, `offpeak status` and /metrics; nullopt without meters.
   std::optional<api::SiteStatus> status() const { return meters_.status(); }
   bool has_grid() const { return meters_.has_grid(); }
-  bool has_meters() const { return config_.grid || config_.pv; }
+  // What the loadpoints draw now and the charge current (nullopt: not modulating), read for
+  // meter_samples and by a simulated house's grid meter.
+  struct Load {
+    double car_w = 0;
+    std::optional<double> current_a;
+  };
+  void set_load(std::function<Load()> load);
   // What a kWh exported at `at` earns (minor units per kWh): the site's export price; nullopt
   // without a grid meter (the surplus, and so what it displaces, is unknown).
   std::optional<double> export_price(Instant at) const;
@@ -52,6 +60,7 @@ class Site {
   boost::asio::thread_pool& db_pool_;
   SiteMeters meters_;
   config::SiteConfig config_;
+  std::function<Load()> load_;
   Instant last_meter_sample_{};  // the meter_samples table gets at most a row a minute
 };
 

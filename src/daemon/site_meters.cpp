@@ -23,6 +23,8 @@ namespace {
 constexpr milliseconds k_stale_check{1000};
 // Polls never come closer than this in real time, whatever the virtual clock's speed.
 constexpr milliseconds k_min_real_poll{1000};
+// The simulated house is read in-process: a day at high speed still gets its steps.
+constexpr milliseconds k_min_real_simulated{50};
 
 std::string watts_text(double w) {
   if (std::abs(w) >= 1000) return fmt::format("{:.2f} kW", w / 1000);
@@ -155,6 +157,8 @@ void SiteMeters::configure(const config::SiteConfig& site) {
 asio::awaitable<void> SiteMeters::poll_loop(std::shared_ptr<Meter> m) {
   Seconds interval{10};
   if (const auto* h = std::get_if<config::HttpMeter>(&m->config.kind)) interval = h->interval;
+  const auto* house = std::get_if<config::SimulatorMeter>(&m->config.kind);
+  if (house) interval = house->interval;
   int unit_id = 1;
   site::SunspecDevice device = site::SunspecDevice::meter;
   if (const auto* s = std::get_if<config::SunspecMeter>(&m->config.kind)) {
@@ -170,7 +174,9 @@ asio::awaitable<void> SiteMeters::poll_loop(std::shared_ptr<Meter> m) {
     const Instant next = clock_.now() + interval;
     std::optional<double> watts;
     std::string fault;
-    if (const auto* h = std::get_if<config::HttpMeter>(&m->config.kind)) {
+    if (house) {
+      watts = simulated(*m, true);
+    } else if (const auto* h = std::get_if<config::HttpMeter>(&m->config.kind)) {
       net::ClientRequest req;
       req.url = h->url;
       req.headers.emplace_back("Accept", "application/json, text/plain");
@@ -204,11 +210,32 @@ asio::awaitable<void> SiteMeters::poll_loop(std::shared_ptr<Meter> m) {
     reading(*m, watts, fault);
     // The next poll: at the interval on the daemon's clock, never sooner than a second.
     auto wait = clock_.real_until(next);
-    auto earliest = real_start + k_min_real_poll - steady_clock::now();
+    auto earliest =
+        real_start + (house ? k_min_real_simulated : k_min_real_poll) - steady_clock::now();
     m->timer.expires_after(std::max<steady_clock::duration>(wait, earliest));
     auto [ec] = co_await m->timer.async_wait(asio::as_tuple(asio::use_awaitable));
     (void)ec;
   }
+}
+
+double SiteMeters::simulated(Meter& m, bool both) {
+  const auto& house = std::get<config::SimulatorMeter>(m.config.kind);
+  // The local time of day on the daemon's clock, in the configured zone.
+  const Instant now = clock_.now();
+  const int sec = static_cast<int>((now - zone_.start_of_day(zone_.local_date(now))).count());
+  const double pv = house.trace.pv_w(sec) * house.scale;
+  const double w = m.role == "grid" ? house.trace.load_w(sec) + (car_w_ ? car_w_() : 0.0) - pv : pv;
+  // The house's other meter reads the same instant, so that a listener never sees a grid power
+  // from another moment (another charging power) than the PV power beside it.
+  Meter* other = &m == grid_.get() ? pv_.get() : grid_.get();
+  if (both && other && !other->stopped &&
+      std::holds_alternative<config::SimulatorMeter>(other->config.kind)) {
+    ++other->readings;
+    other->latest = MeterReading{simulated(*other, false), now};
+    other->stale = false;
+    other->reported_stale = false;
+  }
+  return w;
 }
 
 void SiteMeters::reading(Meter& m, std::optional<double> watts, const std::string& fault) {

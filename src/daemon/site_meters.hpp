@@ -65,11 +65,18 @@ class SiteMeters {
   // For /api/v1/status, `offpeak status` and /metrics; nullopt without meters.
   std::optional<api::SiteStatus> status() const;
   bool has_grid() const;
+  // What the loadpoints draw now (W), for the simulated house's grid meter.
+  void set_car_power(std::function<double()> car_w) { car_w_ = std::move(car_w); }
+  // The local time zone of the simulated house's trace (`timezone:`).
+  void set_zone(const Zone& zone) { zone_ = zone; }
 
  private:
   struct Meter;
   void reading(Meter& m, std::optional<double> watts, const std::string& fault);
   void check_stale();
+  // A simulator meter's reading now; with `both`, the house's other simulator meter is read at
+  // the same instant (without notifying).
+  double simulated(Meter& m, bool both);
   void notify();
   boost::asio::awaitable<void> stale_loop();
   // Polls an http or sunspec meter until it is stopped.
@@ -81,6 +88,8 @@ class SiteMeters {
   std::shared_ptr<Meter> grid_;
   std::shared_ptr<Meter> pv_;
   std::vector<Listener> listeners_;
+  std::function<double()> car_w_;
+  Zone zone_ = Zone::utc();
   boost::asio::steady_timer stale_timer_;
   // libmodbus calls (connect, reads) run here, never on the event loop; one connection per
   // Modbus TCP address, shared by the meters there.

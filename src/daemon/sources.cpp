@@ -65,6 +65,11 @@ void SimulatorSource::switched(Action action) {
   }
 }
 
+void SimulatorSource::current_set(double power_w) {
+  advance();  // the energy so far at the old power
+  car_.set_power_limit(power_w / 1000.0);
+}
+
 ConnectSource::ConnectSource(const config::ConnectSource& cfg, const Clock& clock,
                              std::optional<connect::CachedToken> cached)
     : base_url_(cfg.base_url), client_(cfg, clock, std::move(cached)) {}

@@ -37,6 +37,8 @@ class VehicleSource {
   virtual boost::asio::awaitable<PollResult> poll() = 0;
   // Called after the switch accepted a command (the simulated car is its own charger).
   virtual void switched(Action) {}
+  // A modulating switch now offers the car `power_w` (the simulator charges at that power).
+  virtual void current_set(double /*power_w*/) {}
   virtual std::string describe() const = 0;
   // Requests sent to the car's cloud since start (token and device calls, retries included).
   virtual std::int64_t requests_sent() const = 0;
@@ -108,6 +110,7 @@ class SimulatorSource final : public VehicleSource {
   SimulatorSource(const config::Config& cfg, const Clock& clock);
   boost::asio::awaitable<PollResult> poll() override;
   void switched(Action action) override;
+  void current_set(double power_w) override;
   std::string describe() const override { return "simulated car " + car_.params().device_id; }
   std::int64_t requests_sent() const override { return polls_; }
   void set_request_allowance(std::optional<int> n) override { allowance_ = n; }

@@ -55,8 +55,10 @@ void SimulatedCar::charge_for(Seconds d) {
   const double hours = static_cast<double>(d.count()) / 3600.0;
   sync_stretch();
   const double before = soc_;
-  soc_ = soc_after_hours(params_.spec, soc_, hours);
-  const double kwh = grid_energy_kwh(params_.spec, before, soc_);
+  VehicleSpec spec = params_.spec;
+  if (limit_kw_) spec.max_charge_kw = std::clamp(*limit_kw_, 0.0, spec.max_charge_kw);
+  soc_ = soc_after_hours(spec, soc_, hours);
+  const double kwh = grid_energy_kwh(spec, before, soc_);
   energy_kwh_ += kwh;
   auto& s = log_.back();
   s.to = now_ + d;

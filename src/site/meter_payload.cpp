@@ -159,6 +159,8 @@ std::string meter_source(const config::MeterConfig& c) {
       if (query.find(secret) != std::string::npos) return h->url.substr(0, q) + "?...";
     return h->url;
   }
+  if (const auto* t = std::get_if<config::SimulatorMeter>(&c.kind))
+    return "simulated house " + t->trace_file.filename().string();
   const auto& s = std::get<config::SunspecMeter>(c.kind);
   return s.host + ":" + std::to_string(s.port) + " unit " + std::to_string(s.unit_id) +
          (s.device == config::SunspecMeter::Device::inverter ? " (inverter)" : " (meter)");

@@ -13,18 +13,22 @@ using detail::StoreAccess;
 
 void add_meter_sample(Store& store, const MeterSampleRow& row) {
   SQLite::Statement s(StoreAccess::db(store),
-                      "INSERT INTO meter_samples(ts, grid_w, pv_w) VALUES (?1, ?2, ?3)");
+                      "INSERT INTO meter_samples(ts, grid_w, pv_w, car_w, current_a) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5)");
   s.bind(1, format_rfc3339(row.ts));
   if (row.grid_w) s.bind(2, *row.grid_w);
   if (row.pv_w) s.bind(3, *row.pv_w);
+  if (row.car_w) s.bind(4, *row.car_w);
+  if (row.current_a) s.bind(5, *row.current_a);
   s.exec();
 }
 
 std::vector<MeterSampleRow> meter_samples(const Store& store, const TimeRange& range) {
   SQLite::Statement s(
       StoreAccess::db(store),
-      std::string("SELECT ts, grid_w, pv_w FROM meter_samples WHERE ts >= ?1 AND ts < ?2 "
-                  "ORDER BY ts ") +
+      std::string(
+          "SELECT ts, grid_w, pv_w, car_w, current_a FROM meter_samples WHERE ts >= ?1 AND ts < ?2 "
+          "ORDER BY ts ") +
           (range.newest_first ? "DESC" : "ASC") + " LIMIT ?3");
   s.bind(1, format_rfc3339(range.from));
   s.bind(2, format_rfc3339(range.to));
@@ -38,6 +42,8 @@ std::vector<MeterSampleRow> meter_samples(const Store& store, const TimeRange& r
     r.ts = *t;
     if (!s.getColumn(1).isNull()) r.grid_w = s.getColumn(1).getDouble();
     if (!s.getColumn(2).isNull()) r.pv_w = s.getColumn(2).getDouble();
+    if (!s.getColumn(3).isNull()) r.car_w = s.getColumn(3).getDouble();
+    if (!s.getColumn(4).isNull()) r.current_a = s.getColumn(4).getDouble();
     out.push_back(r);
   }
   return out;

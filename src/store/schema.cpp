@@ -150,11 +150,18 @@ ALTER TABLE sessions ADD COLUMN grid_kwh REAL NOT NULL DEFAULT 0;
 UPDATE sessions SET grid_kwh = energy_kwh;
 )sql";
 
+// Version 7: beside the meters, what the loadpoints drew (W) and the charge current (A; NULL
+// for an on/off switch), for the dashboard's power chart.
+constexpr const char* k_v7 = R"sql(
+ALTER TABLE meter_samples ADD COLUMN car_w REAL;
+ALTER TABLE meter_samples ADD COLUMN current_a REAL;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& migrations() {
-  static const std::vector<std::string> list = {k_v1, k_v2, k_v3, k_v4, k_v5, k_v6};
-  static_assert(k_schema_version == 6, "append a migration when raising k_schema_version");
+  static const std::vector<std::string> list = {k_v1, k_v2, k_v3, k_v4, k_v5, k_v6, k_v7};
+  static_assert(k_schema_version == 7, "append a migration when raising k_schema_version");
   return list;
 }
 

@@ -423,6 +423,11 @@ TEST_F(ApiTest, BadRequests) {
   // No meters: the site is null; the current per phase is unknown for the simulator's log switch.
   auto st = http(port(), "GET", "/api/v1/status").json();
   EXPECT_TRUE(st.at("site").is_null());
+  // ... and there is no power history: 404 with the reason; only GET.
+  Reply history = http(port(), "GET", "/api/v1/site/history");
+  EXPECT_EQ(history.status, 404);
+  EXPECT_NE(history.body.find("no site meters are configured"), std::string::npos) << history.body;
+  EXPECT_EQ(http(port(), "POST", "/api/v1/site/history", "{}", auth()).status, 405);
   EXPECT_TRUE(st.at("charging").at("current_a").is_null());
   EXPECT_FALSE(st.at("charging").at("for_surplus").as_bool());
   Reply not_object = http(port(), "PUT", "/api/v1/charging", R"([80])", auth());

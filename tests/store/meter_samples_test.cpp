@@ -26,13 +26,17 @@ TEST(MeterSamples, WrittenReadAndPruned) {
     EXPECT_EQ(store.schema_version(), k_schema_version);
     add_meter_sample(store, {at("2026-06-01T12:00:00Z"), -2150.5, 4300.0});
     add_meter_sample(store, {at("2026-06-01T12:01:00Z"), std::nullopt, 4100.0});  // grid stale
-    add_meter_sample(store, {at("2026-06-03T12:00:00Z"), 350.0, std::nullopt});
+    add_meter_sample(store, {at("2026-06-03T12:00:00Z"), 350.0, std::nullopt, 3680.0, 16.0});
     auto all = meter_samples(store, {at("2026-06-01T00:00:00Z"), at("2026-06-04T00:00:00Z")});
     ASSERT_EQ(all.size(), 3u);
     EXPECT_EQ(all[0], (MeterSampleRow{at("2026-06-01T12:00:00Z"), -2150.5, 4300.0}));
     EXPECT_FALSE(all[1].grid_w);
     EXPECT_EQ(all[1].pv_w, 4100.0);
     EXPECT_FALSE(all[2].pv_w);
+    EXPECT_FALSE(all[0].car_w);  // written without the loadpoints' draw: NULL, never 0
+    EXPECT_FALSE(all[0].current_a);
+    EXPECT_EQ(all[2].car_w, 3680.0);
+    EXPECT_EQ(all[2].current_a, 16.0);
     auto newest =
         meter_samples(store, {at("2026-06-01T00:00:00Z"), at("2026-06-04T00:00:00Z"), 1, true});
     ASSERT_EQ(newest.size(), 1u);

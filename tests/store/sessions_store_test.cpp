@@ -34,7 +34,8 @@ class SessionsStoreTest : public ::testing::Test {
     SQLite::Database raw(db_.string(), SQLite::OPEN_READWRITE);
     raw.exec(
         "ALTER TABLE sessions DROP COLUMN solar_kwh; ALTER TABLE sessions DROP COLUMN grid_kwh; "
-        "PRAGMA user_version = 5");
+        "ALTER TABLE meter_samples DROP COLUMN car_w; "
+        "ALTER TABLE meter_samples DROP COLUMN current_a; PRAGMA user_version = 5");
     raw.exec(
         "INSERT INTO sessions(started_at, ended_at, device_id, start_soc, end_soc, energy_kwh, "
         "cost_p) VALUES ('2026-11-01T18:00:00Z', '2026-11-02T07:00:00Z', 'car', 40, 80, 16.5, "
@@ -52,7 +53,7 @@ TEST_F(SessionsStoreTest, Schema5SessionsReadAsAllGridAfterTheMigration) {
     ASSERT_EQ(raw.execAndGet("PRAGMA user_version").getInt(), 5);
   }
   Store store(db_);
-  EXPECT_EQ(store.schema_version(), 6);
+  EXPECT_EQ(store.schema_version(), k_schema_version);
   const auto rows = store.sessions("car", {at("2026-11-01T00:00:00Z"), at("2026-12-01T00:00:00Z")});
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].energy_kwh, 16.5);

@@ -27,6 +27,22 @@ TEST(SimulatedCar, ChargesAtTheSpecifiedRate) {
   EXPECT_EQ(s.observed_at, k_t0 + 1h);
 }
 
+// A charger's current limit: the car draws at most that power (10 kW spec, 2.5 kW offered:
+// 5 %/h), and the full power again without a limit.
+TEST(SimulatedCar, ChargesAtTheChargersLimit) {
+  SimulatedCar car(params(50, true), k_t0);
+  car.set_power_limit(2.5);
+  auto s = car.advance(k_t0 + 1h);
+  EXPECT_NEAR(*s.soc_percent, 55.0, 1e-9);
+  EXPECT_NEAR(car.energy_kwh(), 2.5, 1e-9);
+  car.set_power_limit(std::nullopt);
+  s = car.advance(k_t0 + 2h);
+  EXPECT_NEAR(*s.soc_percent, 75.0, 1e-9);
+  car.set_power_limit(0.0);  // 0 A offered: nothing flows
+  s = car.advance(k_t0 + 3h);
+  EXPECT_NEAR(*s.soc_percent, 75.0, 1e-9);
+}
+
 TEST(SimulatedCar, StopsFullyCharged) {
   SimulatedCar car(params(90, true), k_t0);
   const VehicleState s = car.advance(k_t0 + 2h);

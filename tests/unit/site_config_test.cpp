@@ -102,6 +102,34 @@ site:
   EXPECT_EQ(sun.config->site.pv->max_age, Seconds{90});
 }
 
+// The simulated house: its trace read at load time, relative to the config file.
+TEST(SiteConfig, SimulatorMeterReadsItsTrace) {
+  TempDir dir;
+  dir.write("house.csv", "time,pv_kw,load_kw\n06:00,0,0.4\n12:00,3.6,0.8\n");
+  auto r = load(dir, R"(site:
+  grid: { type: simulator, trace: house.csv, interval: 20s, max_age: 1m }
+  pv: { type: simulator, trace: house.csv, scale: 1.5 }
+)");
+  ASSERT_TRUE(r.config) << r.errors.at(0).to_string();
+  const auto& g = std::get<SimulatorMeter>(r.config->site.grid->kind);
+  EXPECT_EQ(g.trace_file, dir.path() / "house.csv");
+  ASSERT_EQ(g.trace.points.size(), 2u);
+  EXPECT_DOUBLE_EQ(g.trace.pv_w(12 * 3600), 3600.0);
+  EXPECT_EQ(g.interval, Seconds{20});
+  EXPECT_EQ(std::get<SimulatorMeter>(r.config->site.pv->kind).scale, 1.5);
+  EXPECT_STREQ(meter_type_name(*r.config->site.pv), "simulator");
+
+  // The trace's own errors name the trace file, its line and column.
+  dir.write("house.csv", "time,pv_kw,load_kw\n06:00,0,0.4\n12:00,x,0.8\n");
+  auto bad = load(dir, "site: { grid: { type: simulator, trace: house.csv } }\n");
+  ASSERT_FALSE(bad.config);
+  EXPECT_EQ(bad.errors.at(0).to_string(),
+            (dir.path() / "house.csv").string() + ":3:7: expected a PV power in kW (0-1000)");
+  auto missing = load(dir, "site: { grid: { type: simulator, trace: nowhere.csv } }\n");
+  ASSERT_FALSE(missing.config);
+  EXPECT_NE(missing.errors.at(0).message.find("cannot read the house trace"), std::string::npos);
+}
+
 struct Bad {
   const char* tail;
   int line;

@@ -149,6 +149,9 @@ class ApiBackend {
   virtual bool tell_soc(double percent, std::string& why);
   // The newest `limit` notification events with their deliveries (none by default).
   virtual boost::asio::awaitable<std::vector<store::OutboxEntry>> notifications(int limit);
+  // The site's power samples (meter_samples) within the range (none by default).
+  virtual boost::asio::awaitable<std::vector<store::MeterSampleRow>> site_samples(
+      store::TimeRange r);
 };
 
 class Router {

@@ -5,7 +5,10 @@
 
 #include <offpeak/domain/site.hpp>
 #include <offpeak/domain/time.hpp>
+#include <offpeak/net/http_server.hpp>
+#include <offpeak/store/meter_samples.hpp>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -14,6 +17,8 @@
 #include <vector>
 
 namespace offpeak::api {
+
+class ApiBackend;
 
 // One meter as the daemon sees it.
 struct MeterStatus {
@@ -40,5 +45,14 @@ boost::json::value site_status_json(const SiteStatus& s);
 // unknown), offpeak_meter_stale{meter} and offpeak_meter_readings_total /
 // offpeak_meter_faults_total{meter}.
 std::string site_metrics_text(const SiteStatus& s);
+
+// {"from", "to", "samples": [{"ts", "grid_w", "pv_w", "car_w", "current_a"}]}: the site's
+// power history, oldest first, unknown values null (docs/api.md).
+boost::json::value site_history_json(const std::vector<store::MeterSampleRow>& rows, Instant from,
+                                     Instant to);
+// GET /api/v1/site/history?from=&to=&limit=: today's power (from local midnight) by default;
+// 404 when no meter is configured, 400 for a bad range.
+boost::asio::awaitable<net::ServerResponse> get_site_history(ApiBackend* backend,
+                                                             net::ServerRequest req);
 
 }  // namespace offpeak::api

@@ -1,9 +1,11 @@
 #pragma once
 // `site:` (spec solar.md): the home's meters and the price exported energy earns.
 
+#include <offpeak/domain/house_trace.hpp>
 #include <offpeak/domain/time.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <variant>
@@ -40,8 +42,18 @@ struct SunspecMeter {
   bool operator==(const SunspecMeter&) const = default;
 };
 
+// The simulated house (demos, tests): the meter reads a PV and load trace over the local time
+// of day (domain/house_trace.hpp); a grid meter adds the loadpoints' charging power.
+struct SimulatorMeter {
+  std::filesystem::path trace_file;  // the CSV, resolved against the config file's folder
+  HouseTrace trace;                  // read at load time
+  double scale = 1.0;                // PV power x scale (a bigger or smaller roof)
+  Seconds interval{10};              // between readings on the daemon's clock. Default 10s
+  bool operator==(const SimulatorMeter&) const = default;
+};
+
 struct MeterConfig {
-  std::variant<MqttMeter, HttpMeter, SunspecMeter> kind;
+  std::variant<MqttMeter, HttpMeter, SunspecMeter, SimulatorMeter> kind;
   std::optional<std::string> field;  // dotted path into a JSON payload (arrays by index: a.0.b)
   PowerUnit unit = PowerUnit::w;
   MeterSign sign = MeterSign::import;
@@ -60,6 +72,7 @@ struct SiteConfig {
 inline const char* meter_type_name(const MeterConfig& m) {
   if (std::holds_alternative<MqttMeter>(m.kind)) return "mqtt";
   if (std::holds_alternative<HttpMeter>(m.kind)) return "http";
+  if (std::holds_alternative<SimulatorMeter>(m.kind)) return "simulator";
   return "sunspec";
 }
 

@@ -68,6 +68,9 @@ class SimulatedCar {
   // holds until the pattern's next transition, if any. The switch keeps its state.
   void set_soc(double soc_percent);
   void set_plugged_in(bool plugged);
+  // The charger's current limit as power (kW): the car draws at most this (its charge curve
+  // still applies below it); nullopt: no limit.
+  void set_power_limit(std::optional<double> kw) { limit_kw_ = kw; }
 
   const SimulatedCarParams& params() const { return params_; }
   Instant now() const { return now_; }
@@ -99,6 +102,7 @@ class SimulatedCar {
   double energy_kwh_ = 0.0;
   std::vector<ChargingStretch> log_;
   bool stretch_open_ = false;
+  std::optional<double> limit_kw_;
 };
 
 }  // namespace offpeak

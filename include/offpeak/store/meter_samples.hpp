@@ -1,7 +1,7 @@
 #pragma once
-// The home's meters in the database (table `meter_samples`, schema version 4): grid and PV
-// power, at most one row a minute (the daemon's choice), kept as long as the car's samples
-// (Store::prune_samples deletes both).
+// The home's meters in the database (table `meter_samples`, schema version 4; car power and
+// charge current since version 6): grid and PV power, at most one row a minute (the daemon's
+// choice), kept as long as the car's samples (Store::prune_samples deletes both).
 //
 // Threading and failures as Store: use from the thread that uses the Store; SQLite failures
 // throw std::runtime_error.
@@ -19,6 +19,8 @@ struct MeterSampleRow {
   Instant ts{};
   std::optional<double> grid_w;  // import positive; NULL: no fresh reading
   std::optional<double> pv_w;
+  std::optional<double> car_w;      // what the loadpoints drew; NULL in rows before version 6
+  std::optional<double> current_a;  // the charge current; NULL for an on/off switch
   friend bool operator==(const MeterSampleRow&, const MeterSampleRow&) = default;
 };
 
