@@ -8,6 +8,7 @@
 // A count starts at 0 at each plug-in (a new session) and when the controller moves on to a
 // new deadline (the ready-by the count was for has passed).
 
+#include <offpeak/domain/schedule.hpp>
 #include <offpeak/domain/time.hpp>
 
 #include <optional>
@@ -25,6 +26,9 @@ struct EnergyProgress {
 
 // "12.3 of 20.0 kWh".
 std::string format_progress(const EnergyProgress& p);
+
+// True when the policy asks for energy on any day (`target_kwh` in charging: or days:).
+bool has_energy_target(const ChargingPolicy& policy);
 
 class EnergyCounter {
  public:
