@@ -343,7 +343,7 @@ void MqttBridge::on_message(std::string topic, std::string payload, bool retaine
   }
   if (vehicle_handler_ &&
       std::find(vehicle_topics_.begin(), vehicle_topics_.end(), topic) != vehicle_topics_.end()) {
-    vehicle_handler_(topic, payload);
+    vehicle_handler_(topic, payload, retained);
     return;
   }
   if (switch_state_topic_ && topic == *switch_state_topic_) {

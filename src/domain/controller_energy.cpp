@@ -36,7 +36,9 @@ void Controller::count_for(Instant now, const Deadline& d) {
   // counts from 0 (and its plan is made on that).
   if (counted_for_ && now >= *counted_for_ && !(overdue_ && overdue_->target_kwh)) {
     energy_.restart(now);
-    dirty_ = true;
+    // A plan for this deadline made on the old count (while charging on after the previous
+    // ready-by) is remade; otherwise the new deadline remakes it anyway.
+    if (plan_ && plan_->ready_by == d.ready_by) dirty_ = true;
   }
   if (!(overdue_ && overdue_->target_kwh)) counted_for_ = d.ready_by;
 }

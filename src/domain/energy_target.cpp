@@ -26,7 +26,7 @@ bool has_energy_target(const ChargingPolicy& policy) {
 }
 
 bool EnergyCounter::counting(Instant) const {
-  return on_ && plugged_ == true;
+  return on_ && plugged_ != false;  // a plug state nobody knows counts as plugged in
 }
 
 void EnergyCounter::plugged(Instant at, bool in) {
