@@ -38,7 +38,7 @@ void Controller::count_for(Instant now, const Deadline& d) {
     energy_.restart(now);
     // A plan for this deadline made on the old count (while charging on after the previous
     // ready-by) is remade; otherwise the new deadline remakes it anyway.
-    if (plan_ && plan_->ready_by == d.ready_by) dirty_ = true;
+    if (plan_ && plan_->target_kwh && plan_->ready_by == d.ready_by) dirty_ = true;
   }
   if (!(overdue_ && overdue_->target_kwh)) counted_for_ = d.ready_by;
 }
