@@ -361,6 +361,7 @@ json::value status_json(const StatusSnapshot& s) {
   o["target_soc"] = report::round_to(s.deadline.target_soc, 2);
   o["ready_by"] = format_rfc3339(s.deadline.ready_by);
   o["override"] = override_json(s.override_deadline);
+  o["energy_target"] = report::energy_target_json(s.energy);
   if (s.next_action) {
     o["next_action"] = json::object{{"action", std::string(to_string(s.next_action->first))},
                                     {"at", format_rfc3339(s.next_action->second)}};
@@ -535,8 +536,9 @@ boost::asio::awaitable<ServerResponse> Router::handle(ServerRequest req) {
       r.headers.emplace_back("Retry-After", "5");
       co_return r;
     }
-    co_return json_response(
-        200, report::with_currency(report::plan_json(*s.plan), Money(s.currency, '.')));
+    json::value plan = report::with_currency(report::plan_json(*s.plan), Money(s.currency, '.'));
+    plan.as_object()["energy_target"] = report::energy_target_json(s.energy);
+    co_return json_response(200, std::move(plan));
   }
   if (path == "/api/v1/prices") {
     if (!get) co_return method_not_allowed("GET");

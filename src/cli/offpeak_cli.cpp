@@ -134,9 +134,11 @@ std::optional<Instant> parse_instant_arg(const std::string& s, const char* flag)
 }
 
 struct PlanArgs {
-  double soc = -1;
+  std::optional<double> soc;  // required unless the target is in kWh
   std::string now;
   std::optional<double> target;
+  std::optional<double> target_kwh;
+  double delivered_kwh = 0.0;
   std::string ready_by;
   std::string strategy;
 };
@@ -153,8 +155,9 @@ int cmd_plan(const Common& common, const PlanArgs& a) {
   ChargingPolicy policy = cfg->charging;
   if (a.target) {
     policy.target_soc = *a.target;
+    policy.target_kwh.reset();
     for (auto& d : policy.days)
-      d.target_soc.reset();
+      d.target_soc.reset(), d.target_kwh.reset();
   }
   if (!a.strategy.empty()) policy.strategy = *parse_strategy(a.strategy);
   std::optional<Instant> ready_at;
@@ -176,14 +179,27 @@ int cmd_plan(const Common& common, const PlanArgs& a) {
       return k_exit_usage;
     }
   }
+  if (a.target_kwh) {
+    policy.target_kwh = *a.target_kwh;
+    for (auto& d : policy.days)
+      d.target_soc.reset(), d.target_kwh.reset();
+  }
   Deadline deadline = next_deadline(now, policy, cfg->zone);
   if (ready_at) deadline.ready_by = *ready_at;
+  if (!deadline.target_kwh && !a.soc) {
+    std::cerr << "offpeak: --soc is required: the target is a SoC (give --soc PCT, or "
+                 "--target-kwh KWH for an energy target)\n";
+    return k_exit_usage;
+  }
   auto prices = prices_for(*cfg, now, now, deadline.ready_by, false);
   if (!prices) return k_exit_failure;
   PlanRequest req;
   req.now = now;
-  req.soc = a.soc;
+  req.soc = a.soc.value_or(0.0);
+  req.soc_known = a.soc.has_value();
   req.target_soc = deadline.target_soc;
+  req.target_kwh = deadline.target_kwh;
+  req.delivered_kwh = a.delivered_kwh;
   req.ready_by = deadline.ready_by;
   req.vehicle = cfg->vehicle.spec;
   req.strategy = policy.strategy;
@@ -259,14 +275,20 @@ int run_offpeak(int argc, char** argv) {
   auto* plan = app.add_subcommand(
       "plan", "Dry run of the daemon's planner on the configured tariff (no network, no database)");
   add_common(plan, common, true);
-  plan->add_option("--soc", plan_args.soc, "Current state of charge, percent")
-      ->required()
+  plan->add_option("--soc", plan_args.soc,
+                   "Current state of charge, percent (required unless the target is in kWh)")
       ->check(CLI::Range(0.0, 100.0));
   plan->add_option("--now", plan_args.now,
                    "Plan as if it were this instant (RFC 3339). Default: now");
   plan->add_option("--target", plan_args.target,
                    "Target SoC percent. Default: from the configuration")
       ->check(CLI::Range(0.0, 100.0));
+  plan->add_option("--target-kwh", plan_args.target_kwh,
+                   "Energy target in kWh (instead of a target SoC). Default: charging.target_kwh")
+      ->check(CLI::Range(0.001, 1000.0));
+  plan->add_option("--delivered", plan_args.delivered_kwh,
+                   "kWh already delivered towards the energy target. Default: 0")
+      ->check(CLI::Range(0.0, 1000.0));
   plan->add_option("--ready-by", plan_args.ready_by,
                    "Ready-by as local HH:MM (next occurrence) or an RFC 3339 instant. Default: "
                    "from the configuration");

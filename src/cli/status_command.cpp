@@ -103,8 +103,19 @@ void print_readable(const json::object& s) {
     std::cout << " until " << local_of(u, zone);
   }
   std::cout << "\n";
-  std::cout << "target:       " << text_of(s.if_contains("target_soc")) << "% by "
-            << local_of(s.if_contains("ready_by"), zone);
+  // An energy target: "target:       12.3 of 20.0 kWh by Sun 07:30 GMT (metered)".
+  const auto* energy = s.if_contains("energy_target");
+  if (energy && energy->is_object()) {
+    const auto& e = energy->as_object();
+    const auto* metered = e.if_contains("metered");
+    std::cout << "target:       " << text_of(e.if_contains("progress")) << " by "
+              << local_of(s.if_contains("ready_by"), zone)
+              << (metered && metered->is_bool() && metered->as_bool() ? " (metered)"
+                                                                      : " (switch time)");
+  } else {
+    std::cout << "target:       " << text_of(s.if_contains("target_soc")) << "% by "
+              << local_of(s.if_contains("ready_by"), zone);
+  }
   if (const auto* o = s.if_contains("override"); o && o->is_object()) std::cout << " (one-off)";
   std::cout << "\n";
   const auto* next = s.if_contains("next_action");

@@ -35,6 +35,7 @@ api::StatusSnapshot ServiceApi::snapshot() const {
   snap.mode_until = c.mode_until();
   snap.override_deadline = c.override_deadline();
   snap.deadline = c.deadline(snap.now);
+  snap.energy = c.energy_progress(snap.now);
   snap.plan = c.plan();
   snap.next_action = c.next_action(snap.now);
   snap.reason = c.reason();

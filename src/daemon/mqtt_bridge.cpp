@@ -245,7 +245,8 @@ void MqttBridge::announce() {
                           k_version,
                           service_.cfg_.money.currency,
                           service_.cfg_.site.grid.has_value(),
-                          service_.cfg_.site.pv.has_value()};
+                          service_.cfg_.site.pv.has_value(),
+                          has_energy_target(service_.cfg_.charging)};
   for (const auto& m : mqtt::discovery_messages(names_, device, discovery_))
     publish(m);
   publisher_.reset();
@@ -295,6 +296,11 @@ mqtt::State MqttBridge::current_state() {
   }
   st.surplus_w = snap.surplus_w;
   st.current_a = snap.current.current_a;
+  st.energy_targets = has_energy_target(service_.cfg_.charging);
+  if (snap.energy) {
+    st.energy_delivered_kwh = snap.energy->delivered_kwh;
+    st.energy_target_kwh = snap.energy->target_kwh;
+  }
   return st;
 }
 
@@ -339,7 +345,7 @@ void MqttBridge::on_message(std::string topic, std::string payload, bool retaine
   }
   if (vehicle_handler_ &&
       std::find(vehicle_topics_.begin(), vehicle_topics_.end(), topic) != vehicle_topics_.end()) {
-    vehicle_handler_(topic, payload);
+    vehicle_handler_(topic, payload, retained);
     return;
   }
   if (switch_state_topic_ && topic == *switch_state_topic_) {

@@ -297,6 +297,7 @@ void OcppBridge::handle(const ocpp::Event& e) {
       const Instant now = s.clock_.now();
       s.controller_.metered(now, e.value);
       s.charger_metered(now, e.value);
+      if (s.controller_.energy_progress(now)) s.kick_controller();  // the target may be met
       break;
     }
     case K::power:

@@ -1,6 +1,7 @@
 // `vehicle.source.type: mqtt`: SoC, plug, charging and range pushed on topics of the daemon's
 // MQTT connection (TeslaMate, Home Assistant's statestream, zigbee2mqtt, OBD dongles). Costs no
-// requests; a SoC older than max_age is stale.
+// requests; a SoC older than max_age is stale, and so is a retained one (its age is unknown)
+// until a live message comes.
 
 #include "sources.hpp"
 
@@ -25,8 +26,8 @@ class MqttVehicle final : public VehicleSource {
     // The handler outlives this source when a reload replaces it by another type.
     std::weak_ptr<int> alive = alive_;
     feed.listen(std::move(topics),
-                [this, alive](const std::string& topic, const std::string& payload) {
-                  if (alive.lock()) on_message(topic, payload);
+                [this, alive](const std::string& topic, const std::string& payload, bool retained) {
+                  if (alive.lock()) on_message(topic, payload, retained);
                 });
   }
 
@@ -52,7 +53,7 @@ class MqttVehicle final : public VehicleSource {
   std::optional<Seconds> max_age() const override { return cfg_.max_age; }
 
  private:
-  void on_message(const std::string& topic, const std::string& payload) {
+  void on_message(const std::string& topic, const std::string& payload, bool retained) {
     const Instant now = clock_.now();
     bool used = false;
     auto report = [&](const std::string& what, const std::string& problem) {
@@ -60,7 +61,14 @@ class MqttVehicle final : public VehicleSource {
     };
     if (topic == cfg_.soc.topic) {
       auto v = vehicles::read_percent(payload, cfg_.soc.field);
-      if (v.value) {
+      if (v.value && retained) {
+        // The broker's stored copy may be days old: shown, never planned on as current.
+        spdlog::info(
+            "MQTT: the SoC {:.0f}% on {} is a retained message of unknown age: stale "
+            "until a live message",
+            *v.value, mqtt::printable(topic));
+        readings_.soc_of_unknown_age(*v.value, now);
+      } else if (v.value) {
         readings_.soc(*v.value, now);
       } else if (v.unknown()) {
         spdlog::info("MQTT: {} says the SoC is not known ({})", mqtt::printable(topic),

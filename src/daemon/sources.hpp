@@ -72,10 +72,12 @@ class VehicleSource {
 // Where pushed sources subscribe: the daemon's MQTT connection (MqttBridge).
 class TopicFeed {
  public:
-  using Handler = std::function<void(const std::string& topic, const std::string& payload)>;
+  // `retained`: the broker's stored copy delivered at subscription (its age is unknown).
+  using Handler =
+      std::function<void(const std::string& topic, const std::string& payload, bool retained)>;
   virtual ~TopicFeed() = default;
   // Subscribes to `topics` now and after every reconnect; `handler` gets their messages
-  // (retained ones included). A later call replaces the earlier one.
+  // (retained ones included, flagged). A later call replaces the earlier one.
   virtual void listen(std::vector<std::string> topics, Handler handler) = 0;
 };
 

@@ -169,7 +169,11 @@ void Controller::command_result(Instant at, bool ok, const std::string& detail) 
     const bool nothing_to_show = action == Action::stop && last_obs_ &&
                                  last_obs_->charging_state != ChargingState::charging &&
                                  charger_offering_ != true;
-    if (settings_.confirmable && !nothing_to_show) {
+    // A charger that reports offering current has shown a start already: its report can come
+    // before the switch's answer (an OCPP charger starts while its profile is acknowledged),
+    // and without a car reading nothing else would confirm it.
+    const bool shown_already = action == Action::start && charger_offering_ == true;
+    if (settings_.confirmable && !nothing_to_show && !shown_already) {
       confirm_by_ = at + settings_.confirm_after * (1 << std::min(retries_, 4));
     } else {
       retries_ = 0;

@@ -36,14 +36,11 @@ void Controller::count_for(Instant now, const Deadline& d) {
   // counts from 0 (and its plan is made on that).
   if (counted_for_ && now >= *counted_for_ && !(overdue_ && overdue_->target_kwh)) {
     energy_.restart(now);
-    // A plan on an energy target counted what was delivered: it is remade on the new count.
-    // (A state-of-charge target's plan is remade for its new deadline anyway.)
-    if (counted_kwh_) dirty_ = true;
+    // A plan for this deadline made on the old count (while charging on after the previous
+    // ready-by) is remade; otherwise the new deadline remakes it anyway.
+    if (plan_ && plan_->target_kwh && plan_->ready_by == d.ready_by) dirty_ = true;
   }
-  if (!(overdue_ && overdue_->target_kwh)) {
-    counted_for_ = d.ready_by;
-    counted_kwh_ = d.target_kwh.has_value();
-  }
+  if (!(overdue_ && overdue_->target_kwh)) counted_for_ = d.ready_by;
 }
 
 void Controller::energy_at_ready_by(Instant now) {

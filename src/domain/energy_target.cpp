@@ -18,8 +18,15 @@ std::string format_progress(const EnergyProgress& p) {
   return buf;
 }
 
+bool has_energy_target(const ChargingPolicy& policy) {
+  if (policy.target_kwh) return true;
+  for (const auto& d : policy.days)
+    if (d.target_kwh) return true;
+  return false;
+}
+
 bool EnergyCounter::counting(Instant) const {
-  return on_ && plugged_ == true;
+  return on_ && plugged_ != false;  // a plug state nobody knows counts as plugged in
 }
 
 void EnergyCounter::plugged(Instant at, bool in) {

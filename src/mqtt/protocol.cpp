@@ -100,6 +100,11 @@ std::vector<std::pair<std::string, std::string>> state_values(const State& s) {
   if (s.pv_meter) v.emplace_back("pv_power", or_none(s.pv_w, watts));
   if (s.grid_meter) v.emplace_back("surplus", or_none(s.surplus_w, watts));
   v.emplace_back("charge_current", or_none(s.current_a, [](double x) { return fixed(x, 1); }));
+  if (s.energy_targets) {
+    auto kwh = [](double x) { return fixed(x, 1); };
+    v.emplace_back("energy_delivered", or_none(s.energy_delivered_kwh, kwh));
+    v.emplace_back("energy_target", or_none(s.energy_target_kwh, kwh));
+  }
   return v;
 }
 
@@ -205,6 +210,25 @@ std::vector<Message> discovery_messages(const Names& names, const DeviceInfo& de
                       {{"device_class", "current"},
                        {"unit_of_measurement", "A"},
                        {"state_class", "measurement"}}});
+
+  if (device.energy_targets) {
+    // Delivered towards the energy target: starts at 0 at each plug-in (total_increasing
+    // takes the reset as a new cycle).
+    entities.push_back({"sensor",
+                        "energy_delivered",
+                        "Energy delivered",
+                        {{"device_class", "energy"},
+                         {"unit_of_measurement", "kWh"},
+                         {"state_class", "total_increasing"},
+                         {"suggested_display_precision", 1}}});
+    entities.push_back({"sensor",
+                        "energy_target",
+                        "Energy target",
+                        {{"device_class", "energy"},
+                         {"unit_of_measurement", "kWh"},
+                         {"suggested_display_precision", 1},
+                         {"icon", "mdi:battery-charging-high"}}});
+  }
 
   const json::object device_block{{"identifiers", json::array{node}},
                                   {"name", device.name},

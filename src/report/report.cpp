@@ -71,6 +71,11 @@ json::value plan_json(const Plan& plan) {
   o["total_cost_p"] = round_to(plan.total_cost_p, 3);
   o["shortfall_kwh"] = round_to(plan.shortfall_kwh, 4);
   o["expected_soc"] = round_to(plan.expected_soc, 2);
+  if (!plan.soc_known) o["soc"] = o["target_soc"] = o["expected_soc"] = nullptr;
+  if (plan.target_kwh) {
+    o["target_kwh"] = round_to(*plan.target_kwh, 3);
+    o["delivered_kwh"] = round_to(plan.delivered_kwh, 3);
+  }
   if (plan.charge_now_cost_p)
     o["charge_now_cost_p"] = round_to(*plan.charge_now_cost_p, 3);
   else
@@ -196,9 +201,16 @@ std::string pad(std::string s, std::size_t w) {
 
 std::string plan_table(const Plan& plan, const Zone& zone, const Money& money) {
   std::string out;
-  out += "now       " + zone.format(plan.now) + "   SoC " + fmt("%.0f%%", plan.soc) + "\n";
-  out += "ready by  " + zone.format(plan.ready_by) + "   target " + fmt("%.0f%%", plan.target_soc) +
-         "\n";
+  out += "now       " + zone.format(plan.now) + "   SoC " +
+         (plan.soc_known ? fmt("%.0f%%", plan.soc) : std::string("unknown")) + "\n";
+  if (plan.target_kwh) {
+    out += "ready by  " + zone.format(plan.ready_by) + "   target " +
+           fmt("%.1f kWh", *plan.target_kwh) +
+           (plan.delivered_kwh > 0 ? fmt(" (%.1f kWh delivered)", plan.delivered_kwh) : "") + "\n";
+  } else {
+    out += "ready by  " + zone.format(plan.ready_by) + "   target " +
+           fmt("%.0f%%", plan.target_soc) + "\n";
+  }
   out += "need      " + fmt("%.2f kWh from the grid", plan.energy_needed_kwh) + "\n\n";
   if (plan.slots.empty()) {
     out += "no charging planned\n";
@@ -218,7 +230,10 @@ std::string plan_table(const Plan& plan, const Zone& zone, const Money& money) {
     out += "\n";
   }
   out += plan.feasible ? "\nfeasible: yes" : "\nfeasible: NO";
-  out += fmt(", SoC at the end about %.0f%%\n", plan.expected_soc);
+  if (plan.soc_known)
+    out += fmt(", SoC at the end about %.0f%%\n", plan.expected_soc);
+  else
+    out += "\n";
   out += "\n" + plan.explanation + "\n";
   return out;
 }

@@ -325,7 +325,20 @@ HttpReadings read_http_document(std::string_view body, const HttpFields& fields)
   return r;
 }
 
+void PushedReadings::soc_of_unknown_age(double percent, Instant arrived_at) {
+  soc_ = percent;
+  soc_at_ = arrived_at;
+  soc_age_unknown_ = true;
+  prev_soc_.reset();
+  prev_soc_at_.reset();
+  last_at_ = std::max(last_at_.value_or(arrived_at), arrived_at);
+}
+
 void PushedReadings::soc(double percent, Instant at) {
+  if (soc_age_unknown_) {  // a value of unknown age is no base for "SoC rising"
+    soc_.reset();
+    soc_age_unknown_ = false;
+  }
   if (soc_ && soc_at_ && *soc_at_ < at && *soc_ != percent) {
     prev_soc_ = soc_;
     prev_soc_at_ = soc_at_;
@@ -351,6 +364,7 @@ void PushedReadings::range_km(double km, Instant at) {
 }
 
 void PushedReadings::forget_soc(Instant at) {
+  soc_age_unknown_ = false;
   soc_.reset();
   soc_at_.reset();
   prev_soc_.reset();
@@ -368,7 +382,7 @@ VehicleState PushedReadings::state(const std::string& device_id, Instant now, Se
   VehicleState s;
   s.device_id = device_id;
   s.observed_at = last_at_.value_or(now);
-  const bool old = soc_ && soc_at_ && now - *soc_at_ > max_age;
+  const bool old = soc_ && (soc_age_unknown_ || (soc_at_ && now - *soc_at_ > max_age));
   if (stale) *stale = old;
   if (soc_ && !old) s.soc_percent = soc_;
   s.range_km = range_;

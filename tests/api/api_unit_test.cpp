@@ -131,6 +131,21 @@ TEST(StatusJson, EmptySnapshotHasNulls) {
   EXPECT_EQ(o.at("ready_by").as_string(), "2026-01-11T07:30:00Z");
 }
 
+// An energy target's progress in the status (null for a SoC target).
+TEST(StatusJson, EnergyTargetProgress) {
+  StatusSnapshot s = sample_snapshot();
+  EXPECT_TRUE(status_json(s).as_object().at("energy_target").is_null());
+  s.deadline.target_kwh = 20.0;
+  s.energy = EnergyProgress{12.34, 20.0, true, at("2026-01-10T16:00:00Z")};
+  const json::value v = status_json(s);
+  const json::object& e = v.as_object().at("energy_target").as_object();
+  EXPECT_EQ(e.at("progress").as_string(), "12.3 of 20.0 kWh");
+  EXPECT_EQ(e.at("target_kwh").to_number<double>(), 20.0);
+  EXPECT_EQ(e.at("delivered_kwh").to_number<double>(), 12.34);
+  EXPECT_TRUE(e.at("metered").as_bool());
+  EXPECT_EQ(e.at("since").as_string(), "2026-01-10T16:00:00Z");
+}
+
 TEST(MetricsText, EveryLineIsACommentOrASample) {
   const std::string text = metrics_text(sample_snapshot());
   std::istringstream in(text);

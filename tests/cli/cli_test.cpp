@@ -52,7 +52,9 @@ TEST(OffpeakCli, CheckExitsZeroOrSeventyEight) {
 
 TEST(OffpeakCli, UsageErrorsExitTwo) {
   EXPECT_EQ(run("").status, 2);
-  EXPECT_EQ(run("plan --config x.yaml").status, 2);  // --soc missing
+  TempDir dir;
+  auto cfg = dir.write("c.yaml", k_config);
+  EXPECT_EQ(run("plan --config " + cfg.string()).status, 2);  // --soc missing (a SoC target)
   EXPECT_EQ(run("frobnicate").status, 2);
   EXPECT_EQ(run("--help").status, 0);
   EXPECT_EQ(run("plan --help").status, 0);
@@ -98,6 +100,37 @@ TEST(OffpeakCli, PlanWithExplicitReadyByAndTarget) {
   EXPECT_EQ(s.at("end").as_string(), "2026-01-10T01:04:09Z");
   EXPECT_EQ(run("plan --config " + cfg.string() + " --soc 50 --ready-by 7.30").status, 2);
   EXPECT_EQ(run("plan --config " + cfg.string() + " --soc 50 --now yesterday").status, 2);
+}
+
+// An energy target needs no SoC: the plan adds the kWh still missing, in the cheap window.
+TEST(OffpeakCli, PlanForAnEnergyTarget) {
+  TempDir dir;
+  auto cfg = dir.write("c.yaml", k_config);
+  CommandResult r = run("plan --config " + cfg.string() +
+                        " --target-kwh 20 --delivered 12.6 --now 2026-01-09T20:00:00Z --json");
+  ASSERT_EQ(r.status, 0);
+  json::object o = json::parse(r.out).as_object();
+  EXPECT_TRUE(o.at("soc").is_null());
+  EXPECT_TRUE(o.at("expected_soc").is_null());
+  EXPECT_EQ(o.at("target_kwh").to_number<double>(), 20.0);
+  EXPECT_EQ(o.at("delivered_kwh").to_number<double>(), 12.6);
+  // 7.4 kWh at 7.4 kW: 00:30-01:30.
+  auto& run0 = o.at("runs").as_array().at(0).as_object();
+  EXPECT_EQ(run0.at("start").as_string(), "2026-01-10T00:30:00Z");
+  EXPECT_EQ(run0.at("end").as_string(), "2026-01-10T01:30:00Z");
+  const std::string why(o.at("explanation").as_string());
+  EXPECT_EQ(why.rfind("add 7.4 kWh (12.6 of 20.0 kWh delivered) by Sat 10 Jan 07:30 GMT", 0), 0u)
+      << why;
+
+  // The configuration's target_kwh, in the human table.
+  auto kwh =
+      dir.write("k.yaml", std::string(k_config).replace(
+                              std::string(k_config).find("target_soc: 80"), 14, "target_kwh: 20"));
+  r = run("plan --config " + kwh.string() + " --now 2026-01-09T20:00:00Z");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("SoC unknown"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("target 20.0 kWh"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("add 20.0 kWh by"), std::string::npos) << r.out;
 }
 
 TEST(OffpeakCli, TariffShowJsonIsContiguousUtcSlots) {

@@ -133,6 +133,10 @@ TEST(VehicleSources, MqttNightFromTeslaMateTopics) {
                                    "    max_age: 24h\n",
                                    mqtt_section(dir, b)));
   Process d = start_daemon(dir);
+  // The retained value's age is unknown: nothing is planned on it until TeslaMate publishes
+  // again (a live message).
+  ASSERT_TRUE(d.wait_for("retained message of unknown age", 20s)) << d.log();
+  b.pub("teslamate/cars/1/battery_level", "40", true);
   ASSERT_TRUE(d.wait_for("plan (first plan)", 20s)) << d.log();
   EXPECT_NE(d.log().find("SoC 40%"), std::string::npos) << d.log();
   ASSERT_TRUE(d.wait_for("start charging", 30s)) << d.log();
@@ -171,6 +175,41 @@ TEST(VehicleSources, MqttStaleSocIsShownAndNeverPlannedOn) {
   // A fresh value is planned on at once.
   b.pub("car/soc", "41");
   ASSERT_TRUE(d.wait_for("start charging", 20s)) << d.log();
+  d.signal(SIGTERM);
+  ASSERT_EQ(d.wait(5s), 0);
+}
+
+// A retained SoC (the broker's stored copy, delivered at subscription) may be days old: it is
+// shown as stale and never planned on until a live message, retained or not, arrives.
+TEST(VehicleSources, MqttRetainedSocIsStaleUntilALiveMessage) {
+  REQUIRE_MOSQUITTO();
+  TempDir dir;
+  Broker b(dir);
+  b.pub("car/soc", "40", true);
+  b.pub("car/plugged", "on", true);
+  dir.write("offpeak.yaml", config(dir,
+                                   "    type: mqtt\n"
+                                   "    soc_topic: car/soc\n"
+                                   "    plugged_topic: car/plugged\n"
+                                   "    max_age: 24h\n",
+                                   mqtt_section(dir, b)));
+  Process d = start_daemon(dir, "600");
+  ASSERT_TRUE(d.wait_for("the SoC 40% on car/soc is a retained message of unknown age", 20s))
+      << d.log();
+  ASSERT_TRUE(d.wait_for("stale, not planned on", 20s)) << d.log();
+  const unsigned short port = api_port(d);
+  ASSERT_NE(port, 0);
+  json::object s = status(dir, port);
+  EXPECT_EQ(s["stale"], json::value(true)) << json::serialize(s);
+  EXPECT_TRUE(s["plan"].is_null()) << json::serialize(s);
+  EXPECT_EQ(d.log().find("plan (first plan)"), std::string::npos) << d.log();
+  // A live message (published now, while offpeakd is subscribed) is planned on at once.
+  b.pub("car/soc", "42", true);
+  ASSERT_TRUE(d.wait_for("plan (first plan)", 20s)) << d.log();
+  EXPECT_NE(d.log().find("SoC 42%"), std::string::npos) << d.log();
+  s = status(dir, port);
+  EXPECT_EQ(s["stale"], json::value(false)) << json::serialize(s);
+  EXPECT_EQ(num(s, "soc"), 42.0) << json::serialize(s);
   d.signal(SIGTERM);
   ASSERT_EQ(d.wait(5s), 0);
 }

@@ -34,7 +34,8 @@ async function waitFor(what, fn, timeoutMs = 20000, everyMs = 50) {
 
 // offpeakd with a simulated car (plugged in from 18:00 to 07:45, 35 %, target 80 % by 07:30),
 // the Go tariff (00:30-05:30 at 8.5p) and the OCPP switch on a free loopback port.
-async function startDaemon({ speed = '300', start = '2026-01-10T23:50:00Z', switchExtra = '', tls = null, plugInAt = '18:00', source = null, maxCurrent = 32 } = {}) {
+async function startDaemon({ speed = '300', start = '2026-01-10T23:50:00Z', switchExtra = '', tls = null, plugInAt = '18:00', source = null, maxCurrent = 32,
+  charging = 'charging:\n  target_soc: 80\n  ready_by: "07:30"\n' } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offpeak-ocpp-'));
   fs.writeFileSync(path.join(dir, 'ocpp-password'), PASSWORD + '\n', { mode: 0o600 });
   let tlsLines = '';
@@ -48,7 +49,7 @@ async function startDaemon({ speed = '300', start = '2026-01-10T23:50:00Z', swit
     (source ? `  source: ${source}\n`
       : `  source: { type: simulator, initial_soc: 35, plug_in_at: "${plugInAt}", unplug_at: "07:45" }\n`) +
     '  poll: { charging: 5m, plugged: 15m, away: 60m }\n' +
-    'charging:\n  target_soc: 80\n  ready_by: "07:30"\n' +
+    charging +
     'tariff:\n  name: Go\n  default: 24.5\n  periods: [ { start: "00:30", end: "05:30", price: 8.5 } ]\n' +
     'switch:\n  type: ocpp\n  listen: 127.0.0.1:0\n  charge_point_id: CP01\n  password_file: ocpp-password\n' +
     `  max_current_a: ${maxCurrent}\n` + tlsLines + switchExtra +
@@ -329,6 +330,68 @@ test('vehicle.source type charger: the SoC from MeterValues plans the night, the
   assert.equal(d.log().includes('requests of 40 allowed'), false);
   await cp.cli.close();
   assert.equal(await d.stop(), 0);
+});
+
+test('an energy target with no SoC source: planned in the cheap window, started, stopped when the metered kWh reach it', async (t) => {
+  const d = await startDaemon({ source: '{ type: none }',
+    charging: 'charging:\n  target_kwh: 10\n  ready_by: "07:30"\n' });
+  t.after(() => d.stop());
+  const cp = chargePoint(d);
+  await cp.cli.connect();
+  await cp.boot();
+  await cp.setStatus('Available');
+  await cp.setStatus('Preparing');
+  // Plugged in at 23:5x: the plan adds 10 kWh in the cheap window, the count starts at 0.
+  let st = await waitFor('a plan for the energy target', async () => {
+    const s = await d.status();
+    return s.plan && s.energy_target ? s : null;
+  }, 10000);
+  assert.equal(st.soc, null);
+  assert.equal(st.energy_target.target_kwh, 10);
+  assert.equal(st.energy_target.progress, '0.0 of 10.0 kWh');
+  assert.match(st.plan.explanation, /^add 10\.0 kWh by Sun 11 Jan 07:30 GMT/);
+  assert.match(st.plan.explanation, /charging 00:30-01:51 GMT at 8\.50p/);
+  const plan = JSON.parse((await d.api('/api/v1/plan')).body);
+  assert.equal(plan.target_kwh, 10);
+  assert.equal(plan.soc, null);
+  assert.equal(plan.energy_target.progress, '0.0 of 10.0 kWh');
+  assert.equal(cp.remoteStarts.length, 0);
+  // 00:30: released and started.
+  await waitFor('the release to 32 A', () => cp.profiles.some((p) => limitOf(p.params) === 32), 30000);
+  await waitFor('Charging', () => cp.status === 'Charging' && cp.tx !== null, 10000);
+  const startWh = cp.energyWh;
+  // The car draws more than planned (800 Wh a real second at 300x = 9.6 kW): the meter reaches
+  // the 10 kWh before the planned run ends at 01:51, and the charger is paused then.
+  let paused = false;
+  let atPauseWh = 0;
+  for (let i = 0; i < 40 && !paused; ++i) {
+    const charging = cp.status === 'Charging';
+    await cp.meter(charging ? 800 : 0, charging ? 9600 : 0);
+    if (i === 5) {
+      st = await d.status();
+      assert.equal(st.energy_target.metered, true);
+      assert.ok(Math.abs(st.energy_target.delivered_kwh - (cp.energyWh - startWh) / 1000) < 0.001,
+        `${st.energy_target.delivered_kwh} vs ${(cp.energyWh - startWh) / 1000}`);
+      if (process.env.OFFPEAK_BIN) {
+        const out = execFileSync(process.env.OFFPEAK_BIN, ['status', '--url', `http://127.0.0.1:${d.apiPort}`]).toString();
+        assert.match(out, /target: +\d+\.\d of 10\.0 kWh by .* \(metered\)/);
+      }
+    }
+    paused = cp.profiles.some((p, k) => k > 1 && limitOf(p.params) === 0);
+    if (paused) atPauseWh = cp.energyWh - startWh;
+    await sleep(1000);
+  }
+  assert.ok(paused, 'paused at the energy target with a 0 A profile\n' + d.log());
+  assert.ok(atPauseWh >= 10000 && atPauseWh <= 10000 + 2 * 800, `paused after ${atPauseWh} Wh`);
+  assert.match(d.log(), /energy target 10\.0 kWh delivered \(1\d\.\d of 10\.0 kWh\)/);
+  await waitFor('SuspendedEVSE', () => cp.status === 'SuspendedEVSE', 5000);
+  st = await d.status();
+  assert.ok(st.energy_target.delivered_kwh >= 10, JSON.stringify(st.energy_target));
+  // No top-up: the target is met.
+  await sleep(3000);
+  assert.equal(cp.profiles.filter((p) => limitOf(p.params) === 32).length, 1);
+  assert.equal(cp.remoteStops.length, 0, 'never RemoteStopTransaction');
+  await cp.cli.close();
 });
 
 test('reconnect and reboot mid-run re-apply the limit the plan wants; a duplicate id replaces the first', async (t) => {

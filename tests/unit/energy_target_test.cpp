@@ -142,6 +142,17 @@ TEST(EnergyCounter, CountsSwitchTimeTimesPowerWhilePluggedIn) {
   EXPECT_NEAR(c.delivered_kwh(at("2026-01-11T07:30:00Z")), 1.85, 1e-9);
 }
 
+// A relay with a source that knows nothing of the plug: the on-time counts.
+TEST(EnergyCounter, AnUnknownPlugStateCountsTheSwitchTime) {
+  EnergyCounter c(7.4);
+  c.switched(at("2026-01-11T00:30:00Z"), true);
+  c.switched(at("2026-01-11T01:00:00Z"), false);
+  EXPECT_NEAR(c.delivered_kwh(at("2026-01-11T02:00:00Z")), 3.7, 1e-9);
+  c.plugged(at("2026-01-11T02:00:00Z"), false);
+  c.switched(at("2026-01-11T02:10:00Z"), true);
+  EXPECT_NEAR(c.delivered_kwh(at("2026-01-11T03:00:00Z")), 3.7, 1e-9);  // unplugged: nothing
+}
+
 TEST(EnergyCounter, MeteredEnergyCountsRegisterIncreasesAndSurvivesAReset) {
   EnergyCounter c(7.4);
   c.metered(at("2026-01-10T17:00:00Z"), 1'000'000);  // the register before the session

@@ -538,3 +538,43 @@ TEST(MqttSite, PowerSensorsOnlyForConfiguredMeters) {
 
 }  // namespace
 }  // namespace offpeak::mqtt
+
+namespace offpeak::mqtt {
+namespace {
+
+// Energy targets: energy_delivered and energy_target (kWh) only when the policy has one.
+TEST(MqttEnergyTarget, SensorsAndStateOnlyWithAnEnergyTarget) {
+  Names n{"offpeak", "homeassistant"};
+  DeviceInfo none{"offpeak i3s", "offpeak", "1.2.3"};
+  DeviceInfo with{"offpeak i3s", "offpeak", "1.2.3", "GBP", false, false, true};
+  const auto msgs = discovery_messages(n, with, true);
+  ASSERT_EQ(msgs.size(), discovery_messages(n, none, true).size() + 2);
+  std::map<std::string, json::object> by_id;
+  for (const auto& m : msgs) {
+    json::object o = json::parse(m.payload).as_object();
+    by_id[std::string(o.at("unique_id").as_string())] = o;
+  }
+  const json::object& delivered = by_id.at("offpeak_energy_delivered");
+  EXPECT_EQ(delivered.at("state_topic").as_string(), "offpeak/energy_delivered");
+  EXPECT_EQ(delivered.at("device_class").as_string(), "energy");
+  EXPECT_EQ(delivered.at("unit_of_measurement").as_string(), "kWh");
+  EXPECT_EQ(delivered.at("state_class").as_string(), "total_increasing");
+  EXPECT_EQ(by_id.at("offpeak_energy_target").at("unit_of_measurement").as_string(), "kWh");
+
+  State s;
+  const auto plain = state_values(s);
+  s.energy_targets = true;  // a SoC deadline today: unknown
+  auto values = state_values(s);
+  ASSERT_EQ(values.size(), plain.size() + 2);
+  std::map<std::string, std::string> by(values.begin(), values.end());
+  EXPECT_EQ(by.at("energy_delivered"), "None");
+  s.energy_delivered_kwh = 12.34;
+  s.energy_target_kwh = 20;
+  values = state_values(s);
+  by = std::map<std::string, std::string>(values.begin(), values.end());
+  EXPECT_EQ(by.at("energy_delivered"), "12.3");
+  EXPECT_EQ(by.at("energy_target"), "20.0");
+}
+
+}  // namespace
+}  // namespace offpeak::mqtt

@@ -215,6 +215,32 @@ TEST(PushedReadings, RisingSocMeansPluggedInWithoutAPlugValue) {
   EXPECT_EQ(s.plugged_in, false);
 }
 
+// A retained MQTT message's age is unknown: stale (never planned on) until a live value, and
+// no base for "SoC rising".
+TEST(PushedReadings, ASocOfUnknownAgeIsStaleUntilALiveValue) {
+  const Instant t0 = *parse_rfc3339("2026-12-06T18:00:00Z");
+  PushedReadings p;
+  p.soc_of_unknown_age(40, t0);
+  EXPECT_TRUE(p.any());
+  EXPECT_TRUE(p.soc_age_unknown());
+  bool stale = false;
+  VehicleState s = p.state("car", t0, hours{6}, &stale);
+  EXPECT_TRUE(stale);  // at once, not after max_age
+  EXPECT_FALSE(s.soc_percent);
+  p.soc(44, t0 + minutes{10});  // live
+  EXPECT_FALSE(p.soc_age_unknown());
+  s = p.state("car", t0 + minutes{11}, hours{6}, &stale);
+  EXPECT_FALSE(stale);
+  EXPECT_EQ(s.soc_percent, 44.0);
+  EXPECT_FALSE(s.plugged_in);  // 40 -> 44 is no rise: the 40 may be days old
+  // Forgetting the SoC forgets its unknown age too.
+  p.soc_of_unknown_age(50, t0 + minutes{20});
+  p.forget_soc(t0 + minutes{21});
+  s = p.state("car", t0 + minutes{21}, hours{6}, &stale);
+  EXPECT_FALSE(stale);
+  EXPECT_FALSE(p.soc_age_unknown());
+}
+
 }  // namespace
 }  // namespace offpeak::vehicles
 

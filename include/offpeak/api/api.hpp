@@ -94,7 +94,8 @@ struct StatusSnapshot {
   Mode mode = Mode::smart;
   std::optional<Instant> mode_until;
   std::optional<DeadlineOverride> override_deadline;
-  Deadline deadline;  // what the controller plans for now (override applied)
+  Deadline deadline;                     // what the controller plans for now (override applied)
+  std::optional<EnergyProgress> energy;  // an energy target's progress (nullopt: a SoC target)
   std::optional<Plan> plan;
   std::optional<std::pair<Action, Instant>> next_action;
   std::string reason;  // why the switch is in its wanted state

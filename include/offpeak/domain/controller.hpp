@@ -263,7 +263,6 @@ class Controller {
   Zone zone_;
   EnergyCounter energy_;
   std::optional<Instant> counted_for_;  // the ready-by the energy count is for
-  bool counted_kwh_ = false;            // ... and whether that deadline has an energy target
   bool surplus_on_ = false;
   bool for_surplus_ = false;
   SocEstimator estimator_;

@@ -3,11 +3,13 @@
 // an amount of energy by the ready-by instead of a SoC. The count of what has been delivered
 // towards it, pure and clock-injected like the SoC estimator beside it: the charger's metered
 // energy register where it meters (an OCPP wallbox), otherwise the time the switch was on
-// while the car was plugged in x the charging power (learned, or the nameplate's).
+// while the car was plugged in (or its plug state unknown: a relay with no SoC source) x the
+// charging power (learned, or the nameplate's).
 //
 // A count starts at 0 at each plug-in (a new session) and when the controller moves on to a
 // new deadline (the ready-by the count was for has passed).
 
+#include <offpeak/domain/schedule.hpp>
 #include <offpeak/domain/time.hpp>
 
 #include <optional>
@@ -25,6 +27,9 @@ struct EnergyProgress {
 
 // "12.3 of 20.0 kWh".
 std::string format_progress(const EnergyProgress& p);
+
+// True when the policy asks for energy on any day (`target_kwh` in charging: or days:).
+bool has_energy_target(const ChargingPolicy& policy);
 
 class EnergyCounter {
  public:
@@ -51,7 +56,7 @@ class EnergyCounter {
   std::optional<Instant> reaches_at(Instant now, double target_kwh) const;
 
  private:
-  bool counting(Instant now) const;  // the switch is on and the car plugged in
+  bool counting(Instant now) const;  // the switch is on and the car not known to be unplugged
   double power_kw_;
   Instant since_{};
   std::optional<bool> plugged_;

@@ -78,6 +78,11 @@ struct State {
   std::optional<double> pv_w;
   std::optional<double> surplus_w;  // nullopt while the grid meter is stale (or none)
   std::optional<double> current_a;  // per phase, what the switch carries
+  // Energy targets (charging.target_kwh): `energy_delivered` and `energy_target` (kWh) are
+  // published only when the policy has one; nullopt ("None") while the deadline is a SoC.
+  bool energy_targets = false;
+  std::optional<double> energy_delivered_kwh;
+  std::optional<double> energy_target_kwh;
 };
 
 // Every state topic suffix (under <prefix>/) and its payload. Unknown values are "None" (Home
@@ -111,6 +116,8 @@ struct DeviceInfo {
   // only when the meter is configured.
   bool grid_meter = false;
   bool pv_meter = false;
+  // Sensors for an energy target (energy_delivered, energy_target: kWh) when the policy has one.
+  bool energy_targets = false;
 };
 
 // The retained config messages, one per entity, in a fixed order. With enabled=false the same

@@ -2,6 +2,7 @@
 // Renderings of domain values shared by the CLI, the daemon's logs, its API and its database:
 // JSON per the CLI contract (../shared/spec/cli.md) and human-readable tables in local time.
 
+#include <offpeak/domain/energy_target.hpp>
 #include <offpeak/domain/money.hpp>
 #include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_curve.hpp>
@@ -9,13 +10,20 @@
 
 #include <boost/json/value.hpp>
 
+#include <optional>
 #include <string>
 
 namespace offpeak::report {
 
+// An energy target's progress: {"target_kwh", "delivered_kwh", "progress": "12.3 of 20.0 kWh",
+// "metered", "since"}; null without one.
+boost::json::value energy_target_json(const std::optional<EnergyProgress>& p);
+
 // `offpeak plan --json`: now, ready_by, soc, target_soc, energy_needed_kwh, feasible, slots
 // [{start, end, power_kw, energy_kwh, price_p_per_kwh, cost_p}], total_energy_kwh,
 // total_cost_p, explanation; plus runs, shortfall_kwh, expected_soc, charge_now_cost_p.
+// An energy target's plan adds target_kwh and delivered_kwh (what was delivered when it was
+// made); its soc, target_soc and expected_soc are null when the SoC is unknown.
 // Instants are UTC with a `Z`; energies rounded to 4 decimals, money to 3.
 boost::json::value plan_json(const Plan& plan);
 

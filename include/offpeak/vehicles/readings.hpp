@@ -88,6 +88,11 @@ HttpReadings read_http_document(std::string_view body, const HttpFields& fields)
 class PushedReadings {
  public:
   void soc(double percent, Instant at);
+  // A SoC whose age is unknown (an MQTT broker's retained copy, delivered at subscription: it
+  // may be days old): kept, but stale until a value of known age arrives; it neither counts
+  // as "SoC rising" nor as a reading to plan on.
+  void soc_of_unknown_age(double percent, Instant arrived_at);
+  bool soc_age_unknown() const { return soc_age_unknown_; }
   void plugged(bool yes, Instant at);
   void charging(bool yes, Instant at);
   void range_km(double km, Instant at);
@@ -112,6 +117,7 @@ class PushedReadings {
   std::optional<bool> charging_;
   std::optional<double> range_;
   std::optional<Instant> last_at_;
+  bool soc_age_unknown_ = false;
 };
 
 }  // namespace offpeak::vehicles
