@@ -177,5 +177,65 @@ TEST(SolarPlan, DaemonPlansASaturdayStayPartlyFromTheSun) {
   EXPECT_EQ(d.wait(10s), 0) << d.log();
 }
 
+// Agile Outgoing through the Agile feed: the export product's prices fetched by offpeakd from
+// a loopback server (the real Agile answer of 23 May 2020 served at the export product's
+// path), served beside the import prices by /api/v1/prices.
+TEST(SolarPlan, AgileOutgoingExportPricesThroughTheAgileFeed) {
+  if (!fs::exists("/usr/bin/python3") || !fs::exists("/usr/bin/curl")) {
+    GTEST_SKIP() << "python3 and curl are needed";
+  }
+  TempDir dir;
+  const fs::path page = dir.path() /
+                        "www/v1/products/AGILE-OUTGOING-19-05-13/electricity-tariffs/"
+                        "E-1R-AGILE-OUTGOING-19-05-13-C/standard-unit-rates/index.html";
+  fs::create_directories(page.parent_path());
+  fs::copy_file(fs::path(OFFPEAK_TEST_DATA) / "teslamateagile_plunge_test.json", page);
+  const unsigned short web = free_port();
+  Process server({"/usr/bin/python3", "-m", "http.server", std::to_string(web), "--bind",
+                  "127.0.0.1", "--directory", (dir.path() / "www").string()},
+                 (dir.path() / "http.log").string());
+  for (int i = 0; i < 250 && !port_open(web); ++i)
+    std::this_thread::sleep_for(20ms);
+  dir.write("offpeak.yaml",
+            "timezone: Europe/London\n"
+            "vehicle: { battery_kwh: 40, max_charge_kw: 7, source: { type: simulator } }\n"
+            "tariff: { default: 24.5 }\n"
+            "site:\n"
+            "  export_tariff: { type: octopus-agile, product: AGILE-OUTGOING-19-05-13, region: C, "
+            "base_url: \"http://127.0.0.1:" +
+                std::to_string(web) +
+                "\" }\n"
+                "switch: { type: log }\n"
+                "api: { listen: \"127.0.0.1:0\" }\n"
+                "storage: { database: " +
+                (dir.path() / "offpeak.db").string() + " }\n");
+  Process d({OFFPEAKD_BIN, "--config", (dir.path() / "offpeak.yaml").string(), "--speed", "1",
+             "--start", "2020-05-23T00:00:00Z"},
+            (dir.path() / "offpeakd.log").string());
+  ASSERT_TRUE(d.wait_for("API listening on", 20s)) << d.log();
+  std::smatch m;
+  const std::string log = d.log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(API listening on 127\.0\.0\.1:(\d+))")));
+  const auto api = static_cast<unsigned short>(std::stoi(m[1].str()));
+  ASSERT_TRUE(d.wait_for("export prices: 11 fetched", 20s)) << d.log();
+  const std::string body =
+      http_get(dir, api, "/api/v1/prices?from=2020-05-23T00:00:00Z&to=2020-05-23T05:30:00Z");
+  json::value v = json::parse(body);
+  EXPECT_EQ(v.at("slots").as_array().at(0).at("price_p_per_kwh").to_number<double>(), 24.5);
+  const auto& ex = v.at("export").at("slots").as_array();
+  ASSERT_EQ(ex.size(), 10u) << body;  // 03:00-04:00 at one price, merged
+  EXPECT_EQ(ex[8].at("start").as_string(), "2020-05-23T04:30:00Z");
+  EXPECT_DOUBLE_EQ(ex[8].at("price_p_per_kwh").to_number<double>(), -8.6205);
+  std::ifstream in(dir.path() / "http.log");
+  std::stringstream http_log;
+  http_log << in.rdbuf();
+  EXPECT_NE(http_log.str().find("GET /v1/products/AGILE-OUTGOING-19-05-13/electricity-tariffs/"
+                                "E-1R-AGILE-OUTGOING-19-05-13-C/standard-unit-rates/"),
+            std::string::npos)
+      << http_log.str();
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait(10s), 0) << d.log();
+}
+
 }  // namespace
 }  // namespace offpeak::testing
