@@ -233,6 +233,9 @@ class Service {
   // The export prices within [from, to): the tariff's, else the flat export_price as one slot
   // when it is not 0; nullopt: neither.
   std::optional<PriceCurve> export_prices(Instant from, Instant to) const;
+  // The export tariff's prices ahead to the controller's live surplus decision (on each
+  // refresh, and hourly with the import prices).
+  void export_to_controller();
   std::shared_ptr<const tariffs::PriceFeed> export_feed_;
   std::unique_ptr<Tariff> export_static_;
   PriceCurve export_known_;

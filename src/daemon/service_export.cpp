@@ -33,6 +33,7 @@ void Service::export_configured() {
     export_refresh_ = {};
     export_timer_.cancel();  // a running loop starts over with the new feed (or ends)
   }
+  export_to_controller();
   if (export_feed_ && !export_running_) {
     export_running_ = true;
     asio::co_spawn(io_, export_loop(), asio::detached);
@@ -46,6 +47,14 @@ std::optional<PriceCurve> Service::export_prices(Instant from, Instant to) const
     return PriceCurve({{from, to, cfg_.site.export_price}});
   }
   return std::nullopt;
+}
+
+void Service::export_to_controller() {
+  const Instant now = clock_.now();
+  if (cfg_.export_tariff)
+    controller_.set_export_prices(export_prices(now - hours{1}, now + hours{72}));
+  else
+    controller_.set_export_prices(std::nullopt);
 }
 
 asio::awaitable<void> Service::export_loop() {
@@ -86,6 +95,7 @@ asio::awaitable<void> Service::export_loop() {
       auto last = export_known_.last_end();
       spdlog::info("{} export prices: {} fetched in {} request(s); known until {}", feed->label(),
                    r.fetched, r.requests, last ? cfg_.zone.format(*last) : std::string("-"));
+      export_to_controller();
       sun_update();
     }
   }

@@ -51,6 +51,7 @@ void Service::refresh_prices() {
     price_note_.clear();
   }
   controller_.set_prices(std::move(curve));
+  export_to_controller();  // a static export tariff moves on with time too
   kick_controller();
 }
 
