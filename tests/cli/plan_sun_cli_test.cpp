@@ -126,6 +126,14 @@ TEST(PlanSunCli, PlansASaturdayPartlyFromTheCachedForecast) {
   EXPECT_TRUE(plan.at("feasible").as_bool());
   const std::string why(plan.at("explanation").as_string());
   EXPECT_NE(why.find("kWh from the sun"), std::string::npos) << why;
+  // The table says the same: the sun's share per slot and the export forgone.
+  const CommandResult t = offpeak::testing::run_command(
+      std::string(OFFPEAK_BIN) + " plan --config " + config +
+      " --soc 30 --target 80 --now 2026-12-11T21:00:00Z --ready-by 2026-12-12T16:00:00Z 2>&1");
+  ASSERT_EQ(t.status, 0) << t.out;
+  EXPECT_NE(t.out.find("kWh, about "), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find(" kWh from the sun)"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find(" of export forgone"), std::string::npos) << t.out;
 }
 
 }  // namespace
