@@ -206,6 +206,7 @@ int cmd_plan(const Common& common, const PlanArgs& a) {
   req.min_soc = policy.min_soc;
   req.charge_below_p_per_kwh = policy.charge_below_p_per_kwh;
   req.money = money_of(*cfg);
+  add_sun(*cfg, req);  // with solar_forecast: the cached forecast and the learned home
   Plan plan = make_plan(req, *prices, cfg->zone);
   if (common.json) {
     std::cout << report::to_text(report::with_currency(report::plan_json(plan), req.money));

@@ -5,6 +5,7 @@
 #include <offpeak/solar/home_model.hpp>
 #include <offpeak/store/meter_samples.hpp>
 #include <offpeak/store/store.hpp>
+#include <offpeak/tariffs/price_feed.hpp>
 
 #include <boost/json.hpp>
 
@@ -132,6 +133,39 @@ int cmd_site_model(const config::Config& cfg, bool as_json) {
                 << " kW - load " << fixed(s.load_w / 1000, 2)
                 << " kW = " << fixed(s.surplus_w / 1000, 2) << " kW\n";
   return 0;
+}
+
+void add_sun(const config::Config& cfg, PlanRequest& request) {
+  if (!cfg.solar_forecast) return;
+  std::error_code ec;
+  if (!std::filesystem::exists(cfg.storage.database, ec)) return;
+  const Instant from = request.now - request.now.time_since_epoch() % Seconds{1800};
+  const Instant to = std::max(from, request.ready_by);
+  try {
+    store::Store db(cfg.storage.database);
+    const solar::HomeModel home = solar::learn_home(cfg, db, request.now);
+    std::optional<PriceCurve> exports;
+    if (cfg.export_tariff) {
+      config::Config as_import = cfg;
+      as_import.tariff = *cfg.export_tariff;
+      if (auto feed = tariffs::make_price_feed(as_import)) {
+        exports = feed->cached(db, from, to);
+      } else if (auto t = config::make_static_tariff(*cfg.export_tariff, cfg.zone)) {
+        exports = t->prices(from, to);
+      }
+    }
+    auto sun = solar::sun_for_plan(cfg, home.forecast, home.load, home.scale, std::move(exports),
+                                   cfg.current.modulating, from, to);
+    if (!sun) return;
+    request.surplus_kw = std::move(sun->surplus_kw);
+    request.export_p_per_kwh = std::move(sun->export_p_per_kwh);
+    request.export_flat_p_per_kwh = sun->export_flat_p_per_kwh;
+    request.surplus_confidence = sun->confidence;
+    request.min_power_kw = sun->min_power_kw;
+  } catch (const std::exception& e) {
+    std::cerr << "offpeak: planning without the sun: cannot read " << cfg.storage.database.string()
+              << ": " << e.what() << "\n";
+  }
 }
 
 }  // namespace offpeak::cli

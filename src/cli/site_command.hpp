@@ -5,6 +5,7 @@
 // writes.
 
 #include <offpeak/config/config.hpp>
+#include <offpeak/domain/planner.hpp>
 
 #include <string>
 
@@ -16,5 +17,11 @@ std::string describe_solar_forecast(const config::Config& cfg);
 
 // Returns 0, 1 when the database cannot be read.
 int cmd_site_model(const config::Config& cfg, bool json);
+
+// `offpeak plan` with `solar_forecast:`: the sun for the request (planner rule 9) from the
+// database's cached forecast and learned home, and the export prices (site.export_tariff:
+// static and csv directly, octopus-agile from the price cache). Nothing when there is no
+// forecast or no database. Reads the database, never writes.
+void add_sun(const config::Config& cfg, PlanRequest& request);
 
 }  // namespace offpeak::cli

@@ -117,6 +117,10 @@ void parse_carbon(const YAML::Node& node, Reader& r, CarbonConfig& out);
 // the file has an `mqtt:` section (an mqtt meter needs one).
 void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out,
                 const std::filesystem::path& dir);
+// `site.export_tariff` (export_tariff_config.cpp): a tariff file path or mapping (static, csv,
+// octopus-agile), exclusive with `site.export_price`.
+void parse_export_tariff(const YAML::Node& site, Reader& r, const std::filesystem::path& dir,
+                         Config& cfg);
 
 // A secret read from a file, trailing newlines removed; errors at `at` (else the file), never
 // echoing the content. nullopt on failure.

@@ -46,11 +46,15 @@ SurplusSettings Loadpoint::surplus_settings() const {
 }
 
 ExportPrice Loadpoint::export_price() const {
-  // Read at each use: a reload may rebuild the site.
+  // Read at each use: a reload may rebuild the site and the export tariff. The site says
+  // whether the split is known (a grid meter); the export tariff, when set, what a kWh earns.
   const Service* service = &service_;
   return [service](Instant t) -> std::optional<double> {
     if (!service->site_) return std::nullopt;
-    return service->site_->export_price(t);
+    const std::optional<double> flat = service->site_->export_price(t);
+    if (!flat || !service->cfg_.export_tariff) return flat;
+    if (auto c = service->export_prices(t, t + Seconds{1})) return c->price_at(t);
+    return std::nullopt;
   };
 }
 

@@ -52,6 +52,7 @@ void Service::refresh_prices() {
   }
   for (auto& lp : loadpoints_)
     lp->set_prices(curve);
+  export_to_controller();  // a static export tariff moves on with time too
 }
 
 asio::awaitable<void> Service::price_loop() {

@@ -4,7 +4,7 @@
 
 #include "service.hpp"
 
-#include <offpeak/domain/household.hpp>
+#include <offpeak/solar/home_model.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -22,38 +22,24 @@ constexpr hours k_ahead{48};
 }  // namespace
 
 void Service::sun_update() {
-  if (!cfg_.solar_forecast || pv_forecast_.empty()) {
-    if (lp().controller_.sun()) {
-      lp().controller_.set_sun(std::nullopt);
-      lp().kick_controller();
-    }
-    return;
-  }
   const Instant now = clock_.now();
   const Instant from = now - now.time_since_epoch() % k_slot;
-  const auto slots =
-      expected_surplus(pv_forecast_, home_scale_, home_load_, cfg_.zone, from, from + k_ahead);
-  std::vector<PriceSlot> kw;
-  double kwh = 0.0;
-  for (const auto& s : slots) {
-    kw.push_back({s.start, s.end, s.surplus_w / 1000.0});
-    kwh += s.surplus_w / 1000.0 * duration<double>(s.end - s.start).count() / 3600.0;
-  }
-  SunPlanInputs sun;
-  sun.surplus_kw = PriceCurve(std::move(kw));
-  sun.export_flat_p_per_kwh = cfg_.site.export_price;
-  sun.confidence = cfg_.solar_forecast->confidence;
-  if (lp().switch_ && lp().switch_->modulating()) {
-    const config::CurrentControl& cc = cfg_.current;
-    sun.min_power_kw = cc.min_current_a * cc.voltage / 1000.0;  // one phase at the minimum
-  }
+  std::optional<PriceCurve> exports;
+  if (cfg_.export_tariff) exports = export_prices(from, from + k_ahead);
+  auto sun = solar::sun_for_plan(cfg_, pv_forecast_, home_load_, home_scale_, std::move(exports),
+                                 lp().switch_ && lp().switch_->modulating(), from, from + k_ahead);
   if (lp().controller_.sun() == sun) return;
-  char total[32];
-  std::snprintf(total, sizeof total, "%.1f", kwh);
-  spdlog::info(
-      "solar forecast: {} kWh of surplus expected in the next {} h ({} half-hours with "
-      "a load expectation), counting on {:.0f} %",
-      total, k_ahead.count(), slots.size(), sun.confidence * 100);
+  if (sun) {
+    double kwh = 0.0;
+    for (const auto& s : sun->surplus_kw.slots())
+      kwh += s.price_p_per_kwh * duration<double>(s.end - s.start).count() / 3600.0;
+    char total[32];
+    std::snprintf(total, sizeof total, "%.1f", kwh);
+    spdlog::info(
+        "solar forecast: {} kWh of surplus expected in the next {} h ({} half-hours with "
+        "a load expectation), counting on {:.0f} %",
+        total, k_ahead.count(), sun->surplus_kw.slots().size(), sun->confidence * 100);
+  }
   lp().controller_.set_sun(std::move(sun));
   lp().kick_controller();
 }

@@ -107,7 +107,7 @@ std::optional<std::string> Controller::needs_replan(Instant now, const Deadline&
   if (ahead(forecast_) != ahead(plan_forecast_)) return std::string("price forecast changed");
   if (sun_.has_value() != plan_sun_.has_value() ||
       (sun_ && (ahead(sun_->surplus_kw) != ahead(plan_sun_->surplus_kw) ||
-                sun_->export_p_per_kwh != plan_sun_->export_p_per_kwh ||
+                ahead(sun_->export_p_per_kwh) != ahead(plan_sun_->export_p_per_kwh) ||
                 sun_->export_flat_p_per_kwh != plan_sun_->export_flat_p_per_kwh ||
                 sun_->confidence != plan_sun_->confidence ||
                 sun_->min_power_kw != plan_sun_->min_power_kw))) {

@@ -38,7 +38,9 @@ bool Controller::surplus_worth_taking(Instant now, std::string& why) const {
     return false;
   }
   const double soc = est->soc_percent;
-  const double export_p = *settings_.export_price;
+  std::optional<double> tariff_export;
+  if (export_prices_) tariff_export = export_prices_->price_at(now);
+  const double export_p = tariff_export.value_or(*settings_.export_price);
   const Deadline d = deadline(now);
   // Mode solar charges from the surplus up to solar_max_soc; smart up to the target by the
   // cost rule below, and above it up to solar_max_soc.

@@ -211,7 +211,13 @@ std::string plan_table(const Plan& plan, const Zone& zone, const Money& money) {
     out += "ready by  " + zone.format(plan.ready_by) + "   target " +
            fmt("%.0f%%", plan.target_soc) + "\n";
   }
-  out += "need      " + fmt("%.2f kWh from the grid", plan.energy_needed_kwh) + "\n\n";
+  const bool sun = plan.total_solar_kwh > 0 || plan.total_grid_kwh > 0;  // planned with the sun
+  if (sun) {
+    out += "need      " + fmt("%.2f kWh", plan.energy_needed_kwh) +
+           fmt(", about %.2f kWh from the sun", plan.total_solar_kwh) + "\n\n";
+  } else {
+    out += "need      " + fmt("%.2f kWh from the grid", plan.energy_needed_kwh) + "\n\n";
+  }
   if (plan.slots.empty()) {
     out += "no charging planned\n";
   } else {
@@ -221,10 +227,13 @@ std::string plan_table(const Plan& plan, const Zone& zone, const Money& money) {
       out += pad(zone.format(s.start), 26) + pad(zone.format(s.end, false), 12) +
              pad(fmt("%.2f", s.energy_kwh), 9) +
              pad(s.price_p_per_kwh ? money.number(*s.price_p_per_kwh, 2) : "?", 9) +
-             money.amount(s.cost_p) + (s.immediate ? "  (below min_soc)" : "") + "\n";
+             money.amount(s.cost_p) + (s.immediate ? "  (below min_soc)" : "") +
+             (s.solar_kwh > 0 ? fmt("  (%.2f kWh from the sun)", s.solar_kwh) : "") + "\n";
     }
     out += pad("total", 38) + pad(fmt("%.2f", plan.total_energy_kwh), 18) +
            money.amount(plan.total_cost_p);
+    if (plan.export_forgone_p != 0)
+      out += " + " + money.amount(plan.export_forgone_p) + " of export forgone";
     if (plan.charge_now_cost_p)
       out += "   (charging now: " + money.amount(*plan.charge_now_cost_p) + ")";
     out += "\n";

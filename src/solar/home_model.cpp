@@ -42,4 +42,21 @@ HomeModel learn_home(const config::Config& cfg, const store::Store& db, Instant 
   return out;
 }
 
+std::optional<SunPlanInputs> sun_for_plan(const config::Config& cfg, const PvForecast& forecast,
+                                          const LoadProfile& load, const PvScale& scale,
+                                          std::optional<PriceCurve> export_curve, bool modulating,
+                                          Instant from, Instant to) {
+  if (!cfg.solar_forecast || forecast.empty()) return std::nullopt;
+  std::vector<PriceSlot> kw;
+  for (const auto& s : expected_surplus(forecast, scale, load, cfg.zone, from, to))
+    kw.push_back({s.start, s.end, s.surplus_w / 1000.0});
+  SunPlanInputs sun;
+  sun.surplus_kw = PriceCurve(std::move(kw));
+  sun.export_p_per_kwh = std::move(export_curve);
+  sun.export_flat_p_per_kwh = cfg.site.export_price;
+  sun.confidence = cfg.solar_forecast->confidence;
+  if (modulating) sun.min_power_kw = cfg.current.min_current_a * cfg.current.voltage / 1000.0;
+  return sun;
+}
+
 }  // namespace offpeak::solar

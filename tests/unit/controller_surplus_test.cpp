@@ -90,6 +90,22 @@ TEST_F(SurplusControllerTest, SmartTakesTheSurplusWhenExportEarnsLess) {
   EXPECT_FALSE(c.charging_for_surplus());
 }
 
+TEST_F(SurplusControllerTest, AnExportTariffPricesTheSurplusAtItsPriceNow) {
+  // site.export_tariff: 15p at midday (more than the 8.5p night: export), 4p elsewhere.
+  Controller c = make(0.0);
+  c.set_export_prices(PriceCurve({{at("2026-01-10T00:00:00Z"), at("2026-01-10T11:00:00Z"), 4.0},
+                                  {at("2026-01-10T11:00:00Z"), at("2026-01-10T14:00:00Z"), 15.0},
+                                  {at("2026-01-10T14:00:00Z"), at("2026-01-11T00:00:00Z"), 4.0}}));
+  auto s = noon(c, 40);
+  EXPECT_FALSE(s.command);
+  EXPECT_NE(c.reason().find("it earns 15.00p/kWh"), std::string::npos) << c.reason();
+  std::string why;
+  EXPECT_TRUE(c.surplus_worth_taking(at("2026-01-10T14:30:00Z"), why)) << why;
+  EXPECT_NE(why.find("4.00p/kWh"), std::string::npos) << why;
+  // Where the tariff says nothing, the flat export_price (0 here) counts.
+  EXPECT_TRUE(c.surplus_worth_taking(at("2026-01-11T01:00:00Z"), why)) << why;
+}
+
 TEST_F(SurplusControllerTest, APlannedRunWinsOverTheSurplus) {
   // In the cheap run the plan wants the full current, whatever the surplus says.
   Controller c = make(4.0);

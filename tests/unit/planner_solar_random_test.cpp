@@ -118,9 +118,13 @@ Best brute_force(const Instance& in, double need) {
   const bool modulating = in.request.min_power_kw.has_value();
   const double h = 0.5;
   constexpr double bucket = 0.02;
-  // State: energy bucket (capped at the need) -> cheapest (cost, energy).
+  // State: energy bucket -> cheapest (cost, energy).
   std::map<long, Best> states{{0, {0.0, 0.0}}};
-  auto key = [&](double e) { return static_cast<long>(std::floor(std::min(e, need) / bucket)); };
+  // Enough energy: one state (the cheapest); below the need: by bucket of energy.
+  auto key = [&](double e) {
+    return e >= need - 1e-9 ? std::numeric_limits<long>::max()
+                            : static_cast<long>(std::floor(e / bucket));
+  };
   for (std::size_t i = 0; i < in.slots.size(); ++i) {
     if (!in.slots[i].import_p) continue;
     std::vector<double> powers{pmax};
@@ -252,6 +256,7 @@ TEST_P(PlannerSolarRandom, NeverWorseThanTheBruteForce) {
       EXPECT_NEAR(objective, all_cost, 1e-6);
     } else {
       const Best b = brute_force(in, need);
+      ASSERT_TRUE(std::isfinite(b.cost)) << "the brute force found no way to draw the need";
       EXPECT_TRUE(p.feasible) << p.explanation;
       EXPECT_GE(energy, need - 1e-6);
       EXPECT_LE(energy, need + pmax / 60.0 + 1e-6);

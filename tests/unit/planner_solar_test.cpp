@@ -183,6 +183,31 @@ TEST(PlannerSolar, TheCarbonWeightAddsToBothParts) {
   ASSERT_TRUE(q.total_co2_kg.has_value());
 }
 
+TEST(PlannerSolar, ChargeBelowTakesEverySunnyKwhBelowItUpToFull) {
+  PlanRequest r = saturday_request();
+  r.target_soc = 45.0;  // 5 kWh: the sun alone covers it
+  const Plan base = make_plan(r, saturday_prices(k_midnight), test::london());
+  r.charge_below_p_per_kwh = 6.0;  // the sun at 4p is below it, the night's 12p is not
+  const Plan p = make_plan(r, saturday_prices(k_midnight), test::london());
+  ASSERT_TRUE(p.feasible);
+  EXPECT_NEAR(base.total_solar_kwh, base.energy_needed_kwh, 1e-3);
+  EXPECT_GT(p.total_solar_kwh, base.total_solar_kwh + 8.0);
+  EXPECT_NEAR(p.total_grid_kwh, 0.0, 1e-6);  // no part dearer than 6p
+  EXPECT_LE(p.total_energy_kwh, grid_energy_kwh(r.vehicle, r.soc, 100.0) + 1e-6);
+}
+
+TEST(PlannerSolar, ATaperingCarPlansAtItsAveragePower) {
+  PlanRequest r = saturday_request();
+  r.vehicle.taper_above_soc = 70.0;
+  r.vehicle.taper_end_kw = 2.0;
+  const Plan p = make_plan(r, saturday_prices(k_midnight), test::london());
+  ASSERT_TRUE(p.feasible) << p.explanation;
+  const double avg = p.energy_needed_kwh / charge_hours(r.vehicle, r.soc, r.target_soc);
+  for (const auto& s : p.slots)
+    EXPECT_LE(s.power_kw, avg + 1e-9) << test::iso(s.start);
+  EXPECT_GT(p.total_solar_kwh, 10.0);
+}
+
 // Charges the Saturday by re-planning every half hour. The real surplus is the forecast x
 // `truth`. In each half hour the car draws the plan's grid share, and, up to its power and
 // while below the target, the real surplus (the surplus loop follows the meter, not the

@@ -158,6 +158,10 @@ class Controller {
   // A change of the surplus still ahead re-plans.
   void set_sun(std::optional<SunPlanInputs> sun);
   const std::optional<SunPlanInputs>& sun() const { return sun_; }
+  // What exporting earns per slot (site.export_tariff), or nullopt: the flat
+  // ControllerSettings::export_price. Where known at `now` it is the export price the live
+  // surplus decision weighs (surplus_worth_taking).
+  void set_export_prices(std::optional<PriceCurve> prices) { export_prices_ = std::move(prices); }
   // True inside a planned slot counting on the sun: with a modulating switch the surplus
   // loop sets the current there.
   bool planned_solar_at(Instant now) const;
@@ -192,7 +196,8 @@ class Controller {
   // Whether the mode and prices take the surplus at `now`, and why in plain words: mode solar
   // up to solar_max_soc; mode smart below the target when export_price is below the dearest
   // price the plan would pay, above it (up to solar_max_soc) when export_price is below the
-  // cheapest import price of the next 24 h. False without export_price (no grid meter).
+  // cheapest import price of the next 24 h (export_price: the export tariff's price at `now`
+  // when set_export_prices knows it). False without export_price (no grid meter).
   bool surplus_worth_taking(Instant now, std::string& why) const;
   // Why the switch is in its wanted state, in plain words ("inside the planned run
   // 00:30-02:46 at 8.50p", "car unplugged", ...).
@@ -273,6 +278,7 @@ class Controller {
   std::optional<PriceCurve> carbon_, plan_carbon_;
   std::optional<PriceCurve> forecast_, plan_forecast_;
   std::optional<SunPlanInputs> sun_, plan_sun_;
+  std::optional<PriceCurve> export_prices_;
   // The sun's part of a plan request in mode smart (controller_sun.cpp).
   void add_sun(PlanRequest& req, Instant now, const Deadline& d) const;
   bool dirty_ = true;  // settings, prices or mode changed since the last plan

@@ -5,6 +5,7 @@
 // offpeakd turns it into the expected surplus the planner counts on.
 
 #include <offpeak/config/config.hpp>
+#include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/household.hpp>
 #include <offpeak/domain/pv_forecast.hpp>
 #include <offpeak/store/store.hpp>
@@ -28,5 +29,14 @@ struct HomeModel {
 // says it is charging, its power (vehicle.max_charge_kw) is taken out of the load. Blocking
 // (database reads).
 HomeModel learn_home(const config::Config& cfg, const store::Store& db, Instant now);
+
+// The sun for plans over [from, to) (planner rule 9): the expected surplus per half-hour in kW
+// (forecast x scale - expected load), the export prices (`export_curve`, else the flat
+// site.export_price), solar_forecast.confidence, and for a modulating switch the car's lowest
+// power (min_current_a x voltage, one phase). nullopt without solar_forecast: or a forecast.
+std::optional<SunPlanInputs> sun_for_plan(const config::Config& cfg, const PvForecast& forecast,
+                                          const LoadProfile& load, const PvScale& scale,
+                                          std::optional<PriceCurve> export_curve, bool modulating,
+                                          Instant from, Instant to);
 
 }  // namespace offpeak::solar
