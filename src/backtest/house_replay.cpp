@@ -204,16 +204,21 @@ class Replay {
     return make_plan(req, prices, setup_.zone);
   }
 
-  // Offpeak takes the live surplus below the target when the plan counts on the sun ahead, or
-  // when exporting earns less than the dearest grid energy the plan would still buy (the
-  // controller's rule in mode smart).
+  // Offpeak takes the live surplus below the target when it displaces energy the plan would
+  // otherwise pay at least as much for (the controller's rule in mode smart): grid energy the
+  // plan buys later at more than the export earns now, or sun the plan counts on later at an
+  // export price at least today's (the same energy, sooner and surer). A slot where the plan
+  // buys from the grid beyond the sun displaces grid energy.
   bool worth_taking(const std::optional<Plan>& plan, Instant now) const {
     if (!plan) return false;
     const double e = export_at(o_, now);
     for (const PlannedSlot& slot : plan->slots) {
       if (slot.end <= now || slot.energy_kwh <= 0) continue;
-      if (slot.solar_kwh > 1e-9) return true;
-      if (slot.price_p_per_kwh && *slot.price_p_per_kwh > e) return true;
+      if (slot.solar_kwh > 1e-9 && slot.grid_kwh <= 1e-9) {
+        if (export_at(o_, std::max(slot.start, now)) >= e) return true;
+      } else if (slot.price_p_per_kwh && *slot.price_p_per_kwh > e) {
+        return true;
+      }
     }
     return false;
   }

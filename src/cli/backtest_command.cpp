@@ -194,7 +194,8 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--target", a.target, "Target SoC percent. Default: from the configuration")
       ->check(CLI::Range(0.0, 100.0));
-  cmd->add_option("--nights-csv", a.nights_csv, "Write one row per night to this CSV file");
+  cmd->add_option("--nights-csv", a.nights_csv,
+                  "Write one row per night (--house: per stay) to this CSV file");
   cmd->add_flag("--field", a.field,
                 "Replay offpeakd's whole loop (poll budget, SoC estimation, learned model, "
                 "sessions) against a car that draws less than configured, tapers and whose cloud "

@@ -48,6 +48,30 @@ std::string pct_over(double v, double base) {
   return b;
 }
 
+// One row per stay: its times, need and each strategy's cost, grid and solar energy.
+bool write_stays_csv(const std::string& file, const bt::HouseSummary& s) {
+  std::ofstream out(file);
+  if (!out) return false;
+  out << "arrive_utc,depart_utc,arrive_soc,replayed,need_kwh";
+  for (const char* n : {"offpeak", "grid_only", "pv_mode", "optimal"})
+    out << ',' << n << "_cost_p," << n << "_grid_kwh," << n << "_solar_kwh," << n << "_met";
+  out << '\n';
+  for (const auto& r : s.per_stay) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f,%s,%.4f", r.stay.arrive_soc, r.replayed ? "true" : "false",
+                  r.need_kwh);
+    out << format_rfc3339(r.stay.arrive) << ',' << format_rfc3339(r.stay.depart) << ',' << buf;
+    for (const bt::StrategyTotals* t : {&r.offpeak, &r.grid_only, &r.pv_mode, &r.optimal}) {
+      std::snprintf(buf, sizeof buf, ",%.3f,%.4f,%.4f,%s", t->cost_p, t->grid_kwh, t->solar_kwh,
+                    t->targets_met > 0 ? "true" : "false");
+      out << buf;
+    }
+    out << '\n';
+  }
+  out.flush();
+  return static_cast<bool>(out);
+}
+
 }  // namespace
 
 void add_house_options(CLI::App& cmd, BacktestArgs& a) {
@@ -174,6 +198,10 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
   }
 
   const bt::HouseSummary s = bt::run_house(setup, o, trace, stays, prices);
+  if (!a.nights_csv.empty() && !write_stays_csv(a.nights_csv, s)) {
+    std::cerr << "offpeak: cannot write " << a.nights_csv << "\n";
+    return k_exit_failure;
+  }
   if (s.optimal.stays == 0)
     std::cerr << "offpeak: no stay between " << a.from << " and " << a.to
               << " has the house trace and import prices throughout\n";

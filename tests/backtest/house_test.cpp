@@ -283,6 +283,26 @@ TEST(HouseStrategies, DearExportIsLeftOnTheRoof) {
   EXPECT_GT(r.pv_mode.cost_p, r.offpeak.cost_p + 5.0 * 15.0 * 0.9);
 }
 
+TEST(HouseStrategies, TodaysSunWaitsForTomorrowsNegativePrices) {
+  // Both days sunny; Sunday 10:00-15:00 the import price is -5p, otherwise 20p at night and
+  // 30p by day; export 15p. The plan buys on Sunday at midday (the roof's surplus first, as a
+  // meter sees it): Saturday's sun at 15p displaces nothing dearer, so offpeak leaves it.
+  const HouseTrace trace = synthetic_house();
+  std::vector<PriceSlot> slots = two_rate(20.0, 30.0).slots();
+  for (PriceSlot& p : slots)
+    if (p.start >= at("2023-06-04T10:00:00Z") && p.start < at("2023-06-04T15:00:00Z"))
+      p.price_p_per_kwh = -5.0;
+  const auto r =
+      run_house_stay(car(), options(15.0), trace, weekend(), PriceCurve(std::move(slots)));
+  ASSERT_TRUE(r.replayed);
+  EXPECT_EQ(r.offpeak.targets_met, 1);
+  EXPECT_GE(r.offpeak.cost_p, r.optimal.cost_p - 1e-6);
+  // Sunday's 5 h at 7 kW carry the need; 4 of every 7 kW are the roof's.
+  EXPECT_NEAR(r.offpeak.solar_kwh, r.need_kwh * 4.0 / 7.0, 1.0);
+  EXPECT_GT(r.pv_mode.solar_kwh, r.offpeak.solar_kwh + 5.0);
+  EXPECT_LT(r.offpeak.cost_p, r.pv_mode.cost_p - 100.0);
+}
+
 TEST(HouseStrategies, SkipsAStayWithoutPricesOrTrace) {
   const HouseTrace trace = synthetic_house();
   Stay late{at("2023-06-05T20:00:00Z"), at("2023-06-06T08:00:00Z"), 30.0};
