@@ -227,6 +227,11 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
 int cmd_backtest(const BacktestArgs& a) {
   auto from = parse_date(a.from);
   auto to = parse_date(a.to);
+  if (!a.house.empty() && (a.field || a.depart_after_days)) {
+    std::cerr << "offpeak: --house is its own backtest; it does not combine with --field or "
+                 "--depart-after-days\n";
+    return k_exit_usage;
+  }
   if (a.field) {
     // Checked before anything is loaded, like the other arguments.
     if (!parse_duration(a.cloud_lag)) {

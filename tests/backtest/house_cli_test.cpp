@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace {
@@ -108,6 +110,35 @@ TEST(OffpeakHouseCli, StaysFromAFile) {
   EXPECT_NEAR(energy, 0.6 * 60 / 0.9, 0.01);
 }
 
+TEST(OffpeakHouseCli, OneRowPerStayAddsUpToTheTotals) {
+  TempDir dir;
+  const auto cfg = dir.write("c.yaml", k_config);
+  const std::string rows = (dir.path() / "stays.csv").string();
+  const CommandResult r =
+      run(base(cfg.string()) + " --kwp 4 --export-price 0 --json --nights-csv " + rows);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json::object o = json::parse(r.out).as_object();
+  std::ifstream in(rows);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t lines = 0;
+  double optimal = 0.0;
+  std::size_t pos = text.find('\n') + 1;  // after the header
+  EXPECT_EQ(text.rfind("arrive_utc,depart_utc,arrive_soc,replayed,need_kwh,offpeak_cost_p", 0), 0U);
+  while (pos < text.size()) {
+    const std::size_t end = text.find('\n', pos);
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++lines;
+    // optimal_cost_p is the 18th column.
+    std::size_t c = 0;
+    for (int i = 0; i < 17; ++i)
+      c = line.find(',', c) + 1;
+    optimal += std::stod(line.substr(c));
+  }
+  EXPECT_EQ(lines, 6U);
+  EXPECT_NEAR(optimal, num(o.at("strategies").at("optimal"), "cost_p"), 0.05);
+}
+
 TEST(OffpeakHouseCli, RefusesBadTracesAndOptions) {
   TempDir dir;
   const auto cfg = dir.write("c.yaml", k_config);
@@ -130,6 +161,9 @@ TEST(OffpeakHouseCli, RefusesBadTracesAndOptions) {
   EXPECT_EQ(r.status, 2) << r.out;
   r = run(base(cfg.string()) + " --forecast tomorrow");
   EXPECT_EQ(r.status, 2) << r.out;
+  r = run(base(cfg.string()) + " --field");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--house is its own backtest"), std::string::npos) << r.out;
 }
 
 }  // namespace
