@@ -395,6 +395,10 @@ json::value status_json(const StatusSnapshot& s) {
       po["charge_now_co2_kg"] = number_or_null(p.charge_now_co2_kg, 4);
     }
     if (p.forecast_kwh > 0) po["forecast_kwh"] = report::round_to(p.forecast_kwh, 4);
+    if (p.total_solar_kwh > 0 || p.total_grid_kwh > 0) {  // planned with the sun
+      po["total_solar_kwh"] = report::round_to(p.total_solar_kwh, 4);
+      po["export_forgone_p"] = report::round_to(p.export_forgone_p, 3);
+    }
   } else {
     o["plan"] = nullptr;
   }

@@ -2,6 +2,7 @@
 
 #include <offpeak/domain/household.hpp>
 #include <offpeak/solar/forecast_feed.hpp>
+#include <offpeak/solar/home_model.hpp>
 #include <offpeak/store/meter_samples.hpp>
 #include <offpeak/store/store.hpp>
 
@@ -20,52 +21,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int k_history_days = 56;  // eight weeks of each weekday
-
-struct Learned {
-  LoadProfile load;
-  PvScale scale;
-  PvForecast forecast;
-  std::size_t rows = 0;
-  std::size_t car_rows = 0;
-};
-
-// The meter rows of the last eight weeks as house samples; while the car's latest sample says
-// it is charging, its power (vehicle.max_charge_kw) is taken out of the load.
-Learned learn(const config::Config& cfg, const store::Store& db, Instant now) {
-  Learned out;
-  const Instant from = now - days{k_history_days};
-  const auto rows = store::meter_samples(db, {from, now, 10 * 1000 * 1000, false});
-  const auto car = db.samples("", {from - hours{6}, now, 10 * 1000 * 1000, false});
-  std::vector<HouseSample> samples;
-  std::size_t c = 0;
-  std::vector<PvActual> pv_history;
-  std::optional<PvForecast> cached;
-  if (cfg.solar_forecast)
-    cached = solar::cached_pv_forecast(db, solar::pv_cache_key(*cfg.solar_forecast));
-  for (const auto& r : rows) {
-    if (!r.grid_w) continue;
-    while (c + 1 < car.size() && car[c + 1].ts <= r.ts)
-      ++c;
-    const bool charging =
-        !car.empty() && car[c].ts <= r.ts && car[c].charging_state == ChargingState::charging;
-    HouseSample s;
-    s.start = r.ts;
-    s.duration = minutes{1};
-    s.grid_w = *r.grid_w;
-    s.pv_w = r.pv_w.value_or(0.0);
-    s.car_w = charging ? cfg.vehicle.spec.max_charge_kw * 1000 : 0.0;
-    out.car_rows += charging ? 1 : 0;
-    samples.push_back(s);
-    if (cached && r.pv_w)
-      if (auto f = cached->watts_at(r.ts)) pv_history.push_back({*f, *r.pv_w});
-  }
-  out.rows = samples.size();
-  out.load = learn_load_profile(samples, cfg.zone);
-  out.scale = learn_pv_scale(pv_history);
-  if (cached) out.forecast = std::move(*cached);
-  return out;
-}
+constexpr int k_history_days = solar::k_home_history_days;
 
 std::string fixed(double v, int digits) {
   char buf[32];
@@ -97,12 +53,12 @@ std::string describe_solar_forecast(const config::Config& cfg) {
 
 int cmd_site_model(const config::Config& cfg, bool as_json) {
   const Instant now = time_point_cast<Seconds>(system_clock::now());
-  Learned m;
+  solar::HomeModel m;
   std::error_code ec;
   if (std::filesystem::exists(cfg.storage.database, ec)) {
     try {
       store::Store db(cfg.storage.database);
-      m = learn(cfg, db, now);
+      m = solar::learn_home(cfg, db, now);
     } catch (const std::exception& e) {
       std::cerr << "offpeak: cannot read " << cfg.storage.database.string() << ": " << e.what()
                 << "\n";

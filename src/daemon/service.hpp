@@ -14,6 +14,7 @@
 #include <offpeak/domain/charging_model.hpp>
 #include <offpeak/domain/cloud_lag.hpp>
 #include <offpeak/domain/controller.hpp>
+#include <offpeak/domain/household.hpp>
 #include <offpeak/domain/poll_policy.hpp>
 #include <offpeak/domain/pv_forecast.hpp>
 #include <offpeak/domain/session_tracker.hpp>
@@ -218,7 +219,14 @@ class Service {
   config::SolarForecastConfig solar_fetch_cfg_;  // read by the worker during a fetch
   Zone solar_zone_ = Zone::utc();                // likewise
   PvForecast pv_forecast_;                       // the newest good forecast; empty: none
-  config::Secret persisted_token_;               // the Connect token last written to the cache
+  // The sun in the plan (service_sun.cpp): the household's learned load and the forecast's
+  // scale (learned on the worker after each forecast refresh), turned with the forecast into
+  // the expected surplus the controller plans with in mode smart.
+  void sun_update();
+  config::Config home_cfg_;  // read by the worker while learning
+  LoadProfile home_load_;
+  PvScale home_scale_;
+  config::Secret persisted_token_;  // the Connect token last written to the cache
 
   // Commands since start by (action, "ok"/"failed"), for /metrics.
   std::map<std::pair<std::string, std::string>, std::int64_t> command_counts_;

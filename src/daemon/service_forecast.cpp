@@ -5,6 +5,7 @@
 #include "service.hpp"
 
 #include <offpeak/solar/forecast_feed.hpp>
+#include <offpeak/solar/home_model.hpp>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -30,6 +31,7 @@ std::string kwh(double v) {
 void Service::forecast_configured() {
   if (!cfg_.solar_forecast) {
     pv_forecast_ = PvForecast{};
+    sun_update();
     forecast_timer_.cancel();  // the loop sees it and ends
     return;
   }
@@ -79,6 +81,18 @@ asio::awaitable<void> Service::forecast_loop() {
     }
     first = false;
     pv_forecast_ = std::move(step.forecast);
+    // The home's load and the forecast's scale, learned afresh from the meters' history.
+    home_cfg_ = cfg_;
+    try {
+      const solar::HomeModel home = co_await offload<solar::HomeModel>(
+          db_pool_, [this, now] { return solar::learn_home(home_cfg_, store_, now); });
+      home_load_ = home.load;
+      home_scale_ = home.scale;
+    } catch (const std::exception& e) {
+      spdlog::warn("solar forecast: learning the household's load failed: {}", e.what());
+    }
+    if (stopping_) co_return;
+    sun_update();
     const bool woke = co_await sleep_until(forecast_timer_, clock_, step.next);
     (void)woke;  // cancelled: a reload or stop; the loop condition decides
   }

@@ -86,6 +86,13 @@ CurrentSetting Service::wanted_current() const {
     const SurplusWish& w = surplus_.wish();
     return current_setting(cfg_.current, w.current_a, w.phases);
   }
+  // A planned slot counting on the sun: the current follows the surplus (at least the car's
+  // minimum); a car falling behind the plan this way is re-planned with more from the grid.
+  if (controller_.planned_solar_at(clock_.now())) {
+    const SurplusWish& w = surplus_.wish();
+    if (w.on) return current_setting(cfg_.current, w.current_a, w.phases);
+    return current_setting(cfg_.current, cfg_.current.min_current_a, 1);
+  }
   return full_current(cfg_);
 }
 

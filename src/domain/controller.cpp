@@ -286,6 +286,14 @@ std::optional<std::string> Controller::needs_replan(Instant now, const Deadline&
   };
   if (ahead(carbon_) != ahead(plan_carbon_)) return std::string("carbon intensity changed");
   if (ahead(forecast_) != ahead(plan_forecast_)) return std::string("price forecast changed");
+  if (sun_.has_value() != plan_sun_.has_value() ||
+      (sun_ && (ahead(sun_->surplus_kw) != ahead(plan_sun_->surplus_kw) ||
+                sun_->export_p_per_kwh != plan_sun_->export_p_per_kwh ||
+                sun_->export_flat_p_per_kwh != plan_sun_->export_flat_p_per_kwh ||
+                sun_->confidence != plan_sun_->confidence ||
+                sun_->min_power_kw != plan_sun_->min_power_kw))) {
+    return std::string("solar forecast changed");
+  }
   return std::nullopt;
 }
 
@@ -311,6 +319,7 @@ void Controller::replan(Instant now, const Deadline& d) {
   plan_prices_ = prices_.slice(now, d.ready_by);
   plan_carbon_ = carbon_;
   plan_forecast_ = forecast_;
+  plan_sun_ = sun_;
   if (carbon_) req.carbon_g_per_kwh = carbon_->slice(now, std::max(now, d.ready_by));
   req.carbon_weight_p_per_kg = settings_.policy.carbon_weight_p_per_kg;
   if (mode_ == Mode::now) {  // what will happen: at once to the target, past ready_by if need be
@@ -319,6 +328,7 @@ void Controller::replan(Instant now, const Deadline& d) {
     plan_ = make_plan(req, prices_, zone_);
   } else {
     if (forecast_) req.forecast_prices = forecast_->slice(now, std::max(now, d.ready_by));
+    if (mode_ == Mode::smart) add_sun(req, now, d);
     plan_ = make_plan(req, plan_prices_, zone_);
   }
   if (mode_ == Mode::off) {  // nothing will be charged: no slots, and the reason says so
@@ -332,6 +342,7 @@ void Controller::replan(Instant now, const Deadline& d) {
     plan_->total_co2_kg.reset();
     plan_->charge_now_co2_kg.reset();
     plan_->unknown_carbon_kwh = plan_->forecast_kwh = 0;
+    plan_->total_solar_kwh = plan_->total_grid_kwh = plan_->export_forgone_p = 0;
     plan_->explanation = k_off_reason;
   }
   plan_plugged_ = last_obs_->plugged_in;

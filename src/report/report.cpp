@@ -22,6 +22,8 @@ std::string money(double pence) {
 }
 
 json::value plan_json(const Plan& plan) {
+  // A plan made with the sun splits its energy (zero totals: made without, or nothing planned).
+  const bool sun = plan.total_solar_kwh > 0 || plan.total_grid_kwh > 0;
   json::array slots;
   for (const auto& s : plan.slots) {
     json::object o;
@@ -36,6 +38,10 @@ json::value plan_json(const Plan& plan) {
     o["cost_p"] = round_to(s.cost_p, 3);
     if (s.immediate) o["immediate"] = true;
     if (s.forecast) o["forecast"] = true;
+    if (sun) {  // planned with the sun: the part from the surplus and the part from the grid
+      o["solar_kwh"] = round_to(s.solar_kwh, 4);
+      o["grid_kwh"] = round_to(s.grid_kwh, 4);
+    }
     if (plan.total_co2_kg) {
       if (s.carbon_g_per_kwh)
         o["carbon_g_per_kwh"] = *s.carbon_g_per_kwh;
@@ -79,6 +85,11 @@ json::value plan_json(const Plan& plan) {
       o["charge_now_co2_kg"] = nullptr;
   }
   if (plan.forecast_kwh > 0) o["forecast_kwh"] = round_to(plan.forecast_kwh, 4);
+  if (sun) {
+    o["total_solar_kwh"] = round_to(plan.total_solar_kwh, 4);
+    o["total_grid_kwh"] = round_to(plan.total_grid_kwh, 4);
+    o["export_forgone_p"] = round_to(plan.export_forgone_p, 3);
+  }
   o["explanation"] = plan.explanation;
   return o;
 }

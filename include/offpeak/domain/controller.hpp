@@ -98,6 +98,18 @@ ControllerSettings polled_car_settings(VehicleSpec plan_with, std::string power_
                                        ChargingPolicy policy, Seconds poll_plugged,
                                        Seconds poll_charging, bool confirmable);
 
+// The sun for the plan (planner rule 9), in mode smart: the expected surplus per slot in kW
+// (forecast PV x learned scale - expected household load), what exported energy earns, the
+// share of the surplus the plan counts on and, for a modulating switch, its lowest power.
+struct SunPlanInputs {
+  PriceCurve surplus_kw;
+  std::optional<PriceCurve> export_p_per_kwh;  // per slot; gaps: export_flat_p_per_kwh
+  double export_flat_p_per_kwh = 0.0;
+  double confidence = 0.7;
+  std::optional<double> min_power_kw;  // set: modulating
+  friend bool operator==(const SunPlanInputs&, const SunPlanInputs&) = default;
+};
+
 // A one-off override of the next deadline (from the API), cleared once that deadline passes.
 struct DeadlineOverride {
   std::optional<double> target_soc;
@@ -134,6 +146,13 @@ class Controller {
   // The surplus loop's wish (SurplusLoop): `on` when the roof's surplus carries the car now.
   // Whether it is taken is the mode's and the prices' decision (surplus_worth_taking).
   void set_surplus(bool on) { surplus_on_ = on; }
+  // The sun for the plan, or nullopt: plans buy everything from the grid (controller_sun.cpp).
+  // A change of the surplus still ahead re-plans.
+  void set_sun(std::optional<SunPlanInputs> sun);
+  const std::optional<SunPlanInputs>& sun() const { return sun_; }
+  // True inside a planned slot counting on the sun: with a modulating switch the surplus
+  // loop sets the current there.
+  bool planned_solar_at(Instant now) const;
 
   // --- the step: call on every input and at `wake_at` ---
   struct Step {
@@ -225,6 +244,9 @@ class Controller {
   PriceCurve plan_prices_;  // the prices the adopted plan was made on
   std::optional<PriceCurve> carbon_, plan_carbon_;
   std::optional<PriceCurve> forecast_, plan_forecast_;
+  std::optional<SunPlanInputs> sun_, plan_sun_;
+  // The sun's part of a plan request in mode smart (controller_sun.cpp).
+  void add_sun(PlanRequest& req, Instant now, const Deadline& d) const;
   bool dirty_ = true;  // settings, prices or mode changed since the last plan
   std::optional<bool> plan_plugged_;
   Mode mode_ = Mode::smart;
