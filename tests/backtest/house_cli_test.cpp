@@ -63,8 +63,9 @@ TEST(OffpeakHouseCli, FourStrategiesOnTheSameStays) {
       const json::value& x = s.at(name);
       EXPECT_EQ(x.at("stays").as_int64(), 6) << name;
       EXPECT_EQ(x.at("targets_met").as_int64(), 6) << name;
-      // The same need through the same stays; the optimum is the cheapest.
-      EXPECT_NEAR(num(x, "grid_kwh") + num(x, "solar_kwh"), energy, 0.01) << name;
+      // The same need through the same stays (the controller stops within 0.1 % of the target,
+      // 0.07 kWh a stay); the optimum is the cheapest.
+      EXPECT_NEAR(num(x, "grid_kwh") + num(x, "solar_kwh"), energy, 0.4) << name;
       EXPECT_GE(num(x, "cost_p"), num(opt, "cost_p") - 0.01) << name;
       EXPECT_EQ(num(x, "export_forgone_p"), 0.0) << name;  // the export earns nothing
     }

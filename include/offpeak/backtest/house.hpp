@@ -2,9 +2,13 @@
 // The solar backtest (`offpeak backtest --house`, docs/backtest.md): a real home's load and PV
 // trace, a car at home for some stays, import and export prices, and four ways of charging the
 // same car through the same stays:
-//  - offpeak: the planner with the sun (its surplus and export price fields, the surplus
-//    forecast counted at `confidence`), re-planned every `replan_every` on the prices visible
-//    then, plus the live surplus loop (domain/surplus.hpp) where the surplus is worth taking;
+//  - offpeak: offpeakd's own Controller in mode smart (the planner with the sun: the surplus
+//    forecast counted at `confidence`, the export price; the price forecast; edge-triggered
+//    commands) on the prices visible at the time, with the live surplus loop
+//    (domain/surplus.hpp) composed as offpeakd composes them;
+//  - offpeak_displacing (a variant, for comparison): the same plans, but the plan's slots that
+//    buy from the grid are charged at full power and the live surplus is taken only where it
+//    displaces energy the plan would pay at least as much for;
 //  - grid_only: the planner without the sun (today's smart plan); whatever the car draws while
 //    the roof has a surplus still comes from the roof and is counted as solar;
 //  - pv_mode: the usual rule of thumb: the live surplus loop always, plus a full-power grid
@@ -127,11 +131,12 @@ struct HouseStayResult {
   bool replayed = true;  // false: the trace or an import price is missing in the stay
   double need_kwh = 0.0;
   StrategyTotals offpeak, grid_only, pv_mode, optimal;
+  StrategyTotals offpeak_displacing;
   StrategyTotals optimal_no_sun;  // the optimum from the grid alone (what the sun is worth)
 };
 
 struct HouseSummary {
-  StrategyTotals offpeak, grid_only, pv_mode, optimal, optimal_no_sun;
+  StrategyTotals offpeak, grid_only, pv_mode, optimal, optimal_no_sun, offpeak_displacing;
   int skipped = 0;
   std::vector<HouseStayResult> per_stay;
 };
