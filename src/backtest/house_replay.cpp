@@ -187,6 +187,10 @@ class Replay {
         sun.confidence = o_.confidence;
         if (ss.modulating) sun.min_power_kw = min_kw;
         c.set_sun(std::move(sun));
+        if (o_.export_prices) {  // the surplus rule's export price: the one of the time
+          cs.export_price = export_at(o_, t);
+          c.set_settings(cs);
+        }
         next_sun = t + o_.replan_every;
       }
       const HouseSample* s = trace_.at(t);

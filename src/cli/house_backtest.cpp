@@ -97,8 +97,8 @@ void add_house_options(CLI::App& cmd, BacktestArgs& a) {
                  "--house: scale the PV to a roof of this many kWp (the file needs '# kwp: K')")
       ->check(CLI::Range(0.01, 1000.0));
   cmd.add_option("--switch", a.house_switch,
-                 "--house: the charger: modulating (6-32 A, the plan and the surplus loop may "
-                 "set any power) or onoff (full power only). Default modulating")
+                 "--house: the charger: modulating (the plan and the surplus loop set any current "
+                 "from switch.min_current_a up) or onoff (full power only). Default modulating")
       ->check(CLI::IsMember({"modulating", "onoff"}));
   cmd.add_option("--confidence", a.confidence,
                  "--house: the share of the forecast surplus offpeak's plan counts on, 0..1. "

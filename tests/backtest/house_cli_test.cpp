@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -91,6 +92,41 @@ TEST(OffpeakHouseCli, ExportPriceIsCountedAndTheTableShowsIt) {
   for (const char* want : {"strategy", "offpeak", "grid_only", "pv_mode", "optimal", "£",
                            "export forgone", "6/6", "4.00 kWp"})
     EXPECT_NE(r.out.find(want), std::string::npos) << want << " in\n" << r.out;
+}
+
+TEST(OffpeakHouseCli, ExportPricesFromACsvOverTheFlatPrice) {
+  TempDir dir;
+  const auto cfg = dir.write("c.yaml", k_config);
+  // 2p for every half-hour of the two weeks; the flat 50p is only for gaps (there are none).
+  std::string csv = "valid_from_utc,valid_to_utc,p_per_kwh_inc_vat\n";
+  for (int d = 8; d <= 23; ++d)
+    for (int h = 0; h < 48; ++h) {
+      char row[128];
+      std::snprintf(row, sizeof row, "2023-01-%02dT%02d:%02d:00Z,", d, h / 2, h % 2 * 30);
+      csv += row;
+      const int e = h + 1;
+      std::snprintf(row, sizeof row, "2023-01-%02dT%02d:%02d:00Z,2\n", e == 48 ? d + 1 : d,
+                    e == 48 ? 0 : e / 2, e % 2 * 30);
+      csv += row;
+    }
+  const auto ex = dir.write("export.csv", csv);
+  const CommandResult r = run(base(cfg.string()) + " --kwp 4 --export-price 50 --export-prices " +
+                              ex.string() + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const CommandResult flat = run(base(cfg.string()) + " --kwp 4 --export-price 2 --json");
+  ASSERT_EQ(flat.status, 0) << flat.out;
+  const json::object o = json::parse(r.out).as_object();
+  const json::object f = json::parse(flat.out).as_object();
+  // The curve's 2p, never the flat 50p: the same as a flat 2p.
+  const json::value& pv = o.at("strategies").at("pv_mode");
+  EXPECT_GT(num(pv, "solar_kwh"), 5.0);
+  EXPECT_NEAR(num(pv, "export_forgone_p"), num(pv, "solar_kwh") * 2.0, 0.05);
+  for (const char* name : {"grid_only", "pv_mode", "optimal"})
+    EXPECT_EQ(o.at("strategies").at(name), f.at("strategies").at(name)) << name;
+  // offpeak re-plans as the export price changes; it is priced at the curve too.
+  const json::value& op = o.at("strategies").at("offpeak");
+  EXPECT_NEAR(num(op, "export_forgone_p"), num(op, "solar_kwh") * 2.0, 0.05);
+  EXPECT_EQ(op.at("targets_met").as_int64(), 6);
 }
 
 TEST(OffpeakHouseCli, StaysFromAFile) {
