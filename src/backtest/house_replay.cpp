@@ -14,7 +14,7 @@ namespace {
 
 using namespace std::chrono;
 
-enum class Kind { offpeak, offpeak_displacing, grid_only, pv_mode };
+enum class Kind { grid_only, pv_mode };
 
 // The controller counts a target as reached 0.1 points below it (its shortfall tolerance).
 constexpr double k_target_tolerance_pct = 0.1;
@@ -62,7 +62,6 @@ class Replay {
       : setup_(setup), o_(o), trace_(trace), import_(import) {}
 
   StrategyTotals run(Kind kind, const Stay& stay) const {
-    if (kind == Kind::offpeak) return run_controller(stay);
     StrategyTotals out;
     const VehicleSpec& v = setup_.vehicle;
     const double target = o_.target_soc;
@@ -81,7 +80,7 @@ class Replay {
       const double pv = s ? s->pv_kw : 0.0;
       const bool done = soc >= target - 1e-9;
       if (t >= next_plan) {
-        plan = done ? std::nullopt : std::optional<Plan>(make(kind, t, soc, stay));
+        plan = done ? std::nullopt : std::optional<Plan>(make(t, soc, stay));
         next_plan = t + o_.replan_every;
       }
       // What the plan draws in [t, t + dt): its slots' energy where they overlap the tick
@@ -90,8 +89,6 @@ class Replay {
       if (plan && !done) {
         for (const PlannedSlot& slot : plan->slots) {
           if (slot.forecast || slot.energy_kwh <= 0 || slot.end <= t || slot.start >= t + dt)
-            continue;
-          if (kind == Kind::offpeak_displacing && slot.solar_kwh > 1e-9 && slot.grid_kwh <= 1e-9)
             continue;
           const Instant a = std::max(slot.start, t);
           const Instant b = std::min(slot.end, t + dt);
@@ -107,7 +104,7 @@ class Replay {
         site.stale = false;
         loop.observe(site, car_kw * 1000.0, t);
         const auto step = loop.step(t);
-        const bool take = !done && (kind == Kind::pv_mode || worth_taking(plan, t));
+        const bool take = !done;  // pv_mode: the surplus whatever it earns
         if (!take) {
           if (loop.wish().on) loop.reset(t);
         } else if (step.wish.on) {
@@ -132,11 +129,20 @@ class Replay {
     return out;
   }
 
+  // The power the controller's plan has at t (kW; 0 outside its slots).
+  static double planned_kw(const Controller& c, Instant t) {
+    if (!c.plan()) return 0.0;
+    for (const auto& sl : c.plan()->slots)
+      if (sl.start <= t && t < sl.end) return sl.power_kw;
+    return 0.0;
+  }
   // offpeak: the daemon's own Controller in mode smart (plans with the sun, the price
   // forecast, edge-triggered commands) with the surplus loop's wish, composed as offpeakd
   // composes them: the surplus's current while the controller charges for the surplus or
   // inside a planned solar slot (at least the car's minimum there), else full power.
-  StrategyTotals run_controller(const Stay& stay) const {
+  // `planned_power`: inside a planned solar slot, at least the slot's planned power (the
+  // offpeak_planned_power variant).
+  StrategyTotals run_controller(const Stay& stay, bool planned_power) const {
     StrategyTotals out;
     const VehicleSpec& v = setup_.vehicle;
     const double target = o_.target_soc;
@@ -217,7 +223,8 @@ class Replay {
         if (c.charging_for_surplus())
           kw = wish.on ? wish.power_w / 1000.0 : 0.0;
         else if (ss.modulating && c.planned_solar_at(t))
-          kw = wish.on ? wish.power_w / 1000.0 : min_kw;
+          kw = std::max(wish.on ? wish.power_w / 1000.0 : min_kw,
+                        planned_power ? planned_kw(c, t) : 0.0);
         else
           kw = v.max_charge_kw;
       }
@@ -288,7 +295,7 @@ class Replay {
   }
 
  private:
-  Plan make(Kind kind, Instant now, double soc, const Stay& stay) const {
+  Plan make(Instant now, double soc, const Stay& stay) const {
     PlanRequest req;
     req.now = now;
     req.soc = soc;
@@ -304,36 +311,7 @@ class Replay {
     if (visible < stay.depart)
       req.forecast_prices = forecast_prices(import_.slice(visible - o_.price_history, visible), now,
                                             stay.depart, setup_.zone);
-    if (kind == Kind::offpeak_displacing) {
-      req.surplus_kw = expected_surplus(trace_, o_, setup_.zone, now, stay.depart);
-      if (o_.export_prices) req.export_p_per_kwh = o_.export_prices->slice(now, stay.depart);
-      req.export_flat_p_per_kwh = o_.export_flat_p;
-      req.surplus_confidence = o_.confidence;
-      const SurplusSettings& ss = o_.surplus;
-      if (ss.modulating)
-        req.min_power_kw = std::min(ss.min_current_a * ss.voltage * ss.phases / 1000.0,
-                                    setup_.vehicle.max_charge_kw);
-    }
     return make_plan(req, prices, setup_.zone);
-  }
-
-  // Offpeak takes the live surplus below the target when it displaces energy the plan would
-  // otherwise pay at least as much for (the controller's rule in mode smart): grid energy the
-  // plan buys later at more than the export earns now, or sun the plan counts on later at an
-  // export price at least today's (the same energy, sooner and surer). A slot where the plan
-  // buys from the grid beyond the sun displaces grid energy.
-  bool worth_taking(const std::optional<Plan>& plan, Instant now) const {
-    if (!plan) return false;
-    const double e = export_at(o_, now);
-    for (const PlannedSlot& slot : plan->slots) {
-      if (slot.end <= now || slot.energy_kwh <= 0) continue;
-      if (slot.solar_kwh > 1e-9 && slot.grid_kwh <= 1e-9) {
-        if (export_at(o_, std::max(slot.start, now)) >= e) return true;
-      } else if (slot.price_p_per_kwh && *slot.price_p_per_kwh > e) {
-        return true;
-      }
-    }
-    return false;
   }
 
   const Setup& setup_;
@@ -367,8 +345,8 @@ HouseStayResult run_house_stay(const Setup& setup, const HouseOptions& options,
   }
   r.need_kwh = need_kwh(setup.vehicle, stay.arrive_soc, options.target_soc);
   const Replay replay(setup, options, trace, import_prices);
-  r.offpeak = replay.run(Kind::offpeak, stay);
-  r.offpeak_displacing = replay.run(Kind::offpeak_displacing, stay);
+  r.offpeak = replay.run_controller(stay, false);
+  r.offpeak_planned_power = replay.run_controller(stay, true);
   r.grid_only = replay.run(Kind::grid_only, stay);
   r.pv_mode = replay.run(Kind::pv_mode, stay);
   r.optimal = replay.optimal(stay, r.need_kwh, true);
@@ -384,7 +362,7 @@ HouseSummary run_house(const Setup& setup, const HouseOptions& options, const Ho
     HouseStayResult r = run_house_stay(setup, options, trace, stay, import_prices);
     if (r.replayed) {
       add(sum.offpeak, r.offpeak);
-      add(sum.offpeak_displacing, r.offpeak_displacing);
+      add(sum.offpeak_planned_power, r.offpeak_planned_power);
       add(sum.grid_only, r.grid_only);
       add(sum.pv_mode, r.pv_mode);
       add(sum.optimal, r.optimal);

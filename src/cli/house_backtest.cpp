@@ -221,7 +221,7 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
         {"stays_skipped", s.skipped},
         {"strategies", std::move(strategies)},
         {"optimal_no_sun", totals_json(s.optimal_no_sun)},
-        {"variants", json::object{{"offpeak_displacing", totals_json(s.offpeak_displacing)}}},
+        {"variants", json::object{{"offpeak_planned_power", totals_json(s.offpeak_planned_power)}}},
         {"optimal_surplus_first_cost_p", report::round_to(s.optimal.surplus_first_cost_p, 2)}};
     if (trace.kwp) out["kwp"] = report::round_to(*trace.kwp, 3);
     std::cout << report::to_text(json::value(std::move(out)));
@@ -238,11 +238,11 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
   if (s.skipped > 0) std::cout << ", " << s.skipped << " skipped (trace or prices missing)";
   std::cout << "; target " << money.number(o.target_soc, 0) << " %; forecast " << a.forecast
             << "\n\n";
-  std::snprintf(line, sizeof line, "  %-10s %12s %9s %10s %10s %15s %10s\n", "strategy", "cost",
+  std::snprintf(line, sizeof line, "  %-13s %12s %9s %10s %10s %15s %10s\n", "strategy", "cost",
                 "vs best", "grid kWh", "solar kWh", "export forgone", "target met");
   std::cout << line;
   auto row = [&](const char* name, const bt::StrategyTotals& t) {
-    std::snprintf(line, sizeof line, "  %-10s %12s %9s %10.1f %10.1f %15s %6d/%d\n", name,
+    std::snprintf(line, sizeof line, "  %-13s %12s %9s %10.1f %10.1f %15s %6d/%d\n", name,
                   money.amount(t.cost_p).c_str(), pct_over(t.cost_p, s.optimal.cost_p).c_str(),
                   t.grid_kwh, t.solar_kwh, money.amount(t.export_forgone_p).c_str(), t.targets_met,
                   t.stays);
@@ -253,7 +253,7 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
   row("pv_mode", s.pv_mode);
   row("optimal", s.optimal);
   std::cout << "  variant:\n";
-  row("displacing", s.offpeak_displacing);
+  row("planned_power", s.offpeak_planned_power);
   std::cout << "\n  the optimum's draw with the roof's surplus taken first: "
             << money.amount(s.optimal.surplus_first_cost_p)
             << " (the optimum allows importing while the roof exports when export pays more)";

@@ -6,9 +6,9 @@
 //    forecast counted at `confidence`, the export price; the price forecast; edge-triggered
 //    commands) on the prices visible at the time, with the live surplus loop
 //    (domain/surplus.hpp) composed as offpeakd composes them;
-//  - offpeak_displacing (a variant, for comparison): the same plans, but the plan's slots that
-//    buy from the grid are charged at full power and the live surplus is taken only where it
-//    displaces energy the plan would pay at least as much for;
+//  - offpeak_planned_power (a variant, for comparison): the same, but inside a planned slot
+//    counting on the sun the car draws at least the slot's planned power (offpeakd draws the
+//    surplus's current there, the car's minimum without a surplus);
 //  - grid_only: the planner without the sun (today's smart plan); whatever the car draws while
 //    the roof has a surplus still comes from the roof and is counted as solar;
 //  - pv_mode: the usual rule of thumb: the live surplus loop always, plus a full-power grid
@@ -131,12 +131,12 @@ struct HouseStayResult {
   bool replayed = true;  // false: the trace or an import price is missing in the stay
   double need_kwh = 0.0;
   StrategyTotals offpeak, grid_only, pv_mode, optimal;
-  StrategyTotals offpeak_displacing;
+  StrategyTotals offpeak_planned_power;
   StrategyTotals optimal_no_sun;  // the optimum from the grid alone (what the sun is worth)
 };
 
 struct HouseSummary {
-  StrategyTotals offpeak, grid_only, pv_mode, optimal, optimal_no_sun, offpeak_displacing;
+  StrategyTotals offpeak, grid_only, pv_mode, optimal, optimal_no_sun, offpeak_planned_power;
   int skipped = 0;
   std::vector<HouseStayResult> per_stay;
 };
