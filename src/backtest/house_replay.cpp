@@ -3,7 +3,6 @@
 
 #include <offpeak/backtest/house.hpp>
 #include <offpeak/domain/controller.hpp>
-#include <offpeak/domain/planner.hpp>
 #include <offpeak/domain/price_forecast.hpp>
 
 #include <algorithm>
@@ -14,7 +13,13 @@ namespace {
 
 using namespace std::chrono;
 
-enum class Kind { grid_only, pv_mode };
+// The strategies replayed with offpeakd's Controller.
+enum class Kind {
+  offpeak,        // mode smart with the sun in the plan and the surplus where worth taking
+  planned_power,  // offpeak, a planned solar slot drawing at least its planned power
+  grid_only,      // mode smart without the sun: no surplus, no sun in the plan
+  pv_mode,        // the surplus always taken, plans without the sun
+};
 
 // The controller counts a target as reached 0.1 points below it (its shortfall tolerance).
 constexpr double k_target_tolerance_pct = 0.1;
@@ -61,74 +66,6 @@ class Replay {
          const PriceCurve& import)
       : setup_(setup), o_(o), trace_(trace), import_(import) {}
 
-  StrategyTotals run(Kind kind, const Stay& stay) const {
-    StrategyTotals out;
-    const VehicleSpec& v = setup_.vehicle;
-    const double target = o_.target_soc;
-    double soc = stay.arrive_soc;
-    SurplusSettings ss = o_.surplus;
-    ss.max_power_w = v.max_charge_kw * 1000.0;
-    SurplusLoop loop(ss);
-    double car_kw = 0.0;
-    std::optional<Plan> plan;
-    Instant next_plan = stay.arrive;
-    for (Instant t = stay.arrive; t < stay.depart;) {
-      const Seconds dt = std::min(o_.tick, stay.depart - t);
-      const double h = hours(dt);
-      const HouseSample* s = trace_.at(t);
-      const double load = s ? s->load_kw : 0.0;
-      const double pv = s ? s->pv_kw : 0.0;
-      const bool done = soc >= target - 1e-9;
-      if (t >= next_plan) {
-        plan = done ? std::nullopt : std::optional<Plan>(make(t, soc, stay));
-        next_plan = t + o_.replan_every;
-      }
-      // What the plan draws in [t, t + dt): its slots' energy where they overlap the tick
-      // (offpeak: only slots that buy from the grid; the sun's share is the live loop's).
-      double plan_kwh = 0.0;
-      if (plan && !done) {
-        for (const PlannedSlot& slot : plan->slots) {
-          if (slot.forecast || slot.energy_kwh <= 0 || slot.end <= t || slot.start >= t + dt)
-            continue;
-          const Instant a = std::max(slot.start, t);
-          const Instant b = std::min(slot.end, t + dt);
-          plan_kwh += slot.energy_kwh * hours(b - a) / hours(slot.end - slot.start);
-        }
-      }
-      double sun_kw = 0.0;
-      if (kind != Kind::grid_only) {
-        SiteState site;
-        site.grid_w = (load + car_kw - pv) * 1000.0;
-        site.pv_w = pv * 1000.0;
-        site.updated_at = t;
-        site.stale = false;
-        loop.observe(site, car_kw * 1000.0, t);
-        const auto step = loop.step(t);
-        const bool take = !done;  // pv_mode: the surplus whatever it earns
-        if (!take) {
-          if (loop.wish().on) loop.reset(t);
-        } else if (step.wish.on) {
-          sun_kw = step.wish.power_w / 1000.0;
-        }
-      }
-      double kwh = std::min(std::max(plan_kwh, sun_kw * h), v.max_charge_kw * h);
-      kwh = std::min(kwh, need_kwh(v, soc, target));
-      const double solar = std::min(kwh, std::max(pv - load, 0.0) * h);
-      const double grid = kwh - solar;
-      const double e = export_at(o_, t);
-      out.solar_kwh += solar;
-      out.grid_kwh += grid;
-      out.export_forgone_p += solar * e;
-      out.cost_p += grid * import_.price_at(t).value_or(0.0) + solar * e;
-      soc += kwh * v.efficiency / v.battery_kwh * 100.0;
-      car_kw = kwh / h;
-      t += dt;
-    }
-    out.stays = 1;
-    out.targets_met = soc >= target - k_target_tolerance_pct ? 1 : 0;
-    return out;
-  }
-
   // The power the controller's plan has at t (kW; 0 outside its slots).
   static double planned_kw(const Controller& c, Instant t) {
     if (!c.plan()) return 0.0;
@@ -136,20 +73,25 @@ class Replay {
       if (sl.start <= t && t < sl.end) return sl.power_kw;
     return 0.0;
   }
-  // offpeak: the daemon's own Controller in mode smart (plans with the sun, the price
-  // forecast, edge-triggered commands) with the surplus loop's wish, composed as offpeakd
-  // composes them: the surplus's current while the controller charges for the surplus or
-  // inside a planned solar slot (at least the car's minimum there), else full power.
-  // `planned_power`: inside a planned solar slot, at least the slot's planned power (the
-  // offpeak_planned_power variant).
-  StrategyTotals run_controller(const Stay& stay, bool planned_power) const {
+  // A strategy through a stay: offpeakd's own Controller in mode smart (plans on the prices
+  // published by then with the price forecast, edge-triggered commands, confirmations) with the
+  // surplus loop's wish, composed as offpeakd composes them: the surplus's current while the
+  // controller charges for the surplus or inside a planned solar slot (at least the car's
+  // minimum there; planned_power: at least the slot's planned power), else full power.
+  StrategyTotals run(Kind kind, const Stay& stay) const {
+    const bool sun_in_plan = kind == Kind::offpeak || kind == Kind::planned_power;
     StrategyTotals out;
     const VehicleSpec& v = setup_.vehicle;
     const double target = o_.target_soc;
     ControllerSettings cs;
     cs.vehicle = v;
     cs.policy = setup_.policy;
-    cs.export_price = o_.export_flat_p;
+    // grid_only: no grid meter as far as the controller knows (the surplus is never taken);
+    // pv_mode: the surplus taken whatever the export earns.
+    if (kind == Kind::pv_mode)
+      cs.export_price = -1e9;
+    else if (kind != Kind::grid_only)
+      cs.export_price = o_.export_flat_p;
     cs.solar_max_soc = target;  // energy above the target is not counted by this backtest
     Controller c(cs, setup_.zone);
     c.set_override(DeadlineOverride{target, stay.depart});
@@ -185,7 +127,7 @@ class Replay {
         else
           c.set_forecast(std::nullopt);
       }
-      if (t >= next_sun) {
+      if (sun_in_plan && t >= next_sun) {
         SunPlanInputs sun;
         sun.surplus_kw = expected_surplus(trace_, o_, setup_.zone, t, stay.depart);
         if (o_.export_prices) sun.export_p_per_kwh = o_.export_prices->slice(t, stay.depart);
@@ -209,7 +151,7 @@ class Replay {
       site.stale = false;
       loop.observe(site, car_kw * 1000.0, t);
       const SurplusWish wish = loop.step(t).wish;
-      c.set_surplus(wish.on);
+      c.set_surplus(kind != Kind::grid_only && wish.on);
       observe(t);
       for (int i = 0; i < 4; ++i) {
         const Controller::Step st = c.step(t);
@@ -224,7 +166,7 @@ class Replay {
           kw = wish.on ? wish.power_w / 1000.0 : 0.0;
         else if (ss.modulating && c.planned_solar_at(t))
           kw = std::max(wish.on ? wish.power_w / 1000.0 : min_kw,
-                        planned_power ? planned_kw(c, t) : 0.0);
+                        kind == Kind::planned_power ? planned_kw(c, t) : 0.0);
         else
           kw = v.max_charge_kw;
       }
@@ -295,25 +237,6 @@ class Replay {
   }
 
  private:
-  Plan make(Instant now, double soc, const Stay& stay) const {
-    PlanRequest req;
-    req.now = now;
-    req.soc = soc;
-    req.target_soc = o_.target_soc;
-    req.ready_by = stay.depart;
-    req.vehicle = setup_.vehicle;
-    req.strategy = setup_.policy.strategy;
-    req.min_soc = setup_.policy.min_soc;
-    const Instant visible = std::min(stay.depart, visible_until(now, o_.publication));
-    const PriceCurve prices = import_.slice(now, std::max(visible, now));
-    // The unpublished prices forecast from the history published by now (planner rule 8: they
-    // decide only what can wait), as offpeakd does.
-    if (visible < stay.depart)
-      req.forecast_prices = forecast_prices(import_.slice(visible - o_.price_history, visible), now,
-                                            stay.depart, setup_.zone);
-    return make_plan(req, prices, setup_.zone);
-  }
-
   const Setup& setup_;
   const HouseOptions& o_;
   const HouseTrace& trace_;
@@ -345,8 +268,8 @@ HouseStayResult run_house_stay(const Setup& setup, const HouseOptions& options,
   }
   r.need_kwh = need_kwh(setup.vehicle, stay.arrive_soc, options.target_soc);
   const Replay replay(setup, options, trace, import_prices);
-  r.offpeak = replay.run_controller(stay, false);
-  r.offpeak_planned_power = replay.run_controller(stay, true);
+  r.offpeak = replay.run(Kind::offpeak, stay);
+  r.offpeak_planned_power = replay.run(Kind::planned_power, stay);
   r.grid_only = replay.run(Kind::grid_only, stay);
   r.pv_mode = replay.run(Kind::pv_mode, stay);
   r.optimal = replay.optimal(stay, r.need_kwh, true);

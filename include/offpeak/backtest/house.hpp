@@ -9,10 +9,11 @@
 //  - offpeak_planned_power (a variant, for comparison): the same, but inside a planned slot
 //    counting on the sun the car draws at least the slot's planned power (offpeakd draws the
 //    surplus's current there, the car's minimum without a surplus);
-//  - grid_only: the planner without the sun (today's smart plan); whatever the car draws while
-//    the roof has a surplus still comes from the roof and is counted as solar;
-//  - pv_mode: the usual rule of thumb: the live surplus loop always, plus a full-power grid
-//    plan that ignores the sun for what the sun has not delivered;
+//  - grid_only: the same Controller without the sun and without a grid meter (today's smart
+//    plan); whatever the car draws while the roof has a surplus still comes from the roof and
+//    is counted as solar;
+//  - pv_mode: the usual rule of thumb: the live surplus loop's wish always taken, plus the
+//    Controller's full-power grid plan that ignores the sun for what the sun has not delivered;
 //  - optimal: perfect knowledge (every price, the real surplus), a linear program per stay
 //    solved exactly (`optimal_stay`).
 // Energy is accounted per tick: the car's draw is taken from the roof's surplus first
@@ -99,10 +100,10 @@ enum class PvForecastKind {
 struct HouseOptions {
   double target_soc = 80.0;
   PublicationRule publication = PublicationRule::agile();
-  Seconds replan_every{30 * 60};
-  Seconds price_history{28 * 86400};        // the price history the price forecast may use
-  Seconds tick{60};                         // the live loop's and the accounting's step
-  double export_flat_p = 0.0;               // p/kWh when `export_prices` has no value
+  Seconds replan_every{30 * 60};      // the sun handed to the controller again (and re-planned)
+  Seconds price_history{28 * 86400};  // the price history the price forecast may use
+  Seconds tick{60};                   // the live loop's and the accounting's step
+  double export_flat_p = 0.0;         // p/kWh when `export_prices` has no value
   std::optional<PriceCurve> export_prices;  // p/kWh per slot
   PvForecastKind forecast = PvForecastKind::noisy;
   double forecast_noise = 0.3;  // noisy: the day's factor is uniform in [1 - noise, 1 + noise]
