@@ -186,6 +186,11 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
       std::cerr << a.stays << ": " << e.what() << "\n";
       return k_exit_failure;
     }
+    // Those arriving from --from to --to (local dates), as the other stays backtests do.
+    std::erase_if(stays, [&](const bt::Stay& stay) {
+      const LocalDate d = cfg.zone.local_date(stay.arrive);
+      return d < from || to < d;
+    });
     stays_from = a.stays;
   } else {
     bt::HomePattern pattern;

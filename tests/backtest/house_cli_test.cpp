@@ -135,7 +135,8 @@ TEST(OffpeakHouseCli, StaysFromAFile) {
   const auto stays = dir.write("stays.csv",
                                "arrive,depart,arrive_soc\n"
                                "2023-01-14T09:00:00Z,2023-01-16T08:00:00Z,20\n"
-                               "2023-01-20T18:00:00Z,2023-01-30T08:00:00Z,20\n");
+                               "2023-01-20T18:00:00Z,2023-01-30T08:00:00Z,20\n"
+                               "2023-02-01T18:00:00Z,2023-02-02T08:00:00Z,20\n");  // after --to
   const CommandResult r =
       run(base(cfg.string()) + " --kwp 4 --stays " + stays.string() + " --json");
   ASSERT_EQ(r.status, 0) << r.out;
