@@ -257,9 +257,13 @@ ServerResponse get_prices(ApiBackend& backend, const ServerRequest& req) {
   const Instant now = backend.snapshot().now;
   RangeResult r = parse_range(req, now, now + std::chrono::hours{48}, 1);
   if (!r.error.empty()) return error_response(400, r.error);
+  json::value v = report::prices_json(backend.prices(r.range.from, r.range.to));
+  // Beside the import prices: what exporting earns (site.export_tariff or export_price).
+  if (auto x = backend.export_prices(r.range.from, r.range.to)) {
+    v.as_object()["export"] = report::prices_json(*x);
+  }
   return json_response(
-      200, report::with_currency(report::prices_json(backend.prices(r.range.from, r.range.to)),
-                                 Money(backend.snapshot().currency, '.')));
+      200, report::with_currency(std::move(v), Money(backend.snapshot().currency, '.')));
 }
 
 std::vector<json::value> projection(const StatusSnapshot& s) {

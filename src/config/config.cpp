@@ -361,6 +361,7 @@ LoadResult load_config(const std::filesystem::path& file, const Environment& env
   if (auto n = Reader::child(*root, "carbon")) detail::parse_carbon(*n, r, cfg.carbon.emplace());
   if (auto n = Reader::child(*root, "site"))
     detail::parse_site(*n, r, Reader::child(*root, "mqtt").has_value(), cfg.site);
+  if (auto n = Reader::child(*root, "site")) detail::parse_export_tariff(*n, r, dir, cfg);
   if (auto n = Reader::child(*root, "solar_forecast"))
     detail::parse_solar_forecast(*n, r, dir, env, cfg.solar_forecast);
   detail::parse_notify(*root, r, dir, env, cfg.notify);

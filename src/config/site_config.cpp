@@ -227,7 +227,7 @@ std::optional<MeterConfig> parse_meter(const YAML::Node& node, Reader& r, const 
 
 void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out) {
   if (node.IsNull()) return;
-  if (!r.check_map(node, "site", {"grid", "pv", "export_price"})) return;
+  if (!r.check_map(node, "site", {"grid", "pv", "export_price", "export_tariff"})) return;
   if (auto n = Reader::child(node, "grid")) out.grid = parse_meter(*n, r, "site.grid", have_mqtt);
   if (auto n = Reader::child(node, "pv")) out.pv = parse_meter(*n, r, "site.pv", have_mqtt);
   if (auto n = Reader::child(node, "export_price")) {

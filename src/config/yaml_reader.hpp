@@ -116,6 +116,10 @@ void parse_carbon(const YAML::Node& node, Reader& r, CarbonConfig& out);
 // The `site:` mapping (site_config.cpp): meters and the export price. `have_mqtt`: whether
 // the file has an `mqtt:` section (an mqtt meter needs one).
 void parse_site(const YAML::Node& node, Reader& r, bool have_mqtt, SiteConfig& out);
+// `site.export_tariff` (export_tariff_config.cpp): a tariff file path or mapping (static, csv,
+// octopus-agile), exclusive with `site.export_price`.
+void parse_export_tariff(const YAML::Node& site, Reader& r, const std::filesystem::path& dir,
+                         Config& cfg);
 
 // A secret read from a file, trailing newlines removed; errors at `at` (else the file), never
 // echoing the content. nullopt on failure.

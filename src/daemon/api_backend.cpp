@@ -69,6 +69,10 @@ PriceCurve ServiceApi::prices(Instant from, Instant to) const {
   return service_.controller_.prices().slice(from, to);
 }
 
+std::optional<PriceCurve> ServiceApi::export_prices(Instant from, Instant to) const {
+  return service_.export_prices(from, to);
+}
+
 asio::awaitable<std::vector<store::SampleRow>> ServiceApi::samples(store::TimeRange r) {
   store::Store* db = &service_.store_;
   auto rows = co_await offload<std::vector<store::SampleRow>>(

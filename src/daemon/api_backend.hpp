@@ -23,6 +23,7 @@ class ServiceApi final : public api::ApiBackend {
   api::StatusSnapshot snapshot() const override;
   const Zone& zone() const override;
   PriceCurve prices(Instant from, Instant to) const override;
+  std::optional<PriceCurve> export_prices(Instant from, Instant to) const override;
   boost::asio::awaitable<std::vector<store::SampleRow>> samples(store::TimeRange r) override;
   boost::asio::awaitable<std::vector<store::SessionRow>> sessions(store::TimeRange r) override;
   boost::asio::awaitable<std::vector<store::CommandRow>> commands(store::TimeRange r) override;

@@ -226,6 +226,19 @@ class Service {
   config::Config home_cfg_;  // read by the worker while learning
   LoadProfile home_load_;
   PvScale home_scale_;
+  // What exported energy earns (service_export.cpp): site.export_tariff as prices (static and
+  // CSV directly, octopus-agile through its feed, refreshed off the loop), else nothing.
+  void export_configured();
+  boost::asio::awaitable<void> export_loop();
+  // The export prices within [from, to): the tariff's, else the flat export_price as one slot
+  // when it is not 0; nullopt: neither.
+  std::optional<PriceCurve> export_prices(Instant from, Instant to) const;
+  std::shared_ptr<const tariffs::PriceFeed> export_feed_;
+  std::unique_ptr<Tariff> export_static_;
+  PriceCurve export_known_;
+  tariffs::RefreshState export_refresh_;
+  bool export_running_ = false;
+  boost::asio::steady_timer export_timer_{io_};
   config::Secret persisted_token_;  // the Connect token last written to the cache
 
   // Commands since start by (action, "ok"/"failed"), for /metrics.

@@ -29,6 +29,7 @@ std::string kwh(double v) {
 }  // namespace
 
 void Service::forecast_configured() {
+  export_configured();  // the export prices the plan weighs the sun against
   if (!cfg_.solar_forecast) {
     pv_forecast_ = PvForecast{};
     sun_update();

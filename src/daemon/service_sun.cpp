@@ -42,6 +42,7 @@ void Service::sun_update() {
   SunPlanInputs sun;
   sun.surplus_kw = PriceCurve(std::move(kw));
   sun.export_flat_p_per_kwh = cfg_.site.export_price;
+  if (cfg_.export_tariff) sun.export_p_per_kwh = export_prices(from, from + k_ahead);
   sun.confidence = cfg_.solar_forecast->confidence;
   if (switch_ && switch_->modulating()) {
     const config::CurrentControl& cc = cfg_.current;

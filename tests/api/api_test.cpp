@@ -217,6 +217,9 @@ class Daemon {
                                             "  ready_by: \"07:30\"\n"
                                             "tariff: " OFFPEAK_SOURCE_DIR
                                             "/config/tariffs/octopus-go.yaml\n"
+                                            "site:\n"
+                                            "  export_tariff: { default: 4.1, periods: [ { "
+                                            "start: \"16:00\", end: \"19:00\", price: 15 } ] }\n"
                                             "switch:\n"
                                             "  type: log\n"
                                             "storage:\n"
@@ -340,6 +343,18 @@ TEST_F(ApiTest, PricesInARange) {
   EXPECT_EQ(slots[1].at("start").as_string(), "2026-01-11T00:30:00Z");
   EXPECT_EQ(slots[1].at("end").as_string(), "2026-01-11T05:30:00Z");
   EXPECT_EQ(slots[2].at("end").as_string(), "2026-01-11T06:00:00Z");
+  // Beside them, what exporting earns (site.export_tariff: 4.1p, 15p from 16:00 to 19:00).
+  const auto& night = doc.at("export").at("slots").as_array();
+  ASSERT_EQ(night.size(), 1u) << r.body;
+  EXPECT_EQ(night[0].at("price_p_per_kwh").to_number<double>(), 4.1);
+  Reply eve =
+      http(port(), "GET", "/api/v1/prices?from=2026-01-11T12:00:00Z&to=2026-01-11T20:00:00Z");
+  ASSERT_EQ(eve.status, 200) << eve.body;
+  const json::value eve_doc = eve.json();
+  const auto& ex = eve_doc.at("export").at("slots").as_array();
+  ASSERT_EQ(ex.size(), 3u) << eve.body;
+  EXPECT_EQ(ex[1].at("start").as_string(), "2026-01-11T16:00:00Z");
+  EXPECT_EQ(ex[1].at("price_p_per_kwh").to_number<double>(), 15.0);
   EXPECT_EQ(http(port(), "GET", "/api/v1/prices?from=yesterday").status, 400);
   EXPECT_EQ(http(port(), "GET", "/api/v1/prices?from=2026-01-12T00:00:00Z&to=2026-01-11T00:00:00Z")
                 .status,
@@ -670,6 +685,7 @@ TEST_F(ApiTest, DashboardRendersInHeadlessChromium) {
   EXPECT_NE(dom.find("class=\"soc-history\""), std::string::npos) << "SoC history is drawn";
   EXPECT_NE(dom.find("class=\"soc-projected\""), std::string::npos);
   EXPECT_NE(dom.find("class=\"ready-by\""), std::string::npos);
+  EXPECT_NE(dom.find("class=\"export-price\""), std::string::npos) << "the export price is drawn";
   EXPECT_EQ(text_of(dom, "next").rfind("start at ", 0), 0u) << text_of(dom, "next");
   // Price axis at round steps: Go's 24.50p peak (x 1.1 headroom) gives 0p to 25p by 5p.
   std::string ticks;

@@ -133,6 +133,11 @@ class ApiBackend {
   virtual const Zone& zone() const = 0;
   // Known prices within [from, to).
   virtual PriceCurve prices(Instant from, Instant to) const = 0;
+  // What exported energy earns within [from, to) (site.export_tariff, or the flat
+  // site.export_price as one slot); nullopt: no export price configured.
+  virtual std::optional<PriceCurve> export_prices(Instant /*from*/, Instant /*to*/) const {
+    return std::nullopt;
+  }
   virtual boost::asio::awaitable<std::vector<store::SampleRow>> samples(store::TimeRange r) = 0;
   virtual boost::asio::awaitable<std::vector<store::SessionRow>> sessions(store::TimeRange r) = 0;
   virtual boost::asio::awaitable<std::vector<store::CommandRow>> commands(store::TimeRange r) = 0;

@@ -255,6 +255,9 @@ struct Config {
   std::optional<MqttConfig> mqtt;
   NotifyConfig notify;  // `notify:`, `quiet_hours:`, `plug_reminder:`
   SiteConfig site;      // `site:`; no meters when absent
+  // `site.export_tariff` (static, csv or octopus-agile with an export product): what exported
+  // energy earns per slot; exclusive with site.export_price (export_tariff_config.cpp).
+  std::optional<TariffConfig> export_tariff;
   // `solar_forecast:`; none when absent
   std::optional<SolarForecastConfig> solar_forecast;
 };
