@@ -2,7 +2,7 @@
 // stay tick by tick, and the perfect-knowledge optimum of the same stay (house.hpp).
 
 #include <offpeak/backtest/house.hpp>
-#include <offpeak/domain/planner.hpp>
+#include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/price_forecast.hpp>
 
 #include <algorithm>
@@ -13,7 +13,16 @@ namespace {
 
 using namespace std::chrono;
 
-enum class Kind { offpeak, grid_only, pv_mode };
+// The strategies replayed with offpeakd's Controller.
+enum class Kind {
+  offpeak,        // mode smart with the sun in the plan and the surplus where worth taking
+  planned_power,  // offpeak, a planned solar slot drawing at least its planned power
+  grid_only,      // mode smart without the sun: no surplus, no sun in the plan
+  pv_mode,        // the surplus always taken, plans without the sun
+};
+
+// The controller counts a target as reached 0.1 points below it (its shortfall tolerance).
+constexpr double k_target_tolerance_pct = 0.1;
 
 double hours(Seconds d) {
   return static_cast<double>(d.count()) / 3600.0;
@@ -57,58 +66,111 @@ class Replay {
          const PriceCurve& import)
       : setup_(setup), o_(o), trace_(trace), import_(import) {}
 
+  // The power the controller's plan has at t (kW; 0 outside its slots).
+  static double planned_kw(const Controller& c, Instant t) {
+    if (!c.plan()) return 0.0;
+    for (const auto& sl : c.plan()->slots)
+      if (sl.start <= t && t < sl.end) return sl.power_kw;
+    return 0.0;
+  }
+  // A strategy through a stay: offpeakd's own Controller in mode smart (plans on the prices
+  // published by then with the price forecast, edge-triggered commands, confirmations) with the
+  // surplus loop's wish, composed as offpeakd composes them: the surplus's current while the
+  // controller charges for the surplus or inside a planned solar slot (at least the car's
+  // minimum there; planned_power: at least the slot's planned power), else full power.
   StrategyTotals run(Kind kind, const Stay& stay) const {
+    const bool sun_in_plan = kind == Kind::offpeak || kind == Kind::planned_power;
     StrategyTotals out;
     const VehicleSpec& v = setup_.vehicle;
     const double target = o_.target_soc;
-    double soc = stay.arrive_soc;
+    ControllerSettings cs;
+    cs.vehicle = v;
+    cs.policy = setup_.policy;
+    // grid_only: no grid meter as far as the controller knows (the surplus is never taken);
+    // pv_mode: the surplus taken whatever the export earns.
+    if (kind == Kind::pv_mode)
+      cs.export_price = -1e9;
+    else if (kind != Kind::grid_only)
+      cs.export_price = o_.export_flat_p;
+    cs.solar_max_soc = target;  // energy above the target is not counted by this backtest
+    Controller c(cs, setup_.zone);
+    c.set_override(DeadlineOverride{target, stay.depart});
     SurplusSettings ss = o_.surplus;
     ss.max_power_w = v.max_charge_kw * 1000.0;
+    ss.onoff_power_w = ss.max_power_w;
     SurplusLoop loop(ss);
+    const double min_kw = std::min(ss.min_current_a * ss.voltage / 1000.0, v.max_charge_kw);
+    double soc = stay.arrive_soc;
+    bool on = false;
     double car_kw = 0.0;
-    std::optional<Plan> plan;
-    Instant next_plan = stay.arrive;
+    Instant horizon{};
+    Instant next_sun = stay.arrive;
+    auto observe = [&](Instant at) {
+      VehicleState st;
+      st.device_id = "backtest";
+      st.soc_percent = soc;
+      st.plugged_in = true;
+      st.charging_state = on ? ChargingState::charging : ChargingState::not_charging;
+      st.observed_at = at;
+      c.observe(st);
+    };
     for (Instant t = stay.arrive; t < stay.depart;) {
       const Seconds dt = std::min(o_.tick, stay.depart - t);
       const double h = hours(dt);
+      const Instant visible = std::min(stay.depart, visible_until(t, o_.publication));
+      if (visible != horizon) {
+        horizon = visible;
+        c.set_prices(import_.slice(stay.arrive, horizon));
+        if (horizon < stay.depart)
+          c.set_forecast(forecast_prices(import_.slice(horizon - o_.price_history, horizon),
+                                         stay.arrive, stay.depart, setup_.zone));
+        else
+          c.set_forecast(std::nullopt);
+      }
+      if (sun_in_plan && t >= next_sun) {
+        SunPlanInputs sun;
+        sun.surplus_kw = expected_surplus(trace_, o_, setup_.zone, t, stay.depart);
+        if (o_.export_prices) sun.export_p_per_kwh = o_.export_prices->slice(t, stay.depart);
+        sun.export_flat_p_per_kwh = o_.export_flat_p;
+        sun.confidence = o_.confidence;
+        if (ss.modulating) sun.min_power_kw = min_kw;
+        c.set_sun(std::move(sun));
+        if (o_.export_prices) {  // the surplus rule's export price: the one of the time
+          cs.export_price = export_at(o_, t);
+          c.set_settings(cs);
+        }
+        next_sun = t + o_.replan_every;
+      }
       const HouseSample* s = trace_.at(t);
       const double load = s ? s->load_kw : 0.0;
       const double pv = s ? s->pv_kw : 0.0;
-      const bool done = soc >= target - 1e-9;
-      if (t >= next_plan) {
-        plan = done ? std::nullopt : std::optional<Plan>(make(kind, t, soc, stay));
-        next_plan = t + o_.replan_every;
+      SiteState site;
+      site.grid_w = (load + car_kw - pv) * 1000.0;
+      site.pv_w = pv * 1000.0;
+      site.updated_at = t;
+      site.stale = false;
+      loop.observe(site, car_kw * 1000.0, t);
+      const SurplusWish wish = loop.step(t).wish;
+      c.set_surplus(kind != Kind::grid_only && wish.on);
+      observe(t);
+      for (int i = 0; i < 4; ++i) {
+        const Controller::Step st = c.step(t);
+        if (!st.command) break;
+        on = st.command->action == Action::start;
+        c.command_result(t, true, "simulated switch");
+        observe(t);
       }
-      // What the plan draws in [t, t + dt): its slots' energy where they overlap the tick
-      // (offpeak: only slots that buy from the grid; the sun's share is the live loop's).
-      double plan_kwh = 0.0;
-      if (plan && !done) {
-        for (const PlannedSlot& slot : plan->slots) {
-          if (slot.forecast || slot.energy_kwh <= 0 || slot.end <= t || slot.start >= t + dt)
-            continue;
-          if (kind == Kind::offpeak && slot.solar_kwh > 1e-9 && slot.grid_kwh <= 1e-9) continue;
-          const Instant a = std::max(slot.start, t);
-          const Instant b = std::min(slot.end, t + dt);
-          plan_kwh += slot.energy_kwh * hours(b - a) / hours(slot.end - slot.start);
-        }
+      double kw = 0.0;
+      if (on) {
+        if (c.charging_for_surplus())
+          kw = wish.on ? wish.power_w / 1000.0 : 0.0;
+        else if (ss.modulating && c.planned_solar_at(t))
+          kw = std::max(wish.on ? wish.power_w / 1000.0 : min_kw,
+                        kind == Kind::planned_power ? planned_kw(c, t) : 0.0);
+        else
+          kw = v.max_charge_kw;
       }
-      double sun_kw = 0.0;
-      if (kind != Kind::grid_only) {
-        SiteState site;
-        site.grid_w = (load + car_kw - pv) * 1000.0;
-        site.pv_w = pv * 1000.0;
-        site.updated_at = t;
-        site.stale = false;
-        loop.observe(site, car_kw * 1000.0, t);
-        const auto step = loop.step(t);
-        const bool take = !done && (kind == Kind::pv_mode || worth_taking(plan, t));
-        if (!take) {
-          if (loop.wish().on) loop.reset(t);
-        } else if (step.wish.on) {
-          sun_kw = step.wish.power_w / 1000.0;
-        }
-      }
-      double kwh = std::min(std::max(plan_kwh, sun_kw * h), v.max_charge_kw * h);
+      double kwh = std::min(kw, v.max_charge_kw) * h;
       kwh = std::min(kwh, need_kwh(v, soc, target));
       const double solar = std::min(kwh, std::max(pv - load, 0.0) * h);
       const double grid = kwh - solar;
@@ -122,7 +184,7 @@ class Replay {
       t += dt;
     }
     out.stays = 1;
-    out.targets_met = soc >= target - 0.05 ? 1 : 0;
+    out.targets_met = soc >= target - k_target_tolerance_pct ? 1 : 0;
     return out;
   }
 
@@ -175,49 +237,6 @@ class Replay {
   }
 
  private:
-  Plan make(Kind kind, Instant now, double soc, const Stay& stay) const {
-    PlanRequest req;
-    req.now = now;
-    req.soc = soc;
-    req.target_soc = o_.target_soc;
-    req.ready_by = stay.depart;
-    req.vehicle = setup_.vehicle;
-    req.strategy = setup_.policy.strategy;
-    req.min_soc = setup_.policy.min_soc;
-    const Instant visible = std::min(stay.depart, visible_until(now, o_.publication));
-    const PriceCurve prices = import_.slice(now, std::max(visible, now));
-    // The unpublished prices forecast from the history published by now (planner rule 8: they
-    // decide only what can wait), as offpeakd does.
-    if (visible < stay.depart)
-      req.forecast_prices = forecast_prices(import_.slice(visible - o_.price_history, visible), now,
-                                            stay.depart, setup_.zone);
-    if (kind == Kind::offpeak) {
-      req.surplus_kw = expected_surplus(trace_, o_, setup_.zone, now, stay.depart);
-      if (o_.export_prices) req.export_p_per_kwh = o_.export_prices->slice(now, stay.depart);
-      req.export_flat_p_per_kwh = o_.export_flat_p;
-      req.surplus_confidence = o_.confidence;
-      const SurplusSettings& ss = o_.surplus;
-      if (ss.modulating)
-        req.min_power_kw = std::min(ss.min_current_a * ss.voltage * ss.phases / 1000.0,
-                                    setup_.vehicle.max_charge_kw);
-    }
-    return make_plan(req, prices, setup_.zone);
-  }
-
-  // Offpeak takes the live surplus below the target when the plan counts on the sun ahead, or
-  // when exporting earns less than the dearest grid energy the plan would still buy (the
-  // controller's rule in mode smart).
-  bool worth_taking(const std::optional<Plan>& plan, Instant now) const {
-    if (!plan) return false;
-    const double e = export_at(o_, now);
-    for (const PlannedSlot& slot : plan->slots) {
-      if (slot.end <= now || slot.energy_kwh <= 0) continue;
-      if (slot.solar_kwh > 1e-9) return true;
-      if (slot.price_p_per_kwh && *slot.price_p_per_kwh > e) return true;
-    }
-    return false;
-  }
-
   const Setup& setup_;
   const HouseOptions& o_;
   const HouseTrace& trace_;
@@ -250,6 +269,7 @@ HouseStayResult run_house_stay(const Setup& setup, const HouseOptions& options,
   r.need_kwh = need_kwh(setup.vehicle, stay.arrive_soc, options.target_soc);
   const Replay replay(setup, options, trace, import_prices);
   r.offpeak = replay.run(Kind::offpeak, stay);
+  r.offpeak_planned_power = replay.run(Kind::planned_power, stay);
   r.grid_only = replay.run(Kind::grid_only, stay);
   r.pv_mode = replay.run(Kind::pv_mode, stay);
   r.optimal = replay.optimal(stay, r.need_kwh, true);
@@ -265,6 +285,7 @@ HouseSummary run_house(const Setup& setup, const HouseOptions& options, const Ho
     HouseStayResult r = run_house_stay(setup, options, trace, stay, import_prices);
     if (r.replayed) {
       add(sum.offpeak, r.offpeak);
+      add(sum.offpeak_planned_power, r.offpeak_planned_power);
       add(sum.grid_only, r.grid_only);
       add(sum.pv_mode, r.pv_mode);
       add(sum.optimal, r.optimal);

@@ -194,7 +194,8 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--target", a.target, "Target SoC percent. Default: from the configuration")
       ->check(CLI::Range(0.0, 100.0));
-  cmd->add_option("--nights-csv", a.nights_csv, "Write one row per night to this CSV file");
+  cmd->add_option("--nights-csv", a.nights_csv,
+                  "Write one row per night (--house: per stay) to this CSV file");
   cmd->add_flag("--field", a.field,
                 "Replay offpeakd's whole loop (poll budget, SoC estimation, learned model, "
                 "sessions) against a car that draws less than configured, tapers and whose cloud "
@@ -226,6 +227,11 @@ CLI::App* add_backtest_command(CLI::App& app, BacktestArgs& a) {
 int cmd_backtest(const BacktestArgs& a) {
   auto from = parse_date(a.from);
   auto to = parse_date(a.to);
+  if (!a.house.empty() && (a.field || a.depart_after_days)) {
+    std::cerr << "offpeak: --house is its own backtest; it does not combine with --field or "
+                 "--depart-after-days\n";
+    return k_exit_usage;
+  }
   if (a.field) {
     // Checked before anything is loaded, like the other arguments.
     if (!parse_duration(a.cloud_lag)) {

@@ -48,6 +48,30 @@ std::string pct_over(double v, double base) {
   return b;
 }
 
+// One row per stay: its times, need and each strategy's cost, grid and solar energy.
+bool write_stays_csv(const std::string& file, const bt::HouseSummary& s) {
+  std::ofstream out(file);
+  if (!out) return false;
+  out << "arrive_utc,depart_utc,arrive_soc,replayed,need_kwh";
+  for (const char* n : {"offpeak", "grid_only", "pv_mode", "optimal"})
+    out << ',' << n << "_cost_p," << n << "_grid_kwh," << n << "_solar_kwh," << n << "_met";
+  out << '\n';
+  for (const auto& r : s.per_stay) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f,%s,%.4f", r.stay.arrive_soc, r.replayed ? "true" : "false",
+                  r.need_kwh);
+    out << format_rfc3339(r.stay.arrive) << ',' << format_rfc3339(r.stay.depart) << ',' << buf;
+    for (const bt::StrategyTotals* t : {&r.offpeak, &r.grid_only, &r.pv_mode, &r.optimal}) {
+      std::snprintf(buf, sizeof buf, ",%.3f,%.4f,%.4f,%s", t->cost_p, t->grid_kwh, t->solar_kwh,
+                    t->targets_met > 0 ? "true" : "false");
+      out << buf;
+    }
+    out << '\n';
+  }
+  out.flush();
+  return static_cast<bool>(out);
+}
+
 }  // namespace
 
 void add_house_options(CLI::App& cmd, BacktestArgs& a) {
@@ -73,8 +97,8 @@ void add_house_options(CLI::App& cmd, BacktestArgs& a) {
                  "--house: scale the PV to a roof of this many kWp (the file needs '# kwp: K')")
       ->check(CLI::Range(0.01, 1000.0));
   cmd.add_option("--switch", a.house_switch,
-                 "--house: the charger: modulating (6-32 A, the plan and the surplus loop may "
-                 "set any power) or onoff (full power only). Default modulating")
+                 "--house: the charger: modulating (the plan and the surplus loop set any current "
+                 "from switch.min_current_a up) or onoff (full power only). Default modulating")
       ->check(CLI::IsMember({"modulating", "onoff"}));
   cmd.add_option("--confidence", a.confidence,
                  "--house: the share of the forecast surplus offpeak's plan counts on, 0..1. "
@@ -162,6 +186,11 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
       std::cerr << a.stays << ": " << e.what() << "\n";
       return k_exit_failure;
     }
+    // Those arriving from --from to --to (local dates), as the other stays backtests do.
+    std::erase_if(stays, [&](const bt::Stay& stay) {
+      const LocalDate d = cfg.zone.local_date(stay.arrive);
+      return d < from || to < d;
+    });
     stays_from = a.stays;
   } else {
     bt::HomePattern pattern;
@@ -174,6 +203,10 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
   }
 
   const bt::HouseSummary s = bt::run_house(setup, o, trace, stays, prices);
+  if (!a.nights_csv.empty() && !write_stays_csv(a.nights_csv, s)) {
+    std::cerr << "offpeak: cannot write " << a.nights_csv << "\n";
+    return k_exit_failure;
+  }
   if (s.optimal.stays == 0)
     std::cerr << "offpeak: no stay between " << a.from << " and " << a.to
               << " has the house trace and import prices throughout\n";
@@ -193,6 +226,7 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
         {"stays_skipped", s.skipped},
         {"strategies", std::move(strategies)},
         {"optimal_no_sun", totals_json(s.optimal_no_sun)},
+        {"variants", json::object{{"offpeak_planned_power", totals_json(s.offpeak_planned_power)}}},
         {"optimal_surplus_first_cost_p", report::round_to(s.optimal.surplus_first_cost_p, 2)}};
     if (trace.kwp) out["kwp"] = report::round_to(*trace.kwp, 3);
     std::cout << report::to_text(json::value(std::move(out)));
@@ -209,11 +243,11 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
   if (s.skipped > 0) std::cout << ", " << s.skipped << " skipped (trace or prices missing)";
   std::cout << "; target " << money.number(o.target_soc, 0) << " %; forecast " << a.forecast
             << "\n\n";
-  std::snprintf(line, sizeof line, "  %-10s %12s %9s %10s %10s %15s %10s\n", "strategy", "cost",
+  std::snprintf(line, sizeof line, "  %-13s %12s %9s %10s %10s %15s %10s\n", "strategy", "cost",
                 "vs best", "grid kWh", "solar kWh", "export forgone", "target met");
   std::cout << line;
   auto row = [&](const char* name, const bt::StrategyTotals& t) {
-    std::snprintf(line, sizeof line, "  %-10s %12s %9s %10.1f %10.1f %15s %6d/%d\n", name,
+    std::snprintf(line, sizeof line, "  %-13s %12s %9s %10.1f %10.1f %15s %6d/%d\n", name,
                   money.amount(t.cost_p).c_str(), pct_over(t.cost_p, s.optimal.cost_p).c_str(),
                   t.grid_kwh, t.solar_kwh, money.amount(t.export_forgone_p).c_str(), t.targets_met,
                   t.stays);
@@ -223,6 +257,8 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
   row("grid_only", s.grid_only);
   row("pv_mode", s.pv_mode);
   row("optimal", s.optimal);
+  std::cout << "  variant:\n";
+  row("planned_power", s.offpeak_planned_power);
   std::cout << "\n  the optimum's draw with the roof's surplus taken first: "
             << money.amount(s.optimal.surplus_first_cost_p)
             << " (the optimum allows importing while the roof exports when export pays more)";

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace {
@@ -61,8 +64,9 @@ TEST(OffpeakHouseCli, FourStrategiesOnTheSameStays) {
       const json::value& x = s.at(name);
       EXPECT_EQ(x.at("stays").as_int64(), 6) << name;
       EXPECT_EQ(x.at("targets_met").as_int64(), 6) << name;
-      // The same need through the same stays; the optimum is the cheapest.
-      EXPECT_NEAR(num(x, "grid_kwh") + num(x, "solar_kwh"), energy, 0.01) << name;
+      // The same need through the same stays (the controller stops within 0.1 % of the target,
+      // 0.07 kWh a stay); the optimum is the cheapest.
+      EXPECT_NEAR(num(x, "grid_kwh") + num(x, "solar_kwh"), energy, 0.4) << name;
       EXPECT_GE(num(x, "cost_p"), num(opt, "cost_p") - 0.01) << name;
       EXPECT_EQ(num(x, "export_forgone_p"), 0.0) << name;  // the export earns nothing
     }
@@ -90,13 +94,49 @@ TEST(OffpeakHouseCli, ExportPriceIsCountedAndTheTableShowsIt) {
     EXPECT_NE(r.out.find(want), std::string::npos) << want << " in\n" << r.out;
 }
 
+TEST(OffpeakHouseCli, ExportPricesFromACsvOverTheFlatPrice) {
+  TempDir dir;
+  const auto cfg = dir.write("c.yaml", k_config);
+  // 2p for every half-hour of the two weeks; the flat 50p is only for gaps (there are none).
+  std::string csv = "valid_from_utc,valid_to_utc,p_per_kwh_inc_vat\n";
+  for (int d = 8; d <= 23; ++d)
+    for (int h = 0; h < 48; ++h) {
+      char row[128];
+      std::snprintf(row, sizeof row, "2023-01-%02dT%02d:%02d:00Z,", d, h / 2, h % 2 * 30);
+      csv += row;
+      const int e = h + 1;
+      std::snprintf(row, sizeof row, "2023-01-%02dT%02d:%02d:00Z,2\n", e == 48 ? d + 1 : d,
+                    e == 48 ? 0 : e / 2, e % 2 * 30);
+      csv += row;
+    }
+  const auto ex = dir.write("export.csv", csv);
+  const CommandResult r = run(base(cfg.string()) + " --kwp 4 --export-price 50 --export-prices " +
+                              ex.string() + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const CommandResult flat = run(base(cfg.string()) + " --kwp 4 --export-price 2 --json");
+  ASSERT_EQ(flat.status, 0) << flat.out;
+  const json::object o = json::parse(r.out).as_object();
+  const json::object f = json::parse(flat.out).as_object();
+  // The curve's 2p, never the flat 50p: the same as a flat 2p.
+  const json::value& pv = o.at("strategies").at("pv_mode");
+  EXPECT_GT(num(pv, "solar_kwh"), 5.0);
+  EXPECT_NEAR(num(pv, "export_forgone_p"), num(pv, "solar_kwh") * 2.0, 0.05);
+  for (const char* name : {"grid_only", "pv_mode", "optimal"})
+    EXPECT_EQ(o.at("strategies").at(name), f.at("strategies").at(name)) << name;
+  // offpeak re-plans as the export price changes; it is priced at the curve too.
+  const json::value& op = o.at("strategies").at("offpeak");
+  EXPECT_NEAR(num(op, "export_forgone_p"), num(op, "solar_kwh") * 2.0, 0.05);
+  EXPECT_EQ(op.at("targets_met").as_int64(), 6);
+}
+
 TEST(OffpeakHouseCli, StaysFromAFile) {
   TempDir dir;
   const auto cfg = dir.write("c.yaml", k_config);
   const auto stays = dir.write("stays.csv",
                                "arrive,depart,arrive_soc\n"
                                "2023-01-14T09:00:00Z,2023-01-16T08:00:00Z,20\n"
-                               "2023-01-20T18:00:00Z,2023-01-30T08:00:00Z,20\n");
+                               "2023-01-20T18:00:00Z,2023-01-30T08:00:00Z,20\n"
+                               "2023-02-01T18:00:00Z,2023-02-02T08:00:00Z,20\n");  // after --to
   const CommandResult r =
       run(base(cfg.string()) + " --kwp 4 --stays " + stays.string() + " --json");
   ASSERT_EQ(r.status, 0) << r.out;
@@ -106,6 +146,35 @@ TEST(OffpeakHouseCli, StaysFromAFile) {
   const double energy = num(o.at("strategies").at("optimal"), "grid_kwh") +
                         num(o.at("strategies").at("optimal"), "solar_kwh");
   EXPECT_NEAR(energy, 0.6 * 60 / 0.9, 0.01);
+}
+
+TEST(OffpeakHouseCli, OneRowPerStayAddsUpToTheTotals) {
+  TempDir dir;
+  const auto cfg = dir.write("c.yaml", k_config);
+  const std::string rows = (dir.path() / "stays.csv").string();
+  const CommandResult r =
+      run(base(cfg.string()) + " --kwp 4 --export-price 0 --json --nights-csv " + rows);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json::object o = json::parse(r.out).as_object();
+  std::ifstream in(rows);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t lines = 0;
+  double optimal = 0.0;
+  std::size_t pos = text.find('\n') + 1;  // after the header
+  EXPECT_EQ(text.rfind("arrive_utc,depart_utc,arrive_soc,replayed,need_kwh,offpeak_cost_p", 0), 0U);
+  while (pos < text.size()) {
+    const std::size_t end = text.find('\n', pos);
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++lines;
+    // optimal_cost_p is the 18th column.
+    std::size_t c = 0;
+    for (int i = 0; i < 17; ++i)
+      c = line.find(',', c) + 1;
+    optimal += std::stod(line.substr(c));
+  }
+  EXPECT_EQ(lines, 6U);
+  EXPECT_NEAR(optimal, num(o.at("strategies").at("optimal"), "cost_p"), 0.05);
 }
 
 TEST(OffpeakHouseCli, RefusesBadTracesAndOptions) {
@@ -130,6 +199,9 @@ TEST(OffpeakHouseCli, RefusesBadTracesAndOptions) {
   EXPECT_EQ(r.status, 2) << r.out;
   r = run(base(cfg.string()) + " --forecast tomorrow");
   EXPECT_EQ(r.status, 2) << r.out;
+  r = run(base(cfg.string()) + " --field");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--house is its own backtest"), std::string::npos) << r.out;
 }
 
 }  // namespace

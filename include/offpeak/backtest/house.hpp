@@ -2,13 +2,18 @@
 // The solar backtest (`offpeak backtest --house`, docs/backtest.md): a real home's load and PV
 // trace, a car at home for some stays, import and export prices, and four ways of charging the
 // same car through the same stays:
-//  - offpeak: the planner with the sun (its surplus and export price fields, the surplus
-//    forecast counted at `confidence`), re-planned every `replan_every` on the prices visible
-//    then, plus the live surplus loop (domain/surplus.hpp) where the surplus is worth taking;
-//  - grid_only: the planner without the sun (today's smart plan); whatever the car draws while
-//    the roof has a surplus still comes from the roof and is counted as solar;
-//  - pv_mode: the usual rule of thumb: the live surplus loop always, plus a full-power grid
-//    plan that ignores the sun for what the sun has not delivered;
+//  - offpeak: offpeakd's own Controller in mode smart (the planner with the sun: the surplus
+//    forecast counted at `confidence`, the export price; the price forecast; edge-triggered
+//    commands) on the prices visible at the time, with the live surplus loop
+//    (domain/surplus.hpp) composed as offpeakd composes them;
+//  - offpeak_planned_power (a variant, for comparison): the same, but inside a planned slot
+//    counting on the sun the car draws at least the slot's planned power (offpeakd draws the
+//    surplus's current there, the car's minimum without a surplus);
+//  - grid_only: the same Controller without the sun and without a grid meter (today's smart
+//    plan); whatever the car draws while the roof has a surplus still comes from the roof and
+//    is counted as solar;
+//  - pv_mode: the usual rule of thumb: the live surplus loop's wish always taken, plus the
+//    Controller's full-power grid plan that ignores the sun for what the sun has not delivered;
 //  - optimal: perfect knowledge (every price, the real surplus), a linear program per stay
 //    solved exactly (`optimal_stay`).
 // Energy is accounted per tick: the car's draw is taken from the roof's surplus first
@@ -95,10 +100,10 @@ enum class PvForecastKind {
 struct HouseOptions {
   double target_soc = 80.0;
   PublicationRule publication = PublicationRule::agile();
-  Seconds replan_every{30 * 60};
-  Seconds price_history{28 * 86400};        // the price history the price forecast may use
-  Seconds tick{60};                         // the live loop's and the accounting's step
-  double export_flat_p = 0.0;               // p/kWh when `export_prices` has no value
+  Seconds replan_every{30 * 60};      // the sun handed to the controller again (and re-planned)
+  Seconds price_history{28 * 86400};  // the price history the price forecast may use
+  Seconds tick{60};                   // the live loop's and the accounting's step
+  double export_flat_p = 0.0;         // p/kWh when `export_prices` has no value
   std::optional<PriceCurve> export_prices;  // p/kWh per slot
   PvForecastKind forecast = PvForecastKind::noisy;
   double forecast_noise = 0.3;  // noisy: the day's factor is uniform in [1 - noise, 1 + noise]
@@ -127,11 +132,12 @@ struct HouseStayResult {
   bool replayed = true;  // false: the trace or an import price is missing in the stay
   double need_kwh = 0.0;
   StrategyTotals offpeak, grid_only, pv_mode, optimal;
+  StrategyTotals offpeak_planned_power;
   StrategyTotals optimal_no_sun;  // the optimum from the grid alone (what the sun is worth)
 };
 
 struct HouseSummary {
-  StrategyTotals offpeak, grid_only, pv_mode, optimal, optimal_no_sun;
+  StrategyTotals offpeak, grid_only, pv_mode, optimal, optimal_no_sun, offpeak_planned_power;
   int skipped = 0;
   std::vector<HouseStayResult> per_stay;
 };
