@@ -4,6 +4,7 @@
 #include <offpeak/backtest/house.hpp>
 #include <offpeak/domain/controller.hpp>
 #include <offpeak/domain/price_forecast.hpp>
+#include <offpeak/domain/slot_current.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -15,10 +16,9 @@ using namespace std::chrono;
 
 // The strategies replayed with offpeakd's Controller.
 enum class Kind {
-  offpeak,        // mode smart with the sun in the plan and the surplus where worth taking
-  planned_power,  // offpeak, a planned solar slot drawing at least its planned power
-  grid_only,      // mode smart without the sun: no surplus, no sun in the plan
-  pv_mode,        // the surplus always taken, plans without the sun
+  offpeak,    // mode smart with the sun in the plan and the surplus where worth taking
+  grid_only,  // mode smart without the sun: no surplus, no sun in the plan
+  pv_mode,    // the surplus always taken, plans without the sun
 };
 
 // The controller counts a target as reached 0.1 points below it (its shortfall tolerance).
@@ -66,20 +66,13 @@ class Replay {
          const PriceCurve& import)
       : setup_(setup), o_(o), trace_(trace), import_(import) {}
 
-  // The power the controller's plan has at t (kW; 0 outside its slots).
-  static double planned_kw(const Controller& c, Instant t) {
-    if (!c.plan()) return 0.0;
-    for (const auto& sl : c.plan()->slots)
-      if (sl.start <= t && t < sl.end) return sl.power_kw;
-    return 0.0;
-  }
   // A strategy through a stay: offpeakd's own Controller in mode smart (plans on the prices
   // published by then with the price forecast, edge-triggered commands, confirmations) with the
   // surplus loop's wish, composed as offpeakd composes them: the surplus's current while the
-  // controller charges for the surplus or inside a planned solar slot (at least the car's
-  // minimum there; planned_power: at least the slot's planned power), else full power.
+  // controller charges for the surplus, inside a planned solar slot at least the slot's planned
+  // power or the surplus's when more (domain/slot_current.hpp), else full power.
   StrategyTotals run(Kind kind, const Stay& stay) const {
-    const bool sun_in_plan = kind == Kind::offpeak || kind == Kind::planned_power;
+    const bool sun_in_plan = kind == Kind::offpeak;
     StrategyTotals out;
     const VehicleSpec& v = setup_.vehicle;
     const double target = o_.target_soc;
@@ -165,8 +158,7 @@ class Replay {
         if (c.charging_for_surplus())
           kw = wish.on ? wish.power_w / 1000.0 : 0.0;
         else if (ss.modulating && c.planned_solar_at(t))
-          kw = std::max(wish.on ? wish.power_w / 1000.0 : min_kw,
-                        kind == Kind::planned_power ? planned_kw(c, t) : 0.0);
+          kw = planned_slot_current(ss, wish, planned_power_kw(*c.plan(), t)).power_w / 1000.0;
         else
           kw = v.max_charge_kw;
       }
@@ -269,7 +261,6 @@ HouseStayResult run_house_stay(const Setup& setup, const HouseOptions& options,
   r.need_kwh = need_kwh(setup.vehicle, stay.arrive_soc, options.target_soc);
   const Replay replay(setup, options, trace, import_prices);
   r.offpeak = replay.run(Kind::offpeak, stay);
-  r.offpeak_planned_power = replay.run(Kind::planned_power, stay);
   r.grid_only = replay.run(Kind::grid_only, stay);
   r.pv_mode = replay.run(Kind::pv_mode, stay);
   r.optimal = replay.optimal(stay, r.need_kwh, true);
@@ -285,7 +276,6 @@ HouseSummary run_house(const Setup& setup, const HouseOptions& options, const Ho
     HouseStayResult r = run_house_stay(setup, options, trace, stay, import_prices);
     if (r.replayed) {
       add(sum.offpeak, r.offpeak);
-      add(sum.offpeak_planned_power, r.offpeak_planned_power);
       add(sum.grid_only, r.grid_only);
       add(sum.pv_mode, r.pv_mode);
       add(sum.optimal, r.optimal);

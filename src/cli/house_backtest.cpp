@@ -226,7 +226,6 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
         {"stays_skipped", s.skipped},
         {"strategies", std::move(strategies)},
         {"optimal_no_sun", totals_json(s.optimal_no_sun)},
-        {"variants", json::object{{"offpeak_planned_power", totals_json(s.offpeak_planned_power)}}},
         {"optimal_surplus_first_cost_p", report::round_to(s.optimal.surplus_first_cost_p, 2)}};
     if (trace.kwp) out["kwp"] = report::round_to(*trace.kwp, 3);
     std::cout << report::to_text(json::value(std::move(out)));
@@ -257,8 +256,6 @@ int run_house_backtest(const BacktestArgs& a, const config::Config& cfg,
   row("grid_only", s.grid_only);
   row("pv_mode", s.pv_mode);
   row("optimal", s.optimal);
-  std::cout << "  variant:\n";
-  row("planned_power", s.offpeak_planned_power);
   std::cout << "\n  the optimum's draw with the roof's surplus taken first: "
             << money.amount(s.optimal.surplus_first_cost_p)
             << " (the optimum allows importing while the roof exports when export pays more)";

@@ -7,6 +7,8 @@
 #include "ocpp_bridge.hpp"
 #include "service.hpp"
 
+#include <offpeak/domain/slot_current.hpp>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
@@ -118,12 +120,13 @@ CurrentSetting Loadpoint::wanted_current() const {
     const SurplusWish& w = surplus_.wish();
     return current_setting(cfg_.current, w.current_a, w.phases);
   }
-  // A planned slot counting on the sun: the current follows the surplus (at least the car's
-  // minimum); a car falling behind the plan this way is re-planned with more from the grid.
-  if (controller_.planned_solar_at(clock_.now())) {
-    const SurplusWish& w = surplus_.wish();
-    if (w.on) return current_setting(cfg_.current, w.current_a, w.phases);
-    return current_setting(cfg_.current, cfg_.current.min_current_a, 1);
+  // A planned slot counting on the sun: at least the slot's planned power, more when the
+  // surplus offers more (domain/slot_current.hpp).
+  const Instant now = clock_.now();
+  if (controller_.planned_solar_at(now)) {
+    const SlotCurrent c = planned_slot_current(surplus_.settings(), surplus_.wish(),
+                                               planned_power_kw(*controller_.plan(), now));
+    return current_setting(cfg_.current, c.current_a, c.phases);
   }
   return full_current(cfg_);
 }

@@ -250,8 +250,7 @@ TEST(HouseStrategies, CheapSunIsTakenAndTheOptimumIsALowerBound) {
   const auto r = run_house_stay(car(), options(5.0), trace, weekend(), two_rate(10.0, 30.0));
   ASSERT_TRUE(r.replayed);
   EXPECT_NEAR(r.need_kwh, 50.0 / 100.0 * 60.0 / 0.9, 1e-9);
-  for (const StrategyTotals* s :
-       {&r.offpeak, &r.offpeak_planned_power, &r.grid_only, &r.pv_mode, &r.optimal}) {
+  for (const StrategyTotals* s : {&r.offpeak, &r.grid_only, &r.pv_mode, &r.optimal}) {
     EXPECT_EQ(s->targets_met, 1);
     EXPECT_NEAR(s->grid_kwh + s->solar_kwh, r.need_kwh, 1e-6);
     EXPECT_NEAR(s->export_forgone_p, s->solar_kwh * 5.0, 1e-6);
@@ -266,8 +265,6 @@ TEST(HouseStrategies, CheapSunIsTakenAndTheOptimumIsALowerBound) {
   // The live surplus is taken by pv_mode and by offpeak (5p < the 10p the plan would pay).
   EXPECT_GT(r.pv_mode.solar_kwh, 15.0);
   EXPECT_GT(r.offpeak.solar_kwh, 15.0);
-  EXPECT_GT(r.offpeak_planned_power.solar_kwh, 15.0);
-  EXPECT_LT(r.offpeak_planned_power.cost_p, r.grid_only.cost_p);
   EXPECT_LT(r.offpeak.cost_p, r.grid_only.cost_p);
   EXPECT_LT(r.pv_mode.cost_p, r.grid_only.cost_p);
 }
@@ -279,10 +276,8 @@ TEST(HouseStrategies, DearExportIsLeftOnTheRoof) {
   ASSERT_TRUE(r.replayed);
   EXPECT_NEAR(r.optimal.solar_kwh, 0.0, 1e-9);
   EXPECT_NEAR(r.optimal.cost_p, r.need_kwh * 10.0, 1e-6);
-  for (const StrategyTotals* s : {&r.offpeak, &r.offpeak_planned_power}) {
-    EXPECT_NEAR(s->solar_kwh, 0.0, 1e-9);
-    EXPECT_NEAR(s->cost_p, r.optimal.cost_p, 1e-6);
-  }
+  EXPECT_NEAR(r.offpeak.solar_kwh, 0.0, 1e-9);
+  EXPECT_NEAR(r.offpeak.cost_p, r.optimal.cost_p, 1e-6);
   // PV mode takes the sun anyway and gives up 15p a kWh for it.
   EXPECT_GT(r.pv_mode.solar_kwh, 15.0);
   EXPECT_GT(r.pv_mode.cost_p, r.offpeak.cost_p + 5.0 * 15.0 * 0.9);
@@ -302,13 +297,13 @@ TEST(HouseStrategies, TodaysSunWaitsForTomorrowsNegativePrices) {
   ASSERT_TRUE(r.replayed);
   EXPECT_EQ(r.offpeak.targets_met, 1);
   EXPECT_GE(r.offpeak.cost_p, r.optimal.cost_p - 1e-6);
-  EXPECT_EQ(r.offpeak_planned_power.targets_met, 1);
-  // Sunday's 5 h at 7 kW carry the need; 4 of every 7 kW are the roof's.
-  EXPECT_NEAR(r.offpeak_planned_power.solar_kwh, r.need_kwh * 4.0 / 7.0, 1.0);
-  EXPECT_GT(r.pv_mode.solar_kwh, r.offpeak_planned_power.solar_kwh + 5.0);
-  EXPECT_LT(r.offpeak_planned_power.cost_p, r.pv_mode.cost_p - 100.0);
+  // Sunday's 5 h at 7 kW carry the need; 4 of every 7 kW are the roof's: inside the planned
+  // slots the car draws the planned power, not only the surplus.
+  EXPECT_NEAR(r.offpeak.solar_kwh, r.need_kwh * 4.0 / 7.0, 1.0);
+  EXPECT_GT(r.pv_mode.solar_kwh, r.offpeak.solar_kwh + 5.0);
+  EXPECT_LT(r.offpeak.cost_p, r.pv_mode.cost_p - 100.0);
   // By hand: 4/7 of the need at 15p, 3/7 at -5p.
-  EXPECT_NEAR(r.offpeak_planned_power.cost_p, r.need_kwh * (4.0 * 15.0 - 3.0 * 5.0) / 7.0, 5.0);
+  EXPECT_NEAR(r.offpeak.cost_p, r.need_kwh * (4.0 * 15.0 - 3.0 * 5.0) / 7.0, 5.0);
 }
 
 TEST(HouseStrategies, SkipsAStayWithoutPricesOrTrace) {

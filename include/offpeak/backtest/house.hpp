@@ -5,10 +5,8 @@
 //  - offpeak: offpeakd's own Controller in mode smart (the planner with the sun: the surplus
 //    forecast counted at `confidence`, the export price; the price forecast; edge-triggered
 //    commands) on the prices visible at the time, with the live surplus loop
-//    (domain/surplus.hpp) composed as offpeakd composes them;
-//  - offpeak_planned_power (a variant, for comparison): the same, but inside a planned slot
-//    counting on the sun the car draws at least the slot's planned power (offpeakd draws the
-//    surplus's current there, the car's minimum without a surplus);
+//    (domain/surplus.hpp) composed as offpeakd composes them (domain/slot_current.hpp inside
+//    a planned slot counting on the sun);
 //  - grid_only: the same Controller without the sun and without a grid meter (today's smart
 //    plan); whatever the car draws while the roof has a surplus still comes from the roof and
 //    is counted as solar;
@@ -132,12 +130,11 @@ struct HouseStayResult {
   bool replayed = true;  // false: the trace or an import price is missing in the stay
   double need_kwh = 0.0;
   StrategyTotals offpeak, grid_only, pv_mode, optimal;
-  StrategyTotals offpeak_planned_power;
   StrategyTotals optimal_no_sun;  // the optimum from the grid alone (what the sun is worth)
 };
 
 struct HouseSummary {
-  StrategyTotals offpeak, grid_only, pv_mode, optimal, optimal_no_sun, offpeak_planned_power;
+  StrategyTotals offpeak, grid_only, pv_mode, optimal, optimal_no_sun;
   int skipped = 0;
   std::vector<HouseStayResult> per_stay;
 };
