@@ -10,9 +10,17 @@
 
 namespace offpeak::controller_detail {
 
-// A reading this far below the target, after the plan's charging, is a shortfall to top up
-// (readings are whole percent; anything less is rounding).
-inline constexpr double k_shortfall_pct = 0.1;
+// A SoC less than this below the target has reached it when the charger is off: it reads as
+// the target in whole percent (as cars, the dashboard and the reasons show it), and less is
+// rounding, or a car that reports tenths settling just under it. A charge that is on goes on to
+// the target itself. Every check against a SoC target (the stop, a run's extension, the
+// ready-by, a confirmed shortfall) asks target_reached, so a value one of them accepts never
+// makes another start a top-up.
+inline constexpr double k_shortfall_pct = 0.5;
+inline bool target_reached(double soc, double target, bool charging) {
+  return soc >= (charging ? target : target - k_shortfall_pct);
+}
+
 // An energy count this far below its target is short of it (a meter's rounding is less).
 inline constexpr double k_shortfall_kwh = 0.05;
 // A charger that is on stays on through a gap this short before the next planned run.
