@@ -146,6 +146,10 @@ class Controller {
     estimator_.metered(at, energy_wh);
     energy_.metered(at, energy_wh);
   }
+  // The power the charger offers from `at` on (kW; nullopt: the car's full power), where the
+  // current is set below the car's (a modulating switch following the surplus): the estimate
+  // between readings charges at the lower of the two.
+  void set_charge_power_kw(Instant at, std::optional<double> kw) { estimator_.offered(at, kw); }
   // The charger's own report (an OCPP wallbox): whether a car is plugged in and whether the
   // charger offers current (nullopt: unknown). A plug change acts at once (re-plan), without
   // waiting for the car's cloud; the SoC and its age stay the last reading's. `offering`
