@@ -24,9 +24,12 @@
 //    is on stays on through a gap of up to 2 min before the next run.
 //  - Mode now plans charging at once to the target, whatever the price and past ready_by if
 //    need be (until `until` when given); mode off plans nothing and says so.
+//  - Reached: a charge that is on stops at the target; with the charger off, a SoC within half
+//    a point under it has reached it (nothing starts for it, no shortfall); one check for all.
 //  - Between readings the SoC is estimated (SocEstimator: the switch's stretches along the
-//    charge curve, or metered energy); the controller stops at the estimated target, and the
-//    stop's confirmation poll reads the real SoC.
+//    charge curve at the power offered (set_charge_power_kw), or metered energy); the
+//    controller stops at the estimated target, and the stop's confirmation poll reads the
+//    real SoC.
 //  - Confirmable switches: after a command the next observation must agree (CHARGING after
 //    start, not CHARGING after stop) within `confirm_after`; otherwise the command is retried
 //    with doubling back-off up to `max_retries`, then the switch is reported as failing.
