@@ -10,15 +10,17 @@
 
 namespace offpeak::controller_detail {
 
-// A SoC less than this below the target has reached it when the charger is off: it reads as
-// the target in whole percent (as cars, the dashboard and the reasons show it), and less is
-// rounding, or a car that reports tenths settling just under it. A charge that is on goes on to
-// the target itself. Every check against a SoC target (the stop, a run's extension, the
-// ready-by, a confirmed shortfall) asks target_reached, so a value one of them accepts never
-// makes another start a top-up.
-inline constexpr double k_shortfall_pct = 0.5;
-inline bool target_reached(double soc, double target, bool charging) {
-  return soc >= (charging ? target : target - k_shortfall_pct);
+// With the charger off, a SoC less than this under the target has reached it. A car that
+// reports whole percent: rounding only (its reading x means [x, x + 1), and an estimate kept in
+// there is a guess). One that reports tenths: half a point, as then it reads as the target in
+// whole percent (as the dashboard and the reasons show it) and is settling just under it.
+// A charge that is on goes on to the target itself. Every check against a SoC target (the
+// stop, a run's extension, the ready-by, a confirmed shortfall) asks target_reached with the
+// same tolerance, so a value one of them accepts never makes another start a top-up.
+inline constexpr double k_shortfall_pct = 0.1;
+inline constexpr double k_shortfall_tenths_pct = 0.5;
+inline bool target_reached(double soc, double target, bool charging, double tolerance) {
+  return soc >= (charging ? target : target - tolerance);
 }
 
 // An energy count this far below its target is short of it (a meter's rounding is less).
