@@ -139,11 +139,15 @@ asio::awaitable<SwitchOutcome> Loadpoint::send_command(Action action) {
     if (o.ok && switch_->modulating()) {
       applied_current_ = c;
       source_->current_set(c.power_w);
+      controller_.set_charge_power_kw(clock_.now(), c.power_w / 1000.0);
     }
     co_return o;
   }
   SwitchOutcome o = co_await switch_->send(action, device_id());
-  if (o.ok) applied_current_.reset();
+  if (o.ok) {
+    applied_current_.reset();
+    controller_.set_charge_power_kw(clock_.now(), std::nullopt);
+  }
   co_return o;
 }
 
@@ -175,6 +179,7 @@ asio::awaitable<void> Loadpoint::apply_current_loop() {
     if (o.ok) {
       applied_current_ = want;
       source_->current_set(want.power_w);
+      controller_.set_charge_power_kw(clock_.now(), want.power_w / 1000.0);
       spdlog::info("current set to {:.1f} A on {} phase{} ({:.1f} kW): {}", want.current_a,
                    want.phases, want.phases == 1 ? "" : "s", want.power_w / 1000.0, o.detail);
     } else {

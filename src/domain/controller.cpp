@@ -238,6 +238,7 @@ bool Controller::want_on(Instant now, std::string& why) const {
     return false;
   }
   const double soc = est->soc_percent;
+  const bool on = switch_on_ == true;
   // "target 80% reached" or, between readings, "... (estimated 80%; a poll confirms)".
   auto reached = [&](double target) {
     std::string r = "target " + pct(target) + " reached";
@@ -251,13 +252,14 @@ bool Controller::want_on(Instant now, std::string& why) const {
   Deadline d = deadline(now);
   bool want = false;
   if (mode_ == Mode::now) {
-    if (soc >= d.target_soc) {
+    if (target_reached(soc, d.target_soc, on, shortfall_tolerance())) {
       why = reached(d.target_soc) + " (mode now)";
     } else {
       why = "mode now: charging at once to " + pct(d.target_soc);
       want = true;
     }
-  } else if (overdue_ && settings_.policy.continue_after_ready_by && soc < overdue_->target_soc) {
+  } else if (overdue_ && settings_.policy.continue_after_ready_by &&
+             !target_reached(soc, overdue_->target_soc, on, shortfall_tolerance())) {
     why = "ready-by " + zone_.format(overdue_->ready_by) + " passed with the car at " + pct(soc) +
           ", below its target " + pct(overdue_->target_soc) +
           "; charging on to the target at any price (after_ready_by: continue)";
@@ -282,14 +284,15 @@ bool Controller::want_on(Instant now, std::string& why) const {
     } else if (run == nullptr) {
       why = idle_reason(now);
       // The end of a run that went on past its planned end to the target.
-      if (switch_on_ == true && soc >= d.target_soc && plan_ && d.ready_by == plan_->ready_by)
+      if (on && target_reached(soc, d.target_soc, on, shortfall_tolerance()) && plan_ &&
+          d.ready_by == plan_->ready_by)
         for (const auto& r : plan_->runs)
           if (r.end < now && now - r.end <= settings_.cloud_lag) why = reached(d.target_soc);
     } else {
       auto price = prices_.price_at(now);
       bool cheap = settings_.policy.charge_below_p_per_kwh && price &&
                    *price <= *settings_.policy.charge_below_p_per_kwh;
-      if (soc >= d.target_soc && !cheap) {
+      if (target_reached(soc, d.target_soc, on, shortfall_tolerance()) && !cheap) {
         why = reached(d.target_soc);
       } else {
         char buf[96];
@@ -297,7 +300,8 @@ bool Controller::want_on(Instant now, std::string& why) const {
                       zone_.format_hhmm(run->start).c_str(), zone_.format_hhmm(run->end).c_str());
         why = buf;
         if (price) why += " at " + settings_.money.short_rate(*price);
-        if (cheap && soc >= d.target_soc) why += " (at or below charge_below)";
+        if (cheap && target_reached(soc, d.target_soc, on, shortfall_tolerance()))
+          why += " (at or below charge_below)";
         want = true;
       }
     }
@@ -310,10 +314,15 @@ bool Controller::want_on(Instant now, std::string& why) const {
   return want;
 }
 
+double Controller::shortfall_tolerance() const {
+  const std::optional<double> read = last_obs_ ? last_obs_->soc_percent : std::nullopt;
+  return read && *read != std::floor(*read) ? k_shortfall_tenths_pct : k_shortfall_pct;
+}
+
 bool Controller::extends_run(Instant now, double soc, const Deadline& d, std::string& why) const {
   if (!plan_ || switch_on_ != true || !settings_.estimate_between_readings ||
       mode_ != Mode::smart || d.ready_by != plan_->ready_by ||
-      soc >= d.target_soc - k_shortfall_pct)
+      target_reached(soc, d.target_soc, false, shortfall_tolerance()))
     return false;
   const ChargeRun* ended = nullptr;
   for (const auto& run : plan_->runs)
@@ -367,7 +376,8 @@ Controller::Step Controller::step(Instant now) {
     // The same SoC (the estimate) decides here as in want_on, so a continuation logged here is
     // never undone by it in the same instant.
     const auto est = soc_estimate(now);
-    if (est && est->soc_percent < plan_->target_soc - k_shortfall_pct) {
+    if (est && !target_reached(est->soc_percent, plan_->target_soc, switch_on_ == true,
+                               shortfall_tolerance())) {
       if (settings_.policy.continue_after_ready_by) {
         overdue_ = Deadline{plan_->ready_by, plan_->target_soc};
       } else if (switch_on_ != false) {
@@ -381,7 +391,8 @@ Controller::Step Controller::step(Instant now) {
     }
   }
   if (overdue_ && !overdue_->target_kwh && last_obs_ && last_obs_->soc_percent &&
-      *last_obs_->soc_percent >= overdue_->target_soc) {
+      target_reached(*last_obs_->soc_percent, overdue_->target_soc, switch_on_ == true,
+                     shortfall_tolerance())) {
     if (switch_on_ == true)
       ready_by_note_ = "target " + pct(overdue_->target_soc) +
                        " reached after the ready-by (after_ready_by: continue)";

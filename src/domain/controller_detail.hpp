@@ -10,9 +10,19 @@
 
 namespace offpeak::controller_detail {
 
-// A reading this far below the target, after the plan's charging, is a shortfall to top up
-// (readings are whole percent; anything less is rounding).
+// With the charger off, a SoC less than this under the target has reached it. A car that
+// reports whole percent: rounding only (its reading x means [x, x + 1), and an estimate kept in
+// there is a guess). One that reports tenths: half a point, as then it reads as the target in
+// whole percent (as the dashboard and the reasons show it) and is settling just under it.
+// A charge that is on goes on to the target itself. Every check against a SoC target (the
+// stop, a run's extension, the ready-by, a confirmed shortfall) asks target_reached with the
+// same tolerance, so a value one of them accepts never makes another start a top-up.
 inline constexpr double k_shortfall_pct = 0.1;
+inline constexpr double k_shortfall_tenths_pct = 0.5;
+inline bool target_reached(double soc, double target, bool charging, double tolerance) {
+  return soc >= (charging ? target : target - tolerance);
+}
+
 // An energy count this far below its target is short of it (a meter's rounding is less).
 inline constexpr double k_shortfall_kwh = 0.05;
 // A charger that is on stays on through a gap this short before the next planned run.

@@ -61,7 +61,10 @@ std::optional<std::string> Controller::confirmed_shortfall(Instant now) const {
   // reading agrees with it (a car at 89.7 % reads 89).
   const auto at_reading = estimator_.estimate(r.observed_at);
   const double soc = at_reading ? at_reading->soc_percent : *r.soc_percent;
-  if (soc_after(settings_.vehicle, soc, kwh_left) >= target - k_shortfall_pct) return std::nullopt;
+  // The charger is off: the same check as the one that would start it (want_on).
+  if (target_reached(soc_after(settings_.vehicle, soc, kwh_left), target, false,
+                     shortfall_tolerance()))
+    return std::nullopt;
   return "short of the target after the planned charging (" + pct(*r.soc_percent) + " read at " +
          zone_.format_hhmm(r.observed_at) + ", target " + pct(target) + "): topping up";
 }

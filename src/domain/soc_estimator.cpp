@@ -54,12 +54,23 @@ void SocEstimator::observe(const VehicleState& state) {
   switches_.clear();
   if (last_before) switches_.push_back(*last_before);
   switches_.insert(switches_.end(), later.begin(), later.end());
+  // Likewise the offered power: the one in force at the reading and the changes after it.
+  auto first_after = std::find_if(offered_.begin(), offered_.end(),
+                                  [&](const auto& o) { return o.first > reading_at_; });
+  if (first_after != offered_.begin()) offered_.erase(offered_.begin(), first_after - 1);
   meter_at_reading_ = meter_now_ && meter_now_->first <= reading_at_ ? meter_now_ : std::nullopt;
 }
 
 void SocEstimator::switched(Instant at, bool on) {
   switches_.emplace_back(at, on);
   std::stable_sort(switches_.begin(), switches_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+}
+
+void SocEstimator::offered(Instant at, std::optional<double> kw) {
+  if (!offered_.empty() && offered_.back().second == kw) return;
+  offered_.emplace_back(at, kw);
+  std::stable_sort(offered_.begin(), offered_.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
@@ -114,13 +125,28 @@ std::optional<SocEstimate> SocEstimator::estimate(Instant now) const {
     e.metered = true;
     return e;
   }
-  double hours = 0;
-  for (const auto& [a, b] : on_stretches(reading_at_, now))
-    hours += hours_between(a, b);
-  if (hours > 0) {
-    e.soc_percent = soc_after_hours(spec_, *soc_, hours);
-    e.estimated = true;
+  // Along the curve, each piece at the lower of the car's power and the power offered then.
+  double soc = *soc_;
+  for (const auto& [from, to] : on_stretches(reading_at_, now)) {
+    Instant t = from;
+    while (t < to) {
+      std::optional<double> kw;
+      Instant until = to;
+      for (const auto& [change, power] : offered_) {
+        if (change <= t) {
+          kw = power;
+        } else {
+          until = std::min(until, change);
+          break;
+        }
+      }
+      soc = kw ? soc_after_hours(spec_, soc, hours_between(t, until), *kw)
+               : soc_after_hours(spec_, soc, hours_between(t, until));
+      e.estimated = true;
+      t = until;
+    }
   }
+  e.soc_percent = soc;
   return e;
 }
 

@@ -119,4 +119,21 @@ double soc_after_hours(const VehicleSpec& v, double soc, double hours) {
   return std::min(100.0, s);
 }
 
+double soc_after_hours(const VehicleSpec& v, double soc, double hours, double max_kw) {
+  if (max_kw >= v.max_charge_kw) return soc_after_hours(v, soc, hours);
+  if (hours <= 0 || max_kw <= 0 || v.battery_kwh <= 0) return std::min(soc, 100.0);
+  VehicleSpec flat = v;
+  flat.max_charge_kw = max_kw;
+  flat.taper_above_soc.reset();
+  const auto t = taper_of(v);
+  if (!t) return soc_after_hours(flat, soc, hours);
+  // Above the knee the car's own curve draws less than the offered power.
+  const double knee = t->from_soc + (v.max_charge_kw - max_kw) / t->kw_per_pct;
+  if (soc >= knee) return soc_after_hours(v, soc, hours);
+  const double s = soc_after_hours(flat, soc, hours);
+  if (s <= knee) return s;
+  const double to_knee = (knee - soc) / (pct_per_kwh(v) * max_kw);
+  return soc_after_hours(v, knee, hours - to_knee);
+}
+
 }  // namespace offpeak

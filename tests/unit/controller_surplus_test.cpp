@@ -192,5 +192,28 @@ TEST_F(SurplusControllerTest, AnUnpluggedCarTakesNothing) {
   EXPECT_EQ(c.reason(), "car is unplugged");
 }
 
+// Charging from the surplus at 6 A (1.38 kW) with a 7.4 kW car: between readings the estimate
+// rises at the power offered, so an hour later the car is estimated at about 88 %, not full
+// (at 7.4 kW it would read "battery full" after 50 minutes and stop).
+TEST_F(SurplusControllerTest, TheEstimateFollowsTheCurrentSetForTheSurplus) {
+  settings_.confirmable = false;
+  Controller c = make(4.0, Mode::solar);
+  auto s = noon(c, 85);
+  ASSERT_TRUE(s.command);
+  ASSERT_EQ(s.command->action, Action::start);
+  c.command_result(at("2026-01-10T12:01:00Z"), true, "ok");
+  c.set_charge_power_kw(at("2026-01-10T12:01:00Z"), 1.38);
+  for (Instant t = at("2026-01-10T12:02:00Z"); t <= at("2026-01-10T13:01:00Z");
+       t += std::chrono::minutes{1}) {
+    auto st = c.step(t);
+    EXPECT_FALSE(st.command) << format_rfc3339(t) << ": " << st.command->reason;
+    if (st.command) c.command_result(t, true, "ok");
+  }
+  EXPECT_EQ(c.switch_on(), true);
+  const auto est = c.soc_estimate(at("2026-01-10T13:01:00Z"));
+  ASSERT_TRUE(est);
+  EXPECT_NEAR(est->soc_percent, 85 + 1.38 * 0.9 / 37.9 * 100, 1e-6);
+}
+
 }  // namespace
 }  // namespace offpeak

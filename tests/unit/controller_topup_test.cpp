@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <iostream>
 #include <vector>
 
@@ -370,6 +371,51 @@ TEST_F(TopUpTest, AtTheReadyByStopStopsOnceAndSaysWhy) {
   EXPECT_EQ(sent_[0].command.action, Action::stop);
   EXPECT_NE(sent_[0].command.reason.find("after_ready_by: stop"), std::string::npos)
       << sent_[0].command.reason;
+  expect_no_flip();
+}
+
+// A charger that reports the car's SoC in tenths (vehicle source `charger`): the run stops at
+// the estimated 80 % and the car then reads 79.6 % every few minutes. 79.6 reads as the target
+// in whole percent; what the stop accepts as reached is no shortfall, so nothing is topped up
+// at the peak price (not a top-up every few minutes that the next reading calls short again).
+TEST_F(TopUpTest, ATenthsReadingJustUnderTheTargetIsNoShortfall) {
+  Controller c = make();
+  const Instant plug = at("2026-01-11T05:00:00Z");
+  c.observe(obs(plug, 78, true, false));
+  step(c, plug);
+  run(c, plug, at("2026-01-11T05:39:00Z"), {obs(at("2026-01-11T05:05:00Z"), 78, true, true)});
+  ASSERT_EQ(c.switch_on(), false);
+  ASSERT_TRUE(std::any_of(sent_.begin(), sent_.end(), [](const Sent& s) {
+    return s.command.reason.find("target 80% reached (estimated") != std::string::npos;
+  }));
+  sent_.clear();
+  std::vector<VehicleState> readings;
+  for (Instant t = at("2026-01-11T05:40:00Z"); t <= at("2026-01-11T07:40:00Z"); t += minutes{3}) {
+    VehicleState r = obs(t, 79.6, true, false);
+    r.charging_state = ChargingState::unknown;  // the charger's SoC comes without it
+    readings.push_back(r);
+  }
+  run(c, at("2026-01-11T05:40:00Z"), at("2026-01-11T07:40:00Z"), readings);
+  EXPECT_TRUE(starts().empty()) << c.replan_reason();
+  EXPECT_EQ(c.replan_reason().find("short of the target"), std::string::npos) << c.replan_reason();
+  expect_no_flip();
+}
+
+// Half a point or more under the target is a shortfall still: topped up once before 07:30.
+TEST_F(TopUpTest, ATenthsReadingHalfAPointUnderTheTargetIsToppedUp) {
+  Controller c = make();
+  const Instant plug = at("2026-01-11T05:00:00Z");
+  c.observe(obs(plug, 78, true, false));
+  step(c, plug);
+  run(c, plug, at("2026-01-11T05:39:00Z"), {obs(at("2026-01-11T05:05:00Z"), 78, true, true)});
+  ASSERT_EQ(c.switch_on(), false);
+  sent_.clear();
+  run(c, at("2026-01-11T05:40:00Z"), at("2026-01-11T07:40:00Z"),
+      {obs(at("2026-01-11T05:50:00Z"), 79.4, true, false),
+       obs(at("2026-01-11T07:00:00Z"), 80.1, true, false)});
+  const auto st = starts();
+  ASSERT_EQ(st.size(), 1U);
+  EXPECT_LT(st[0].at, at("2026-01-11T07:30:00Z"));
   expect_no_flip();
 }
 

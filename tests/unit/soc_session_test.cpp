@@ -156,6 +156,33 @@ TEST(SocEstimator, MeteredEnergyWinsOverTheCurve) {
   EXPECT_NEAR(est->soc_percent, 40 + 4.0 * 0.9 * 100 / 40, 1e-9);
 }
 
+// A modulating switch following the surplus offers less than the car could draw: the curve's
+// estimate charges at the offered power (kept across a reading), back at the car's own when the
+// current is full again.
+TEST(SocEstimator, ACurrentBelowTheCarsPowerChargesAtTheOfferedPower) {
+  SocEstimator e(spec());
+  e.offered(k_t0 - minutes{5}, 2.0);  // 2 kW: 4.5 %/h
+  e.switched(k_t0 - minutes{5}, true);
+  e.observe(reading(k_t0, 40, true, ChargingState::charging));
+  EXPECT_NEAR(e.estimate(k_t0 + hours{1})->soc_percent, 44.5, 1e-9);
+  e.offered(k_t0 + hours{1}, std::nullopt);  // the full current: 18 %/h
+  EXPECT_NEAR(e.estimate(k_t0 + minutes{90})->soc_percent, 53.5, 1e-9);
+  e.offered(k_t0 + minutes{90}, 20.0);  // more than the car draws: its own curve
+  EXPECT_NEAR(e.estimate(k_t0 + minutes{120})->soc_percent, 62.5, 1e-9);
+}
+
+// Above its taper the car draws the lower of its curve and the offered power.
+TEST(SocEstimator, TheOfferedPowerLimitsUntilTheTaperFallsBelowIt) {
+  const VehicleSpec v = spec();  // taper from 80 % at 8 kW to 2 kW at 100 %: 0.3 kW per point
+  // 5 kW: the curve falls below it at 90 %. From 86 %: 4 points at 5 kW (0.36 h), then the
+  // curve from 90 %.
+  const double to_knee = 4.0 / (0.9 / 40.0 * 100.0 * 5.0);
+  EXPECT_NEAR(soc_after_hours(v, 86, to_knee, 5.0), 90.0, 1e-9);
+  EXPECT_NEAR(soc_after_hours(v, 86, to_knee + 0.5, 5.0), soc_after_hours(v, 90, 0.5), 1e-9);
+  EXPECT_NEAR(soc_after_hours(v, 92, 0.5, 5.0), soc_after_hours(v, 92, 0.5), 1e-9);
+  EXPECT_NEAR(soc_after_hours(v, 50, 0.5, 9.0), soc_after_hours(v, 50, 0.5), 1e-9);
+}
+
 TEST(SocEstimator, NothingBeforeTheFirstSoc) {
   SocEstimator e(spec());
   e.observe(reading(k_t0, std::nullopt, true, ChargingState::charging));

@@ -24,9 +24,13 @@
 //    is on stays on through a gap of up to 2 min before the next run.
 //  - Mode now plans charging at once to the target, whatever the price and past ready_by if
 //    need be (until `until` when given); mode off plans nothing and says so.
+//  - Reached: a charge that is on stops at the target; with the charger off, a SoC just under
+//    it has reached it (within rounding, or half a point for a car that reports tenths):
+//    nothing starts for it, no shortfall; one check for all.
 //  - Between readings the SoC is estimated (SocEstimator: the switch's stretches along the
-//    charge curve, or metered energy); the controller stops at the estimated target, and the
-//    stop's confirmation poll reads the real SoC.
+//    charge curve at the power offered (set_charge_power_kw), or metered energy); the
+//    controller stops at the estimated target, and the stop's confirmation poll reads the
+//    real SoC.
 //  - Confirmable switches: after a command the next observation must agree (CHARGING after
 //    start, not CHARGING after stop) within `confirm_after`; otherwise the command is retried
 //    with doubling back-off up to `max_retries`, then the switch is reported as failing.
@@ -146,6 +150,10 @@ class Controller {
     estimator_.metered(at, energy_wh);
     energy_.metered(at, energy_wh);
   }
+  // The power the charger offers from `at` on (kW; nullopt: the car's full power), where the
+  // current is set below the car's (a modulating switch following the surplus): the estimate
+  // between readings charges at the lower of the two.
+  void set_charge_power_kw(Instant at, std::optional<double> kw) { estimator_.offered(at, kw); }
   // The charger's own report (an OCPP wallbox): whether a car is plugged in and whether the
   // charger offers current (nullopt: unknown). A plug change acts at once (re-plan), without
   // waiting for the car's cloud; the SoC and its age stay the last reading's. `offering`
@@ -228,6 +236,9 @@ class Controller {
 
  private:
   bool want_on(Instant now, std::string& why) const;
+  // How far under a SoC target the car may read and have reached it with the charger off: the
+  // precision of the last reading (controller_detail.hpp, target_reached).
+  double shortfall_tolerance() const;
   // A run that has just ended below the target goes on to it when the rest is short (within
   // cloud_lag) and no cheaper time is left before the ready-by: one stop instead of a stop,
   // a confirming poll and a top-up start.

@@ -43,6 +43,10 @@ class SocEstimator {
   void switched(Instant at, bool on);
   // The charger's energy register (Wh since any origin; only differences count).
   void metered(Instant at, double energy_wh);
+  // The power the charger offers from `at` on (kW: the current it was set to x voltage x
+  // phases; nullopt: the car's own, the full current). The curve's estimate charges at the
+  // lower of the car's power and this.
+  void offered(Instant at, std::optional<double> kw);
 
   // The SoC at `now` (>= the last reading); nullopt before the first reading with a SoC.
   std::optional<SocEstimate> estimate(Instant now) const;
@@ -57,6 +61,8 @@ class SocEstimator {
   std::optional<bool> charging_at_reading_;  // CHARGING at the reading (nullopt: unknown)
   // Switch changes, oldest first (kept from a little before the last reading).
   std::vector<std::pair<Instant, bool>> switches_;
+  // Offered power changes, oldest first (the last before the reading and all after it).
+  std::vector<std::pair<Instant, std::optional<double>>> offered_;
   std::optional<std::pair<Instant, double>> meter_at_reading_;  // last register at/before it
   std::optional<std::pair<Instant, double>> meter_now_;         // latest register
 };

@@ -74,5 +74,8 @@ double charge_hours(const VehicleSpec& v, double from_soc, double to_soc);
 
 // SoC (percent, at most 100) after charging for `hours` along the charge curve from `soc`.
 double soc_after_hours(const VehicleSpec& v, double soc, double hours);
+// The same with the charger offering at most `max_kw` (a current set below the car's power):
+// the car draws the lower of the two along its curve.
+double soc_after_hours(const VehicleSpec& v, double soc, double hours, double max_kw);
 
 }  // namespace offpeak
