@@ -1,7 +1,7 @@
 #include <offpeak/domain/planner.hpp>
 
-#include "planner_solar.hpp"
 #include "planner_explain.hpp"
+#include "planner_solar.hpp"
 
 #include <algorithm>
 #include <cmath>
